@@ -1,0 +1,33 @@
+/**
+ * Value ranges (carp-protocol.md 3.9). One table, used by the state machine, the CLI grammar and
+ * the config files, so every refusal quotes the same range.
+ */
+import { CarpError } from './errors';
+
+export interface Range {
+  readonly min: number;
+  readonly max: number;
+}
+
+export const LIMITS = {
+  vhid: { min: 1, max: 255 },
+  /** OpenBSD allows 0 (sub-second intervals); FreeBSD needs >= 1 (carp-protocol.md 7.8). */
+  advbase: { min: 0, max: 255 },
+  /** 255 is reserved for bow-out advertisements. */
+  advskew: { min: 0, max: 254 },
+  /** OpenBSD's carp_group_demote_adj keeps a group counter within one byte. */
+  groupDemote: { min: 0, max: 255 },
+  /** OpenBSD: up to 32 carpnodes per carp interface. */
+  carpnodes: { min: 1, max: 32 },
+} as const satisfies Record<string, Range>;
+
+export const DEFAULT_ADVBASE = 1;
+export const DEFAULT_ADVSKEW = 0;
+
+/** Returns `value` if it is an integer within `range`, else throws `out-of-range` naming the range. */
+export function checkRange(what: string, value: number, range: Range): number {
+  if (!Number.isInteger(value) || value < range.min || value > range.max) {
+    throw new CarpError('out-of-range', `${what} ${value} is out of range: valid values are ${range.min}-${range.max}`);
+  }
+  return value;
+}

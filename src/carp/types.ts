@@ -1,0 +1,289 @@
+/**
+ * The public surface of the pure CARP core: what goes in (configuration, events with a monotonic
+ * `now`), what comes out (actions), and what can be read back (status). The core never reads a
+ * clock, arms a timer or touches a socket (docs/design.md, "sans-I/O").
+ */
+import type { Family, IpAddress } from '../wire/address';
+import type { CarpKey } from '../wire/hmac';
+
+/** Milliseconds of a monotonic clock. advskew/256 s = 3.90625 ms is exact in a double. */
+export type Millis = number;
+
+export type CarpState = 'INIT' | 'BACKUP' | 'MASTER';
+
+/** One virtual host of a carp interface (an OpenBSD carpnode): its own vhid, advskew and state. */
+export interface CarpNodeConfig {
+  readonly vhid: number;
+  readonly advskew: number;
+}
+
+/** What an administrator sets on carpN with ifconfig-like words. Addresses come from the kernel. */
+export interface CarpInterfaceConfig {
+  /** The parent interface ("carpdev"); null until set. */
+  readonly carpdev: string | null;
+  readonly advbase: number;
+  /** From `pass`; an empty key means no passphrase (an all-zero key, still authenticated). */
+  readonly key: CarpKey;
+  /**
+   * The virtual hosts, in ascending vhid order; the first is the leader (carp-protocol.md 4.3).
+   * `vhid N advskew K` configures exactly one; empty means no vhid yet (the interface stays INIT).
+   */
+  readonly nodes: readonly CarpNodeConfig[];
+  /** Interface groups besides `carp`, which every carp interface is in. */
+  readonly groups: readonly string[];
+}
+
+/** Fields that `configure` changes; absent fields keep their value. */
+export type CarpInterfaceChange = Partial<CarpInterfaceConfig>;
+
+/** A CARP packet as it arrived on a carpdev, after the IP layer was decoded. */
+export interface ReceivedAdvertisement {
+  readonly carpdev: string;
+  readonly family: Family;
+  readonly source: IpAddress;
+  readonly destination: IpAddress;
+  /** IPv4 TTL or IPv6 hop limit. */
+  readonly ttl: number;
+  /** The IP payload, starting at the CARP header (not yet decoded). */
+  readonly payload: Uint8Array;
+}
+
+// ---------------------------------------------------------------------------------------------
+// Actions: what the driver must do. Returned, in order, by every mutating call.
+
+/** Send this CARP header behind an IP header of `family` to `destination`, from carpN's MAC. */
+export interface AdvertiseAction {
+  readonly kind: 'advertise';
+  readonly ifname: string;
+  readonly carpdev: string;
+  readonly vhid: number;
+  readonly family: Family;
+  readonly destination: IpAddress;
+  /** The encoded 36-byte CARP header, checksum and HMAC filled in. */
+  readonly payload: Buffer;
+  /** advbase 255 / advskew 255: the interface is leaving (carp-protocol.md 3.7). */
+  readonly bowOut: boolean;
+}
+
+/** Gratuitous ARP for every IPv4 address and unsolicited NA for every IPv6 address listed. */
+export interface AnnounceAction {
+  readonly kind: 'announce';
+  readonly ifname: string;
+  readonly carpdev: string;
+  readonly vhid: number;
+  readonly addresses: readonly IpAddress[];
+  /** `takeover`: on becoming MASTER; `delayed`: after two more ads; `address-added`: new address. */
+  readonly occasion: 'takeover' | 'delayed' | 'address-added';
+}
+
+export interface StateChangeAction {
+  readonly kind: 'state';
+  readonly ifname: string;
+  readonly vhid: number;
+  readonly from: CarpState;
+  readonly to: CarpState;
+  readonly reason: TransitionReason;
+}
+
+/** carpN's link state (TAP carrier): up iff any of its virtual hosts is MASTER (OBSD-cur). */
+export interface LinkStateAction {
+  readonly kind: 'link';
+  readonly ifname: string;
+  readonly up: boolean;
+}
+
+/** A demotion counter changed: an OpenBSD group counter, or FreeBSD's net.inet.carp.demotion. */
+export interface DemotionAction {
+  readonly kind: 'demotion';
+  /** The interface group, or null for net.inet.carp.demotion. */
+  readonly group: string | null;
+  readonly from: number;
+  readonly to: number;
+  readonly reason: DemotionReason;
+}
+
+/** A received packet was dropped; the matching counter has already been incremented. */
+export interface DropAction {
+  readonly kind: 'drop';
+  readonly carpdev: string;
+  /** Known once the vhid matched a carp interface. */
+  readonly ifname: string | null;
+  readonly vhid: number | null;
+  readonly reason: DropReason;
+  /** For the log: e.g. "received ttl 64 != 255", from 192.0.2.7. */
+  readonly detail: string;
+}
+
+export type Action =
+  | AdvertiseAction
+  | AnnounceAction
+  | StateChangeAction
+  | LinkStateAction
+  | DemotionAction
+  | DropAction;
+
+// ---------------------------------------------------------------------------------------------
+// Reasons, as data: a stable code for programs and a sentence for people (and the log).
+
+export const TRANSITION_REASONS = {
+  ready: 'interface up, configured and carpdev running',
+  'master-down': 'master down timer expired',
+  preempt: 'preempting slower master',
+  'master-demoted': 'master is more demoted',
+  'master-will-time-out': 'master will time out',
+  'bow-out': 'bow-out received',
+  'better-master': 'more frequent advertisement received',
+  'less-demoted-master': 'less demoted master seen',
+  forced: 'state set by administrator',
+  'admin-down': 'interface down',
+  'carpdev-down': 'carpdev link down',
+  unconfigured: 'no vhid, no address or no carpdev',
+  'allow-off': 'net.inet.carp.allow is 0',
+  shutdown: 'daemon shutting down',
+} as const;
+export type TransitionReason = keyof typeof TRANSITION_REASONS;
+
+export const DEMOTION_REASONS = {
+  carpdev: 'carpdev link down or interface down',
+  'carpdev-restored': 'carpdev running again',
+  snderrors: 'advertisements could not be sent',
+  'snderrors-cleared': 'advertisements sent again',
+  admin: 'set by administrator',
+  'group-membership': 'interface joined or left the group',
+} as const;
+export type DemotionReason = keyof typeof DEMOTION_REASONS;
+
+/** Why a received CARP packet was dropped; each has its own counter (OpenBSD carpstats names). */
+export const DROP_REASONS = {
+  hdrops: 'packet shorter than the CARP header',
+  badsum: 'checksum failed',
+  badver: 'invalid version',
+  badvhid: 'no running carp interface with this vhid on this carpdev',
+  badttl: 'ttl or hop limit is not 255',
+  badauth: 'incorrect hash',
+  loop: 'replay or network loop detected',
+  disallowed: 'net.inet.carp.allow is 0',
+} as const;
+export type DropReason = keyof typeof DROP_REASONS;
+
+// ---------------------------------------------------------------------------------------------
+// Counters and status snapshots.
+
+/** Per carpdev: packets dropped before a vhid matched (so they belong to no carp interface). */
+export interface CarpdevStats {
+  ipackets: number;
+  ipackets6: number;
+  hdrops: number;
+  badsum: number;
+  badver: number;
+  badvhid: number;
+  disallowed: number;
+}
+
+/** Per virtual host: everything after the vhid matched, and what it sent and did. */
+export interface NodeStats {
+  ipackets: number;
+  ipackets6: number;
+  badttl: number;
+  badauth: number;
+  loop: number;
+  /** Advertisements that passed every check and reached the state machine. */
+  accepted: number;
+  opackets: number;
+  opackets6: number;
+  /** Sends the driver reported as failed (sendResult). */
+  oerrors: number;
+  bowOutsSent: number;
+  bowOutsReceived: number;
+  toMaster: number;
+  toBackup: number;
+  toInit: number;
+  preempts: number;
+}
+
+/** The last authenticated advertiser seen by a virtual host; room for a strict-counter mode. */
+export interface PeerStatus {
+  readonly source: IpAddress;
+  readonly advbase: number;
+  readonly advskew: number;
+  readonly demote: number;
+  readonly counter: Buffer;
+  readonly lastSeen: Millis;
+}
+
+export interface NodeStatus {
+  readonly vhid: number;
+  readonly advskew: number;
+  /** advskew on the wire: with FreeBSD-style demotion added (see design.md). */
+  readonly effectiveAdvskew: number;
+  readonly state: CarpState;
+  readonly lastTransition: { readonly reason: TransitionReason; readonly at: Millis } | null;
+  /** The most recent authenticated peers, newest first, at most 8. */
+  readonly peers: readonly PeerStatus[];
+  readonly stats: Readonly<NodeStats>;
+}
+
+export interface InterfaceStatus {
+  readonly name: string;
+  readonly config: CarpInterfaceConfig;
+  /** Administratively up (IFF_UP of carpN). */
+  readonly adminUp: boolean;
+  /** The carpdev is up with link. */
+  readonly carpdevRunning: boolean;
+  /** TAP carrier: some virtual host is MASTER. */
+  readonly linkUp: boolean;
+  readonly addresses: readonly IpAddress[];
+  /** OpenBSD demote count sent in byte 4 (carp-protocol.md 3.5). */
+  readonly demote: number;
+  readonly nodes: readonly NodeStatus[];
+}
+
+export interface HostStatus {
+  readonly interfaces: readonly InterfaceStatus[];
+  /** Every group with its OpenBSD demotion counter, including `carp`. */
+  readonly groups: readonly { readonly name: string; readonly demote: number }[];
+  readonly carpdevs: readonly { readonly name: string; readonly stats: Readonly<CarpdevStats> }[];
+}
+
+/** Where cookies come from: crypto in production, a seeded generator in simulations. */
+export interface RandomSource {
+  bytes(count: number): Buffer;
+}
+
+// ---------------------------------------------------------------------------------------------
+// The host: every carp interface of one machine, its groups, sysctls and carpdev link states.
+
+export interface CarpHostApi {
+  /** Creates carpN (no vhid, no carpdev: INIT). Throws CarpError interface-exists. */
+  createInterface(name: string, now: Millis): Action[];
+  /** Bow-out for every MASTER node, then forgets the interface. Throws no-such-interface. */
+  destroyInterface(name: string, now: Millis): Action[];
+  /** Validates the whole resulting config first; on error throws and changes nothing. */
+  configure(name: string, change: CarpInterfaceChange, now: Millis): Action[];
+  /** The addresses on carpN as the kernel reports them, in kernel (configuration) order. */
+  setAddresses(name: string, addresses: readonly IpAddress[], now: Millis): Action[];
+  /** IFF_UP of carpN. Going down while MASTER sends a bow-out. */
+  setAdminUp(name: string, up: boolean, now: Millis): Action[];
+  /** Up-with-link state of a parent interface; down means INIT plus demotion. */
+  setCarpdevRunning(carpdev: string, running: boolean, now: Millis): Action[];
+  /** `state backup|master|init`; throws not-running while INIT (OpenBSD rule). */
+  forceState(name: string, state: CarpState, now: Millis): Action[];
+  /** Adds `delta` to a group's counter (carpdemote / -carpdemote); the result must stay 0-255. */
+  adjustGroupDemotion(group: string, delta: number, now: Millis): Action[];
+  /** Sets a knob by name from its text form; throws bad-sysctl naming the valid values. */
+  setSysctl(name: string, value: string, now: Millis): Action[];
+  getSysctl(name: string): string;
+  /** Every knob in a stable order, as `[name, value]`. */
+  listSysctls(): readonly (readonly [string, string])[];
+  /** A CARP packet from a carpdev: counted, checked, then the receive rules. */
+  receive(packet: ReceivedAdvertisement, now: Millis): Action[];
+  /** Outcome of an AdvertiseAction the driver tried to send (send-error demotion). */
+  sendResult(ifname: string, vhid: number, ok: boolean, now: Millis): Action[];
+  /** Runs every timer due at or before `now`. */
+  tick(now: Millis): Action[];
+  /** The earliest time `tick` has work, or null when no timer runs. */
+  nextDeadline(): Millis | null;
+  /** Bow-out for every MASTER node and INIT everywhere (orderly daemon stop). */
+  shutdown(now: Millis): Action[];
+  status(): HostStatus;
+}
