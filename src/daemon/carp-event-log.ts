@@ -1,0 +1,95 @@
+/**
+ * Which CARP events are logged, by OpenBSD's rule for net.inet.carp.log (carp-protocol.md 5.1): an
+ * event is logged when the knob is at least its syslog priority. Messages follow OpenBSD's words
+ * ("carp0: state transition (vhid 1): BACKUP -> MASTER"). Dropped packets are rate-limited per
+ * carpdev, vhid and reason, so a flood from a hostile host cannot flood the journal.
+ */
+import {
+  DEMOTION_REASONS,
+  DROP_REASONS,
+  type DemotionAction,
+  type DropAction,
+  type DropReason,
+  type Millis,
+  type StateChangeAction,
+  TRANSITION_REASONS,
+} from '../carp/types';
+import type { Logger } from './logger';
+
+/** syslog priorities as OpenBSD's ip_carp.c uses them. */
+const LOG_CRIT = 2;
+const LOG_ERR = 3;
+const LOG_WARNING = 4;
+const LOG_NOTICE = 5;
+const LOG_INFO = 6;
+
+const DROP_PRIORITY: Record<DropReason, number> = {
+  hdrops: LOG_INFO,
+  badsum: LOG_INFO,
+  badver: LOG_NOTICE,
+  badvhid: LOG_INFO,
+  badttl: LOG_NOTICE,
+  badauth: LOG_INFO,
+  loop: LOG_WARNING,
+  disallowed: LOG_INFO,
+};
+
+/** At most one record per (carpdev, vhid, reason) in this window; the rest are counted. */
+export const DROP_LOG_INTERVAL_MS = 10_000;
+
+export class CarpEventLog {
+  private readonly lastDropLog = new Map<string, { at: Millis; suppressed: number }>();
+
+  constructor(
+    private readonly logger: Logger,
+    /** Current value of net.inet.carp.log. */
+    private readonly level: () => number,
+    private readonly now: () => Millis,
+  ) {}
+
+  stateChanged(action: StateChangeAction): void {
+    const involvesInit = action.from === 'INIT' || action.to === 'INIT';
+    if (this.level() < (involvesInit ? LOG_WARNING : LOG_CRIT)) return;
+    this.logger.info(
+      { ifname: action.ifname, vhid: action.vhid, from: action.from, to: action.to, reason: action.reason },
+      `${action.ifname}: state transition (vhid ${action.vhid}): ${action.from} -> ${action.to} (${TRANSITION_REASONS[action.reason]})`,
+    );
+  }
+
+  demotionChanged(action: DemotionAction): void {
+    if (this.level() < LOG_ERR) return;
+    const what = action.group === null ? 'net.inet.carp.demotion' : `group ${action.group}`;
+    const verb = action.to >= action.from ? 'demoted' : 'promoted';
+    this.logger.warn(
+      { group: action.group, from: action.from, to: action.to, reason: action.reason },
+      `carp: ${verb} ${what} by ${Math.abs(action.to - action.from)} to ${action.to} (${DEMOTION_REASONS[action.reason]})`,
+    );
+  }
+
+  dropped(action: DropAction): void {
+    if (this.level() < DROP_PRIORITY[action.reason]) return;
+    const key = `${action.carpdev}/${action.vhid ?? '-'}/${action.reason}`;
+    const previous = this.lastDropLog.get(key);
+    const now = this.now();
+    if (previous && now - previous.at < DROP_LOG_INTERVAL_MS) {
+      previous.suppressed++;
+      return;
+    }
+    this.lastDropLog.set(key, { at: now, suppressed: 0 });
+    const where = action.ifname ?? action.carpdev;
+    const level = action.reason === 'badauth' || action.reason === 'loop' ? 'warn' : 'info';
+    this.logger[level](
+      { carpdev: action.carpdev, ifname: action.ifname, vhid: action.vhid, reason: action.reason, suppressed: previous?.suppressed ?? 0 },
+      `${where}: ${DROP_REASONS[action.reason]}: ${action.detail}`,
+    );
+  }
+
+  sendFailed(ifname: string, vhid: number, error: unknown): void {
+    if (this.level() < LOG_WARNING) return;
+    this.logger.warn({ ifname, vhid, err: error }, `${ifname}: advertisement could not be sent: ${describeError(error)}`);
+  }
+}
+
+export function describeError(error: unknown): string {
+  return error instanceof Error ? error.message : String(error);
+}

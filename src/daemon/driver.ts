@@ -1,0 +1,66 @@
+/**
+ * Drives the pure core (architecture.md property 1): runs an operation with the current time,
+ * carries out the actions it returns, and arms one timer for the core's next deadline. Actions
+ * carried out may feed results back (a failed send) with `run` again; those are queued behind the
+ * current ones, so actions always execute in the order the core produced them.
+ */
+import type { Action, CarpHostApi, Millis } from '../carp/types';
+import type { Clock } from './clock';
+
+export interface TimerApi {
+  setTimeout(callback: () => void, ms: number): NodeJS.Timeout;
+  clearTimeout(timer: NodeJS.Timeout): void;
+}
+
+export class Driver {
+  private timer: NodeJS.Timeout | null = null;
+  private readonly queue: Action[] = [];
+  private draining = false;
+  private stopped = false;
+
+  constructor(
+    private readonly host: CarpHostApi,
+    private readonly clock: Clock,
+    private readonly execute: (action: Action) => void,
+    private readonly timers: TimerApi = { setTimeout, clearTimeout },
+  ) {}
+
+  /**
+   * Runs a core operation now. A CarpError it throws (our caller's mistake) propagates to the
+   * caller with nothing changed; the actions of a successful operation are carried out.
+   */
+  run(operation: (now: Millis) => Action[]): void {
+    const actions = operation(this.clock.now());
+    this.queue.push(...actions);
+    if (this.draining) return;
+    this.draining = true;
+    try {
+      for (let action = this.queue.shift(); action !== undefined; action = this.queue.shift()) {
+        this.execute(action);
+      }
+    } finally {
+      this.draining = false;
+    }
+    this.rearm();
+  }
+
+  /** Cancels the timer; later `run` calls still execute but arm nothing (orderly shutdown). */
+  stop(): void {
+    this.stopped = true;
+    if (this.timer) this.timers.clearTimeout(this.timer);
+    this.timer = null;
+  }
+
+  private rearm(): void {
+    if (this.timer) this.timers.clearTimeout(this.timer);
+    this.timer = null;
+    const deadline = this.host.nextDeadline();
+    if (deadline === null || this.stopped) return;
+    // Rounded up: a timer that fires a fraction of a millisecond early would find nothing due.
+    const delay = Math.max(0, Math.ceil(deadline - this.clock.now()));
+    this.timer = this.timers.setTimeout(() => {
+      this.timer = null;
+      this.run((now) => this.host.tick(now));
+    }, delay);
+  }
+}

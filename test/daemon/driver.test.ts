@@ -1,0 +1,90 @@
+import assert from 'node:assert/strict';
+import type { Action, CarpHostApi, Millis } from '../../src/carp/types';
+import { Driver, type TimerApi } from '../../src/daemon/driver';
+
+/** Timers that fire only when the test says so. */
+class ManualTimers implements TimerApi {
+  pending: { callback: () => void; ms: number; handle: NodeJS.Timeout }[] = [];
+
+  setTimeout(callback: () => void, ms: number): NodeJS.Timeout {
+    const handle = { id: Symbol('timer') } as unknown as NodeJS.Timeout;
+    this.pending.push({ callback, ms, handle });
+    return handle;
+  }
+
+  clearTimeout(timer: NodeJS.Timeout): void {
+    this.pending = this.pending.filter((t) => t.handle !== timer);
+  }
+
+  fire(): void {
+    const next = this.pending.shift();
+    assert.ok(next, 'no timer armed');
+    next.callback();
+  }
+}
+
+const link = (ifname: string, up: boolean): Action => ({ kind: 'link', ifname, up });
+
+function fakeHost(deadline: () => Millis | null, tick: (now: Millis) => Action[]): CarpHostApi {
+  return { nextDeadline: deadline, tick } as unknown as CarpHostApi;
+}
+
+describe('daemon/driver', () => {
+  it('executes actions in order, including those fed back while executing', () => {
+    const executed: string[] = [];
+    const timers = new ManualTimers();
+    const execute = (action: Action): void => {
+      if (action.kind !== 'link') return;
+      executed.push(action.ifname);
+      if (action.ifname === 'a') driver.run(() => [link('fed-back', true)]);
+    };
+    const driver = new Driver(fakeHost(() => null, () => []), { now: () => 0 }, execute, timers);
+    driver.run(() => [link('a', true), link('b', true)]);
+    assert.deepEqual(executed, ['a', 'b', 'fed-back']);
+  });
+
+  it('arms one timer for the next deadline, rounded up, and ticks the core when it fires', () => {
+    let now = 1000;
+    let deadline: Millis | null = 1003.9;
+    const ticks: Millis[] = [];
+    const timers = new ManualTimers();
+    const host = fakeHost(
+      () => deadline,
+      (t) => {
+        ticks.push(t);
+        deadline = null;
+        return [];
+      },
+    );
+    const driver = new Driver(host, { now: () => now }, () => undefined, timers);
+    driver.run(() => []);
+    driver.run(() => []);
+    assert.equal(timers.pending.length, 1, 'a second run re-arms instead of adding a timer');
+    assert.equal(timers.pending[0]?.ms, 4);
+    now = 1004;
+    timers.fire();
+    assert.deepEqual(ticks, [1004]);
+    assert.equal(timers.pending.length, 0, 'no deadline, no timer');
+  });
+
+  it('lets a CarpError from the operation reach the caller and executes nothing', () => {
+    const executed: Action[] = [];
+    const driver = new Driver(fakeHost(() => null, () => []), { now: () => 0 }, (a) => executed.push(a), new ManualTimers());
+    assert.throws(() =>
+      driver.run(() => {
+        throw new Error('vhid 256 is out of range');
+      }),
+    );
+    assert.equal(executed.length, 0);
+  });
+
+  it('arms nothing after stop()', () => {
+    const timers = new ManualTimers();
+    const driver = new Driver(fakeHost(() => 5, () => []), { now: () => 0 }, () => undefined, timers);
+    driver.run(() => []);
+    driver.stop();
+    assert.equal(timers.pending.length, 0);
+    driver.run(() => []);
+    assert.equal(timers.pending.length, 0);
+  });
+});
