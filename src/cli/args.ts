@@ -1,0 +1,97 @@
+/**
+ * carpctl's argument list: global options first (`--socket PATH`, `-j`, `-h`), then one command:
+ * nothing (show all), `carpN [words]`, `-g GROUP [words]` or `sysctl [words]`. The words after the
+ * command are parsed by the token tables of src/config.
+ */
+import { ConfigError, matchKeyword, parseCarpInterfaceName, parseGroupName, quote } from '../config/grammar';
+import {
+  type GroupCommand,
+  type SysctlCommand,
+  parseGroupCommand,
+  parseInterfaceCommand,
+  parseSysctlCommand,
+} from '../config/parse-words';
+import type { InterfaceSettings } from '../config/settings';
+import { controlSocketPath } from '../control/paths';
+
+export interface GlobalOptions {
+  readonly socketPath: string;
+  readonly json: boolean;
+}
+
+export type CliCommand =
+  | { readonly kind: 'help' }
+  | { readonly kind: 'show'; readonly ifname: string | null }
+  | { readonly kind: 'stats'; readonly ifname: string }
+  | { readonly kind: 'destroy'; readonly ifname: string }
+  | { readonly kind: 'create' | 'configure'; readonly ifname: string; readonly settings: InterfaceSettings }
+  | (GroupCommand & { readonly group: string })
+  | SysctlCommand;
+
+export interface ParsedArgs {
+  readonly options: GlobalOptions;
+  readonly command: CliCommand;
+}
+
+const VALID_OPTIONS = '--socket PATH, -j, -g GROUP or -h';
+const COMMAND_TOKENS = [{ keyword: 'sysctl' }] as const;
+
+export function parseArgs(argv: readonly string[], env: NodeJS.ProcessEnv): ParsedArgs {
+  let socket: string | undefined;
+  let json = false;
+  let index = 0;
+  let help = false;
+  for (; index < argv.length; index++) {
+    const word = argv[index] ?? '';
+    if (word === '-j') json = true;
+    else if (word === '-h' || word === '--help') help = true;
+    else if (word === '--socket') socket = socketValue(argv[++index]);
+    else if (word.startsWith('--socket=')) socket = socketValue(word.slice('--socket='.length));
+    else break;
+  }
+  const options = { socketPath: controlSocketPath(socket, env), json };
+  return { options, command: help ? { kind: 'help' } : parseCommand(argv.slice(index)) };
+}
+
+function socketValue(value: string | undefined): string {
+  if (value === undefined || value === '') {
+    throw new ConfigError('missing-value', '--socket needs a path, e.g. --socket /run/carpd.sock');
+  }
+  return value;
+}
+
+function parseCommand(words: readonly string[]): CliCommand {
+  const [first, ...rest] = words;
+  if (first === undefined) return { kind: 'show', ifname: null };
+  if (first === '-g') return groupCommand(rest);
+  if (first.startsWith('-')) {
+    throw new ConfigError('unknown-word', `unknown option ${quote(first)}: valid options are ${VALID_OPTIONS}`);
+  }
+  if (first.startsWith('carp')) return interfaceCommand(parseCarpInterfaceName(first), rest);
+  try {
+    matchKeyword(first, COMMAND_TOKENS, 'command');
+  } catch (e: unknown) {
+    if (!(e instanceof ConfigError)) throw e;
+    throw new ConfigError(e.code, `unknown command ${quote(first)}: give a carp interface (carpN ...), -g GROUP or sysctl`);
+  }
+  return parseSysctlCommand(rest);
+}
+
+function groupCommand(words: readonly string[]): CliCommand {
+  const [group, ...rest] = words;
+  if (group === undefined) throw new ConfigError('missing-value', '-g needs a group name, e.g. carpctl -g carp');
+  return { ...parseGroupCommand(rest), group: parseGroupName(group) };
+}
+
+function interfaceCommand(ifname: string, words: readonly string[]): CliCommand {
+  const command = parseInterfaceCommand(words);
+  switch (command.kind) {
+    case 'show':
+    case 'stats':
+    case 'destroy':
+      return { kind: command.kind, ifname };
+    case 'create':
+    case 'configure':
+      return { kind: command.kind, ifname, settings: command.settings };
+  }
+}

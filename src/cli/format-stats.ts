@@ -1,0 +1,56 @@
+/**
+ * `carpctl carpN stats`, in the manner of OpenBSD's `netstat -s -p carp`: a heading per virtual
+ * host, then one `\t<count> <description>` line per counter in the order received, discarded (by
+ * reason), sent, transitions; then the counters of the carpdev, which belong to no single carp
+ * interface (packets dropped before a vhid matched). Drop descriptions are DROP_REASONS.
+ */
+import { type CarpdevStats, DROP_REASONS, type NodeStats } from '../carp/types';
+import type { InterfaceStatusDto } from '../control/protocol';
+
+/** Every NodeStats counter exactly once (`satisfies` keeps this list complete). */
+const NODE_COUNTERS = {
+  ipackets: 'packets received (IPv4)',
+  ipackets6: 'packets received (IPv6)',
+  accepted: 'advertisements accepted',
+  bowOutsReceived: 'bow-out advertisements received',
+  badttl: `discarded: ${DROP_REASONS.badttl}`,
+  badauth: `discarded: ${DROP_REASONS.badauth}`,
+  loop: `discarded: ${DROP_REASONS.loop}`,
+  opackets: 'packets sent (IPv4)',
+  opackets6: 'packets sent (IPv6)',
+  oerrors: 'send errors',
+  bowOutsSent: 'bow-out advertisements sent',
+  toMaster: 'transitions to master',
+  toBackup: 'transitions to backup',
+  toInit: 'transitions to init',
+  preempts: 'preemptions',
+} as const satisfies Record<keyof NodeStats, string>;
+
+const CARPDEV_COUNTERS = {
+  ipackets: 'packets received (IPv4)',
+  ipackets6: 'packets received (IPv6)',
+  hdrops: `discarded: ${DROP_REASONS.hdrops}`,
+  badsum: `discarded: ${DROP_REASONS.badsum}`,
+  badver: `discarded: ${DROP_REASONS.badver}`,
+  badvhid: `discarded: ${DROP_REASONS.badvhid}`,
+  disallowed: `discarded: ${DROP_REASONS.disallowed}`,
+} as const satisfies Record<keyof CarpdevStats, string>;
+
+export function formatStats(dto: InterfaceStatusDto): string {
+  const lines: string[] = [];
+  if (dto.nodes.length === 0) lines.push(`${dto.name}: no vhid configured`);
+  for (const node of dto.nodes) {
+    lines.push(`${dto.name} vhid ${node.vhid}:`, ...counterLines(NODE_COUNTERS, node.stats));
+  }
+  if (dto.carpdev !== null && dto.carpdevStats !== null) {
+    lines.push(`carpdev ${dto.carpdev}:`, ...counterLines(CARPDEV_COUNTERS, dto.carpdevStats));
+  }
+  return `${lines.join('\n')}\n`;
+}
+
+function counterLines<K extends string>(
+  descriptions: Readonly<Record<K, string>>,
+  counters: Readonly<Record<K, number>>,
+): string[] {
+  return (Object.keys(descriptions) as K[]).map((key) => `\t${counters[key]} ${descriptions[key]}`);
+}

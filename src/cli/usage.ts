@@ -1,0 +1,32 @@
+/** The text of `carpctl -h`. */
+import { LIMITS } from '../carp/limits';
+import { rangeText } from '../config/grammar';
+import { CONTROL_SOCKET_ENV, DEFAULT_CONTROL_SOCKET } from '../control/paths';
+
+export const USAGE = `usage: carpctl [--socket PATH] [-j] [command]
+
+  carpctl                             show every carp interface
+  carpctl carpN                       show carpN
+  carpctl carpN stats                 show carpN's counters
+  carpctl carpN create [settings]     create carpN
+  carpctl carpN destroy               destroy carpN
+  carpctl carpN settings              change carpN
+  carpctl -g GROUP                    show the group's carp demote count
+  carpctl -g GROUP carpdemote [N]     raise it by N (default 1)
+  carpctl -g GROUP -carpdemote [N]    lower it by N (default 1)
+  carpctl sysctl [-a]                 show every net.inet.carp sysctl
+  carpctl sysctl NAME ...             show some
+  carpctl sysctl NAME=VALUE ...       set some
+
+settings, in any order (keywords may be abbreviated to a unique prefix):
+  vhid ${rangeText(LIMITS.vhid)}   advbase ${rangeText(LIMITS.advbase)}   advskew ${rangeText(LIMITS.advskew)}
+  pass PASSPHRASE | passfile PATH | -pass
+  carpdev IFNAME | -carpdev
+  state init|backup|master   up | down
+  group GROUP   -group GROUP
+
+  -j            print JSON
+  --socket PATH the daemon's control socket (default ${DEFAULT_CONTROL_SOCKET}, or $${CONTROL_SOCKET_ENV})
+
+exit status: 0 done, 1 refused or usage error, 2 carpd cannot be reached
+`;

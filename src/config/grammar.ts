@@ -1,0 +1,273 @@
+/**
+ * The ifconfig-like grammar as data: token tables, unique-prefix keyword matching (OpenBSD
+ * ospfctl/parser.c: an exact keyword wins, else the only keyword the word starts; anything else
+ * names the candidates or the valid words), and the value parsers. Ranges come from
+ * src/carp/limits.ts, so carpctl, the configuration files and the core refuse with the same words.
+ */
+import { CarpError } from '../carp/errors';
+import { LIMITS, type Range, checkRange } from '../carp/limits';
+import type { ForcedState, SysctlAssignment } from './settings';
+
+export type ConfigErrorCode =
+  | 'unknown-word'
+  | 'ambiguous-word'
+  | 'missing-value'
+  | 'bad-value'
+  | 'out-of-range'
+  | 'repeated-word' // a setting given twice, or contradicting words (up ... down)
+  | 'not-allowed' // a word valid elsewhere but not here (state in a file, inet on the command line)
+  | 'bad-passfile'
+  | 'bad-file';
+
+/** A refused word, value, file or passfile: the message names the valid words or range. */
+export class ConfigError extends Error {
+  override readonly name = 'ConfigError';
+
+  constructor(
+    readonly code: ConfigErrorCode,
+    message: string,
+  ) {
+    super(message);
+  }
+}
+
+/** Quotes user text for a message; JSON escaping keeps control characters off the terminal. */
+export function quote(text: string): string {
+  return JSON.stringify(text);
+}
+
+/** "a, b or c". */
+export function wordList(words: readonly string[]): string {
+  if (words.length <= 1) return words.join('');
+  return `${words.slice(0, -1).join(', ')} or ${words[words.length - 1] ?? ''}`;
+}
+
+export function rangeText(range: Range): string {
+  return `${range.min}-${range.max}`;
+}
+
+export interface Keyword {
+  readonly keyword: string;
+}
+
+/**
+ * The token whose keyword is `word`, or the only one that `word` is a prefix of. `what` names the
+ * kind of word in messages ("word", "state", "command").
+ */
+export function matchKeyword<T extends Keyword>(word: string, tokens: readonly T[], what: string): T {
+  const exact = tokens.find((t) => t.keyword === word);
+  if (exact !== undefined) return exact;
+  const candidates = word === '' ? [] : tokens.filter((t) => t.keyword.startsWith(word));
+  const [only] = candidates;
+  if (only !== undefined && candidates.length === 1) return only;
+  if (candidates.length > 1) {
+    const names = candidates.map((t) => t.keyword);
+    throw new ConfigError('ambiguous-word', `${what} ${quote(word)} is ambiguous: it could be ${wordList(names)}`);
+  }
+  const valid = tokens.map((t) => t.keyword);
+  throw new ConfigError('unknown-word', `unknown ${what} ${quote(word)}: valid ${what}s are ${wordList(valid)}`);
+}
+
+// ---------------------------------------------------------------------------------------------
+// Token tables.
+
+/** Where a word is read: carpctl's argument list or a DIR/carpN.conf file. */
+export type WordContext = 'command' | 'file';
+
+export type InterfaceAction =
+  | 'create'
+  | 'destroy'
+  | 'stats'
+  | 'vhid'
+  | 'advbase'
+  | 'advskew'
+  | 'pass'
+  | 'no-pass'
+  | 'passfile'
+  | 'carpdev'
+  | 'no-carpdev'
+  | 'state'
+  | 'up'
+  | 'down'
+  | 'group'
+  | 'no-group'
+  | 'inet'
+  | 'inet6';
+
+export interface InterfaceToken extends Keyword {
+  readonly action: InterfaceAction;
+  /** What must follow the keyword, as messages describe it; null for a keyword alone. */
+  readonly value: string | null;
+  /** Why the word is refused in a context, for the contexts that refuse it. */
+  readonly refusedIn?: Partial<Record<WordContext, string>>;
+}
+
+const NOT_A_SETTING = 'a configuration file holds settings only';
+
+/** The words after `carpctl carpN` and in `carpN.conf` (OpenBSD ifconfig's carp words). */
+export const INTERFACE_TOKENS: readonly InterfaceToken[] = [
+  {
+    keyword: 'create',
+    action: 'create',
+    value: null,
+    refusedIn: { file: `${NOT_A_SETTING}: the file itself creates the interface` },
+  },
+  {
+    keyword: 'destroy',
+    action: 'destroy',
+    value: null,
+    refusedIn: { file: `${NOT_A_SETTING}: remove the file to stop configuring the interface` },
+  },
+  { keyword: 'stats', action: 'stats', value: null, refusedIn: { file: `${NOT_A_SETTING}: stats shows counters` } },
+  { keyword: 'vhid', action: 'vhid', value: `a number ${rangeText(LIMITS.vhid)}` },
+  { keyword: 'advbase', action: 'advbase', value: `a number ${rangeText(LIMITS.advbase)}` },
+  { keyword: 'advskew', action: 'advskew', value: `a number ${rangeText(LIMITS.advskew)}` },
+  { keyword: 'pass', action: 'pass', value: 'a passphrase' },
+  { keyword: '-pass', action: 'no-pass', value: null },
+  { keyword: 'passfile', action: 'passfile', value: 'a file name' },
+  { keyword: 'carpdev', action: 'carpdev', value: 'an interface name (e.g. carpdev eth0)' },
+  { keyword: '-carpdev', action: 'no-carpdev', value: null },
+  {
+    keyword: 'state',
+    action: 'state',
+    value: 'init, backup or master',
+    refusedIn: { file: 'the state is decided by CARP at run time; force it with carpctl carpN state backup|master' },
+  },
+  { keyword: 'up', action: 'up', value: null },
+  { keyword: 'down', action: 'down', value: null },
+  { keyword: 'group', action: 'group', value: 'a group name' },
+  { keyword: '-group', action: 'no-group', value: 'a group name' },
+  {
+    keyword: 'inet',
+    action: 'inet',
+    value: 'an IPv4 address with prefix length (e.g. inet 192.0.2.10/24)',
+    refusedIn: { command: 'addresses are set with ip: ip addr add ADDR/PLEN dev carpN (or an inet line in carpN.conf)' },
+  },
+  {
+    keyword: 'inet6',
+    action: 'inet6',
+    value: 'an IPv6 address with prefix length (e.g. inet6 2001:db8::10/64)',
+    refusedIn: { command: 'addresses are set with ip: ip -6 addr add ADDR/PLEN dev carpN (or an inet6 line in carpN.conf)' },
+  },
+];
+
+export function tokensFor(context: WordContext): readonly InterfaceToken[] {
+  return INTERFACE_TOKENS.filter((t) => t.refusedIn?.[context] === undefined);
+}
+
+/** The words after `carpctl -g GROUP` (OpenBSD `ifconfig -g GROUP [-]carpdemote [N]`). */
+export interface GroupToken extends Keyword {
+  /** +1 raises the group's demote counter, -1 lowers it. */
+  readonly sign: 1 | -1;
+}
+
+export const GROUP_TOKENS: readonly GroupToken[] = [
+  { keyword: 'carpdemote', sign: 1 },
+  { keyword: '-carpdemote', sign: -1 },
+];
+
+/** carpdemote N: a step that can be taken at all within a counter's range. */
+export const DEMOTE_STEP: Range = { min: 1, max: LIMITS.groupDemote.max };
+
+const STATE_TOKENS: readonly (Keyword & { readonly state: ForcedState })[] = [
+  { keyword: 'init', state: 'INIT' },
+  { keyword: 'backup', state: 'BACKUP' },
+  { keyword: 'master', state: 'MASTER' },
+];
+
+// ---------------------------------------------------------------------------------------------
+// Value parsers.
+
+/** A decimal integer within `range`; "1x", "0x10", "-1", "1.5" and "" are refused. */
+export function parseNumber(what: string, text: string, range: Range): number {
+  if (!/^[0-9]{1,9}$/.test(text)) {
+    throw new ConfigError('bad-value', `${what} ${quote(text)} is not a number: valid values are ${rangeText(range)}`);
+  }
+  return checkNumber(what, Number(text), range);
+}
+
+/** checkRange of the core, as a ConfigError with the core's wording. */
+export function checkNumber(what: string, value: number, range: Range): number {
+  try {
+    return checkRange(what, value, range);
+  } catch (e: unknown) {
+    if (e instanceof CarpError) throw new ConfigError('out-of-range', e.message);
+    throw e;
+  }
+}
+
+/** Linux IFNAMSIZ is 16 with the NUL. */
+const MAX_IFNAME_BYTES = 15;
+
+/** carpN, as the core accepts it. */
+export function parseCarpInterfaceName(text: string): string {
+  if (!/^carp[0-9]+$/.test(text) || text.length > MAX_IFNAME_BYTES) {
+    throw new ConfigError(
+      'bad-value',
+      `${quote(text)} is not a carp interface name: carp interfaces are named carpN (carp0, carp1, ...), at most ${MAX_IFNAME_BYTES} characters`,
+    );
+  }
+  return text;
+}
+
+/** A Linux interface name (the kernel's dev_valid_name) that is not itself a carp interface. */
+export function parseDeviceName(text: string): string {
+  const bytes = Buffer.byteLength(text);
+  if (bytes === 0 || bytes > MAX_IFNAME_BYTES || text === '.' || text === '..' || /[/:\s]/.test(text)) {
+    throw new ConfigError(
+      'bad-value',
+      `${quote(text)} is not an interface name: 1-${MAX_IFNAME_BYTES} bytes without "/", ":" or spaces`,
+    );
+  }
+  if (/^carp[0-9]+$/.test(text)) {
+    throw new ConfigError('bad-value', `carpdev ${text} is a carp interface: the carpdev is the parent interface, e.g. eth0`);
+  }
+  return text;
+}
+
+/** OpenBSD interface groups: at most 15 characters, not ending in a digit (ifconfig(8)). */
+export function parseGroupName(text: string): string {
+  if (!/^[A-Za-z_][A-Za-z0-9_.-]*$/.test(text) || text.length > MAX_IFNAME_BYTES) {
+    throw new ConfigError(
+      'bad-value',
+      `${quote(text)} is not a group name: 1-${MAX_IFNAME_BYTES} letters, digits, "_", "." or "-", starting with a letter or "_"`,
+    );
+  }
+  if (/[0-9]$/.test(text)) {
+    throw new ConfigError('bad-value', `group name ${quote(text)} ends in a digit: group names must not, as on OpenBSD`);
+  }
+  return text;
+}
+
+/** `state` values; case-insensitive because the status output prints them in capitals. */
+export function parseState(text: string): ForcedState {
+  return matchKeyword(text.toLowerCase(), STATE_TOKENS, 'state').state;
+}
+
+const SYSCTL_NAME = /^[a-z][a-z0-9_]*(\.[a-z0-9_]+)+$/;
+const SYSCTL_VALUE = /^[A-Za-z0-9_.+-]+$/;
+
+export function parseSysctlName(text: string): string {
+  if (!SYSCTL_NAME.test(text)) {
+    throw new ConfigError('bad-value', `${quote(text)} is not a sysctl name: dotted lower-case words, e.g. net.inet.carp.preempt`);
+  }
+  return text;
+}
+
+/** A knob's value as text; its meaning is checked by the core's catalog. */
+export function parseSysctlValue(name: string, value: string): string {
+  if (!SYSCTL_VALUE.test(value)) {
+    throw new ConfigError('bad-value', `${name}: value ${quote(value)} is not a single word (letters, digits, "_", ".", "+" or "-")`);
+  }
+  return value;
+}
+
+/** `name=value`, e.g. net.inet.carp.preempt=1. */
+export function parseSysctlAssignment(text: string): SysctlAssignment {
+  const equals = text.indexOf('=');
+  if (equals < 0) {
+    throw new ConfigError('bad-value', `${quote(text)} is not an assignment: write name=value, e.g. net.inet.carp.preempt=1`);
+  }
+  const name = parseSysctlName(text.slice(0, equals));
+  return { name, value: parseSysctlValue(name, text.slice(equals + 1)) };
+}

@@ -1,0 +1,264 @@
+/**
+ * Words to settings and commands, driven by the token tables of grammar.ts. Like ifconfig, the
+ * words come in any order and any subset; unlike ifconfig, a setting given twice (or `up ... down`)
+ * is refused instead of "last wins": the parsed form holds one value per setting, and in a file
+ * spread over several lines a repeated word is far more often a mistake than an intent.
+ */
+import { LIMITS } from '../carp/limits';
+import { AddressError, type IpPrefix, formatIp, parsePrefix } from '../wire/address';
+import {
+  ConfigError,
+  DEMOTE_STEP,
+  GROUP_TOKENS,
+  INTERFACE_TOKENS,
+  type InterfaceToken,
+  type WordContext,
+  matchKeyword,
+  parseDeviceName,
+  parseGroupName,
+  parseNumber,
+  parseState,
+  parseSysctlAssignment,
+  parseSysctlName,
+  quote,
+  tokensFor,
+} from './grammar';
+import type { ForcedState, InterfaceSettings, PassSetting, SysctlAssignment } from './settings';
+
+interface Draft {
+  vhid?: number;
+  advbase?: number;
+  advskew?: number;
+  pass?: PassSetting;
+  carpdev?: string | null;
+  state?: ForcedState;
+  up?: boolean;
+}
+
+/** How a repeated setting is named in messages: every word that sets it. */
+const SETTING_WORDS: Record<keyof Draft, string> = {
+  vhid: 'vhid',
+  advbase: 'advbase',
+  advskew: 'advskew',
+  pass: 'pass, -pass or passfile',
+  carpdev: 'carpdev or -carpdev',
+  state: 'state',
+  up: 'up or down',
+};
+
+/** Every carp interface is in this group (OpenBSD); it is not the administrator's to change. */
+const CARP_GROUP = 'carp';
+
+/** Finds the token for `word`, or refuses a word that is valid only in the other context. */
+export function matchInterfaceWord(word: string, context: WordContext): InterfaceToken {
+  const refused = INTERFACE_TOKENS.find((t) => t.keyword === word && t.refusedIn?.[context] !== undefined);
+  const reason = refused?.refusedIn?.[context];
+  if (reason !== undefined) {
+    const where = context === 'file' ? 'in a configuration file' : 'on the command line';
+    throw new ConfigError('not-allowed', `${word} is not allowed ${where}: ${reason}`);
+  }
+  return matchKeyword(word, tokensFor(context), 'word');
+}
+
+/**
+ * Accumulates words, from one command line or from the lines of one file, into InterfaceSettings
+ * (plus the inet/inet6 addresses of a file). Every word is checked as it arrives.
+ */
+export class SettingsBuilder {
+  private readonly draft: Draft = {};
+  private readonly groupsAdded: string[] = [];
+  private readonly groupsRemoved: string[] = [];
+  private readonly prefixes: IpPrefix[] = [];
+  /** Where each setting, group or address was first given (a file line, or 0 on a command line). */
+  private readonly seen = new Map<string, number>();
+  private passfileAt = 0;
+
+  constructor(private readonly context: WordContext) {}
+
+  /** `line` (1-based) makes "given twice" messages point at the first occurrence. */
+  addWords(words: readonly string[], line = 0): void {
+    let index = 0;
+    while (index < words.length) {
+      const token = matchInterfaceWord(words[index] ?? '', this.context);
+      if (token.value === null) {
+        this.apply(token, '', line);
+        index += 1;
+        continue;
+      }
+      const value = words[index + 1];
+      if (value === undefined) throw new ConfigError('missing-value', `${token.keyword} needs ${token.value}`);
+      this.apply(token, value, line);
+      index += 2;
+    }
+  }
+
+  /** The line of the `passfile` word (0 if none), for messages about the file it names. */
+  get passfileLine(): number {
+    return this.passfileAt;
+  }
+
+  settings(): InterfaceSettings {
+    return {
+      ...this.draft,
+      ...(this.groupsAdded.length > 0 ? { groupsAdded: [...this.groupsAdded] } : {}),
+      ...(this.groupsRemoved.length > 0 ? { groupsRemoved: [...this.groupsRemoved] } : {}),
+    };
+  }
+
+  addresses(): readonly IpPrefix[] {
+    return [...this.prefixes];
+  }
+
+  private apply(token: InterfaceToken, value: string, line: number): void {
+    switch (token.action) {
+      case 'create':
+        throw new ConfigError('not-allowed', 'create must be the first word: carpctl carpN create [settings]');
+      case 'destroy':
+      case 'stats':
+        throw new ConfigError('not-allowed', `${token.keyword} takes no other words: carpctl carpN ${token.keyword}`);
+      case 'vhid':
+      case 'advbase':
+      case 'advskew':
+        return this.set(token.action, parseNumber(token.keyword, value, LIMITS[token.action]), line);
+      case 'pass':
+        if (value === '') throw new ConfigError('bad-value', 'pass needs a non-empty passphrase; -pass removes it');
+        return this.set('pass', { kind: 'text', text: value }, line);
+      case 'no-pass':
+        return this.set('pass', { kind: 'none' }, line);
+      case 'passfile':
+        if (value === '') throw new ConfigError('bad-value', 'passfile needs a file name');
+        this.passfileAt = line;
+        return this.set('pass', { kind: 'file', path: value }, line);
+      case 'carpdev':
+        return this.set('carpdev', parseDeviceName(value), line);
+      case 'no-carpdev':
+        return this.set('carpdev', null, line);
+      case 'state':
+        return this.set('state', parseState(value), line);
+      case 'up':
+      case 'down':
+        return this.set('up', token.action === 'up', line);
+      case 'group':
+      case 'no-group':
+        return this.changeGroup(token.action === 'group', parseGroupName(value), line);
+      case 'inet':
+      case 'inet6':
+        return this.addAddress(token.action === 'inet' ? 4 : 6, value, line);
+    }
+  }
+
+  private set<K extends keyof Draft>(field: K, value: Draft[K], line: number): void {
+    this.once(field, SETTING_WORDS[field], line);
+    this.draft[field] = value;
+  }
+
+  /** Refuses a second occurrence of `key`, naming where the first one was. */
+  private once(key: string, label: string, line: number): void {
+    const first = this.seen.get(key);
+    if (first !== undefined) {
+      const where = first > 0 ? ` (first on line ${first})` : '';
+      throw new ConfigError('repeated-word', `${label} is given twice${where}: give it once`);
+    }
+    this.seen.set(key, line);
+  }
+
+  private changeGroup(add: boolean, group: string, line: number): void {
+    if (group === CARP_GROUP) {
+      throw new ConfigError('bad-value', `every carp interface is in group ${CARP_GROUP}: it cannot be added or removed`);
+    }
+    const other = (add ? this.groupsRemoved : this.groupsAdded).includes(group);
+    if (other) {
+      throw new ConfigError('repeated-word', `group ${group} is both added and removed: give one of group or -group`);
+    }
+    this.once(`group ${group}`, `${add ? 'group' : '-group'} ${group}`, line);
+    (add ? this.groupsAdded : this.groupsRemoved).push(group);
+  }
+
+  private addAddress(family: 4 | 6, text: string, line: number): void {
+    const keyword = family === 4 ? 'inet' : 'inet6';
+    let prefix: IpPrefix;
+    try {
+      prefix = parsePrefix(text);
+    } catch (e: unknown) {
+      if (e instanceof AddressError) throw new ConfigError('bad-value', `${keyword}: ${e.message}`);
+      throw e;
+    }
+    if (prefix.address.family !== family) {
+      const right = family === 4 ? 'inet6' : 'inet';
+      throw new ConfigError('bad-value', `${keyword} needs an IPv${family} address: write ${right} ${text}`);
+    }
+    const address = `address ${formatIp(prefix.address)}`;
+    this.once(address, address, line);
+    this.prefixes.push(prefix);
+  }
+}
+
+// ---------------------------------------------------------------------------------------------
+// carpctl's commands.
+
+export type InterfaceCommand =
+  | { readonly kind: 'show' }
+  | { readonly kind: 'stats' }
+  | { readonly kind: 'destroy' }
+  | { readonly kind: 'create'; readonly settings: InterfaceSettings }
+  | { readonly kind: 'configure'; readonly settings: InterfaceSettings };
+
+/** The words after `carpctl carpN`: nothing shows it; `create` may be followed by settings. */
+export function parseInterfaceCommand(words: readonly string[]): InterfaceCommand {
+  const [first] = words;
+  if (first === undefined) return { kind: 'show' };
+  const token = matchInterfaceWord(first, 'command');
+  if (token.action === 'stats' || token.action === 'destroy') {
+    if (words.length > 1) {
+      throw new ConfigError('not-allowed', `${token.keyword} takes no other words: carpctl carpN ${token.keyword}`);
+    }
+    return { kind: token.action };
+  }
+  const builder = new SettingsBuilder('command');
+  if (token.action === 'create') {
+    builder.addWords(words.slice(1));
+    return { kind: 'create', settings: builder.settings() };
+  }
+  builder.addWords(words);
+  return { kind: 'configure', settings: builder.settings() };
+}
+
+export type GroupCommand = { readonly kind: 'group-show' } | { readonly kind: 'group-demote'; readonly delta: number };
+
+/** The words after `carpctl -g GROUP`: nothing, `carpdemote [N]` or `-carpdemote [N]` (N: 1). */
+export function parseGroupCommand(words: readonly string[]): GroupCommand {
+  const [first, count, extra] = words;
+  if (first === undefined) return { kind: 'group-show' };
+  const token = matchKeyword(first, GROUP_TOKENS, 'word');
+  if (extra !== undefined) {
+    throw new ConfigError('unknown-word', `unexpected ${quote(extra)}: ${token.keyword} takes at most one number`);
+  }
+  const step = count === undefined ? 1 : parseNumber(token.keyword, count, DEMOTE_STEP);
+  return { kind: 'group-demote', delta: token.sign * step };
+}
+
+export type SysctlCommand =
+  | { readonly kind: 'sysctl-get'; readonly names: readonly string[] }
+  | { readonly kind: 'sysctl-set'; readonly assignments: readonly SysctlAssignment[] };
+
+/**
+ * `sysctl` alone or `sysctl -a` lists every knob (as OpenBSD sysctl does), `sysctl NAME...` shows
+ * some, `sysctl NAME=VALUE...` sets them. Showing and setting in one command are refused, because
+ * they travel as different requests and one could succeed without the other.
+ */
+export function parseSysctlCommand(words: readonly string[]): SysctlCommand {
+  if (words.length === 0 || (words.length === 1 && words[0] === '-a')) return { kind: 'sysctl-get', names: [] };
+  if (words.includes('-a')) throw new ConfigError('not-allowed', '-a shows every sysctl: give it alone');
+  const setting = words.filter((w) => w.includes('='));
+  if (setting.length === 0) return { kind: 'sysctl-get', names: words.map(parseSysctlName) };
+  if (setting.length !== words.length) {
+    throw new ConfigError('not-allowed', 'give either names to show (NAME ...) or assignments to set (NAME=VALUE ...), not both');
+  }
+  const assignments = words.map(parseSysctlAssignment);
+  const names = new Set<string>();
+  for (const { name } of assignments) {
+    if (names.has(name)) throw new ConfigError('repeated-word', `${name} is assigned twice: give it once`);
+    names.add(name);
+  }
+  return { kind: 'sysctl-set', assignments };
+}

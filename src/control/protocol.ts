@@ -1,0 +1,248 @@
+/**
+ * The control protocol between carpctl and carpd: one JSON object per line each way, every message
+ * carrying `version`. A request is `{version, type, ...fields}`; a response is
+ * `{version, ok: true, result}` or `{version, ok: false, error: {code, message}}`.
+ *
+ * Results are objects (never bare arrays) so that a later version can add fields without breaking
+ * older readers. The passphrase travels only in `create`/`configure` settings, as text; nothing
+ * in a result carries it (`interfaceStatusDto` builds the status field by field). codec.ts turns
+ * these types into lines and validates what arrives.
+ */
+import { TRANSITION_REASONS } from '../carp/types';
+import type {
+  CarpState,
+  CarpdevStats,
+  InterfaceStatus,
+  Millis,
+  NodeStats,
+  NodeStatus,
+  TransitionReason,
+} from '../carp/types';
+import { type Family, type IpPrefix, formatIp, formatMac } from '../wire/address';
+import type { ResolvedInterfaceSettings, SysctlAssignment } from '../config/settings';
+
+export const CONTROL_PROTOCOL_VERSION = 1;
+
+// ---------------------------------------------------------------------------------------------
+// Requests.
+
+export type Request =
+  /** One interface, or every interface when ifname is null. */
+  | { readonly type: 'show'; readonly ifname: string | null }
+  | { readonly type: 'create'; readonly ifname: string; readonly settings: ResolvedInterfaceSettings }
+  | { readonly type: 'destroy'; readonly ifname: string }
+  | { readonly type: 'configure'; readonly ifname: string; readonly settings: ResolvedInterfaceSettings }
+  /** carpdemote N is +N, -carpdemote N is -N. */
+  | { readonly type: 'group-demote'; readonly group: string; readonly delta: number }
+  | { readonly type: 'group-show'; readonly group: string }
+  /** Every knob when names is empty. */
+  | { readonly type: 'sysctl-get'; readonly names: readonly string[] }
+  | { readonly type: 'sysctl-set'; readonly assignments: readonly SysctlAssignment[] };
+
+export type RequestType = Request['type'];
+export type RequestOf<T extends RequestType> = Extract<Request, { readonly type: T }>;
+
+// ---------------------------------------------------------------------------------------------
+// Results.
+
+/** For commands that change something: notes the daemon wants the administrator to see. */
+export interface WarningsResult {
+  readonly warnings: readonly string[];
+}
+
+export interface ShowResult {
+  readonly interfaces: readonly InterfaceStatusDto[];
+}
+
+export interface GroupShowResult {
+  readonly group: string;
+  readonly demote: number;
+}
+
+export interface SysctlGetResult {
+  /** [name, value] in the catalog's order. */
+  readonly values: readonly (readonly [string, string])[];
+}
+
+export interface SysctlChange {
+  readonly name: string;
+  readonly from: string;
+  readonly to: string;
+}
+
+export interface SysctlSetResult {
+  readonly changes: readonly SysctlChange[];
+}
+
+export interface ResultMap {
+  show: ShowResult;
+  create: WarningsResult;
+  destroy: WarningsResult;
+  configure: WarningsResult;
+  'group-demote': WarningsResult;
+  'group-show': GroupShowResult;
+  'sysctl-get': SysctlGetResult;
+  'sysctl-set': SysctlSetResult;
+}
+
+export type ResultFor<T extends RequestType> = ResultMap[T];
+export type Result = ResultMap[RequestType];
+
+/**
+ * What carpd implements. A thrown error with string `code` and `message` (CarpError, ConfigError)
+ * becomes an error response with those; anything else becomes code `internal`.
+ */
+export type ControlHandler = (request: Request) => Promise<Result>;
+
+export interface ErrorDto {
+  readonly code: string;
+  readonly message: string;
+}
+
+export type Response =
+  | { readonly version: number; readonly ok: true; readonly result: Result }
+  | { readonly version: number; readonly ok: false; readonly error: ErrorDto };
+
+/** Error codes of the protocol layer itself (handler errors carry their own codes). */
+export type ProtocolErrorCode = 'bad-request' | 'unsupported-version' | 'line-too-long' | 'internal' | 'bad-response';
+
+export class ProtocolError extends Error {
+  override readonly name = 'ProtocolError';
+
+  constructor(
+    readonly code: ProtocolErrorCode,
+    message: string,
+  ) {
+    super(message);
+  }
+}
+
+// ---------------------------------------------------------------------------------------------
+// Status DTOs: plain JSON, addresses and MACs as strings, never the key.
+
+export interface AddressDto {
+  readonly family: Family;
+  readonly address: string;
+  readonly prefixLength: number;
+}
+
+export interface TransitionDto {
+  readonly reason: TransitionReason;
+  /** The reason as a sentence (TRANSITION_REASONS). */
+  readonly text: string;
+  readonly secondsAgo: number;
+}
+
+/** The last authenticated advertiser a virtual host heard (for a BACKUP: its master). */
+export interface MasterDto {
+  readonly source: string;
+  readonly advbase: number;
+  readonly advskew: number;
+  readonly demote: number;
+  readonly secondsAgo: number;
+}
+
+export interface NodeStatusDto {
+  readonly vhid: number;
+  readonly advskew: number;
+  /** advskew on the wire, FreeBSD-style demotion included. */
+  readonly effectiveAdvskew: number;
+  readonly state: CarpState;
+  readonly lastTransition: TransitionDto | null;
+  readonly master: MasterDto | null;
+  readonly stats: NodeStats;
+}
+
+export interface InterfaceStatusDto {
+  readonly name: string;
+  /** carpN's MAC, or null while the kernel has no such link. */
+  readonly mac: string | null;
+  readonly mtu: number;
+  /** IFF_UP of carpN. */
+  readonly adminUp: boolean;
+  /** Some virtual host is not INIT (ifconfig's RUNNING). */
+  readonly running: boolean;
+  /** Carrier: some virtual host is MASTER. */
+  readonly linkUp: boolean;
+  readonly carpdev: string | null;
+  readonly advbase: number;
+  /** Including "carp". */
+  readonly groups: readonly string[];
+  /** The OpenBSD demote count sent in byte 4. */
+  readonly demote: number;
+  readonly addresses: readonly AddressDto[];
+  readonly nodes: readonly NodeStatusDto[];
+  /** Counters of the carpdev (shared by the carp interfaces on it), or null without a carpdev. */
+  readonly carpdevStats: CarpdevStats | null;
+}
+
+/** What the daemon knows besides the core's status: the kernel's view of carpN and the clock. */
+export interface InterfaceDtoSources {
+  readonly status: InterfaceStatus;
+  readonly now: Millis;
+  readonly mac: Buffer | null;
+  readonly mtu: number;
+  /** carpN's addresses with prefix lengths (the kernel mirror), in kernel order. */
+  readonly addresses: readonly IpPrefix[];
+  readonly carpdevStats: Readonly<CarpdevStats> | null;
+}
+
+const CARP_GROUP = 'carp';
+
+function secondsSince(now: Millis, then: Millis): number {
+  return Math.max(0, Math.floor((now - then) / 1000));
+}
+
+/** Picks field by field, so that the key in `status.config` can never reach the socket. */
+export function interfaceStatusDto(sources: InterfaceDtoSources): InterfaceStatusDto {
+  const { status, now } = sources;
+  return {
+    name: status.name,
+    mac: sources.mac === null ? null : formatMac(sources.mac),
+    mtu: sources.mtu,
+    adminUp: status.adminUp,
+    running: status.nodes.some((n) => n.state !== 'INIT'),
+    linkUp: status.linkUp,
+    carpdev: status.config.carpdev,
+    advbase: status.config.advbase,
+    groups: [CARP_GROUP, ...status.config.groups.filter((g) => g !== CARP_GROUP)],
+    demote: status.demote,
+    addresses: sources.addresses.map((p) => ({
+      family: p.address.family,
+      address: formatIp(p.address),
+      prefixLength: p.prefixLength,
+    })),
+    nodes: status.nodes.map((node) => nodeStatusDto(node, now)),
+    carpdevStats: sources.carpdevStats === null ? null : { ...sources.carpdevStats },
+  };
+}
+
+function nodeStatusDto(node: NodeStatus, now: Millis): NodeStatusDto {
+  const transition = node.lastTransition;
+  const peer = node.peers[0];
+  return {
+    vhid: node.vhid,
+    advskew: node.advskew,
+    effectiveAdvskew: node.effectiveAdvskew,
+    state: node.state,
+    lastTransition:
+      transition === null
+        ? null
+        : {
+            reason: transition.reason,
+            text: TRANSITION_REASONS[transition.reason],
+            secondsAgo: secondsSince(now, transition.at),
+          },
+    master:
+      peer === undefined
+        ? null
+        : {
+            source: formatIp(peer.source),
+            advbase: peer.advbase,
+            advskew: peer.advskew,
+            demote: peer.demote,
+            secondsAgo: secondsSince(now, peer.lastSeen),
+          },
+    stats: { ...node.stats },
+  };
+}

@@ -1,0 +1,341 @@
+/**
+ * The control socket: a Unix stream socket carrying newline-delimited JSON, one request line
+ * answered by one response line, in order. The server never trusts a line: malformed or oversize
+ * input gets an error response, never a crash. The socket is root-only (mode 0600 from the moment
+ * it exists), which is the whole access control: every request is an administrator's.
+ */
+import { type Server, type Socket, createConnection, createServer } from 'node:net';
+import { lstat, stat, unlink } from 'node:fs/promises';
+import {
+  decodeRequest,
+  decodeResponse,
+  encodeRequest,
+  encodeResponse,
+  errorDtoOf,
+  errorResponse,
+  okResponse,
+} from './codec';
+import { CONTROL_SOCKET_ENV } from './paths';
+import { type ControlHandler, ProtocolError, type Request, type ResultFor } from './protocol';
+
+export const DEFAULT_SERVER_MAX_LINE_BYTES = 64 * 1024;
+/** A `show` of many interfaces is the largest answer; this leaves ample room. */
+export const DEFAULT_CLIENT_MAX_LINE_BYTES = 16 * 1024 * 1024;
+export const DEFAULT_IDLE_TIMEOUT_MS = 30_000;
+export const DEFAULT_REQUEST_TIMEOUT_MS = 10_000;
+const DEFAULT_MAX_CONNECTIONS = 32;
+/** How long an existing socket may take to accept before it counts as a live (if stuck) daemon. */
+const PROBE_TIMEOUT_MS = 1000;
+const SOCKET_MODE = 0o600;
+const CHECK_LOG = 'check its log (journalctl -u carpd)';
+
+/** Splits a byte stream into lines (LF, with an optional CR before it), refusing overlong lines. */
+export class LineReader {
+  private pending: Buffer[] = [];
+  private pendingBytes = 0;
+  private overflowed = false;
+
+  constructor(private readonly maxLineBytes: number) {}
+
+  /** The lines completed by `chunk`; after `overflow` the reader ignores everything. */
+  push(chunk: Buffer): { lines: string[]; overflow: boolean } {
+    const lines: string[] = [];
+    let start = 0;
+    while (!this.overflowed) {
+      const newline = chunk.indexOf(0x0a, start);
+      const end = newline < 0 ? chunk.length : newline;
+      if (this.pendingBytes + end - start > this.maxLineBytes) {
+        this.overflowed = true;
+        this.pending = [];
+        break;
+      }
+      if (newline < 0) {
+        this.pending.push(Buffer.from(chunk.subarray(start)));
+        this.pendingBytes += chunk.length - start;
+        break;
+      }
+      const line = Buffer.concat([...this.pending, chunk.subarray(start, newline)]).toString('utf8');
+      lines.push(line.endsWith('\r') ? line.slice(0, -1) : line);
+      this.pending = [];
+      this.pendingBytes = 0;
+      start = newline + 1;
+    }
+    return { lines, overflow: this.overflowed };
+  }
+}
+
+// ---------------------------------------------------------------------------------------------
+// Server.
+
+export interface ControlServerOptions {
+  readonly maxLineBytes?: number;
+  /** A connection without traffic for this long is closed. */
+  readonly idleTimeoutMs?: number;
+  readonly maxConnections?: number;
+}
+
+export interface ControlServer {
+  readonly path: string;
+  /** Stops listening, drops open connections and removes the socket file. */
+  close(): Promise<void>;
+}
+
+export type ControlServerErrorCode = 'socket-in-use' | 'not-a-socket' | 'insecure-socket';
+
+/** Why the server did not start; the message says what to do. */
+export class ControlServerError extends Error {
+  override readonly name = 'ControlServerError';
+
+  constructor(
+    readonly code: ControlServerErrorCode,
+    message: string,
+  ) {
+    super(message);
+  }
+}
+
+/**
+ * Listens on `path`. Refuses when a live daemon answers there or the path is not a socket; removes
+ * a stale socket file (nothing listening) first.
+ */
+export async function startControlServer(
+  path: string,
+  handler: ControlHandler,
+  options: ControlServerOptions = {},
+): Promise<ControlServer> {
+  await removeStaleSocket(path);
+  const connections = new Set<Socket>();
+  const server = createServer({ allowHalfOpen: true }, (socket) => {
+    connections.add(socket);
+    socket.once('close', () => connections.delete(socket));
+    serveConnection(socket, handler, options);
+  });
+  server.maxConnections = options.maxConnections ?? DEFAULT_MAX_CONNECTIONS;
+  await listenPrivately(server, path);
+  const close = async (): Promise<void> => {
+    const closed = new Promise<void>((resolve) => server.close(() => resolve()));
+    for (const socket of connections) socket.destroy();
+    await closed;
+  };
+  try {
+    await verifySocketMode(path);
+  } catch (e: unknown) {
+    await close();
+    throw e;
+  }
+  return { path, close };
+}
+
+async function removeStaleSocket(path: string): Promise<void> {
+  let info;
+  try {
+    info = await lstat(path);
+  } catch (e: unknown) {
+    if (errorCode(e) === 'ENOENT') return;
+    throw e;
+  }
+  if (!info.isSocket()) {
+    const advice = 'refusing to replace it; remove it or use another socket path';
+    throw new ControlServerError('not-a-socket', `${path} exists and is not a socket: ${advice}`);
+  }
+  if (await answers(path)) {
+    const advice = `stop it first (systemctl stop carpd) or give this one another socket (${CONTROL_SOCKET_ENV})`;
+    throw new ControlServerError('socket-in-use', `another carpd already listens on ${path}: ${advice}`);
+  }
+  await unlink(path);
+}
+
+/** True when something accepts connections on `path` (or takes too long to refuse them). */
+function answers(path: string): Promise<boolean> {
+  return new Promise((resolve, reject) => {
+    const probe = createConnection(path);
+    const done = (live: boolean): void => {
+      clearTimeout(timer);
+      probe.destroy();
+      resolve(live);
+    };
+    const timer = setTimeout(() => done(true), PROBE_TIMEOUT_MS);
+    probe.once('connect', () => done(true));
+    probe.once('error', (e: Error) => {
+      if (errorCode(e) === 'ECONNREFUSED') return done(false);
+      clearTimeout(timer);
+      reject(e);
+    });
+  });
+}
+
+/** The umask makes the socket file 0600 at bind(); a later chmod would leave a window open. */
+function listenPrivately(server: Server, path: string): Promise<void> {
+  return new Promise((resolve, reject) => {
+    server.once('error', reject);
+    const previous = process.umask(0o777 & ~SOCKET_MODE);
+    try {
+      // bind() runs synchronously inside listen(); only the 'listening' event comes later.
+      server.listen(path, () => {
+        server.off('error', reject);
+        resolve();
+      });
+    } finally {
+      process.umask(previous);
+    }
+  });
+}
+
+async function verifySocketMode(path: string): Promise<void> {
+  const info = await stat(path);
+  const mode = info.mode & 0o777;
+  if (!info.isSocket() || mode !== SOCKET_MODE) {
+    const message = `${path} was created with mode ${mode.toString(8)}, not 600: refusing to serve on it`;
+    throw new ControlServerError('insecure-socket', message);
+  }
+}
+
+function serveConnection(socket: Socket, handler: ControlHandler, options: ControlServerOptions): void {
+  const maxLineBytes = options.maxLineBytes ?? DEFAULT_SERVER_MAX_LINE_BYTES;
+  const reader = new LineReader(maxLineBytes);
+  let queue = Promise.resolve();
+  let refused = false;
+  socket.setTimeout(options.idleTimeoutMs ?? DEFAULT_IDLE_TIMEOUT_MS, () => socket.destroy());
+  // A client that goes away mid-answer is not the daemon's problem.
+  socket.on('error', () => socket.destroy());
+  socket.on('data', (chunk: Buffer) => {
+    const { lines, overflow } = reader.push(chunk);
+    for (const line of lines.filter((l) => l.trim() !== '')) {
+      queue = queue.then(async () => reply(socket, await answerLine(line, handler)));
+    }
+    if (overflow && !refused) {
+      // The framing is lost: answer what came before, say why, and stop talking.
+      refused = true;
+      const error = { code: 'line-too-long', message: `request line longer than ${maxLineBytes} bytes: connection closed` };
+      queue = queue.then(() => {
+        reply(socket, encodeResponse(errorResponse(error)));
+        socket.end();
+      });
+    }
+  });
+  socket.on('end', () => {
+    void queue.then(() => socket.end());
+  });
+}
+
+/** Never rejects: every failure becomes an error response. */
+async function answerLine(line: string, handler: ControlHandler): Promise<string> {
+  try {
+    const request = decodeRequest(line);
+    return encodeResponse(okResponse(await handler(request)));
+  } catch (e: unknown) {
+    return encodeResponse(errorResponse(errorDtoOf(e)));
+  }
+}
+
+function reply(socket: Socket, line: string): void {
+  if (socket.writable) socket.write(`${line}\n`);
+}
+
+// ---------------------------------------------------------------------------------------------
+// Client.
+
+export interface ClientOptions {
+  /** For the whole exchange: connect, send, answer. */
+  readonly timeoutMs?: number;
+  readonly maxLineBytes?: number;
+}
+
+/** carpd could not be asked: not running, no permission, no answer or a garbled one. */
+export class ControlTransportError extends Error {
+  override readonly name = 'ControlTransportError';
+
+  constructor(
+    readonly kind: 'unreachable' | 'timeout' | 'protocol',
+    readonly socketPath: string,
+    message: string,
+  ) {
+    super(message);
+  }
+}
+
+/** carpd answered with a refusal; code and message are the daemon's. */
+export class RemoteError extends Error {
+  override readonly name = 'RemoteError';
+
+  constructor(
+    readonly code: string,
+    message: string,
+  ) {
+    super(message);
+  }
+}
+
+/** Sends one request and returns its result; throws RemoteError or ControlTransportError. */
+export async function sendRequest<R extends Request>(
+  path: string,
+  request: R,
+  options: ClientOptions = {},
+): Promise<ResultFor<R['type']>> {
+  const line = await exchange(path, encodeRequest(request), options);
+  let decoded;
+  try {
+    decoded = decodeResponse(line, request.type);
+  } catch (e: unknown) {
+    if (!(e instanceof ProtocolError)) throw e;
+    throw new ControlTransportError('protocol', path, `carpd at ${path} sent an invalid response: ${e.message}`);
+  }
+  if (!decoded.ok) throw new RemoteError(decoded.error.code, decoded.error.message);
+  return decoded.result as ResultFor<R['type']>;
+}
+
+function exchange(path: string, line: string, options: ClientOptions): Promise<string> {
+  return new Promise((resolve, reject) => {
+    const socket = createConnection(path);
+    const reader = new LineReader(options.maxLineBytes ?? DEFAULT_CLIENT_MAX_LINE_BYTES);
+    const timeoutMs = options.timeoutMs ?? DEFAULT_REQUEST_TIMEOUT_MS;
+    let connected = false;
+    const finish = (error: Error | null, answer = ''): void => {
+      clearTimeout(timer);
+      socket.destroy();
+      if (error === null) resolve(answer);
+      else reject(error);
+    };
+    const timer = setTimeout(() => {
+      const message = `carpd at ${path} did not answer within ${timeoutMs} ms; ${CHECK_LOG}`;
+      finish(new ControlTransportError('timeout', path, message));
+    }, timeoutMs);
+    socket.once('connect', () => {
+      connected = true;
+      socket.write(`${line}\n`);
+    });
+    socket.on('data', (chunk: Buffer) => {
+      const { lines, overflow } = reader.push(chunk);
+      const [first] = lines;
+      if (first !== undefined) finish(null, first);
+      else if (overflow) {
+        finish(new ControlTransportError('protocol', path, `carpd at ${path} sent a response line longer than the limit`));
+      }
+    });
+    socket.once('error', (e: Error) => finish(connected ? closedEarly(path) : unreachable(path, e)));
+    socket.once('close', () => finish(closedEarly(path)));
+  });
+}
+
+function closedEarly(path: string): ControlTransportError {
+  const message = `carpd at ${path} closed the connection without answering; ${CHECK_LOG}`;
+  return new ControlTransportError('protocol', path, message);
+}
+
+function unreachable(path: string, e: Error): ControlTransportError {
+  const check = `is carpd running (systemctl status carpd)? Another socket is chosen with --socket PATH or ${CONTROL_SOCKET_ENV}`;
+  const denied = `permission denied on ${path}; the control socket is root-only (mode 0600): run carpctl as root`;
+  const reasons: Record<string, string> = {
+    ENOENT: `${path} does not exist; ${check}`,
+    ECONNREFUSED: `nothing listens on ${path}; ${check}`,
+    EACCES: denied,
+    EPERM: denied,
+    ENOTSOCK: `${path} is not a socket; ${check}`,
+  };
+  const reason = reasons[errorCode(e)] ?? `${e.message} (${path}); ${check}`;
+  return new ControlTransportError('unreachable', path, `cannot reach carpd: ${reason}`);
+}
+
+function errorCode(e: unknown): string {
+  return e instanceof Error && 'code' in e ? String(e.code) : '';
+}

@@ -1,0 +1,108 @@
+/** Status DTOs of a MASTER, a BACKUP and an INIT carp interface, as a daemon would send them. */
+import type { CarpdevStats, NodeStats } from '../../src/carp/types';
+import type { InterfaceStatusDto, NodeStatusDto } from '../../src/control/protocol';
+
+export function nodeStats(overrides: Partial<NodeStats> = {}): NodeStats {
+  return {
+    ipackets: 0,
+    ipackets6: 0,
+    badttl: 0,
+    badauth: 0,
+    loop: 0,
+    accepted: 0,
+    opackets: 0,
+    opackets6: 0,
+    oerrors: 0,
+    bowOutsSent: 0,
+    bowOutsReceived: 0,
+    toMaster: 0,
+    toBackup: 0,
+    toInit: 0,
+    preempts: 0,
+    ...overrides,
+  };
+}
+
+export function carpdevStats(overrides: Partial<CarpdevStats> = {}): CarpdevStats {
+  return { ipackets: 0, ipackets6: 0, hdrops: 0, badsum: 0, badver: 0, badvhid: 0, disallowed: 0, ...overrides };
+}
+
+export function node(overrides: Partial<NodeStatusDto> = {}): NodeStatusDto {
+  return {
+    vhid: 1,
+    advskew: 0,
+    effectiveAdvskew: 0,
+    state: 'MASTER',
+    lastTransition: { reason: 'master-down', text: 'master down timer expired', secondsAgo: 42 },
+    master: null,
+    stats: nodeStats(),
+    ...overrides,
+  };
+}
+
+export const MASTER: InterfaceStatusDto = {
+  name: 'carp0',
+  mac: '00:00:5e:00:01:01',
+  mtu: 1500,
+  adminUp: true,
+  running: true,
+  linkUp: true,
+  carpdev: 'eth0',
+  advbase: 1,
+  groups: ['carp'],
+  demote: 0,
+  addresses: [
+    { family: 4, address: '192.0.2.10', prefixLength: 24 },
+    { family: 6, address: '2001:db8::10', prefixLength: 64 },
+  ],
+  nodes: [
+    node({
+      stats: nodeStats({ ipackets: 12, accepted: 10, badauth: 2, opackets: 3600, opackets6: 3600, toMaster: 1, toBackup: 1, preempts: 1 }),
+    }),
+  ],
+  carpdevStats: carpdevStats({ ipackets: 12, badvhid: 5, badver: 1 }),
+};
+
+export const BACKUP: InterfaceStatusDto = {
+  name: 'carp1',
+  mac: '00:00:5e:00:01:02',
+  mtu: 1500,
+  adminUp: true,
+  running: true,
+  linkUp: false,
+  carpdev: 'eth1',
+  advbase: 2,
+  groups: ['carp', 'uplink'],
+  demote: 1,
+  addresses: [
+    { family: 4, address: '198.51.100.7', prefixLength: 32 },
+    { family: 6, address: 'fe80::1', prefixLength: 64 },
+  ],
+  nodes: [
+    node({
+      vhid: 2,
+      advskew: 100,
+      effectiveAdvskew: 100,
+      state: 'BACKUP',
+      master: { source: '198.51.100.1', advbase: 2, advskew: 0, demote: 0, secondsAgo: 1 },
+    }),
+  ],
+  carpdevStats: carpdevStats(),
+};
+
+/** Just created: down, no vhid, no carpdev, not yet in the kernel. */
+export const INIT: InterfaceStatusDto = {
+  name: 'carp2',
+  mac: null,
+  mtu: 1500,
+  adminUp: false,
+  running: false,
+  linkUp: false,
+  carpdev: null,
+  advbase: 1,
+  groups: ['carp'],
+  demote: 0,
+  addresses: [],
+  nodes: [],
+  carpdevStats: null,
+};

@@ -1,0 +1,223 @@
+import assert from 'node:assert/strict';
+import { ConfigError } from '../../src/config/grammar';
+import {
+  SettingsBuilder,
+  parseGroupCommand,
+  parseInterfaceCommand,
+  parseSysctlCommand,
+} from '../../src/config/parse-words';
+import type { InterfaceSettings } from '../../src/config/settings';
+import { formatPrefix } from '../../src/wire/address';
+
+function refusal(code: string, pattern: RegExp): (e: unknown) => boolean {
+  return (e: unknown) => {
+    assert.ok(e instanceof ConfigError, `expected a ConfigError, got ${String(e)}`);
+    assert.equal(e.code, code);
+    assert.match(e.message, pattern);
+    return true;
+  };
+}
+
+function configure(line: string): InterfaceSettings {
+  const command = parseInterfaceCommand(line.split(' '));
+  assert.equal(command.kind, 'configure');
+  return command.kind === 'configure' ? command.settings : {};
+}
+
+describe('parse-words', () => {
+  describe('interface settings', () => {
+    it('parses every setting word', () => {
+      assert.deepEqual(configure('vhid 1'), { vhid: 1 });
+      assert.deepEqual(configure('advbase 2'), { advbase: 2 });
+      assert.deepEqual(configure('advskew 100'), { advskew: 100 });
+      assert.deepEqual(configure('pass secret'), { pass: { kind: 'text', text: 'secret' } });
+      assert.deepEqual(configure('-pass'), { pass: { kind: 'none' } });
+      assert.deepEqual(configure('passfile /etc/carp/key'), { pass: { kind: 'file', path: '/etc/carp/key' } });
+      assert.deepEqual(configure('carpdev eth0'), { carpdev: 'eth0' });
+      assert.deepEqual(configure('-carpdev'), { carpdev: null });
+      assert.deepEqual(configure('state init'), { state: 'INIT' });
+      assert.deepEqual(configure('state backup'), { state: 'BACKUP' });
+      assert.deepEqual(configure('state master'), { state: 'MASTER' });
+      assert.deepEqual(configure('up'), { up: true });
+      assert.deepEqual(configure('down'), { up: false });
+      assert.deepEqual(configure('group uplink'), { groupsAdded: ['uplink'] });
+      assert.deepEqual(configure('-group uplink'), { groupsRemoved: ['uplink'] });
+    });
+
+    it('takes any subset in any order, like ifconfig', () => {
+      const expected = { vhid: 1, pass: { kind: 'text', text: 'secret' }, carpdev: 'eth0', advbase: 1, advskew: 100 };
+      assert.deepEqual(configure('vhid 1 pass secret carpdev eth0 advbase 1 advskew 100'), expected);
+      assert.deepEqual(configure('advskew 100 carpdev eth0 advbase 1 pass secret vhid 1'), expected);
+    });
+
+    it('accepts unique prefixes of keywords', () => {
+      assert.deepEqual(configure('advs 100'), { advskew: 100 });
+      assert.deepEqual(configure('advb 3 v 4 carp eth1'), { advbase: 3, vhid: 4, carpdev: 'eth1' });
+      assert.deepEqual(configure('passf key'), { pass: { kind: 'file', path: 'key' } });
+      assert.deepEqual(configure('-carp'), { carpdev: null });
+      assert.deepEqual(configure('state m'), { state: 'MASTER' });
+      assert.deepEqual(configure('u'), { up: true });
+    });
+
+    it('refuses an ambiguous prefix, naming the candidates', () => {
+      assert.throws(() => parseInterfaceCommand(['adv', '100']), refusal('ambiguous-word', /could be advbase or advskew$/));
+      assert.throws(() => parseInterfaceCommand(['st']), refusal('ambiguous-word', /could be stats or state$/));
+      assert.throws(() => parseInterfaceCommand(['d']), refusal('ambiguous-word', /could be destroy or down$/));
+    });
+
+    it('refuses an unknown word, listing every valid word', () => {
+      assert.throws(
+        () => parseInterfaceCommand(['vhid', '1', 'priority', '5']),
+        refusal(
+          'unknown-word',
+          /^unknown word "priority": valid words are create, destroy, stats, vhid, advbase, advskew, pass, -pass, passfile, carpdev, -carpdev, state, up, down, group or -group$/,
+        ),
+      );
+    });
+
+    it('refuses a value out of range or not a number, quoting the range', () => {
+      assert.throws(() => configure('vhid 0'), refusal('out-of-range', /vhid 0 is out of range: valid values are 1-255/));
+      assert.throws(() => configure('vhid 256'), refusal('out-of-range', /valid values are 1-255/));
+      assert.throws(() => configure('advskew 255'), refusal('out-of-range', /advskew 255 is out of range: valid values are 0-254/));
+      assert.throws(() => configure('advbase 256'), refusal('out-of-range', /advbase 256 is out of range: valid values are 0-255/));
+      assert.throws(() => configure('vhid 1x'), refusal('bad-value', /vhid "1x" is not a number: valid values are 1-255/));
+      assert.throws(() => configure('advskew many'), refusal('bad-value', /advskew "many" is not a number: valid values are 0-254/));
+      assert.throws(() => configure('state primary'), refusal('unknown-word', /valid states are init, backup or master/));
+      assert.throws(() => configure('carpdev carp1'), refusal('bad-value', /is a carp interface/));
+      assert.throws(() => configure('group net1'), refusal('bad-value', /ends in a digit/));
+    });
+
+    it('refuses a keyword whose value is missing, saying what it needs', () => {
+      assert.throws(() => parseInterfaceCommand(['vhid']), refusal('missing-value', /^vhid needs a number 1-255$/));
+      assert.throws(() => parseInterfaceCommand(['advskew', '5', 'advbase']), refusal('missing-value', /^advbase needs a number 0-255$/));
+      assert.throws(() => parseInterfaceCommand(['carpdev']), refusal('missing-value', /^carpdev needs an interface name/));
+      assert.throws(() => parseInterfaceCommand(['state']), refusal('missing-value', /^state needs init, backup or master$/));
+      assert.throws(() => parseInterfaceCommand(['pass']), refusal('missing-value', /^pass needs a passphrase$/));
+      assert.throws(() => parseInterfaceCommand(['-group']), refusal('missing-value', /^-group needs a group name$/));
+    });
+
+    it('refuses a setting given twice instead of letting the last win', () => {
+      assert.throws(() => configure('vhid 1 vhid 2'), refusal('repeated-word', /^vhid is given twice: give it once$/));
+      assert.throws(() => configure('up down'), refusal('repeated-word', /^up or down is given twice/));
+      assert.throws(() => configure('pass a -pass'), refusal('repeated-word', /^pass, -pass or passfile is given twice/));
+      assert.throws(() => configure('pass a passfile b'), refusal('repeated-word', /^pass, -pass or passfile/));
+      assert.throws(() => configure('carpdev eth0 -carpdev'), refusal('repeated-word', /^carpdev or -carpdev/));
+      assert.throws(() => configure('group a group a'), refusal('repeated-word', /^group a is given twice/));
+      assert.throws(() => configure('group a -group a'), refusal('repeated-word', /both added and removed/));
+    });
+
+    it('collects several groups and keeps "carp" out of the administrator\'s hands', () => {
+      assert.deepEqual(configure('group a group b -group c'), { groupsAdded: ['a', 'b'], groupsRemoved: ['c'] });
+      assert.throws(() => configure('group carp'), refusal('bad-value', /every carp interface is in group carp/));
+      assert.throws(() => configure('-group carp'), refusal('bad-value', /every carp interface is in group carp/));
+    });
+
+    it('refuses an empty passphrase (-pass removes it)', () => {
+      assert.throws(() => parseInterfaceCommand(['pass', '']), refusal('bad-value', /-pass removes it/));
+    });
+
+    it('refuses inet and inet6 on the command line, saying how to add addresses', () => {
+      assert.throws(() => parseInterfaceCommand(['inet', '192.0.2.1/24']), refusal('not-allowed', /not allowed on the command line: .*ip addr add/));
+    });
+  });
+
+  describe('commands', () => {
+    it('shows the interface when no word is given', () => {
+      assert.deepEqual(parseInterfaceCommand([]), { kind: 'show' });
+    });
+
+    it('parses stats, destroy and create, and create with settings', () => {
+      assert.deepEqual(parseInterfaceCommand(['stats']), { kind: 'stats' });
+      assert.deepEqual(parseInterfaceCommand(['destroy']), { kind: 'destroy' });
+      assert.deepEqual(parseInterfaceCommand(['create']), { kind: 'create', settings: {} });
+      assert.deepEqual(parseInterfaceCommand(['create', 'vhid', '1', 'carpdev', 'eth0']), {
+        kind: 'create',
+        settings: { vhid: 1, carpdev: 'eth0' },
+      });
+      assert.deepEqual(parseInterfaceCommand(['cr', 'vhid', '1']), { kind: 'create', settings: { vhid: 1 } });
+    });
+
+    it('refuses create after other words and words after destroy or stats', () => {
+      assert.throws(() => parseInterfaceCommand(['vhid', '1', 'create']), refusal('not-allowed', /create must be the first word/));
+      assert.throws(() => parseInterfaceCommand(['create', 'create']), refusal('not-allowed', /create must be the first word/));
+      assert.throws(() => parseInterfaceCommand(['destroy', 'vhid', '1']), refusal('not-allowed', /destroy takes no other words/));
+      assert.throws(() => parseInterfaceCommand(['stats', 'vhid']), refusal('not-allowed', /stats takes no other words/));
+      assert.throws(() => parseInterfaceCommand(['vhid', '1', 'stats']), refusal('not-allowed', /stats takes no other words/));
+    });
+
+    it('parses group commands with the OpenBSD default of 1', () => {
+      assert.deepEqual(parseGroupCommand([]), { kind: 'group-show' });
+      assert.deepEqual(parseGroupCommand(['carpdemote']), { kind: 'group-demote', delta: 1 });
+      assert.deepEqual(parseGroupCommand(['carpdemote', '5']), { kind: 'group-demote', delta: 5 });
+      assert.deepEqual(parseGroupCommand(['-carpdemote']), { kind: 'group-demote', delta: -1 });
+      assert.deepEqual(parseGroupCommand(['-carpdemote', '3']), { kind: 'group-demote', delta: -3 });
+      assert.deepEqual(parseGroupCommand(['carpd', '2']), { kind: 'group-demote', delta: 2 });
+    });
+
+    it('refuses bad group commands, naming the valid words or range', () => {
+      assert.throws(() => parseGroupCommand(['demote']), refusal('unknown-word', /valid words are carpdemote or -carpdemote$/));
+      assert.throws(() => parseGroupCommand(['carpdemote', '0']), refusal('out-of-range', /valid values are 1-255/));
+      assert.throws(() => parseGroupCommand(['carpdemote', '256']), refusal('out-of-range', /valid values are 1-255/));
+      assert.throws(() => parseGroupCommand(['carpdemote', 'x']), refusal('bad-value', /not a number: valid values are 1-255/));
+      assert.throws(() => parseGroupCommand(['carpdemote', '1', '2']), refusal('unknown-word', /unexpected "2"/));
+    });
+
+    it('parses sysctl listing, reading and setting', () => {
+      assert.deepEqual(parseSysctlCommand([]), { kind: 'sysctl-get', names: [] });
+      assert.deepEqual(parseSysctlCommand(['-a']), { kind: 'sysctl-get', names: [] });
+      assert.deepEqual(parseSysctlCommand(['net.inet.carp.preempt', 'net.inet.carp.log']), {
+        kind: 'sysctl-get',
+        names: ['net.inet.carp.preempt', 'net.inet.carp.log'],
+      });
+      assert.deepEqual(parseSysctlCommand(['net.inet.carp.preempt=1', 'net.inet.carp.log=3']), {
+        kind: 'sysctl-set',
+        assignments: [
+          { name: 'net.inet.carp.preempt', value: '1' },
+          { name: 'net.inet.carp.log', value: '3' },
+        ],
+      });
+    });
+
+    it('refuses mixed, repeated or malformed sysctl words', () => {
+      assert.throws(() => parseSysctlCommand(['a.b=1', 'a.c']), refusal('not-allowed', /not both/));
+      assert.throws(() => parseSysctlCommand(['-a', 'a.b']), refusal('not-allowed', /give it alone/));
+      assert.throws(() => parseSysctlCommand(['a.b=1', 'a.b=2']), refusal('repeated-word', /a\.b is assigned twice/));
+      assert.throws(() => parseSysctlCommand(['a.b=']), refusal('bad-value', /not a single word/));
+    });
+  });
+
+  describe('SettingsBuilder in a file', () => {
+    it('collects settings and addresses over several lines', () => {
+      const builder = new SettingsBuilder('file');
+      builder.addWords(['vhid', '1', 'carpdev', 'eth0'], 1);
+      builder.addWords(['inet', '192.0.2.10/24'], 2);
+      builder.addWords(['inet6', '2001:db8::10/64', 'advskew', '100'], 3);
+      assert.deepEqual(builder.settings(), { vhid: 1, carpdev: 'eth0', advskew: 100 });
+      assert.deepEqual(builder.addresses().map(formatPrefix), ['192.0.2.10/24', '2001:db8::10/64']);
+    });
+
+    it('names the line of the first occurrence of a repeated setting or address', () => {
+      const builder = new SettingsBuilder('file');
+      builder.addWords(['vhid', '1', 'inet', '192.0.2.10/24'], 2);
+      assert.throws(() => builder.addWords(['vhid', '2'], 5), refusal('repeated-word', /^vhid is given twice \(first on line 2\)/));
+      assert.throws(() => builder.addWords(['inet', '192.0.2.10/32'], 6), refusal('repeated-word', /address 192\.0\.2\.10 is given twice \(first on line 2\)/));
+    });
+
+    it('refuses addresses of the wrong family or without a prefix length', () => {
+      const builder = new SettingsBuilder('file');
+      assert.throws(() => builder.addWords(['inet', '2001:db8::1/64']), refusal('bad-value', /inet needs an IPv4 address: write inet6 2001:db8::1\/64/));
+      assert.throws(() => builder.addWords(['inet6', '192.0.2.1/24']), refusal('bad-value', /inet6 needs an IPv6 address/));
+      assert.throws(() => builder.addWords(['inet', '192.0.2.1']), refusal('bad-value', /^inet: .*needs a prefix length/));
+      assert.throws(() => builder.addWords(['inet', '192.0.2.1/33']), refusal('bad-value', /prefix length "33" must be 0-32/));
+      assert.deepEqual(builder.addresses(), []);
+    });
+
+    it('refuses state, create, destroy and stats with a reason', () => {
+      const builder = new SettingsBuilder('file');
+      assert.throws(() => builder.addWords(['state', 'master']), refusal('not-allowed', /state is not allowed in a configuration file: the state is decided by CARP/));
+      assert.throws(() => builder.addWords(['create']), refusal('not-allowed', /the file itself creates the interface/));
+      assert.throws(() => builder.addWords(['destroy']), refusal('not-allowed', /remove the file/));
+      assert.throws(() => builder.addWords(['stats']), refusal('not-allowed', /not allowed in a configuration file/));
+    });
+  });
+});

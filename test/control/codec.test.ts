@@ -1,0 +1,239 @@
+import assert from 'node:assert/strict';
+import { CarpError } from '../../src/carp/errors';
+import type { InterfaceStatus, NodeStats } from '../../src/carp/types';
+import { ConfigError } from '../../src/config/grammar';
+import { decodeRequest, decodeResponse, encodeRequest, encodeResponse, errorDtoOf, errorResponse, okResponse } from '../../src/control/codec';
+import { CONTROL_PROTOCOL_VERSION, ProtocolError, type Request, interfaceStatusDto } from '../../src/control/protocol';
+import { parseIp } from '../../src/wire/address';
+
+function rejected(code: string, pattern: RegExp): (e: unknown) => boolean {
+  return (e: unknown) => {
+    assert.ok(e instanceof ProtocolError || e instanceof ConfigError, `unexpected ${String(e)}`);
+    assert.equal(e.code, code);
+    assert.match(e.message, pattern);
+    return true;
+  };
+}
+
+const line = (message: object): string => JSON.stringify({ version: CONTROL_PROTOCOL_VERSION, ...message });
+
+describe('control codec', () => {
+  describe('requests', () => {
+    const requests: readonly Request[] = [
+      { type: 'show', ifname: null },
+      { type: 'show', ifname: 'carp0' },
+      { type: 'create', ifname: 'carp1', settings: { vhid: 1, carpdev: 'eth0' } },
+      { type: 'destroy', ifname: 'carp1' },
+      {
+        type: 'configure',
+        ifname: 'carp0',
+        settings: {
+          vhid: 7,
+          advbase: 0,
+          advskew: 254,
+          pass: { kind: 'text', text: 'secret' },
+          carpdev: null,
+          state: 'BACKUP',
+          up: false,
+          groupsAdded: ['a'],
+          groupsRemoved: ['b'],
+        },
+      },
+      { type: 'configure', ifname: 'carp0', settings: { pass: { kind: 'none' } } },
+      { type: 'group-demote', group: 'carp', delta: -3 },
+      { type: 'group-show', group: 'carp' },
+      { type: 'sysctl-get', names: [] },
+      { type: 'sysctl-set', assignments: [{ name: 'net.inet.carp.preempt', value: '1' }] },
+    ];
+
+    it('round-trips every request type, with the version on the line', () => {
+      for (const request of requests) {
+        const encoded = encodeRequest(request);
+        assert.equal((JSON.parse(encoded) as { version: unknown }).version, CONTROL_PROTOCOL_VERSION);
+        assert.deepEqual(decodeRequest(encoded), request);
+      }
+    });
+
+    it('defaults create settings to none and show ifname to all', () => {
+      assert.deepEqual(decodeRequest(line({ type: 'create', ifname: 'carp0' })), { type: 'create', ifname: 'carp0', settings: {} });
+      assert.deepEqual(decodeRequest(line({ type: 'show' })), { type: 'show', ifname: null });
+    });
+
+    it('refuses lines that are not a request object', () => {
+      assert.throws(() => decodeRequest('not json'), rejected('bad-request', /not valid JSON/));
+      assert.throws(() => decodeRequest('[1]'), rejected('bad-request', /must be a JSON object/));
+      assert.throws(() => decodeRequest('null'), rejected('bad-request', /must be a JSON object/));
+    });
+
+    it('refuses another protocol version, naming both', () => {
+      assert.throws(() => decodeRequest(JSON.stringify({ version: 2, type: 'show' })), rejected('unsupported-version', /version 2, this side speaks 1/));
+      assert.throws(() => decodeRequest(JSON.stringify({ type: 'show' })), rejected('unsupported-version', /version undefined/));
+    });
+
+    it('refuses an unknown type, listing the valid ones', () => {
+      assert.throws(
+        () => decodeRequest(line({ type: 'reboot' })),
+        rejected('bad-request', /unknown request type "reboot": valid types are show, create, destroy, configure, group-demote, group-show, sysctl-get, sysctl-set$/),
+      );
+    });
+
+    it('refuses unknown or mistyped fields', () => {
+      assert.throws(() => decodeRequest(line({ type: 'destroy', ifname: 'carp0', force: true })), rejected('bad-request', /unknown field "force"/));
+      assert.throws(() => decodeRequest(line({ type: 'destroy', ifname: 7 })), rejected('bad-request', /ifname must be a string/));
+      assert.throws(() => decodeRequest(line({ type: 'configure', ifname: 'carp0' })), rejected('bad-request', /settings must be a JSON object/));
+      assert.throws(() => decodeRequest(line({ type: 'configure', ifname: 'carp0', settings: { vhidd: 1 } })), rejected('bad-request', /unknown field "vhidd"/));
+      assert.throws(() => decodeRequest(line({ type: 'configure', ifname: 'carp0', settings: { vhid: '1' } })), rejected('bad-request', /vhid must be an integer/));
+      assert.throws(() => decodeRequest(line({ type: 'configure', ifname: 'carp0', settings: { up: 1 } })), rejected('bad-request', /up must be true or false/));
+      assert.throws(() => decodeRequest(line({ type: 'sysctl-get', names: 'all' })), rejected('bad-request', /names must be an array/));
+    });
+
+    it('applies the grammar\'s checks to values', () => {
+      assert.throws(() => decodeRequest(line({ type: 'destroy', ifname: 'eth0' })), rejected('bad-value', /carp interfaces are named carpN/));
+      assert.throws(() => decodeRequest(line({ type: 'configure', ifname: 'carp0', settings: { vhid: 256 } })), rejected('out-of-range', /vhid 256 is out of range: valid values are 1-255/));
+      assert.throws(() => decodeRequest(line({ type: 'configure', ifname: 'carp0', settings: { advskew: 255 } })), rejected('out-of-range', /0-254/));
+      assert.throws(() => decodeRequest(line({ type: 'configure', ifname: 'carp0', settings: { carpdev: 'a/b' } })), rejected('bad-value', /not an interface name/));
+      assert.throws(() => decodeRequest(line({ type: 'configure', ifname: 'carp0', settings: { state: 'master' } })), rejected('bad-request', /INIT, BACKUP, MASTER/));
+      assert.throws(() => decodeRequest(line({ type: 'configure', ifname: 'carp0', settings: { groupsAdded: ['x1'] } })), rejected('bad-value', /ends in a digit/));
+      assert.throws(() => decodeRequest(line({ type: 'group-demote', group: 'carp', delta: 0 })), rejected('bad-request', /except 0/));
+      assert.throws(() => decodeRequest(line({ type: 'group-demote', group: 'carp', delta: 256 })), rejected('bad-request', /-255-255/));
+      assert.throws(() => decodeRequest(line({ type: 'sysctl-set', assignments: [] })), rejected('bad-request', /must not be empty/));
+      assert.throws(() => decodeRequest(line({ type: 'sysctl-set', assignments: [{ name: 'a.b', value: '1 2' }] })), rejected('bad-value', /single word/));
+    });
+
+    it('accepts a passphrase only as text or none: the daemon never reads a client\'s passfile', () => {
+      const settings = (pass: unknown): string => line({ type: 'configure', ifname: 'carp0', settings: { pass } });
+      assert.throws(() => decodeRequest(settings({ kind: 'file', path: '/etc/shadow' })), rejected('bad-request', /"text" or "none"/));
+      assert.throws(() => decodeRequest(settings({ kind: 'text', text: '' })), rejected('bad-request', /must not be empty/));
+      assert.throws(() => decodeRequest(settings({ kind: 'text', text: 'x', extra: 1 })), rejected('bad-request', /unknown field "extra"/));
+    });
+  });
+
+  describe('responses', () => {
+    it('decodes results and errors', () => {
+      const ok = decodeResponse(encodeResponse(okResponse({ group: 'carp', demote: 2 })), 'group-show');
+      assert.deepEqual(ok, { ok: true, result: { group: 'carp', demote: 2 } });
+      const error = decodeResponse(encodeResponse(errorResponse({ code: 'no-such-interface', message: 'carp9: no such interface' })), 'show');
+      assert.deepEqual(error, { ok: false, error: { code: 'no-such-interface', message: 'carp9: no such interface' } });
+    });
+
+    it('refuses a malformed response or another version', () => {
+      assert.throws(() => decodeResponse('{', 'show'), rejected('bad-response', /not valid JSON/));
+      assert.throws(() => decodeResponse(JSON.stringify({ version: 9, ok: true, result: {} }), 'show'), rejected('bad-response', /carpd speaks control protocol version 9/));
+      assert.throws(() => decodeResponse(line({ result: {} }), 'show'), rejected('bad-response', /no ok field/));
+      assert.throws(() => decodeResponse(line({ ok: false, error: { code: 1 } }), 'show'), rejected('bad-response', /no code or message/));
+      assert.throws(() => decodeResponse(line({ ok: true, result: { warnings: [] } }), 'show'), rejected('bad-response', /show result has no valid interfaces/));
+      assert.throws(() => decodeResponse(line({ ok: true, result: { warnings: [1] } }), 'configure'), rejected('bad-response', /warnings/));
+    });
+  });
+
+  it('turns thrown errors into error responses, keeping code and message', () => {
+    assert.deepEqual(errorDtoOf(new CarpError('vhid-in-use', 'vhid 1 is used by carp1 on eth0')), { code: 'vhid-in-use', message: 'vhid 1 is used by carp1 on eth0' });
+    assert.deepEqual(errorDtoOf(new TypeError('x is undefined')), { code: 'internal', message: 'internal error: x is undefined' });
+    assert.deepEqual(errorDtoOf('a string'), { code: 'internal', message: 'internal error: a string' });
+  });
+});
+
+describe('interfaceStatusDto', () => {
+  const stats: NodeStats = {
+    ipackets: 5,
+    ipackets6: 0,
+    badttl: 0,
+    badauth: 1,
+    loop: 0,
+    accepted: 4,
+    opackets: 0,
+    opackets6: 0,
+    oerrors: 0,
+    bowOutsSent: 0,
+    bowOutsReceived: 0,
+    toMaster: 0,
+    toBackup: 1,
+    toInit: 0,
+    preempts: 0,
+  };
+  const passphrase = 'very-secret-pass';
+  const status: InterfaceStatus = {
+    name: 'carp0',
+    config: {
+      carpdev: 'eth0',
+      advbase: 1,
+      key: { bytes: Buffer.from(passphrase), truncated: false },
+      nodes: [{ vhid: 1, advskew: 100 }],
+      groups: ['uplink'],
+    },
+    adminUp: true,
+    carpdevRunning: true,
+    linkUp: false,
+    addresses: [parseIp('192.0.2.10')],
+    demote: 0,
+    nodes: [
+      {
+        vhid: 1,
+        advskew: 100,
+        effectiveAdvskew: 100,
+        state: 'BACKUP',
+        lastTransition: { reason: 'ready', at: 1000 },
+        peers: [{ source: parseIp('192.0.2.1'), advbase: 1, advskew: 0, demote: 0, counter: Buffer.alloc(8), lastSeen: 9500 }],
+        stats,
+      },
+    ],
+  };
+
+  const dto = interfaceStatusDto({
+    status,
+    now: 12_999,
+    mac: Buffer.from('00005e000101', 'hex'),
+    mtu: 1500,
+    addresses: [{ address: parseIp('192.0.2.10'), prefixLength: 24 }],
+    carpdevStats: { ipackets: 9, ipackets6: 0, hdrops: 0, badsum: 0, badver: 0, badvhid: 3, disallowed: 0 },
+  });
+
+  it('carries status, kernel facts and ages in whole seconds', () => {
+    assert.deepEqual(dto, {
+      name: 'carp0',
+      mac: '00:00:5e:00:01:01',
+      mtu: 1500,
+      adminUp: true,
+      running: true,
+      linkUp: false,
+      carpdev: 'eth0',
+      advbase: 1,
+      groups: ['carp', 'uplink'],
+      demote: 0,
+      addresses: [{ family: 4, address: '192.0.2.10', prefixLength: 24 }],
+      nodes: [
+        {
+          vhid: 1,
+          advskew: 100,
+          effectiveAdvskew: 100,
+          state: 'BACKUP',
+          lastTransition: { reason: 'ready', text: 'interface up, configured and carpdev running', secondsAgo: 11 },
+          master: { source: '192.0.2.1', advbase: 1, advskew: 0, demote: 0, secondsAgo: 3 },
+          stats,
+        },
+      ],
+      carpdevStats: { ipackets: 9, ipackets6: 0, hdrops: 0, badsum: 0, badver: 0, badvhid: 3, disallowed: 0 },
+    });
+  });
+
+  it('never carries the key', () => {
+    const json = JSON.stringify(dto);
+    assert.ok(!json.includes(passphrase));
+    assert.ok(!json.includes(Buffer.from(passphrase).toString('hex')));
+    assert.ok(!json.includes('key'));
+  });
+
+  it('is not running while every node is INIT', () => {
+    const init = interfaceStatusDto({
+      status: { ...status, nodes: status.nodes.map((n) => ({ ...n, state: 'INIT' as const })) },
+      now: 0,
+      mac: null,
+      mtu: 1500,
+      addresses: [],
+      carpdevStats: null,
+    });
+    assert.equal(init.running, false);
+    assert.equal(init.mac, null);
+    assert.equal(init.nodes[0]?.lastTransition?.secondsAgo, 0);
+  });
+});
