@@ -2,7 +2,15 @@
   "targets": [
     {
       "target_name": "carp_native",
-      "sources": ["native/addon.cc"],
+      "sources": [
+        "native/addon.cc",
+        "native/args.cc",
+        "native/errors.cc",
+        "native/frame_io.cc",
+        "native/packet_socket.cc",
+        "native/poller.cc",
+        "native/tap.cc"
+      ],
       "include_dirs": ["<!(node -p \"require('node-addon-api').include_dir\")"],
       "defines": ["NAPI_VERSION=8", "NAPI_DISABLE_CPP_EXCEPTIONS"],
       "cflags_cc": ["-std=c++17", "-Wall", "-Wextra", "-Werror"],

@@ -1,8 +1,71 @@
-// Placeholder module: the real TAP / AF_PACKET binding lands with the "carpN on a real kernel" issue.
+// Module init: openTap and openPacketSocket, the only ways to make the handle objects.
+// src/native/binding.ts is the only module that loads this addon.
 #include <napi.h>
+#include <unistd.h>
+
+#include "args.h"
+#include "errors.h"
+#include "packet_socket.h"
+#include "tap.h"
+
+namespace carp {
+namespace {
+
+struct Constructors {
+  Napi::FunctionReference tap;
+  Napi::FunctionReference packetSocket;
+};
+
+// openTap(name: string, vnetHeader: boolean): TapDevice
+Napi::Value OpenTap(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  std::string name;
+  bool vnetHeader = false;
+  if (!GetInterfaceName(env, info[0], "openTap", &name) || !GetBool(env, info[1], name, "vnetHeader", &vnetHeader)) {
+    return env.Undefined();
+  }
+  OpenedTap opened;
+  SysFailure failure;
+  if (!OpenTapDevice(name, vnetHeader, &opened, &failure)) {
+    ThrowSystemError(env, name, failure);
+    return env.Undefined();
+  }
+  Napi::Object tap = env.GetInstanceData<Constructors>()->tap.New({Napi::External<OpenedTap>::New(env, &opened)});
+  if (opened.fd >= 0) close(opened.fd);  // the constructor did not take it over
+  return tap;
+}
+
+// openPacketSocket(ifname: string, filter: Buffer, vnetHeader: boolean): PacketSocket
+Napi::Value OpenPacketSocketJs(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  std::string ifname;
+  sock_fprog filter = {};
+  bool vnetHeader = false;
+  if (!GetInterfaceName(env, info[0], "openPacketSocket", &ifname) || !GetFilter(env, info[1], ifname, &filter) ||
+      !GetBool(env, info[2], ifname, "vnetHeader", &vnetHeader)) {
+    return env.Undefined();
+  }
+  OpenedSocket opened;
+  SysFailure failure;
+  if (!OpenPacketSocket(ifname, filter, vnetHeader, &opened, &failure)) {
+    ThrowSystemError(env, ifname, failure);
+    return env.Undefined();
+  }
+  Napi::Object socket = env.GetInstanceData<Constructors>()->packetSocket.New(
+      {Napi::String::New(env, ifname), Napi::External<OpenedSocket>::New(env, &opened)});
+  if (opened.fd >= 0) close(opened.fd);  // the constructor did not take it over
+  return socket;
+}
+
+}  // namespace
+}  // namespace carp
 
 static Napi::Object Init(Napi::Env env, Napi::Object exports) {
-  exports.Set("abiVersion", Napi::Number::New(env, 1));
+  using carp::Constructors;
+  env.SetInstanceData(new Constructors{Napi::Persistent(carp::Tap::Define(env)),
+                                       Napi::Persistent(carp::PacketSocket::Define(env))});
+  exports.Set("openTap", Napi::Function::New(env, carp::OpenTap, "openTap"));
+  exports.Set("openPacketSocket", Napi::Function::New(env, carp::OpenPacketSocketJs, "openPacketSocket"));
   return exports;
 }
 

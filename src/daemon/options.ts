@@ -3,9 +3,9 @@
  * foreground (systemd supervises it). The socket also comes from CARPD_SOCKET, like carpctl's.
  */
 import { parseArgs } from 'node:util';
+import { DEFAULT_CONFIG_DIR } from '../config/config-files';
 import { LOG_LEVELS, type LogLevel } from './logger';
 
-export const DEFAULT_CONFIG_DIR = '/etc/carp';
 
 export interface DaemonOptions {
   readonly configDir: string;

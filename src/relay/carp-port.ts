@@ -22,7 +22,7 @@ export class CarpPort {
   constructor(
     readonly ifname: string,
     private readonly tap: TapDevice,
-    private readonly onWriteError: (ifname: string, error: unknown) => void,
+    private readonly onError: (ifname: string, operation: 'read' | 'write', error: unknown) => void,
   ) {
     tap.startReading(() => this.onTapReadable());
   }
@@ -36,7 +36,7 @@ export class CarpPort {
     try {
       written = this.tap.writeBatch(arena, this.inbound.offsets, this.inbound.lengths, selected);
     } catch (e: unknown) {
-      this.onWriteError(this.ifname, e);
+      this.onError(this.ifname, 'write', e);
     }
     this.counters.framesIn += written;
     this.counters.droppedWriteFailed += selected - written;
@@ -47,7 +47,15 @@ export class CarpPort {
   }
 
   private onTapReadable(): void {
-    const count = this.tap.readBatch(this.ring.arena, this.ring.slotSize, this.ring.lengths);
+    let count: number;
+    try {
+      count = this.tap.readBatch(this.ring.arena, this.ring.slotSize, this.ring.lengths);
+    } catch (e: unknown) {
+      // The device went away under us (EBADFD after `ip link del`): stop, the daemon cleans up.
+      this.tap.stopReading();
+      this.onError(this.ifname, 'read', e);
+      return;
+    }
     if (count === 0) return;
     if (!this.forwarding || this.carpdev === null) {
       this.counters.droppedNotMaster += count;

@@ -16,7 +16,7 @@ import { ADVERTISEMENT, type InboundRoute, InboundTable } from './inbound-table'
 export interface CarpdevSink {
   /** A frame that looks like an advertisement (IP protocol 112), starting at `offset`. */
   advertisement(carpdev: string, frame: Uint8Array, offset: number): void;
-  writeError(carpdev: string, error: unknown): void;
+  carpdevError(carpdev: string, operation: 'read' | 'write', error: unknown): void;
 }
 
 const CARP_GROUP_MACS = [multicastMacFor(CARP_IPV4_GROUP), multicastMacFor(CARP_IPV6_GROUP)];
@@ -62,7 +62,7 @@ export class CarpdevPort {
     try {
       return this.socket.writeBatch(arena, selection.offsets, selection.lengths, selection.count);
     } catch (e: unknown) {
-      this.sink.writeError(this.name, e);
+      this.sink.carpdevError(this.name, 'write', e);
       return 0;
     }
   }
@@ -81,7 +81,15 @@ export class CarpdevPort {
   }
 
   private onReadable(): void {
-    const count = this.socket.readBatch(this.ring.arena, this.ring.slotSize, this.ring.lengths);
+    let count: number;
+    try {
+      count = this.socket.readBatch(this.ring.arena, this.ring.slotSize, this.ring.lengths);
+    } catch (e: unknown) {
+      // The carpdev went away (its ifindex is gone); the daemon reopens it if it comes back.
+      this.socket.stopReading();
+      this.sink.carpdevError(this.name, 'read', e);
+      return;
+    }
     const touched = new Set<CarpPort>();
     for (let slot = 0; slot < count; slot++) {
       const offset = this.ring.offsetOf(slot);

@@ -18,7 +18,7 @@ export interface CarpPortShape {
 }
 
 export interface RelaySink extends CarpdevSink {
-  tapWriteError(ifname: string, error: unknown): void;
+  tapError(ifname: string, operation: 'read' | 'write', error: unknown): void;
 }
 
 interface CarpEntry {
@@ -37,7 +37,7 @@ export class Relay {
   ) {}
 
   addCarpInterface(ifname: string, tap: TapDevice, shape: CarpPortShape): void {
-    const port = new CarpPort(ifname, tap, (name, e) => this.sink.tapWriteError(name, e));
+    const port = new CarpPort(ifname, tap, (name, operation, e) => this.sink.tapError(name, operation, e));
     this.carps.set(ifname, { port, shape });
     this.reconcile();
   }

@@ -1,5 +1,6 @@
 import assert from 'node:assert/strict';
-import { DEFAULT_CONFIG_DIR, UsageError, parseCommandLine } from '../../src/daemon/options';
+import { DEFAULT_CONFIG_DIR } from '../../src/config/config-files';
+import { UsageError, parseCommandLine } from '../../src/daemon/options';
 
 describe('daemon/options', () => {
   it('defaults to /etc/carp, the shared socket default and level info', () => {

@@ -1,0 +1,211 @@
+/**
+ * The only module that loads the native addon (build/Release/carp_native.node, built from native/
+ * by `node-gyp rebuild`). It gives the addon the typed face of ./types and turns the errors of
+ * failed system calls into `NativeSystemError`s; argument mistakes stay TypeError/RangeError.
+ * The addon is loaded on first use, so importing this module never fails where it is not built.
+ */
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import type {
+  FrameIo,
+  MembershipKind,
+  NativeBinding,
+  NativeError,
+  PacketSocket,
+  PacketSocketOptions,
+  TapDevice,
+  TapOptions,
+} from './types';
+
+/**
+ * The smallest `slotSize` readBatch accepts on a TAP: vnet header (10) + Ethernet header with the
+ * VLAN tag the TAP inserts (18) + the largest IP packet (65 535). read() on a TAP cuts a longer
+ * frame short without saying so, so smaller slots are refused with a RangeError.
+ */
+export const TAP_MIN_SLOT_SIZE = 65_563;
+
+/** A failed system call in the addon. */
+export class NativeSystemError extends Error implements NativeError {
+  override readonly name = 'NativeSystemError';
+
+  constructor(
+    message: string,
+    readonly errno: number,
+    readonly code: string,
+    readonly syscall: string,
+  ) {
+    super(message);
+  }
+}
+
+/** True for an Error that carries errno, code and syscall: the addon's, or a fake binding's. */
+export function isNativeError(e: unknown): e is NativeError {
+  if (!(e instanceof Error)) return false;
+  const { errno, code, syscall } = e as Error & Record<'errno' | 'code' | 'syscall', unknown>;
+  return typeof errno === 'number' && typeof code === 'string' && typeof syscall === 'string';
+}
+
+/** The addon's objects: the same shape as ./types, but they throw plain Errors. */
+interface RawFrameIo {
+  readonly fd: number;
+  readonly closed: boolean;
+  readBatch(arena: Buffer, slotSize: number, lengths: Uint32Array): number;
+  writeBatch(arena: Buffer, offsets: Uint32Array, lengths: Uint32Array, count: number): number;
+  startReading(onReadable: () => void): void;
+  stopReading(): void;
+  close(): void;
+}
+
+interface RawTap extends RawFrameIo {
+  readonly name: string;
+  readonly ifindex: number;
+  setPersist(persist: boolean): void;
+  setCarrier(up: boolean): void;
+  setMac(mac: Buffer): void;
+}
+
+interface RawPacketSocket extends RawFrameIo {
+  readonly ifname: string;
+  readonly ifindex: number;
+  setFilter(filter: Buffer): void;
+  addMembership(kind: MembershipKind, mac: Buffer): void;
+  dropMembership(kind: MembershipKind, mac: Buffer): void;
+}
+
+interface RawAddon {
+  openTap(name: string, vnetHeader: boolean): RawTap;
+  openPacketSocket(ifname: string, filter: Buffer, vnetHeader: boolean): RawPacketSocket;
+}
+
+/** The addon marks a system-call failure with errno, code and syscall (native/errors.cc). */
+function translate(e: unknown): unknown {
+  return isNativeError(e) ? new NativeSystemError(e.message, e.errno, e.code, e.syscall) : e;
+}
+
+function call<T>(action: () => T): T {
+  try {
+    return action();
+  } catch (e: unknown) {
+    throw translate(e);
+  }
+}
+
+class FrameIoHandle<Raw extends RawFrameIo> implements FrameIo {
+  constructor(protected readonly raw: Raw) {}
+
+  get fd(): number {
+    return this.raw.fd;
+  }
+
+  get closed(): boolean {
+    return this.raw.closed;
+  }
+
+  readBatch(arena: Buffer, slotSize: number, lengths: Uint32Array): number {
+    return call(() => this.raw.readBatch(arena, slotSize, lengths));
+  }
+
+  writeBatch(arena: Buffer, offsets: Uint32Array, lengths: Uint32Array, count: number): number {
+    return call(() => this.raw.writeBatch(arena, offsets, lengths, count));
+  }
+
+  startReading(onReadable: () => void): void {
+    call(() => this.raw.startReading(onReadable));
+  }
+
+  stopReading(): void {
+    this.raw.stopReading();
+  }
+
+  close(): void {
+    this.raw.close();
+  }
+}
+
+class NativeTap extends FrameIoHandle<RawTap> implements TapDevice {
+  readonly name = this.raw.name;
+  readonly ifindex = this.raw.ifindex;
+
+  setPersist(persist: boolean): void {
+    call(() => this.raw.setPersist(persist));
+  }
+
+  setCarrier(up: boolean): void {
+    call(() => this.raw.setCarrier(up));
+  }
+
+  setMac(mac: Buffer): void {
+    call(() => this.raw.setMac(mac));
+  }
+}
+
+class NativePacketSocket extends FrameIoHandle<RawPacketSocket> implements PacketSocket {
+  readonly ifname = this.raw.ifname;
+  readonly ifindex = this.raw.ifindex;
+
+  setFilter(filter: Buffer): void {
+    call(() => this.raw.setFilter(filter));
+  }
+
+  addMembership(kind: MembershipKind, mac: Buffer): void {
+    call(() => this.raw.addMembership(kind, mac));
+  }
+
+  dropMembership(kind: MembershipKind, mac: Buffer): void {
+    call(() => this.raw.dropMembership(kind, mac));
+  }
+}
+
+const ADDON_FILE = path.join('build', 'Release', 'carp_native.node');
+
+/** The nearest directory at or above `start` that holds a package.json. */
+function packageRoot(start: string): string | undefined {
+  for (let dir = start; ; dir = path.dirname(dir)) {
+    if (fs.existsSync(path.join(dir, 'package.json'))) return dir;
+    if (path.dirname(dir) === dir) return undefined;
+  }
+}
+
+/**
+ * The addon sits in build/ of the package this file belongs to. Compiled to a directory outside
+ * the package (tsc --outDir elsewhere), the package is found from the working directory instead.
+ */
+function findAddon(): string {
+  const candidates = [__dirname, process.cwd()]
+    .map(packageRoot)
+    .filter((root): root is string => root !== undefined)
+    .map((root) => path.join(root, ADDON_FILE));
+  const found = candidates.find((file) => fs.existsSync(file));
+  if (found === undefined) {
+    const where = candidates.length > 0 ? candidates.join(' or ') : `${ADDON_FILE} in a package above ${__dirname}`;
+    throw new Error(`carp native addon not found: no ${where}; build it with \`npm run install\` (node-gyp rebuild)`);
+  }
+  return found;
+}
+
+function loadAddon(file: string): RawAddon {
+  const addonModule: { exports: Partial<Record<keyof RawAddon, unknown>> } = { exports: {} };
+  process.dlopen(addonModule, file);
+  const { openTap, openPacketSocket } = addonModule.exports;
+  if (typeof openTap !== 'function' || typeof openPacketSocket !== 'function') {
+    throw new Error(`${file} is not the carp native addon (it lacks openTap/openPacketSocket)`);
+  }
+  return addonModule.exports as RawAddon;
+}
+
+let addon: RawAddon | undefined;
+
+function theAddon(): RawAddon {
+  addon ??= loadAddon(findAddon());
+  return addon;
+}
+
+/** The production binding: TAP devices and packet sockets in the caller's network namespace. */
+export const nativeBinding: NativeBinding = {
+  openTap(name: string, options: TapOptions): TapDevice {
+    return new NativeTap(call(() => theAddon().openTap(name, options.vnetHeader)));
+  },
+  openPacketSocket(ifname: string, options: PacketSocketOptions): PacketSocket {
+    return new NativePacketSocket(call(() => theAddon().openPacketSocket(ifname, options.filter, options.vnetHeader)));
+  },
+};
