@@ -272,6 +272,10 @@ export interface CarpHostApi {
   adjustGroupDemotion(group: string, delta: number, now: Millis): Action[];
   /** Sets a knob by name from its text form; throws bad-sysctl naming the valid values. */
   setSysctl(name: string, value: string, now: Millis): Action[];
+  /** Several knobs, all or none: every value is checked before any is applied. */
+  setSysctls(assignments: readonly { readonly name: string; readonly value: string }[], now: Millis): Action[];
+  /** Throws what setSysctl would, and changes nothing (for validating sysctl.conf as a whole). */
+  checkSysctl(name: string, value: string): void;
   getSysctl(name: string): string;
   /** Every knob in a stable order, as `[name, value]`. */
   listSysctls(): readonly (readonly [string, string])[];

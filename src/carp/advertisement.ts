@@ -1,0 +1,60 @@
+/**
+ * Building the advertisements of a virtual host: one 36-byte CARP header (HMAC over the sorted
+ * address list, our constant cookie as counter) sent once per active family, IPv4 first, to the
+ * CARP groups (carp-protocol.md 1.1-1.3, 2.2).
+ */
+import type { IpAddress } from '../wire/address';
+import { CARP_BOW_OUT, CARP_IPV4_GROUP, CARP_IPV6_GROUP, encodeCarp } from '../wire/carp';
+import { computeHmac } from '../wire/hmac';
+import type { CarpInterface } from './carp-interface';
+import type { AdvertiseAction } from './types';
+import { type VirtualHost, copyAddress } from './virtual-host';
+
+/** What goes into the fields the HMAC does not cover. */
+export interface AdvertisedValues {
+  readonly advbase: number;
+  readonly advskew: number;
+  readonly demote: number;
+}
+
+/** advbase 255 / advskew 255: "I am leaving" (carp-protocol.md 3.7). */
+export function bowOutValues(demote: number): AdvertisedValues {
+  return { advbase: CARP_BOW_OUT, advskew: CARP_BOW_OUT, demote };
+}
+
+export function isBowOut(values: { readonly advbase: number; readonly advskew: number }): boolean {
+  return values.advbase === CARP_BOW_OUT && values.advskew === CARP_BOW_OUT;
+}
+
+/** A copy per action: the group constants are shared and a driver must not be able to change them. */
+function groupOf(family: 4 | 6): IpAddress {
+  return copyAddress(family === 4 ? CARP_IPV4_GROUP : CARP_IPV6_GROUP);
+}
+
+/**
+ * The advertisements of one round, counted as sent (opackets / opackets6, bowOutsSent). The
+ * interface must have a carpdev; a round without an active family is empty.
+ */
+export function buildAdvertisements(iface: CarpInterface, node: VirtualHost, values: AdvertisedValues): AdvertiseAction[] {
+  const carpdev = iface.carpdev;
+  const families = iface.activeFamilies();
+  if (carpdev === null || families.length === 0) return [];
+  const hmac = computeHmac(iface.key, { vhid: node.vhid, addresses: iface.addresses, counter: node.cookie });
+  const payload = encodeCarp({ vhid: node.vhid, ...values, counter: node.cookie, hmac });
+  const bowOut = isBowOut(values);
+  return families.map((family) => {
+    if (family === 4) node.stats.opackets++;
+    else node.stats.opackets6++;
+    if (bowOut) node.stats.bowOutsSent++;
+    return {
+      kind: 'advertise',
+      ifname: iface.name,
+      carpdev,
+      vhid: node.vhid,
+      family,
+      destination: groupOf(family),
+      payload: Buffer.from(payload),
+      bowOut,
+    };
+  });
+}

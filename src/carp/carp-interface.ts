@@ -1,0 +1,111 @@
+/**
+ * One carpN: its configuration, its virtual hosts (carpnodes, sorted by vhid, the first is the
+ * leader), the addresses the kernel reports on it, and the condition under which it runs.
+ */
+import type { Family, IpAddress } from '../wire/address';
+import { isIpv6LinkLocal } from '../wire/address';
+import type { CarpKey } from '../wire/hmac';
+import { deriveKey } from '../wire/hmac';
+import { CARP_GROUP, type DemotionMember } from './demotion';
+import { DEFAULT_ADVBASE } from './limits';
+import type { Action, CarpInterfaceConfig, TransitionReason } from './types';
+import type { VirtualHost } from './virtual-host';
+import { copyAddress } from './virtual-host';
+
+/** What the running condition needs to know beyond the interface itself. */
+export interface RunEnvironment {
+  readonly allow: boolean;
+  readonly shutDown: boolean;
+  isCarpdevRunning(carpdev: string): boolean;
+}
+
+export class CarpInterface implements DemotionMember {
+  carpdev: string | null = null;
+  advbase = DEFAULT_ADVBASE;
+  key: CarpKey = deriveKey('');
+  /** Configured groups besides `carp`. */
+  groups: string[] = [];
+  /** Sorted by vhid. */
+  nodes: VirtualHost[] = [];
+  /** As the kernel reports them, in configuration order (the HMAC input of old peers). */
+  addresses: IpAddress[] = [];
+  adminUp = false;
+  /** TAP carrier as last reported: up iff some node is MASTER (OpenBSD-current). */
+  linkUp = false;
+  privateDemote = 0;
+  /** OpenBSD "suppressed": +1 applied because the carpdev stopped running. */
+  carpdevSuppressed = false;
+  /** Consecutive failed sends, and successes since the streak demoted us (OpenBSD sendad counters). */
+  sendErrors = 0;
+  sendSuccesses = 0;
+  /** The send-error demotion in force: the FreeBSD amount added; null when not demoted. */
+  sendErrorDemotion: number | null = null;
+
+  constructor(readonly name: string) {}
+
+  get memberOf(): string[] {
+    return [CARP_GROUP, ...this.groups];
+  }
+
+  /** The first node in vhid order: it owns the gratuitous ARP / NA (carp-protocol.md 4.3). */
+  get leader(): VirtualHost | undefined {
+    return this.nodes[0];
+  }
+
+  node(vhid: number): VirtualHost | undefined {
+    return this.nodes.find((n) => n.vhid === vhid);
+  }
+
+  /**
+   * The addresses CARP manages: all but IPv6 link-local ones. Linux gives a TAP an automatic
+   * fe80:: address; it must not make IPv6 "active" (ads, master-down timer) on an IPv4-only vhid,
+   * nor count as a configured address, nor be announced. The HMAC still sees the full list:
+   * the wire module leaves link-locals out of what it sends and accepts both forms (2.6).
+   */
+  virtualAddresses(): IpAddress[] {
+    return this.addresses.filter((a) => !isIpv6LinkLocal(a));
+  }
+
+  /** A family is active when the interface has a virtual address of it; IPv4 first. */
+  activeFamilies(): Family[] {
+    const virtual = this.virtualAddresses();
+    return ([4, 6] as const).filter((family) => virtual.some((a) => a.family === family));
+  }
+
+  /**
+   * Why the interface does not run, or null when it runs: admin up, carpdev set and running, a
+   * vhid, an address and net.inet.carp.allow = 1. The first applicable reason is reported.
+   */
+  haltReason(env: RunEnvironment): TransitionReason | null {
+    if (env.shutDown) return 'shutdown';
+    if (!env.allow) return 'allow-off';
+    if (!this.adminUp) return 'admin-down';
+    if (this.carpdev !== null && !env.isCarpdevRunning(this.carpdev)) return 'carpdev-down';
+    if (this.carpdev === null || this.nodes.length === 0 || this.virtualAddresses().length === 0) {
+      return 'unconfigured';
+    }
+    return null;
+  }
+
+  /** Emits a LinkStateAction when the carrier must change: up iff any node is MASTER. */
+  updateLink(out: Action[]): void {
+    const up = this.nodes.some((n) => n.state === 'MASTER');
+    if (up === this.linkUp) return;
+    this.linkUp = up;
+    out.push({ kind: 'link', ifname: this.name, up });
+  }
+
+  config(): CarpInterfaceConfig {
+    return {
+      carpdev: this.carpdev,
+      advbase: this.advbase,
+      key: { bytes: Buffer.from(this.key.bytes), truncated: this.key.truncated },
+      nodes: this.nodes.map((n) => ({ vhid: n.vhid, advskew: n.advskew })),
+      groups: [...this.groups],
+    };
+  }
+
+  addressesCopy(): IpAddress[] {
+    return this.addresses.map(copyAddress);
+  }
+}

@@ -1,0 +1,118 @@
+/**
+ * Demotion (carp-protocol.md 3.5), both styles at once so that every kind of peer sees it:
+ * - OpenBSD: a counter per interface group (every carp interface is in `carp` plus its configured
+ *   groups) and a private count per interface. The demote count sent in byte 4 is the sum of the
+ *   interface's group counters, or its private count when that sum is 0, clamped to one byte.
+ * - FreeBSD: one global net.inet.carp.demotion added to every advskew (see timing.ts).
+ * Every change of a counter is reported as a DemotionAction.
+ */
+import { CarpError } from './errors';
+import { LIMITS } from './limits';
+import type { Action, DemotionReason } from './types';
+
+/** The group every carp interface is in; it exists even when empty (OpenBSD carpattach). */
+export const CARP_GROUP = 'carp';
+
+/** What demotion needs to know of a carp interface. */
+export interface DemotionMember {
+  /** Every group of the interface, `carp` first. */
+  readonly memberOf: readonly string[];
+  /** OpenBSD's private demote count of the interface. */
+  privateDemote: number;
+}
+
+export class DemotionCounters {
+  private readonly groups = new Map<string, number>([[CARP_GROUP, 0]]);
+  private freebsdTotal = 0;
+
+  /** net.inet.carp.demotion. */
+  get freebsd(): number {
+    return this.freebsdTotal;
+  }
+
+  has(group: string): boolean {
+    return this.groups.has(group);
+  }
+
+  counter(group: string): number {
+    return this.groups.get(group) ?? 0;
+  }
+
+  /** `carp` first, then the others by name. */
+  groupNames(): string[] {
+    const others = [...this.groups.keys()].filter((g) => g !== CARP_GROUP).sort();
+    return [CARP_GROUP, ...others];
+  }
+
+  /** A group comes into existence when the first interface joins it. */
+  createGroup(group: string): void {
+    if (!this.groups.has(group)) this.groups.set(group, 0);
+  }
+
+  /** A group nobody is in any more is forgotten with its counter (OpenBSD); `carp` stays. */
+  deleteGroup(group: string): void {
+    if (group !== CARP_GROUP) this.groups.delete(group);
+  }
+
+  /**
+   * An automatic adjustment: the counter never goes below 0 (OpenBSD carp_group_demote_adj).
+   * No action when nothing changed.
+   */
+  adjustGroup(group: string, delta: number, reason: DemotionReason, out: Action[]): void {
+    const from = this.counter(group);
+    const to = Math.max(0, from + delta);
+    if (to === from) return;
+    this.groups.set(group, to);
+    out.push({ kind: 'demotion', group, from, to, reason });
+  }
+
+  /** carpdemote / -carpdemote: the group must exist and the result must stay within one byte. */
+  adjustGroupByAdmin(group: string, delta: number, out: Action[]): void {
+    if (!this.groups.has(group)) {
+      throw new CarpError('bad-value', `no interface group "${group}": existing groups are ${this.groupNames().join(', ')}`);
+    }
+    if (!Number.isInteger(delta)) {
+      throw new CarpError('out-of-range', `demotion adjustment ${delta} is not an integer`);
+    }
+    const { min, max } = LIMITS.groupDemote;
+    const to = this.counter(group) + delta;
+    if (to < min || to > max) {
+      throw new CarpError(
+        'out-of-range',
+        `group ${group} demotion ${this.counter(group)} + ${delta} = ${to} is out of range: valid values are ${min}-${max}`,
+      );
+    }
+    this.adjustGroup(group, delta, 'admin', out);
+  }
+
+  adjustFreebsd(delta: number, reason: DemotionReason, out: Action[]): void {
+    if (delta === 0) return;
+    const from = this.freebsdTotal;
+    this.freebsdTotal = from + delta;
+    out.push({ kind: 'demotion', group: null, from, to: this.freebsdTotal, reason });
+  }
+
+  /** The demote count of byte 4 (OpenBSD carp_group_demote_count). */
+  demoteCount(member: DemotionMember): number {
+    const sum = member.memberOf.reduce((total, group) => total + this.counter(group), 0);
+    const count = sum === 0 ? member.privateDemote : sum;
+    return Math.min(Math.max(count, 0), 255);
+  }
+
+  /** An automatic OpenBSD adjustment of an interface: its private count and all its groups. */
+  adjustMember(member: DemotionMember, delta: number, reason: DemotionReason, out: Action[]): void {
+    member.privateDemote = Math.max(0, member.privateDemote + delta);
+    for (const group of member.memberOf) this.adjustGroup(group, delta, reason, out);
+  }
+
+  /** Joining a group brings the interface's private count into it. */
+  join(member: DemotionMember, group: string, out: Action[]): void {
+    this.createGroup(group);
+    this.adjustGroup(group, member.privateDemote, 'group-membership', out);
+  }
+
+  /** Leaving a group takes the interface's private count out of it. */
+  leave(member: DemotionMember, group: string, out: Action[]): void {
+    this.adjustGroup(group, -member.privateDemote, 'group-membership', out);
+  }
+}

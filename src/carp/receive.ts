@@ -1,0 +1,136 @@
+/**
+ * The receive pipeline (carp-protocol.md 1.8, 2.5, 2.6): flat guards, each with its own counter,
+ * in the order allow, length/checksum/version, vhid, TTL, HMAC, own cookie. A peer's mistakes
+ * are counted and reported as DropAction, never thrown. What passes goes to the state rules.
+ */
+import { type Family, formatIp } from '../wire/address';
+import { CARP_TTL, type DecodedCarp, decodeCarp } from '../wire/carp';
+import { WireError } from '../wire/errors';
+import { verifyHmac } from '../wire/hmac';
+import { isBowOut } from './advertisement';
+import type { CarpInterface } from './carp-interface';
+import type { CarpdevDropReason, NodeDropReason } from './stats';
+import type { Action, CarpdevStats, Millis, ReceivedAdvertisement } from './types';
+import type { VirtualHost } from './virtual-host';
+
+export interface ReceiveEnvironment {
+  readonly allow: boolean;
+  /** The counters of a carpdev, created on first use. */
+  carpdevStats(carpdev: string): CarpdevStats;
+  /** The node with this vhid on a running carp interface of this carpdev. */
+  findRunningNode(carpdev: string, vhid: number): { readonly iface: CarpInterface; readonly node: VirtualHost } | null;
+}
+
+/** An advertisement that passed every guard. */
+export interface AcceptedAdvertisement {
+  readonly iface: CarpInterface;
+  readonly node: VirtualHost;
+  readonly ad: DecodedCarp;
+  readonly family: Family;
+}
+
+/** The source for a log line; a malformed address from the driver must not throw here. */
+function describeSource(packet: ReceivedAdvertisement): string {
+  try {
+    return formatIp(packet.source);
+  } catch (e: unknown) {
+    return `an unprintable address (${e instanceof Error ? e.message : String(e)})`;
+  }
+}
+
+function decodeReason(e: WireError): CarpdevDropReason {
+  switch (e.reason) {
+    case 'bad-checksum':
+      return 'badsum';
+    case 'bad-version':
+      return 'badver';
+    // decodeCarp reports a short packet as truncated; the others cannot come from it, and any
+    // length or header problem is a header drop.
+    case 'truncated':
+    case 'bad-length':
+    case 'bad-header':
+    case 'unsupported':
+      return 'hdrops';
+  }
+}
+
+function dropBeforeVhid(
+  stats: CarpdevStats,
+  packet: ReceivedAdvertisement,
+  reason: CarpdevDropReason,
+  detail: string,
+  out: Action[],
+): null {
+  stats[reason]++;
+  out.push({ kind: 'drop', carpdev: packet.carpdev, ifname: null, vhid: null, reason, detail: `${detail} from ${describeSource(packet)}` });
+  return null;
+}
+
+function dropAtNode(
+  match: { readonly iface: CarpInterface; readonly node: VirtualHost },
+  packet: ReceivedAdvertisement,
+  reason: NodeDropReason,
+  detail: string,
+  out: Action[],
+): null {
+  match.node.stats[reason]++;
+  out.push({
+    kind: 'drop',
+    carpdev: packet.carpdev,
+    ifname: match.iface.name,
+    vhid: match.node.vhid,
+    reason,
+    detail: `${detail} from ${describeSource(packet)}`,
+  });
+  return null;
+}
+
+function decode(stats: CarpdevStats, packet: ReceivedAdvertisement, out: Action[]): DecodedCarp | null {
+  try {
+    return decodeCarp(packet.payload);
+  } catch (e: unknown) {
+    if (!(e instanceof WireError)) throw e;
+    return dropBeforeVhid(stats, packet, decodeReason(e), e.message, out);
+  }
+}
+
+/** Runs the guards; returns the advertisement for the state rules, or null when it was dropped. */
+export function screenAdvertisement(
+  env: ReceiveEnvironment,
+  packet: ReceivedAdvertisement,
+  now: Millis,
+  out: Action[],
+): AcceptedAdvertisement | null {
+  const stats = env.carpdevStats(packet.carpdev);
+  if (!env.allow) return dropBeforeVhid(stats, packet, 'disallowed', 'net.inet.carp.allow is 0', out);
+  const family: Family = packet.family === 6 ? 6 : 4;
+  if (family === 4) stats.ipackets++;
+  else stats.ipackets6++;
+  const ad = decode(stats, packet, out);
+  if (ad === null) return null;
+  const match = env.findRunningNode(packet.carpdev, ad.vhid);
+  if (match === null) {
+    // Other clusters' vhids on a shared segment are normal traffic: counted, not reported.
+    stats.badvhid++;
+    return null;
+  }
+  const { iface, node } = match;
+  if (family === 4) node.stats.ipackets++;
+  else node.stats.ipackets6++;
+  if (packet.ttl !== CARP_TTL) return dropAtNode(match, packet, 'badttl', `received ttl ${packet.ttl} != ${CARP_TTL}`, out);
+  if (verifyHmac(iface.key, { vhid: node.vhid, addresses: iface.addresses, counter: ad.counter }, ad.hmac) === null) {
+    return dropAtNode(match, packet, 'badauth', 'incorrect hash', out);
+  }
+  if (ad.counter.equals(node.cookie)) return dropAtNode(match, packet, 'loop', 'replay or network loop detected', out);
+  node.stats.accepted++;
+  if (isBowOut(ad)) node.stats.bowOutsReceived++;
+  node.rememberPeer({
+    source: { family: packet.source.family, bytes: Buffer.from(packet.source.bytes) },
+    advbase: ad.advbase,
+    advskew: ad.advskew,
+    demote: ad.demote,
+    counter: ad.counter,
+    lastSeen: now,
+  });
+  return { iface, node, ad, family };
+}

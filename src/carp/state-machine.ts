@@ -1,0 +1,232 @@
+/**
+ * The one place that changes a virtual host's state and computes its deadlines (OpenBSD
+ * carp_set_state + carp_setrun, carp_master_down, carp_send_ad). Every function appends the
+ * actions the driver must carry out, in order, to `step.out`.
+ */
+import type { Family, IpAddress } from '../wire/address';
+import type { DecodedCarp } from '../wire/carp';
+import { type AdvertisedValues, bowOutValues, buildAdvertisements, isBowOut } from './advertisement';
+import type { CarpInterface } from './carp-interface';
+import type { DemotionCounters } from './demotion';
+import { decide } from './receive-rules';
+import { countTransition } from './stats';
+import type { SysctlSettings } from './sysctl';
+import { advertisementInterval, effectiveAdvskew, masterDownInterval, masterWillTimeOut } from './timing';
+import type { Action, AnnounceAction, CarpState, Millis, TransitionReason } from './types';
+import { type TimerKind, type VirtualHost, copyAddress } from './virtual-host';
+
+/** The host-wide values the state machine reads. */
+export interface Environment {
+  readonly settings: SysctlSettings;
+  readonly demotion: DemotionCounters;
+}
+
+/** One call of the public API: its time and the actions it produces, in order. */
+export interface Step {
+  readonly now: Millis;
+  readonly out: Action[];
+}
+
+/**
+ * Advertisement rounds after a takeover before the second gratuitous ARP / NA round, for L3
+ * switches that missed the first (OpenBSD sc_delayed_arp, ucarp "reassert").
+ */
+const DELAYED_ANNOUNCE_ROUNDS = 2;
+
+export function nodeEffectiveAdvskew(env: Environment, node: VirtualHost): number {
+  return effectiveAdvskew(node.advskew, env.demotion.freebsd);
+}
+
+function adInterval(env: Environment, iface: CarpInterface, node: VirtualHost): Millis {
+  return advertisementInterval(iface.advbase, nodeEffectiveAdvskew(env, node));
+}
+
+function masterDown(env: Environment, iface: CarpInterface, node: VirtualHost): Millis {
+  return masterDownInterval(env.settings.masterdown, iface.advbase, node.advskew);
+}
+
+/**
+ * The deadlines that follow from the state (carp_setrun with af = 0): none in INIT; in BACKUP a
+ * fresh master-down timer per active family; in MASTER the next advertisement round.
+ */
+export function armTimers(env: Environment, step: Step, iface: CarpInterface, node: VirtualHost): void {
+  node.clearTimers();
+  switch (node.state) {
+    case 'INIT':
+      node.delayedAnnounce = null;
+      break;
+    case 'BACKUP': {
+      node.delayedAnnounce = null;
+      const at = step.now + masterDown(env, iface, node);
+      for (const family of iface.activeFamilies()) node.masterDownAt[family] = at;
+      break;
+    }
+    case 'MASTER':
+      node.advertiseAt = step.now + adInterval(env, iface, node);
+      break;
+  }
+}
+
+/**
+ * THE state change: counts it, reports it once with its reason, re-arms the deadlines of the new
+ * state and updates the carrier. Setting the current state again only re-arms the deadlines.
+ */
+export function setState(
+  env: Environment,
+  step: Step,
+  iface: CarpInterface,
+  node: VirtualHost,
+  to: CarpState,
+  reason: TransitionReason,
+): void {
+  const from = node.state;
+  if (from !== to) {
+    node.state = to;
+    node.lastTransition = { reason, at: step.now };
+    countTransition(node.stats, to);
+    if (reason === 'preempt') node.stats.preempts++;
+    step.out.push({ kind: 'state', ifname: iface.name, vhid: node.vhid, from, to, reason });
+  }
+  armTimers(env, step, iface, node);
+  iface.updateLink(step.out);
+}
+
+function currentValues(env: Environment, iface: CarpInterface, node: VirtualHost): AdvertisedValues {
+  return { advbase: iface.advbase, advskew: nodeEffectiveAdvskew(env, node), demote: env.demotion.demoteCount(iface) };
+}
+
+/** Gratuitous ARP / NA for virtual addresses: the leader's job alone (OpenBSD balancing none). */
+function announce(
+  step: Step,
+  iface: CarpInterface,
+  node: VirtualHost,
+  occasion: AnnounceAction['occasion'],
+  addresses: readonly IpAddress[] = iface.virtualAddresses(),
+): void {
+  if (iface.carpdev === null || iface.leader !== node || addresses.length === 0) return;
+  step.out.push({ kind: 'announce', ifname: iface.name, carpdev: iface.carpdev, vhid: node.vhid, addresses: addresses.map(copyAddress), occasion });
+}
+
+/** Addresses that appear while the leader is MASTER are announced at once. */
+export function announceAdded(step: Step, iface: CarpInterface, added: readonly IpAddress[]): void {
+  const leader = iface.leader;
+  if (leader?.state === 'MASTER') announce(step, iface, leader, 'address-added', added);
+}
+
+/**
+ * The master-down routine (carp_master_down, OpenBSD-current order): MASTER, an advertisement per
+ * active family, the gratuitous ARP / NA round (leader only) with a second round scheduled, and
+ * the advertisement timer (armed by setState).
+ */
+export function becomeMaster(env: Environment, step: Step, iface: CarpInterface, node: VirtualHost, reason: TransitionReason): void {
+  setState(env, step, iface, node, 'MASTER', reason);
+  step.out.push(...buildAdvertisements(iface, node, currentValues(env, iface, node)));
+  announce(step, iface, node, 'takeover');
+  node.delayedAnnounce = DELAYED_ANNOUNCE_ROUNDS;
+}
+
+/** An advertisement round right now and a fresh advertisement timer (demotion changed). */
+export function advertiseNow(env: Environment, step: Step, iface: CarpInterface, node: VirtualHost): void {
+  if (node.state !== 'MASTER') return;
+  step.out.push(...buildAdvertisements(iface, node, currentValues(env, iface, node)));
+  node.advertiseAt = step.now + adInterval(env, iface, node);
+}
+
+/** The periodic round; the delayed announcement follows the second one after a takeover. */
+function advertisementTimer(env: Environment, step: Step, iface: CarpInterface, node: VirtualHost): void {
+  advertiseNow(env, step, iface, node);
+  if (node.delayedAnnounce === null) return;
+  node.delayedAnnounce--;
+  if (node.delayedAnnounce <= 0) {
+    node.delayedAnnounce = null;
+    announce(step, iface, node, 'delayed');
+  }
+}
+
+export function fireTimer(env: Environment, step: Step, iface: CarpInterface, node: VirtualHost, kind: TimerKind): void {
+  if (kind === 'advertise') {
+    if (node.state === 'MASTER') advertisementTimer(env, step, iface, node);
+    else node.advertiseAt = null;
+    return;
+  }
+  if (node.state === 'BACKUP') becomeMaster(env, step, iface, node, 'master-down');
+  else node.masterDownAt[kind === 'master-down-4' ? 4 : 6] = null;
+}
+
+/**
+ * Takes a node to INIT. A MASTER first bows out (255/255, current demote) when `bowOut` allows
+ * and it has an address to authenticate with; no advertisement is scheduled after it.
+ */
+export function stopNode(
+  env: Environment,
+  step: Step,
+  iface: CarpInterface,
+  node: VirtualHost,
+  reason: TransitionReason,
+  bowOut: boolean,
+): void {
+  if (bowOut && node.state === 'MASTER') {
+    step.out.push(...buildAdvertisements(iface, node, bowOutValues(env.demotion.demoteCount(iface))));
+  }
+  setState(env, step, iface, node, 'INIT', reason);
+}
+
+/** Restarts the master-down timer of one family, if that family is active. */
+function restartMasterDown(env: Environment, step: Step, iface: CarpInterface, node: VirtualHost, family: Family): void {
+  if (iface.activeFamilies().includes(family)) {
+    node.masterDownAt[family] = step.now + masterDown(env, iface, node);
+  }
+}
+
+/**
+ * After an address change of a BACKUP: a family that became active starts its master-down timer,
+ * one that is no longer active stops it, the others keep running.
+ */
+export function restartFamilyTimers(
+  env: Environment,
+  step: Step,
+  iface: CarpInterface,
+  node: VirtualHost,
+  activeBefore: readonly Family[],
+): void {
+  if (node.state !== 'BACKUP') return;
+  const active = iface.activeFamilies();
+  for (const family of [4, 6] as const) {
+    if (!active.includes(family)) node.masterDownAt[family] = null;
+    else if (!activeBefore.includes(family)) node.masterDownAt[family] = step.now + masterDown(env, iface, node);
+  }
+}
+
+/** The state rules for an advertisement that passed every guard (receive-rules.ts). */
+export function applyAdvertisement(
+  env: Environment,
+  step: Step,
+  iface: CarpInterface,
+  node: VirtualHost,
+  ad: DecodedCarp,
+  family: Family,
+): void {
+  const ours = { advbase: iface.advbase, advskew: nodeEffectiveAdvskew(env, node) };
+  const theirs = { advbase: ad.advbase, advskew: ad.advskew };
+  const outcome = decide(node.state, {
+    preempt: env.settings.preempt,
+    ours,
+    theirs,
+    demoteOurs: env.demotion.demoteCount(iface),
+    demoteTheirs: ad.demote,
+    bowOut: isBowOut(ad),
+    willTimeOut: masterWillTimeOut({ ...ours, effectiveAdvskew: ours.advskew, masterDown: masterDown(env, iface, node) }, theirs),
+  });
+  switch (outcome.kind) {
+    case 'ignore':
+      return;
+    case 'restart-master-down':
+      restartMasterDown(env, step, iface, node, family);
+      return;
+    case 'transition':
+      // Going BACKUP sends nothing (OpenBSD, FreeBSD); setState starts the master-down timers.
+      if (outcome.to === 'MASTER') becomeMaster(env, step, iface, node, outcome.reason);
+      else setState(env, step, iface, node, 'BACKUP', outcome.reason);
+      return;
+  }
+}

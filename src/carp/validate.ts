@@ -1,0 +1,133 @@
+/**
+ * Validation of our caller's input: interface names, carpdev, groups, key and carpnodes. Each
+ * check throws a CarpError that names the valid values and changes nothing; `validateConfig`
+ * checks a whole resulting configuration so that configure() can commit all of it or none.
+ */
+import { CARP_PASSPHRASE_MAX } from '../wire/hmac';
+import type { IpAddress } from '../wire/address';
+import { CarpError } from './errors';
+import { CARP_GROUP } from './demotion';
+import { LIMITS, checkRange } from './limits';
+import type { CarpInterfaceConfig, CarpNodeConfig } from './types';
+
+/** Linux IFNAMSIZ is 16 bytes with the terminating NUL. */
+const IFNAME_MAX_BYTES = 15;
+const CARP_NAME = /^carp[0-9]+$/;
+
+export function checkInterfaceName(name: string): void {
+  if (typeof name !== 'string' || !CARP_NAME.test(name) || Buffer.byteLength(name) > IFNAME_MAX_BYTES) {
+    throw new CarpError(
+      'bad-value',
+      `"${String(name)}" is not a carp interface name: use carp followed by a number, at most ${IFNAME_MAX_BYTES} bytes`,
+    );
+  }
+}
+
+/** Linux dev_valid_name: 1-15 bytes, not "." or "..", no "/", ":" or white space. */
+function isLinuxInterfaceName(name: string): boolean {
+  const bytes = Buffer.byteLength(name);
+  return bytes >= 1 && bytes <= IFNAME_MAX_BYTES && name !== '.' && name !== '..' && !/[/:\s]/.test(name);
+}
+
+export function checkCarpdevName(carpdev: string | null): void {
+  if (carpdev === null) return;
+  if (typeof carpdev !== 'string' || !isLinuxInterfaceName(carpdev)) {
+    throw new CarpError(
+      'bad-value',
+      `carpdev "${String(carpdev)}" is not an interface name: 1-${IFNAME_MAX_BYTES} bytes without "/", ":" or spaces`,
+    );
+  }
+  if (CARP_NAME.test(carpdev)) {
+    throw new CarpError('bad-value', `carpdev ${carpdev} is a carp interface: the carpdev must be an Ethernet interface`);
+  }
+}
+
+/** OpenBSD: group names are interface-name sized and may not end in a digit. */
+function checkGroups(groups: readonly string[]): void {
+  if (!Array.isArray(groups as unknown)) throw new CarpError('bad-value', 'groups must be a list of group names');
+  const seen = new Set<string>();
+  for (const group of groups) {
+    if (typeof group !== 'string' || !isLinuxInterfaceName(group) || /[0-9]$/.test(group)) {
+      throw new CarpError(
+        'bad-value',
+        `group "${String(group)}" is not a group name: 1-${IFNAME_MAX_BYTES} bytes, no spaces, not ending in a digit`,
+      );
+    }
+    if (group === CARP_GROUP) {
+      throw new CarpError('bad-value', `every carp interface is in group ${CARP_GROUP} already; list only the other groups`);
+    }
+    if (seen.has(group)) throw new CarpError('bad-value', `group ${group} is listed twice`);
+    seen.add(group);
+  }
+}
+
+function checkKey(config: CarpInterfaceConfig): void {
+  const key: unknown = config.key;
+  const bytes = typeof key === 'object' && key !== null ? (key as { bytes?: unknown }).bytes : undefined;
+  if (!Buffer.isBuffer(bytes) || bytes.length > CARP_PASSPHRASE_MAX) {
+    throw new CarpError('bad-value', `the key must be a CarpKey of at most ${CARP_PASSPHRASE_MAX} bytes (see deriveKey)`);
+  }
+}
+
+/** Returns the nodes sorted by vhid (the first is the leader), after checking every value. */
+function checkNodes(nodes: readonly CarpNodeConfig[]): CarpNodeConfig[] {
+  if (!Array.isArray(nodes as unknown)) throw new CarpError('bad-value', 'nodes must be a list of {vhid, advskew}');
+  const { max } = LIMITS.carpnodes;
+  if (nodes.length > max) {
+    throw new CarpError('out-of-range', `${nodes.length} carpnodes is out of range: valid values are ${LIMITS.carpnodes.min}-${max}`);
+  }
+  const seen = new Set<number>();
+  for (const node of nodes) {
+    checkRange('vhid', node.vhid, LIMITS.vhid);
+    checkRange('advskew', node.advskew, LIMITS.advskew);
+    if (seen.has(node.vhid)) throw new CarpError('bad-value', `vhid ${node.vhid} is listed twice`);
+    seen.add(node.vhid);
+  }
+  return nodes.map((n) => ({ vhid: n.vhid, advskew: n.advskew })).sort((a, b) => a.vhid - b.vhid);
+}
+
+/** Checks every field and returns the configuration in canonical form (nodes sorted, copies). */
+export function validateConfig(config: CarpInterfaceConfig): CarpInterfaceConfig {
+  checkCarpdevName(config.carpdev);
+  checkRange('advbase', config.advbase, LIMITS.advbase);
+  checkKey(config);
+  const nodes = checkNodes(config.nodes);
+  checkGroups(config.groups);
+  return {
+    carpdev: config.carpdev,
+    advbase: config.advbase,
+    key: { bytes: Buffer.from(config.key.bytes), truncated: config.key.truncated },
+    nodes,
+    groups: [...config.groups],
+  };
+}
+
+/** What the vhid-in-use check needs of another carp interface. */
+export interface VhidOwner {
+  readonly name: string;
+  readonly carpdev: string | null;
+  readonly vhids: readonly number[];
+}
+
+/** vhids must be unique among the carp interfaces of one carpdev (OpenBSD carp_check_dup_vhids). */
+export function checkVhidsFree(name: string, config: CarpInterfaceConfig, others: readonly VhidOwner[]): void {
+  if (config.carpdev === null) return;
+  for (const other of others) {
+    if (other.name === name || other.carpdev !== config.carpdev) continue;
+    const clash = config.nodes.find((n) => other.vhids.includes(n.vhid));
+    if (clash !== undefined) {
+      throw new CarpError('vhid-in-use', `vhid ${clash.vhid} is in use on ${other.name} (carpdev ${config.carpdev})`);
+    }
+  }
+}
+
+/** Addresses come from the kernel mirror; a malformed one is our caller's bug. */
+export function checkAddresses(addresses: readonly IpAddress[]): void {
+  if (!Array.isArray(addresses as unknown)) throw new CarpError('bad-value', 'addresses must be a list of IP addresses');
+  for (const address of addresses) {
+    const expected = address.family === 4 ? 4 : address.family === 6 ? 16 : -1;
+    if (!Buffer.isBuffer(address.bytes) || address.bytes.length !== expected) {
+      throw new CarpError('bad-value', 'an address must be {family: 4, 4 bytes} or {family: 6, 16 bytes}');
+    }
+  }
+}

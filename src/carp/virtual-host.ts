@@ -1,0 +1,86 @@
+/**
+ * One virtual host (an OpenBSD carpnode): vhid, advskew, state, its timers, its replay cookie,
+ * the peers it has heard and its counters. It holds state only; what changes the state lives in
+ * state-machine.ts, so that every transition goes through one function.
+ */
+import type { Family, IpAddress } from '../wire/address';
+import { ipEquals } from '../wire/address';
+import { zeroNodeStats } from './stats';
+import type { CarpState, Millis, NodeStats, NodeStatus, PeerStatus, TransitionReason } from './types';
+
+/** Room for a strict-counter mode later: the last counter of each recent sender. */
+export const MAX_PEERS = 8;
+
+/** A timer of a virtual host: the advertisement timer (MASTER) or a family's master-down timer (BACKUP). */
+export type TimerKind = 'advertise' | 'master-down-4' | 'master-down-6';
+
+export class VirtualHost {
+  state: CarpState = 'INIT';
+  /** MASTER: when the next advertisement round is due. */
+  advertiseAt: Millis | null = null;
+  /** BACKUP: one master-down timer per active family (OpenBSD md_tmo / md6_tmo). */
+  readonly masterDownAt: Record<Family, Millis | null> = { 4: null, 6: null };
+  /** Advertisement rounds left before the delayed announcement; null when none is pending. */
+  delayedAnnounce: number | null = null;
+  lastTransition: { readonly reason: TransitionReason; readonly at: Millis } | null = null;
+  /** FreeBSD ifdown demotion added for this node while its carpdev is down; null when none. */
+  carpdevDemotion: number | null = null;
+  readonly stats: NodeStats = zeroNodeStats();
+  private readonly peerList: PeerStatus[] = [];
+
+  /**
+   * `cookie` is drawn once when the node is created and sent unchanged in every advertisement
+   * (OpenBSD-current), so a received counter equal to it is our own advertisement coming back.
+   */
+  constructor(
+    readonly vhid: number,
+    public advskew: number,
+    readonly cookie: Buffer,
+  ) {}
+
+  clearTimers(): void {
+    this.advertiseAt = null;
+    this.masterDownAt[4] = null;
+    this.masterDownAt[6] = null;
+  }
+
+  /** The earliest armed timer, advertisement first and IPv4 before IPv6 on a tie. */
+  earliestTimer(): { readonly kind: TimerKind; readonly at: Millis } | null {
+    let best: { kind: TimerKind; at: Millis } | null = null;
+    const consider = (kind: TimerKind, at: Millis | null): void => {
+      if (at !== null && (best === null || at < best.at)) best = { kind, at };
+    };
+    consider('advertise', this.advertiseAt);
+    consider('master-down-4', this.masterDownAt[4]);
+    consider('master-down-6', this.masterDownAt[6]);
+    return best;
+  }
+
+  /** Newest first, one entry per source address, at most MAX_PEERS. */
+  rememberPeer(peer: PeerStatus): void {
+    const index = this.peerList.findIndex((p) => ipEquals(p.source, peer.source));
+    if (index >= 0) this.peerList.splice(index, 1);
+    this.peerList.unshift(peer);
+    if (this.peerList.length > MAX_PEERS) this.peerList.length = MAX_PEERS;
+  }
+
+  status(effectiveAdvskew: number): NodeStatus {
+    return {
+      vhid: this.vhid,
+      advskew: this.advskew,
+      effectiveAdvskew,
+      state: this.state,
+      lastTransition: this.lastTransition === null ? null : { ...this.lastTransition },
+      peers: this.peerList.map((p) => ({
+        ...p,
+        source: copyAddress(p.source),
+        counter: Buffer.from(p.counter),
+      })),
+      stats: { ...this.stats },
+    };
+  }
+}
+
+export function copyAddress(address: IpAddress): IpAddress {
+  return { family: address.family, bytes: Buffer.from(address.bytes) };
+}

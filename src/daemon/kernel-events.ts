@@ -1,0 +1,63 @@
+/**
+ * Kernel changes seen by the mirror, turned into core events (architecture.md property 6): carpN
+ * up/down and addresses (`ip link`, `ip addr`), carpdev link state, and devices that appear or
+ * vanish. Everything the kernel says is applied through CarpService.sync, which is idempotent.
+ */
+import type { CarpHostApi } from '../carp/types';
+import type { KernelEvent, KernelMirror, LinkInfo } from '../kernel/types';
+import type { Relay } from '../relay/relay';
+import type { CarpService } from './carp-service';
+import type { Driver } from './driver';
+import type { Logger } from './logger';
+
+export class KernelEventHandler {
+  constructor(
+    private readonly service: CarpService,
+    private readonly host: CarpHostApi,
+    private readonly driver: Driver,
+    private readonly relay: Relay,
+    private readonly mirror: KernelMirror,
+    private readonly logger: Logger,
+  ) {}
+
+  /** Tells the core which links are up with carrier (the carpdev running condition). */
+  reportAllLinks(): void {
+    for (const link of this.mirror.links()) this.linkChanged(link);
+  }
+
+  handle(event: KernelEvent): void {
+    switch (event.kind) {
+      case 'link-changed':
+        return this.linkChanged(event.link);
+      case 'link-removed':
+        return this.linkRemoved(event.link);
+      case 'address-added':
+      case 'address-removed': {
+        const link = this.mirror.linkByIndex(event.address.ifindex);
+        if (link && this.service.isCarpInterface(link.name)) this.service.sync(link.name);
+        return;
+      }
+    }
+  }
+
+  private linkChanged(link: LinkInfo): void {
+    if (this.service.isCarpInterface(link.name)) {
+      this.service.sync(link.name);
+      return;
+    }
+    // OpenBSD carp_carpdev_state: a carpdev that is down or has no link stops its carp interfaces.
+    this.driver.run((now) => this.host.setCarpdevRunning(link.name, link.adminUp && link.lowerUp, now));
+    for (const user of this.service.usersOf(link.name)) this.service.sync(user);
+  }
+
+  private linkRemoved(link: LinkInfo): void {
+    if (this.service.isCarpInterface(link.name)) {
+      this.logger.warn({ ifname: link.name }, `${link.name}: the device was deleted outside carpd; forgetting it`);
+      void this.service.removeInterface(link.name, 'vanished');
+      return;
+    }
+    this.driver.run((now) => this.host.setCarpdevRunning(link.name, false, now));
+    this.relay.dropCarpdev(link.name);
+    for (const user of this.service.usersOf(link.name)) this.service.sync(user);
+  }
+}

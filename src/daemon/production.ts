@@ -1,0 +1,27 @@
+/** The real collaborators of carpd: the native addon, rtnetlink, /proc/sys and iproute2. */
+import { configureCarpInterface, configureCarpdev } from '../kernel/carp-kernel-setup';
+import { NetlinkControl } from '../kernel/link-control';
+import { NetlinkMirror } from '../kernel/netlink-mirror';
+import { reconcilePolicyRouting } from '../kernel/policy-routing';
+import type { SysctlChange } from '../kernel/sysctl';
+import { nativeBinding } from '../native/binding';
+import { monotonicClock } from './clock';
+import type { DaemonEnvironment } from './daemon';
+import type { Logger } from './logger';
+
+const describeChange = (change: SysctlChange): string => `${change.name}: ${change.from} -> ${change.to}`;
+
+export function productionEnvironment(logger: Logger): DaemonEnvironment {
+  return {
+    binding: nativeBinding,
+    mirror: new NetlinkMirror({ onError: (error) => logger.warn({ err: error }, `kernel mirror: ${error.message}`) }),
+    control: new NetlinkControl(),
+    kernelTasks: {
+      configureCarpdev: async (carpdev) => (await configureCarpdev(carpdev)).map(describeChange),
+      reconcileRouting: async (ifname, vips) => (await reconcilePolicyRouting(ifname, vips)).map((c) => c.command),
+    },
+    prepareCarpInterface: async (ifname) => (await configureCarpInterface(ifname)).map(describeChange),
+    clock: monotonicClock,
+    logger,
+  };
+}
