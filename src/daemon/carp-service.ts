@@ -84,7 +84,7 @@ export class CarpService {
     const current = this.requireInterface(ifname);
     const plan = planSettings(ifname, current.config, settings);
     const warnings = [...plan.warnings];
-    if (typeof plan.change.carpdev === 'string') warnings.push(...this.checkCarpdev(plan.change.carpdev));
+    if (typeof plan.change.carpdev === 'string') this.checkCarpdev(plan.change.carpdev);
     if (plan.state !== undefined) {
       const state = plan.state;
       driver.run((now) => host.forceState(ifname, state, now));
@@ -222,13 +222,15 @@ export class CarpService {
       .map((i) => i.name);
   }
 
-  /** OpenBSD requires an Ethernet carpdev; a missing one is accepted (it may appear later). */
-  private checkCarpdev(name: string): string[] {
+  /**
+   * OpenBSD's carp_set_ifp: the carpdev must exist and be Ethernet. (A missing carpdev would also
+   * count as a carpdev that is down, and demote every carp interface of the host.)
+   */
+  private checkCarpdev(name: string): void {
     if (this.isCarpInterface(name)) throw new CarpError('bad-value', `carpdev ${name} is a carp interface`);
     const link = this.deps.mirror.linkByName(name);
-    if (!link) return [`carpdev ${name} does not exist (yet): the interface stays INIT until it appears`];
+    if (!link) throw new CarpError('bad-value', `carpdev ${name}: no such interface`);
     if (!isEthernet(link)) throw new CarpError('bad-value', `carpdev ${name} is not an Ethernet interface`);
-    return [];
   }
 
   private logKernelChanges(ifname: string, changes: readonly string[]): void {

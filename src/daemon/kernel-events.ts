@@ -8,7 +8,11 @@ import type { KernelEvent, KernelMirror, LinkInfo } from '../kernel/types';
 import type { Relay } from '../relay/relay';
 import type { CarpService } from './carp-service';
 import type { Driver } from './driver';
+import { describeError } from './carp-event-log';
 import type { Logger } from './logger';
+
+/** carpN names are never carpdevs (the core refuses them as such). */
+const CARP_INTERFACE_NAME = /^carp[0-9]+$/;
 
 export class KernelEventHandler {
   constructor(
@@ -22,10 +26,19 @@ export class KernelEventHandler {
 
   /** Tells the core which links are up with carrier (the carpdev running condition). */
   reportAllLinks(): void {
-    for (const link of this.mirror.links()) this.linkChanged(link);
+    for (const link of this.mirror.links()) this.handle({ kind: 'link-changed', link });
   }
 
+  /** Never throws: whatever the kernel reports, a failure is logged and the daemon goes on. */
   handle(event: KernelEvent): void {
+    try {
+      this.apply(event);
+    } catch (e: unknown) {
+      this.logger.error({ event: event.kind, err: e }, `kernel event ${event.kind} not applied: ${describeError(e)}`);
+    }
+  }
+
+  private apply(event: KernelEvent): void {
     switch (event.kind) {
       case 'link-changed':
         return this.linkChanged(event.link);
@@ -45,6 +58,7 @@ export class KernelEventHandler {
       this.service.sync(link.name);
       return;
     }
+    if (CARP_INTERFACE_NAME.test(link.name)) return;
     // OpenBSD carp_carpdev_state: a carpdev that is down or has no link stops its carp interfaces.
     this.driver.run((now) => this.host.setCarpdevRunning(link.name, link.adminUp && link.lowerUp, now));
     for (const user of this.service.usersOf(link.name)) this.service.sync(user);
@@ -56,6 +70,7 @@ export class KernelEventHandler {
       void this.service.removeInterface(link.name, 'vanished');
       return;
     }
+    if (CARP_INTERFACE_NAME.test(link.name)) return;
     this.driver.run((now) => this.host.setCarpdevRunning(link.name, false, now));
     this.relay.dropCarpdev(link.name);
     for (const user of this.service.usersOf(link.name)) this.service.sync(user);

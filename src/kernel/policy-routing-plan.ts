@@ -1,0 +1,178 @@
+/**
+ * What the policy routing of one carp interface should be, what it is (from `ip -json`), and the
+ * steps from one to the other. Pure, so the diff is tested without a kernel.
+ *
+ * The fixed scheme: carpN owns routing table 4200+N, and its rules have preference 4200+N (before
+ * the main table's 32766). The table holds, for each VIP prefix, its connected route via carpN; one
+ * rule per VIP sends traffic from that VIP to the table. Everything in the table and every rule
+ * that points at it belongs to carpd: what is not wanted is removed.
+ */
+import { type Family, type IpPrefix, formatIp, networkOf, parsePrefix, parseIp } from '../wire/address';
+import { invalidArgument } from './errors';
+
+export const CARP_TABLE_BASE = 4200;
+/** carp0 .. carp9999: table and preference stay below main (32766) and clear of the reserved 253-255. */
+export const MAX_CARP_UNIT = 9999;
+
+export interface CarpRoutingScheme {
+  readonly table: number;
+  readonly preference: number;
+}
+
+export interface RuleSpec {
+  readonly family: Family;
+  /** "10.1.0.100/32"; "all" for a rule without a source selector. */
+  readonly from: string;
+  readonly preference: number;
+  readonly table: number;
+  /** Selectors other than the source (`to`, `iif`, `oif`, `fwmark`), as `ip rule` arguments. */
+  readonly otherSelectors: readonly string[];
+}
+
+export interface RouteSpec {
+  readonly family: Family;
+  /** Network and length: "10.1.0.0/24". */
+  readonly destination: string;
+  readonly device: string;
+  readonly table: number;
+  /** Anything that makes it not a plain connected route (`via GW`, `metric M`), as `ip route` arguments. */
+  readonly qualifiers: readonly string[];
+}
+
+export interface PolicyRoutingPlan {
+  readonly deleteRules: readonly RuleSpec[];
+  readonly deleteRoutes: readonly RouteSpec[];
+  readonly addRules: readonly RuleSpec[];
+  readonly addRoutes: readonly RouteSpec[];
+}
+
+export function carpRoutingScheme(ifname: string): CarpRoutingScheme {
+  const match = /^carp(0|[1-9]\d{0,3})$/.exec(ifname);
+  if (!match) {
+    throw invalidArgument(`policy routing ${ifname}`, `policy routing is for carp0 .. carp${MAX_CARP_UNIT}, not ${JSON.stringify(ifname)}`);
+  }
+  const unit = Number(match[1]);
+  return { table: CARP_TABLE_BASE + unit, preference: CARP_TABLE_BASE + unit };
+}
+
+function hostLength(family: Family): number {
+  return family === 4 ? 32 : 128;
+}
+
+function canonicalNetwork(prefix: IpPrefix): string {
+  return `${formatIp(networkOf(prefix))}/${prefix.prefixLength}`;
+}
+
+export function desiredRules(vips: readonly IpPrefix[], scheme: CarpRoutingScheme): RuleSpec[] {
+  const froms = new Map<string, Family>();
+  for (const vip of vips) froms.set(`${formatIp(vip.address)}/${hostLength(vip.address.family)}`, vip.address.family);
+  return [...froms].map(([from, family]) => ({
+    family,
+    from,
+    preference: scheme.preference,
+    table: scheme.table,
+    otherSelectors: [],
+  }));
+}
+
+export function desiredRoutes(vips: readonly IpPrefix[], device: string, scheme: CarpRoutingScheme): RouteSpec[] {
+  const networks = new Map<string, Family>();
+  for (const vip of vips) networks.set(canonicalNetwork(vip), vip.address.family);
+  return [...networks].map(([destination, family]) => ({ family, destination, device, table: scheme.table, qualifiers: [] }));
+}
+
+function sameRule(a: RuleSpec, b: RuleSpec): boolean {
+  return (
+    a.family === b.family &&
+    a.from === b.from &&
+    a.preference === b.preference &&
+    a.table === b.table &&
+    a.otherSelectors.join(' ') === b.otherSelectors.join(' ')
+  );
+}
+
+function sameRoute(a: RouteSpec, b: RouteSpec): boolean {
+  return (
+    a.family === b.family &&
+    a.destination === b.destination &&
+    a.device === b.device &&
+    a.table === b.table &&
+    a.qualifiers.join(' ') === b.qualifiers.join(' ')
+  );
+}
+
+export function planPolicyRouting(
+  wanted: { rules: readonly RuleSpec[]; routes: readonly RouteSpec[] },
+  current: { rules: readonly RuleSpec[]; routes: readonly RouteSpec[] },
+): PolicyRoutingPlan {
+  return {
+    deleteRules: current.rules.filter((rule) => !wanted.rules.some((w) => sameRule(w, rule))),
+    deleteRoutes: current.routes.filter((route) => !wanted.routes.some((w) => sameRoute(w, route))),
+    addRules: wanted.rules.filter((rule) => !current.rules.some((c) => sameRule(c, rule))),
+    addRoutes: wanted.routes.filter((route) => !current.routes.some((c) => sameRoute(c, route))),
+  };
+}
+
+function field(entry: Record<string, unknown>, key: string): string | undefined {
+  const value = entry[key];
+  return typeof value === 'string' || typeof value === 'number' ? String(value) : undefined;
+}
+
+function entries(json: string, what: string): Record<string, unknown>[] {
+  const parsed: unknown = JSON.parse(json.trim() === '' ? '[]' : json);
+  if (!Array.isArray(parsed)) throw new Error(`${what}: expected a JSON array from ip`);
+  return parsed.filter((e): e is Record<string, unknown> => typeof e === 'object' && e !== null);
+}
+
+/** `ip -json -4|-6 rule show table T`: every rule listed points at the table. */
+export function parseIpRules(json: string, family: Family, table: number): RuleSpec[] {
+  return entries(json, 'ip rule').map((entry) => {
+    const src = field(entry, 'src') ?? 'all';
+    const from = src === 'all' ? 'all' : `${src}/${field(entry, 'srclen') ?? hostLength(family)}`;
+    const otherSelectors: string[] = [];
+    const dst = field(entry, 'dst');
+    if (dst !== undefined && dst !== 'all') otherSelectors.push('to', `${dst}/${field(entry, 'dstlen') ?? hostLength(family)}`);
+    for (const key of ['iif', 'oif', 'fwmark']) {
+      const value = field(entry, key);
+      if (value !== undefined) otherSelectors.push(key, value);
+    }
+    return { family, from, preference: Number(field(entry, 'priority') ?? 0), table, otherSelectors };
+  });
+}
+
+/** `ip -json -4|-6 route show table T`. Host routes come without a length, the default route as "default". */
+export function parseIpRoutes(json: string, family: Family, table: number): RouteSpec[] {
+  return entries(json, 'ip route').map((entry) => {
+    const dst = field(entry, 'dst') ?? 'default';
+    const prefix =
+      dst === 'default'
+        ? { address: parseIp(family === 4 ? '0.0.0.0' : '::'), prefixLength: 0 }
+        : dst.includes('/')
+          ? parsePrefix(dst)
+          : { address: parseIp(dst), prefixLength: hostLength(family) };
+    const qualifiers: string[] = [];
+    const type = field(entry, 'type');
+    if (type !== undefined && type !== 'unicast') qualifiers.push('type', type);
+    const gateway = field(entry, 'gateway');
+    if (gateway !== undefined) qualifiers.push('via', gateway);
+    // IPv6 routes always carry a metric (1024 unless chosen); a route we add has the default one.
+    const metric = field(entry, 'metric');
+    if (metric !== undefined && !(family === 6 && metric === '1024')) qualifiers.push('metric', metric);
+    return { family, destination: canonicalNetwork(prefix), device: field(entry, 'dev') ?? '', table, qualifiers };
+  });
+}
+
+/** `ip` arguments that add or delete the rule. */
+export function ruleArguments(action: 'add' | 'del', rule: RuleSpec): string[] {
+  const from = rule.from === 'all' ? [] : ['from', rule.from];
+  const where = [...from, ...rule.otherSelectors, 'lookup', String(rule.table), 'pref', String(rule.preference)];
+  return [`-${rule.family}`, 'rule', action, ...where];
+}
+
+/** `ip` arguments that add or delete the route; ours are `proto static` (not `kernel`: we made them). */
+export function routeArguments(action: 'add' | 'del', route: RouteSpec): string[] {
+  const head = [`-${route.family}`, 'route', action, route.destination];
+  const where = [...route.qualifiers, ...(route.device ? ['dev', route.device] : []), 'table', String(route.table)];
+  const origin = action === 'add' ? ['proto', 'static', ...(route.family === 4 ? ['scope', 'link'] : [])] : [];
+  return [...head, ...where, ...origin];
+}

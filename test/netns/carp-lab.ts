@@ -1,0 +1,218 @@
+/**
+ * A LAN for real-kernel tests of carpd: a bridge in namespace `lan`, carp hosts h1, h2 (h3) and a
+ * client `cl`, each with eth0 on the bridge. Every host runs its own carpd with its own socket,
+ * and tests drive it with the real carpctl. Waits poll with a deadline; no test sleeps for a
+ * fixed time to let something happen.
+ */
+import { type ChildProcess, execFile } from 'node:child_process';
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { promisify } from 'node:util';
+import type { CarpState } from '../../src/carp/types';
+import type { InterfaceStatusDto } from '../../src/control/protocol';
+import { NetnsLab } from '../helpers/netns';
+
+const run = promisify(execFile);
+
+const DIST = resolve(__dirname, '..', '..');
+export const CARPD = join(DIST, 'src', 'bin', 'carpd.js');
+export const CARPCTL = join(DIST, 'src', 'bin', 'carpctl.js');
+
+export const SUBNET4 = '10.77.0';
+export const SUBNET6 = '2001:db8:77::';
+export const VIP4 = `${SUBNET4}.50`;
+export const VIP6 = `${SUBNET6}50`;
+export const CLIENT4 = `${SUBNET4}.100`;
+export const CLIENT6 = `${SUBNET6}100`;
+
+export interface DaemonOptions {
+  /** Contents of files to put in the daemon's config directory. */
+  readonly config?: Readonly<Record<string, string>>;
+  /** Runs carpd through this command (e.g. setpriv with a reduced capability set). */
+  readonly wrapper?: readonly string[];
+}
+
+interface RunningDaemon {
+  readonly child: ChildProcess;
+  readonly log: string[];
+}
+
+export class CarpLab {
+  private readonly daemons = new Map<string, RunningDaemon>();
+  private readonly logs = new Map<string, string[]>();
+
+  private constructor(
+    readonly net: NetnsLab,
+    readonly dir: string,
+    readonly hosts: readonly string[],
+  ) {}
+
+  /** Hosts get eth0 addresses .1, .2, ... and 2001:db8:77::1, ...; the client .100 / ::100. */
+  static async create(tag: string, hosts: readonly string[] = ['h1', 'h2']): Promise<CarpLab> {
+    const net = await NetnsLab.create(tag);
+    const dir = await mkdtemp(join(tmpdir(), `carplab-${tag}-`));
+    const lab = new CarpLab(net, dir, hosts);
+    try {
+      await net.addNamespace('lan');
+      await net.addBridge('lan');
+      for (const [i, host] of [...hosts, 'cl'].entries()) {
+        const n = host === 'cl' ? 100 : i + 1;
+        await net.addNamespace(host);
+        await net.plug(host, 'eth0', 'lan', 'br0', `02:77:00:00:00:${n.toString(16).padStart(2, '0')}`);
+        await net.sh(host, `ip addr add ${SUBNET4}.${n}/24 dev eth0 && ip addr add ${SUBNET6}${n.toString(16)}/64 dev eth0 nodad`);
+      }
+    } catch (e: unknown) {
+      await lab.cleanup();
+      throw e;
+    }
+    return lab;
+  }
+
+  socket(host: string): string {
+    return join(this.dir, `${host}.sock`);
+  }
+
+  async startDaemon(host: string, options: DaemonOptions = {}): Promise<void> {
+    const configDir = join(this.dir, `${host}-config`);
+    await rm(configDir, { recursive: true, force: true });
+    await run('mkdir', ['-p', configDir]);
+    for (const [name, text] of Object.entries(options.config ?? {})) {
+      await writeFile(join(configDir, name), text, { mode: 0o600 });
+    }
+    const args = [CARPD, '--socket', this.socket(host), '--config', configDir, '--log-level', 'debug'];
+    const [file, ...rest] = [...(options.wrapper ?? []), process.execPath, ...args];
+    const child = this.net.spawn(host, file as string, rest);
+    const log = this.logs.get(host) ?? [];
+    this.logs.set(host, log);
+    for (const stream of [child.stdout, child.stderr]) stream?.on('data', (chunk: Buffer) => log.push(...chunk.toString().split('\n').filter(Boolean)));
+    this.daemons.set(host, { child, log });
+    await this.waitFor(`carpd on ${host} to answer`, async () => (await this.carpctl(host)).code === 0, 10_000);
+  }
+
+  /** SIGTERM (an orderly stop, with bow-outs) or SIGKILL; resolves when the process is gone. */
+  async stopDaemon(host: string, signal: NodeJS.Signals = 'SIGTERM'): Promise<number | null> {
+    const daemon = this.daemons.get(host);
+    if (!daemon) return null;
+    this.daemons.delete(host);
+    const exited = new Promise<number | null>((done) => daemon.child.once('exit', (code) => done(code)));
+    daemon.child.kill(signal);
+    return exited;
+  }
+
+  daemonPid(host: string): number | undefined {
+    return this.daemons.get(host)?.child.pid;
+  }
+
+  async carpctl(host: string, ...args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
+    try {
+      const { stdout, stderr } = await run(process.execPath, [CARPCTL, '--socket', this.socket(host), ...args], { timeout: 15_000 });
+      return { code: 0, stdout, stderr };
+    } catch (e: unknown) {
+      const err = e as { code?: number; stdout?: string; stderr?: string };
+      return { code: typeof err.code === 'number' ? err.code : -1, stdout: err.stdout ?? '', stderr: err.stderr ?? '' };
+    }
+  }
+
+  /** carpctl that must succeed. */
+  async ctl(host: string, ...args: string[]): Promise<string> {
+    const result = await this.carpctl(host, ...args);
+    if (result.code !== 0) throw new Error(`carpctl ${args.join(' ')} on ${host} exited ${result.code}: ${result.stderr}`);
+    return result.stdout;
+  }
+
+  async status(host: string, ifname = 'carp0'): Promise<InterfaceStatusDto> {
+    const { interfaces } = JSON.parse(await this.ctl(host, '-j', ifname)) as { interfaces: InterfaceStatusDto[] };
+    const found = interfaces[0];
+    if (!found) throw new Error(`${host}: no ${ifname}`);
+    return found;
+  }
+
+  async state(host: string, ifname = 'carp0'): Promise<CarpState> {
+    return (await this.status(host, ifname)).nodes[0]?.state ?? 'INIT';
+  }
+
+  async waitState(host: string, state: CarpState, timeoutMs = 10_000, ifname = 'carp0'): Promise<void> {
+    await this.waitFor(`${host} ${ifname} ${state}`, async () => (await this.state(host, ifname)) === state, timeoutMs);
+  }
+
+  /** Creates carp0 on `host` with the given words, then adds the addresses. */
+  async configureCarp(host: string, words: string, addresses: readonly string[] = [`${VIP4}/24`]): Promise<void> {
+    await this.ctl(host, 'carp0', 'create', ...words.split(' '));
+    for (const address of addresses) await this.net.exec(host, 'ip', ['addr', 'add', address, 'dev', 'carp0']);
+  }
+
+  async waitFor(what: string, condition: () => Promise<boolean>, timeoutMs = 10_000, pollMs = 50): Promise<number> {
+    const start = Date.now();
+    for (;;) {
+      if (await condition()) return Date.now() - start;
+      if (Date.now() - start > timeoutMs) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`);
+      await new Promise((done) => setTimeout(done, pollMs));
+    }
+  }
+
+  /** Fails as soon as `condition` stops holding during `durationMs` (for "stays BACKUP"). */
+  async holds(what: string, condition: () => Promise<boolean>, durationMs: number, pollMs = 100): Promise<void> {
+    const end = Date.now() + durationMs;
+    while (Date.now() < end) {
+      if (!(await condition())) throw new Error(`${what} stopped holding`);
+      await new Promise((done) => setTimeout(done, pollMs));
+    }
+  }
+
+  /** The daemon logs, for a failing test's message. */
+  logOf(host: string): string {
+    return (this.logs.get(host) ?? []).join('\n');
+  }
+
+  async cleanup(): Promise<void> {
+    for (const host of [...this.daemons.keys()]) await this.stopDaemon(host, 'SIGKILL');
+    await this.net.cleanup();
+    await rm(this.dir, { recursive: true, force: true });
+  }
+}
+
+/**
+ * Pings `target` from the client every `intervalMs` until stopped; reports when replies came, so
+ * a test can measure the outage a client sees.
+ */
+export class PingProbe {
+  private readonly replies: number[] = [];
+  private readonly child: ChildProcess;
+
+  constructor(lab: CarpLab, target: string, intervalMs = 10) {
+    const family = target.includes(':') ? '-6' : '-4';
+    this.child = lab.net.spawn('cl', 'ping', [family, '-D', '-n', '-i', String(intervalMs / 1000), '-W', '0.1', target]);
+    let pending = '';
+    this.child.stdout?.on('data', (chunk: Buffer) => {
+      pending += chunk.toString();
+      const lines = pending.split('\n');
+      pending = lines.pop() ?? '';
+      for (const line of lines) {
+        const match = /^\[(\d+\.\d+)\] \d+ bytes from/.exec(line);
+        if (match) this.replies.push(Number(match[1]) * 1000);
+      }
+    });
+  }
+
+  /** Wall-clock ms of the replies so far. */
+  get replyTimes(): readonly number[] {
+    return this.replies;
+  }
+
+  /** The longest time without a reply between `fromMs` and the last reply. */
+  longestGapAfter(fromMs: number): number {
+    const times = [fromMs, ...this.replies.filter((t) => t > fromMs)];
+    if (times.length === 1) return Infinity;
+    return Math.max(...times.slice(1).map((t, i) => t - (times[i] as number)));
+  }
+
+  /** Wall-clock ms of the first reply after `fromMs`, or undefined. */
+  firstReplyAfter(fromMs: number): number | undefined {
+    return this.replies.find((t) => t > fromMs);
+  }
+
+  stop(): void {
+    this.child.kill('SIGINT');
+  }
+}
