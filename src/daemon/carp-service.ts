@@ -231,6 +231,7 @@ export class CarpService {
     const link = this.deps.mirror.linkByName(name);
     if (!link) throw new CarpError('bad-value', `carpdev ${name}: no such interface`);
     if (!isEthernet(link)) throw new CarpError('bad-value', `carpdev ${name} is not an Ethernet interface`);
+    this.deps.relay.checkCarpdev(name);
   }
 
   private logKernelChanges(ifname: string, changes: readonly string[]): void {

@@ -58,6 +58,15 @@ export class Relay {
     this.reconcile();
   }
 
+  /**
+   * Opens and closes a packet socket on `name`, so that a carpdev we could not attach to (no
+   * CAP_NET_RAW, not a device that takes packet sockets) is refused before it is configured.
+   * Throws the NativeError.
+   */
+  checkCarpdev(name: string): void {
+    if (!this.carpdevs.has(name)) this.openCarpdev(name).close();
+  }
+
   /** MASTER or not: whether frames pass between carpN and its carpdev. */
   setForwarding(ifname: string, forwarding: boolean): void {
     const entry = this.carps.get(ifname);

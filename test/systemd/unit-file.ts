@@ -1,0 +1,21 @@
+/** Reads systemd/carpd.service, so tests check the unit that is shipped, not a copy of it. */
+import { existsSync, readFileSync } from 'node:fs';
+import { resolve } from 'node:path';
+
+/** From dist/test/systemd (compiled) or test/systemd (source): the repository root is three or two up. */
+export const UNIT_PATH = [resolve(__dirname, '../../../systemd/carpd.service'), resolve(__dirname, '../../systemd/carpd.service')].find(
+  existsSync,
+) as string;
+
+/** The values of `key=` in the unit, in order. */
+export function unitValues(key: string): string[] {
+  return readFileSync(UNIT_PATH, 'utf8')
+    .split('\n')
+    .filter((line) => line.startsWith(`${key}=`))
+    .map((line) => line.slice(key.length + 1));
+}
+
+/** CAP_NET_ADMIN CAP_NET_RAW -> ['net_admin', 'net_raw'] (setpriv's spelling). */
+export function boundingCapabilities(): string[] {
+  return (unitValues('CapabilityBoundingSet')[0] ?? '').split(/\s+/).filter(Boolean).map((c) => c.replace(/^CAP_/, '').toLowerCase());
+}
