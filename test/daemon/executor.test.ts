@@ -1,0 +1,107 @@
+import assert from 'node:assert/strict';
+import type { Action } from '../../src/carp/types';
+import { CarpEventLog } from '../../src/daemon/carp-event-log';
+import { ActionExecutor, type ExecutorDeps } from '../../src/daemon/executor';
+import { createLogger } from '../../src/daemon/logger';
+import { type IpAddress, formatIp, formatMac, parseIp, virtualMac } from '../../src/wire/address';
+import { decodeArp } from '../../src/wire/arp';
+import { CARP_IPV4_GROUP, decodeCarp } from '../../src/wire/carp';
+import { decodeEthernet } from '../../src/wire/ethernet';
+import { parseCarpFrame } from '../../src/wire/frames';
+import { decodeIpv4 } from '../../src/wire/ipv4';
+import { V1_HEADER } from '../wire/vectors';
+
+interface Recorded {
+  sent: { carpdev: string; frames: Buffer[] }[];
+  reports: [string, number, boolean][];
+  links: [string, boolean][];
+}
+
+function executor(overrides: Partial<ExecutorDeps> = {}): { exec: ActionExecutor; rec: Recorded } {
+  const rec: Recorded = { sent: [], reports: [], links: [] };
+  const logger = createLogger('silent');
+  const deps: ExecutorDeps = {
+    carpMac: () => virtualMac(1),
+    carpAddresses: () => [parseIp('192.0.2.10')],
+    carpdevAddresses: (): IpAddress[] => [parseIp('198.51.100.2'), parseIp('198.51.100.3')],
+    sendFrames: (carpdev, frames) => void rec.sent.push({ carpdev, frames: [...frames] }),
+    setLinkState: (ifname, up) => void rec.links.push([ifname, up]),
+    reportSend: (ifname, vhid, ok) => void rec.reports.push([ifname, vhid, ok]),
+    dscp: () => 4,
+    ipv6Forwarding: () => true,
+    events: new CarpEventLog(logger, () => 7, () => 0),
+    failure: () => undefined,
+    ...overrides,
+  };
+  return { exec: new ActionExecutor(deps), rec };
+}
+
+const advertise: Action = {
+  kind: 'advertise',
+  ifname: 'carp0',
+  carpdev: 'eth0',
+  vhid: 1,
+  family: 4,
+  destination: CARP_IPV4_GROUP,
+  payload: V1_HEADER,
+  bowOut: false,
+};
+
+describe('daemon/executor', () => {
+  it('sends an advertisement from the virtual MAC and the carpdev`s first IPv4 address, TOS from the DSCP', () => {
+    const { exec, rec } = executor();
+    exec.execute(advertise);
+    const frame = rec.sent[0]?.frames[0] as Buffer;
+    assert.equal(rec.sent[0]?.carpdev, 'eth0');
+    assert.equal(formatMac(decodeEthernet(frame).source), '00:00:5e:00:01:01');
+    const packet = parseCarpFrame(frame);
+    assert.equal(formatIp(packet.source), '198.51.100.2');
+    assert.equal(packet.ttl, 255);
+    assert.equal(decodeIpv4(frame, 14).tos, 0x10);
+    assert.deepEqual(decodeCarp(packet.payload).hmac, decodeCarp(V1_HEADER).hmac);
+    assert.deepEqual(rec.reports, [['carp0', 1, true]]);
+  });
+
+  it('reports a failed send to the core (send-error demotion) instead of throwing', () => {
+    const { exec, rec } = executor({
+      sendFrames: () => {
+        throw new Error('eth0: sendmmsg: Network is down');
+      },
+    });
+    exec.execute(advertise);
+    assert.deepEqual(rec.reports, [['carp0', 1, false]]);
+  });
+
+  it('falls back to the carp interface`s own address when the carpdev has none of the family', () => {
+    const { exec, rec } = executor({ carpdevAddresses: () => [] });
+    exec.execute(advertise);
+    assert.equal(formatIp(parseCarpFrame(rec.sent[0]?.frames[0] as Buffer).source), '192.0.2.10');
+  });
+
+  it('announces IPv4 addresses with gratuitous ARP and IPv6 ones with an unsolicited NA (Router flag when forwarding)', () => {
+    const { exec, rec } = executor();
+    exec.execute({
+      kind: 'announce',
+      ifname: 'carp0',
+      carpdev: 'eth0',
+      vhid: 1,
+      addresses: [parseIp('192.0.2.10'), parseIp('2001:db8::10')],
+      occasion: 'takeover',
+    });
+    const [arp, na] = rec.sent[0]?.frames ?? [];
+    const request = decodeArp(arp as Buffer, 14);
+    assert.equal(formatIp(request.senderIp), '192.0.2.10');
+    assert.equal(formatIp(request.targetIp), '192.0.2.10');
+    assert.equal(formatMac(request.senderMac), '00:00:5e:00:01:01');
+    assert.equal(formatMac(decodeEthernet(na as Buffer).destination), '33:33:00:00:00:01');
+    // ICMPv6 type 136 right after the 40-byte IPv6 header, flags byte: R (0x80) and O (0x20).
+    assert.equal((na as Buffer)[14 + 40], 136);
+    assert.equal((na as Buffer)[14 + 40 + 4], 0xa0);
+  });
+
+  it('turns a link-state action into carrier and forwarding', () => {
+    const { exec, rec } = executor();
+    exec.execute({ kind: 'link', ifname: 'carp0', up: true });
+    assert.deepEqual(rec.links, [['carp0', true]]);
+  });
+});
