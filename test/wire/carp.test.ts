@@ -1,18 +1,8 @@
 import assert from 'node:assert/strict';
 import { CARP_HEADER_LENGTH, decodeCarp, encodeCarp } from '../../src/wire/carp';
 import { internetChecksum } from '../../src/wire/checksum';
-import { WireError } from '../../src/wire/errors';
 import { V1_COUNTER, V1_HEADER, V1_HMAC, V6_HEADER, V7_HEADER, hex } from './vectors';
-
-function wireReason(fn: () => unknown): string {
-  try {
-    fn();
-  } catch (e: unknown) {
-    assert.ok(e instanceof WireError, `expected WireError, got ${String(e)}`);
-    return e.reason;
-  }
-  assert.fail('expected a WireError');
-}
+import { wireReason } from './wire-assert';
 
 describe('wire/carp', () => {
   const v1 = { vhid: 1, advbase: 1, advskew: 0, demote: 0, counter: V1_COUNTER, hmac: V1_HMAC };
