@@ -79,12 +79,12 @@ export class NetnsLab {
   /**
    * A veth pair from `hostIf` in namespace `host` to a port of `bridge` in namespace `lan`.
    * The bridge-side end is named `p-<host>` (short names: interface names are at most 15 bytes).
+   * The pair is made inside the namespaces, never in the root namespace, so concurrent labs
+   * cannot collide on a name and an interrupted run leaves nothing on the host.
    */
   async plug(host: string, hostIf: string, lan: string, bridge = 'br0', mac?: string): Promise<string> {
     const port = `p-${host}`.slice(0, 15);
-    await run('ip', ['link', 'add', 'tmpveth0', 'type', 'veth', 'peer', 'name', 'tmpveth1']);
-    await run('ip', ['link', 'set', 'tmpveth0', 'netns', this.ns(host), 'name', hostIf]);
-    await run('ip', ['link', 'set', 'tmpveth1', 'netns', this.ns(lan), 'name', port]);
+    await this.exec(host, 'ip', ['link', 'add', hostIf, 'type', 'veth', 'peer', 'name', port, 'netns', this.ns(lan)]);
     await this.sh(lan, `ip link set ${port} master ${bridge} && ip link set ${port} up`);
     await this.sh(host, `${mac ? `ip link set ${hostIf} address ${mac} && ` : ''}ip link set ${hostIf} up`);
     return port;

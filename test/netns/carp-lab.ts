@@ -12,6 +12,7 @@ import { promisify } from 'node:util';
 import type { CarpState } from '../../src/carp/types';
 import type { InterfaceStatusDto } from '../../src/control/protocol';
 import { NetnsLab } from '../helpers/netns';
+import { exited, holds, waitFor } from '../helpers/poll';
 
 const run = promisify(execFile);
 
@@ -95,9 +96,10 @@ export class CarpLab {
     const daemon = this.daemons.get(host);
     if (!daemon) return null;
     this.daemons.delete(host);
-    const exited = new Promise<number | null>((done) => daemon.child.once('exit', (code) => done(code)));
+    const gone = exited(daemon.child);
     daemon.child.kill(signal);
-    return exited;
+    await gone;
+    return daemon.child.exitCode;
   }
 
   daemonPid(host: string): number | undefined {
@@ -142,22 +144,12 @@ export class CarpLab {
     for (const address of addresses) await this.net.exec(host, 'ip', ['addr', 'add', address, 'dev', 'carp0']);
   }
 
-  async waitFor(what: string, condition: () => Promise<boolean>, timeoutMs = 10_000, pollMs = 50): Promise<number> {
-    const start = Date.now();
-    for (;;) {
-      if (await condition()) return Date.now() - start;
-      if (Date.now() - start > timeoutMs) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`);
-      await new Promise((done) => setTimeout(done, pollMs));
-    }
+  waitFor(what: string, condition: () => Promise<boolean>, timeoutMs = 10_000): Promise<number> {
+    return waitFor(what, condition, timeoutMs);
   }
 
-  /** Fails as soon as `condition` stops holding during `durationMs` (for "stays BACKUP"). */
-  async holds(what: string, condition: () => Promise<boolean>, durationMs: number, pollMs = 100): Promise<void> {
-    const end = Date.now() + durationMs;
-    while (Date.now() < end) {
-      if (!(await condition())) throw new Error(`${what} stopped holding`);
-      await new Promise((done) => setTimeout(done, pollMs));
-    }
+  holds(what: string, condition: () => Promise<boolean>, durationMs: number): Promise<void> {
+    return holds(what, condition, durationMs);
   }
 
   /** The daemon logs, for a failing test's message. */
