@@ -45,32 +45,13 @@ export function isNativeError(e: unknown): e is NativeError {
   return typeof errno === 'number' && typeof code === 'string' && typeof syscall === 'string';
 }
 
-/** The addon's objects: the same shape as ./types, but they throw plain Errors. */
-interface RawFrameIo {
-  readonly fd: number;
-  readonly closed: boolean;
-  readBatch(arena: Buffer, slotSize: number, lengths: Uint32Array): number;
-  writeBatch(arena: Buffer, offsets: Uint32Array, lengths: Uint32Array, count: number): number;
-  startReading(onReadable: () => void): void;
-  stopReading(): void;
-  close(): void;
-}
-
-interface RawTap extends RawFrameIo {
-  readonly name: string;
-  readonly ifindex: number;
-  setPersist(persist: boolean): void;
-  setCarrier(up: boolean): void;
-  setMac(mac: Buffer): void;
-}
-
-interface RawPacketSocket extends RawFrameIo {
-  readonly ifname: string;
-  readonly ifindex: number;
-  setFilter(filter: Buffer): void;
-  addMembership(kind: MembershipKind, mac: Buffer): void;
-  dropMembership(kind: MembershipKind, mac: Buffer): void;
-}
+/**
+ * The addon's objects have exactly the shape of ./types; they differ only in throwing plain
+ * Errors (with errno, code and syscall) that `call` turns into NativeSystemErrors.
+ */
+type RawFrameIo = FrameIo;
+type RawTap = TapDevice;
+type RawPacketSocket = PacketSocket;
 
 interface RawAddon {
   openTap(name: string, vnetHeader: boolean): RawTap;

@@ -1,30 +1,14 @@
 /** Status DTOs of a MASTER, a BACKUP and an INIT carp interface, as a daemon would send them. */
+import { zeroCarpdevStats, zeroNodeStats } from '../../src/carp/stats';
 import type { CarpdevStats, NodeStats } from '../../src/carp/types';
 import type { InterfaceStatusDto, NodeStatusDto } from '../../src/control/protocol';
 
 export function nodeStats(overrides: Partial<NodeStats> = {}): NodeStats {
-  return {
-    ipackets: 0,
-    ipackets6: 0,
-    badttl: 0,
-    badauth: 0,
-    loop: 0,
-    accepted: 0,
-    opackets: 0,
-    opackets6: 0,
-    oerrors: 0,
-    bowOutsSent: 0,
-    bowOutsReceived: 0,
-    toMaster: 0,
-    toBackup: 0,
-    toInit: 0,
-    preempts: 0,
-    ...overrides,
-  };
+  return { ...zeroNodeStats(), ...overrides };
 }
 
 export function carpdevStats(overrides: Partial<CarpdevStats> = {}): CarpdevStats {
-  return { ipackets: 0, ipackets6: 0, hdrops: 0, badsum: 0, badver: 0, badvhid: 0, disallowed: 0, ...overrides };
+  return { ...zeroCarpdevStats(), ...overrides };
 }
 
 export function node(overrides: Partial<NodeStatusDto> = {}): NodeStatusDto {

@@ -14,7 +14,7 @@ import type { InterfaceStatusDto, ShowResult } from '../../src/control/protocol'
 import { NetnsLab } from '../helpers/netns';
 import { exited, holds, waitFor } from '../helpers/poll';
 import type { Narrator } from './narrator';
-import { PingProbe } from './ping-probe';
+import { PingProbe } from '../helpers/ping-probe';
 
 const run = promisify(execFile);
 

@@ -6,7 +6,7 @@
 import { advertisementInterval, masterDownInterval, type MasterDownStyle } from '../../src/carp/timing';
 import { type DemoLab, type Firewall, LAN } from './demo-lab';
 import { type Narrator, millis, seconds } from './narrator';
-import type { PingProbe } from './ping-probe';
+import type { PingProbe } from '../helpers/ping-probe';
 
 /** 00:00:5e:00:01:<vhid>, the same on both firewalls: whoever is MASTER answers with it. */
 const VIRTUAL_MAC = '00:00:5e:00:01:01';

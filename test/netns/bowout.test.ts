@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { netnsUnavailableReason } from '../helpers/netns';
-import { CarpLab, PingProbe, VIP4 } from './carp-lab';
+import { CarpLab, VIP4 } from './carp-lab';
 
 /** The bound for a planned failover as the client sees it. */
 const BOW_OUT_GAP_MS = 200;
@@ -25,16 +25,16 @@ describe('netns: a MASTER that goes down bows out (advbase 255, advskew 255)', f
   });
 
   async function measureTakeover(goDown: () => Promise<unknown>, newMaster: string): Promise<number> {
-    const probe = new PingProbe(lab, VIP4, 10);
+    const probe = lab.startPing(VIP4, 10);
     try {
-      await lab.waitFor('the client to reach the VIP', () => Promise.resolve(probe.replyTimes.length >= 5));
+      await lab.waitFor('the client to reach the VIP', () => Promise.resolve(probe.repliesAfter(0) >= 5));
       const start = Date.now();
       await goDown();
       await lab.waitState(newMaster, 'MASTER', 1000);
-      await lab.waitFor('replies after the takeover', () => Promise.resolve(probe.replyTimes.filter((t) => t > start).length >= 20), 3000);
-      return probe.longestGapAfter(start);
+      await lab.waitFor('replies after the takeover', () => Promise.resolve(probe.repliesAfter(start) >= 20), 3000);
+      return probe.longestGapAfter(start) ?? Infinity;
     } finally {
-      probe.stop();
+      await probe.stop();
     }
   }
 

@@ -12,6 +12,7 @@ import { promisify } from 'node:util';
 import type { CarpState } from '../../src/carp/types';
 import type { InterfaceStatusDto } from '../../src/control/protocol';
 import { NetnsLab } from '../helpers/netns';
+import { PingProbe } from '../helpers/ping-probe';
 import { exited, holds, waitFor } from '../helpers/poll';
 
 const run = promisify(execFile);
@@ -152,6 +153,12 @@ export class CarpLab {
     return holds(what, condition, durationMs);
   }
 
+  /** Pings `target` from the client every `intervalMs` until the probe is stopped. */
+  startPing(target: string, intervalMs: number): PingProbe {
+    const family = target.includes(':') ? '-6' : '-4';
+    return new PingProbe(this.net.spawn('cl', 'ping', [family, '-D', '-n', '-i', String(intervalMs / 1000), '-W', '0.1', target]));
+  }
+
   /** The daemon logs, for a failing test's message. */
   logOf(host: string): string {
     return (this.logs.get(host) ?? []).join('\n');
@@ -161,50 +168,5 @@ export class CarpLab {
     for (const host of [...this.daemons.keys()]) await this.stopDaemon(host, 'SIGKILL');
     await this.net.cleanup();
     await rm(this.dir, { recursive: true, force: true });
-  }
-}
-
-/**
- * Pings `target` from the client every `intervalMs` until stopped; reports when replies came, so
- * a test can measure the outage a client sees.
- */
-export class PingProbe {
-  private readonly replies: number[] = [];
-  private readonly child: ChildProcess;
-
-  constructor(lab: CarpLab, target: string, intervalMs = 10) {
-    const family = target.includes(':') ? '-6' : '-4';
-    this.child = lab.net.spawn('cl', 'ping', [family, '-D', '-n', '-i', String(intervalMs / 1000), '-W', '0.1', target]);
-    let pending = '';
-    this.child.stdout?.on('data', (chunk: Buffer) => {
-      pending += chunk.toString();
-      const lines = pending.split('\n');
-      pending = lines.pop() ?? '';
-      for (const line of lines) {
-        const match = /^\[(\d+\.\d+)\] \d+ bytes from/.exec(line);
-        if (match) this.replies.push(Number(match[1]) * 1000);
-      }
-    });
-  }
-
-  /** Wall-clock ms of the replies so far. */
-  get replyTimes(): readonly number[] {
-    return this.replies;
-  }
-
-  /** The longest time without a reply between `fromMs` and the last reply. */
-  longestGapAfter(fromMs: number): number {
-    const times = [fromMs, ...this.replies.filter((t) => t > fromMs)];
-    if (times.length === 1) return Infinity;
-    return Math.max(...times.slice(1).map((t, i) => t - (times[i] as number)));
-  }
-
-  /** Wall-clock ms of the first reply after `fromMs`, or undefined. */
-  firstReplyAfter(fromMs: number): number | undefined {
-    return this.replies.find((t) => t > fromMs);
-  }
-
-  stop(): void {
-    this.child.kill('SIGINT');
   }
 }

@@ -1,7 +1,7 @@
 /**
- * A running `ping -D` seen from the demo: when each reply arrived (ping's own timestamps, so the
- * demo's polling never blurs them), the longest silence after a moment, and ping's closing
- * statistics.
+ * A running `ping -D`, as the tests and the demo watch a client: when each reply arrived (ping's
+ * own timestamps, so polling never blurs them), the longest silence after a moment, and ping's
+ * closing statistics.
  */
 import type { ChildProcess } from 'node:child_process';
 
@@ -29,6 +29,11 @@ export class PingProbe {
   /** How many replies arrived after `ms` (wall-clock milliseconds, like Date.now()). */
   repliesAfter(ms: number): number {
     return this.replies.filter((t) => t > ms).length;
+  }
+
+  /** When the first reply after `ms` arrived, or undefined. */
+  firstReplyAfter(ms: number): number | undefined {
+    return this.replies.find((t) => t > ms);
   }
 
   /**
