@@ -21,6 +21,14 @@ export const LIMITS = {
   carpnodes: { min: 1, max: 32 },
 } as const satisfies Record<string, Range>;
 
+/**
+ * carp0 ... carp9999, without leading zeros. The unit number also names the interface's policy
+ * routing table (4200 + N, src/kernel/policy-routing-plan.ts), so two names must never share one.
+ */
+export const CARP_UNIT_MAX = 9999;
+export const CARP_INTERFACE_NAME = /^carp(0|[1-9][0-9]{0,3})$/;
+export const CARP_INTERFACE_NAMES = `carp0 to carp${CARP_UNIT_MAX}, without leading zeros`;
+
 export const DEFAULT_ADVBASE = 1;
 export const DEFAULT_ADVSKEW = 0;
 

@@ -7,19 +7,15 @@ import { CARP_PASSPHRASE_MAX } from '../wire/hmac';
 import type { IpAddress } from '../wire/address';
 import { CarpError } from './errors';
 import { CARP_GROUP } from './demotion';
-import { LIMITS, checkRange } from './limits';
+import { CARP_INTERFACE_NAME, CARP_INTERFACE_NAMES, LIMITS, checkRange } from './limits';
 import type { CarpInterfaceConfig, CarpNodeConfig } from './types';
 
 /** Linux IFNAMSIZ is 16 bytes with the terminating NUL. */
 const IFNAME_MAX_BYTES = 15;
-const CARP_NAME = /^carp[0-9]+$/;
 
 export function checkInterfaceName(name: string): void {
-  if (typeof name !== 'string' || !CARP_NAME.test(name) || Buffer.byteLength(name) > IFNAME_MAX_BYTES) {
-    throw new CarpError(
-      'bad-value',
-      `"${String(name)}" is not a carp interface name: use carp followed by a number, at most ${IFNAME_MAX_BYTES} bytes`,
-    );
+  if (typeof name !== 'string' || !CARP_INTERFACE_NAME.test(name)) {
+    throw new CarpError('bad-value', `"${String(name)}" is not a carp interface name: use ${CARP_INTERFACE_NAMES}`);
   }
 }
 
@@ -37,7 +33,7 @@ export function checkCarpdevName(carpdev: string | null): void {
       `carpdev "${String(carpdev)}" is not an interface name: 1-${IFNAME_MAX_BYTES} bytes without "/", ":" or spaces`,
     );
   }
-  if (CARP_NAME.test(carpdev)) {
+  if (CARP_INTERFACE_NAME.test(carpdev)) {
     throw new CarpError('bad-value', `carpdev ${carpdev} is a carp interface: the carpdev must be an Ethernet interface`);
   }
 }

@@ -14,6 +14,7 @@
  */
 import { readFile, readdir, stat } from 'node:fs/promises';
 import { basename, dirname, join } from 'node:path';
+import { CARP_INTERFACE_NAME, CARP_INTERFACE_NAMES } from '../carp/limits';
 import type { IpPrefix } from '../wire/address';
 import { ConfigError, parseCarpInterfaceName, parseSysctlAssignment } from './grammar';
 import { SettingsBuilder } from './parse-words';
@@ -23,7 +24,8 @@ import type { InterfaceFileConfig, InterfaceSettings, ResolvedInterfaceSettings,
 export const DEFAULT_CONFIG_DIR = '/etc/carp';
 export const SYSCTL_FILE = 'sysctl.conf';
 
-const INTERFACE_FILE = /^(carp[0-9]+)\.conf$/;
+/** carpN.conf for every valid carpN (CARP_INTERFACE_NAME without its anchors). */
+const INTERFACE_FILE = new RegExp(`^(${CARP_INTERFACE_NAME.source.slice(1, -1)})\\.conf$`);
 const MEANT_AS_INTERFACE_FILE = /^carp.*\.conf$/;
 /** Configuration files are a few lines; a huge one is a mistake, not something to parse. */
 const MAX_FILE_BYTES = 1 << 20;
@@ -55,7 +57,7 @@ export async function readConfigDirectory(dir: string, options: ConfigDirectoryO
     const file = join(dir, name);
     if (INTERFACE_FILE.test(name)) results.push(await settle(file, () => readInterfaceFile(file)));
     else if (MEANT_AS_INTERFACE_FILE.test(name)) {
-      const message = `${file}: not a carp interface file name: name it carpN.conf (carp0.conf, carp1.conf, ...)`;
+      const message = `${file}: not a carp interface file name: name it carpN.conf, for carpN from ${CARP_INTERFACE_NAMES}`;
       results.push({ kind: 'error', file, message });
     }
   }

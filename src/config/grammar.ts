@@ -5,7 +5,7 @@
  * src/carp/limits.ts, so carpctl, the configuration files and the core refuse with the same words.
  */
 import { CarpError } from '../carp/errors';
-import { LIMITS, type Range, checkRange } from '../carp/limits';
+import { CARP_INTERFACE_NAME, CARP_INTERFACE_NAMES, LIMITS, type Range, checkRange } from '../carp/limits';
 import type { ForcedState, SysctlAssignment } from './settings';
 
 export type ConfigErrorCode =
@@ -201,11 +201,8 @@ const MAX_IFNAME_BYTES = 15;
 
 /** carpN, as the core accepts it. */
 export function parseCarpInterfaceName(text: string): string {
-  if (!/^carp[0-9]+$/.test(text) || text.length > MAX_IFNAME_BYTES) {
-    throw new ConfigError(
-      'bad-value',
-      `${quote(text)} is not a carp interface name: carp interfaces are named carpN (carp0, carp1, ...), at most ${MAX_IFNAME_BYTES} characters`,
-    );
+  if (!CARP_INTERFACE_NAME.test(text)) {
+    throw new ConfigError('bad-value', `${quote(text)} is not a carp interface name: use ${CARP_INTERFACE_NAMES}`);
   }
   return text;
 }
@@ -219,7 +216,7 @@ export function parseDeviceName(text: string): string {
       `${quote(text)} is not an interface name: 1-${MAX_IFNAME_BYTES} bytes without "/", ":" or spaces`,
     );
   }
-  if (/^carp[0-9]+$/.test(text)) {
+  if (CARP_INTERFACE_NAME.test(text)) {
     throw new ConfigError('bad-value', `carpdev ${text} is a carp interface: the carpdev is the parent interface, e.g. eth0`);
   }
   return text;

@@ -31,17 +31,24 @@ export interface CarpServiceDeps {
 }
 
 export class CarpService {
+  /**
+   * The carp interfaces this daemon manages, each with its leader's virtual MAC (null before a
+   * vhid is set). Kept here because it is read for every advertisement and every kernel event,
+   * where a snapshot of the core's whole status would cost too much.
+   */
+  private readonly leaderMacs = new Map<string, MacAddress | null>();
+
   constructor(private readonly deps: CarpServiceDeps) {}
 
   // ---------------------------------------------------------------------------------------------
   // Operations (control socket, boot configuration). Each either completes or changes nothing.
 
   isCarpInterface(ifname: string): boolean {
-    return this.status(ifname) !== undefined;
+    return this.leaderMacs.has(ifname);
   }
 
   names(): string[] {
-    return this.deps.host.status().interfaces.map((i) => i.name);
+    return [...this.leaderMacs.keys()];
   }
 
   /** `carpctl carpN create [settings]`: a new device; if the settings are refused, no device. */
@@ -63,9 +70,11 @@ export class CarpService {
   private async attach(ifname: string, how: 'create' | 'adopt'): Promise<void> {
     const { driver, host, devices, relay } = this.deps;
     driver.run((now) => host.createInterface(ifname, now));
+    this.leaderMacs.set(ifname, null);
     try {
       this.logKernelChanges(ifname, how === 'create' ? await devices.create(ifname) : await devices.adopt(ifname));
     } catch (e: unknown) {
+      this.leaderMacs.delete(ifname);
       driver.run((now) => host.destroyInterface(ifname, now));
       throw e;
     }
@@ -164,6 +173,8 @@ export class CarpService {
     const addresses = prefixes.map((p) => p.address);
     driver.run((now) => [...host.setAdminUp(ifname, link.adminUp, now), ...host.setAddresses(ifname, addresses, now)]);
     const status = this.requireInterface(ifname);
+    const leader = status.config.nodes[0];
+    this.leaderMacs.set(ifname, leader ? virtualMac(leader.vhid) : null);
     const mac = this.carpMac(ifname);
     if (mac && !link.mac?.equals(mac)) devices.setMac(ifname, mac);
     const carpdev = this.usableCarpdev(status.config.carpdev);
@@ -177,9 +188,7 @@ export class CarpService {
 
   /** carpN's MAC: the leader's virtual MAC (carp-protocol.md 1.6), or the kernel's before a vhid. */
   carpMac(ifname: string): MacAddress | null {
-    const leader = this.status(ifname)?.config.nodes[0];
-    if (leader) return virtualMac(leader.vhid);
-    return this.deps.mirror.linkByName(ifname)?.mac ?? null;
+    return this.leaderMacs.get(ifname) ?? this.deps.mirror.linkByName(ifname)?.mac ?? null;
   }
 
   /**
@@ -189,6 +198,7 @@ export class CarpService {
   async removeInterface(ifname: string, how: 'destroy' | 'vanished'): Promise<void> {
     const { host, driver, relay, devices } = this.deps;
     if (this.isCarpInterface(ifname)) driver.run((now) => host.destroyInterface(ifname, now));
+    this.leaderMacs.delete(ifname);
     relay.removeCarpInterface(ifname);
     if (how === 'destroy') devices.destroy(ifname);
     else devices.forget(ifname);

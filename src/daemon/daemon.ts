@@ -5,6 +5,7 @@
  */
 import { readFileSync } from 'node:fs';
 import { CarpHost } from '../carp/host';
+import { CARP_INTERFACE_NAME } from '../carp/limits';
 import type { RandomSource } from '../carp/types';
 import { controlSocketPath } from '../control/paths';
 import { type ControlServer, startControlServer } from '../control/transport';
@@ -36,8 +37,6 @@ export interface DaemonEnvironment {
   readonly logger: Logger;
   readonly random?: RandomSource;
 }
-
-const CARP_INTERFACE_NAME = /^carp[0-9]+$/;
 
 export class Daemon {
   private stopping: Promise<void> | null = null;

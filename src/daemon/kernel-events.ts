@@ -3,6 +3,7 @@
  * up/down and addresses (`ip link`, `ip addr`), carpdev link state, and devices that appear or
  * vanish. Everything the kernel says is applied through CarpService.sync, which is idempotent.
  */
+import { CARP_INTERFACE_NAME } from '../carp/limits';
 import type { CarpHostApi } from '../carp/types';
 import type { KernelEvent, KernelMirror, LinkInfo } from '../kernel/types';
 import type { Relay } from '../relay/relay';
@@ -10,9 +11,6 @@ import type { CarpService } from './carp-service';
 import type { Driver } from './driver';
 import { describeError } from './carp-event-log';
 import type { Logger } from './logger';
-
-/** carpN names are never carpdevs (the core refuses them as such). */
-const CARP_INTERFACE_NAME = /^carp[0-9]+$/;
 
 export class KernelEventHandler {
   constructor(
@@ -58,6 +56,7 @@ export class KernelEventHandler {
       this.service.sync(link.name);
       return;
     }
+    // carpN names are never carpdevs (the core refuses them as such).
     if (CARP_INTERFACE_NAME.test(link.name)) return;
     // OpenBSD carp_carpdev_state: a carpdev that is down or has no link stops its carp interfaces.
     this.driver.run((now) => this.host.setCarpdevRunning(link.name, link.adminUp && link.lowerUp, now));

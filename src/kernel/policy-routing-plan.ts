@@ -8,11 +8,11 @@
  * that points at it belongs to carpd: what is not wanted is removed.
  */
 import { type Family, type IpPrefix, formatIp, networkOf, parsePrefix, parseIp } from '../wire/address';
+import { CARP_INTERFACE_NAME, CARP_UNIT_MAX } from '../carp/limits';
 import { invalidArgument } from './errors';
 
+/** With carp0 .. carp9999 (CARP_UNIT_MAX), table and preference stay below main (32766) and clear of the reserved 253-255. */
 export const CARP_TABLE_BASE = 4200;
-/** carp0 .. carp9999: table and preference stay below main (32766) and clear of the reserved 253-255. */
-export const MAX_CARP_UNIT = 9999;
 
 export interface CarpRoutingScheme {
   readonly table: number;
@@ -47,9 +47,9 @@ export interface PolicyRoutingPlan {
 }
 
 export function carpRoutingScheme(ifname: string): CarpRoutingScheme {
-  const match = /^carp(0|[1-9]\d{0,3})$/.exec(ifname);
+  const match = CARP_INTERFACE_NAME.exec(ifname);
   if (!match) {
-    throw invalidArgument(`policy routing ${ifname}`, `policy routing is for carp0 .. carp${MAX_CARP_UNIT}, not ${JSON.stringify(ifname)}`);
+    throw invalidArgument(`policy routing ${ifname}`, `policy routing is for carp0 .. carp${CARP_UNIT_MAX}, not ${JSON.stringify(ifname)}`);
   }
   const unit = Number(match[1]);
   return { table: CARP_TABLE_BASE + unit, preference: CARP_TABLE_BASE + unit };

@@ -65,7 +65,7 @@ describe('carp/errors: refusals change nothing', () => {
   for (const name of ['eth0', 'carp', 'carp1x', 'Carp1', `carp${'1'.repeat(12)}`]) {
     it(`createInterface refuses the name ${JSON.stringify(name)}`, () => {
       const host = busyHost();
-      assertRefused(host, 'bad-value', () => host.createInterface(name, 4000), /carp followed by a number, at most 15 bytes/);
+      assertRefused(host, 'bad-value', () => host.createInterface(name, 4000), /use carp0 to carp9999, without leading zeros/);
     });
   }
 

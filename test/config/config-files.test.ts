@@ -157,13 +157,13 @@ describe('config-files', () => {
     });
 
     it('refuses carp*.conf names that are not carpN.conf', async () => {
-      const dir = await configDir({ 'carp.conf': 'vhid 1\n', 'carpX.conf': 'vhid 2\n', 'carp1234567890123.conf': '' });
+      const dir = await configDir({ 'carp.conf': 'vhid 1\n', 'carpX.conf': 'vhid 2\n', 'carp10000.conf': '', 'carp007.conf': '' });
       const results = await readConfigDirectory(dir);
-      assert.deepEqual(summary(results, dir), ['error carp.conf', 'error carp1234567890123.conf', 'error carpX.conf']);
-      const [first, tooLong] = results;
-      assert.ok(first?.kind === 'error' && tooLong?.kind === 'error');
-      assert.match(first.message, /carp\.conf: not a carp interface file name: name it carpN\.conf/);
-      assert.match(tooLong.message, /carp1234567890123\.conf: "carp1234567890123" is not a carp interface name/);
+      assert.deepEqual(summary(results, dir), ['error carp.conf', 'error carp007.conf', 'error carp10000.conf', 'error carpX.conf']);
+      for (const result of results) {
+        assert.ok(result.kind === 'error');
+        assert.match(result.message, /\.conf: not a carp interface file name: name it carpN\.conf, for carpN from carp0 to carp9999/);
+      }
     });
 
     it('resolves passfile relative to the directory, with the passfile checks and the line in errors', async () => {

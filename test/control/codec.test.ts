@@ -88,7 +88,7 @@ describe('control codec', () => {
     });
 
     it('applies the grammar\'s checks to values', () => {
-      assert.throws(() => decodeRequest(line({ type: 'destroy', ifname: 'eth0' })), rejected('bad-value', /carp interfaces are named carpN/));
+      assert.throws(() => decodeRequest(line({ type: 'destroy', ifname: 'eth0' })), rejected('bad-value', /use carp0 to carp9999, without leading zeros/));
       assert.throws(() => decodeRequest(line({ type: 'configure', ifname: 'carp0', settings: { vhid: 256 } })), rejected('out-of-range', /vhid 256 is out of range: valid values are 1-255/));
       assert.throws(() => decodeRequest(line({ type: 'configure', ifname: 'carp0', settings: { advskew: 255 } })), rejected('out-of-range', /0-254/));
       assert.throws(() => decodeRequest(line({ type: 'configure', ifname: 'carp0', settings: { carpdev: 'a/b' } })), rejected('bad-value', /not an interface name/));
