@@ -46,6 +46,7 @@ import type {
   RandomSource,
   ReceivedAdvertisement,
 } from './types';
+import { TRANSITION_REASONS } from './types';
 import { checkAddresses, checkCarpdevName, checkInterfaceName, checkVhidsFree, validateConfig } from './validate';
 import type { TimerKind, VirtualHost } from './virtual-host';
 
@@ -147,7 +148,9 @@ export class CarpHost implements CarpHostApi {
       throw new CarpError('bad-value', `state "${String(state)}" is not valid: valid states are INIT, BACKUP, MASTER`);
     }
     const halt = iface.haltReason(this.runEnvironment);
-    if (halt !== null) throw new CarpError('not-running', `${name} is not running (${halt}): its state cannot be forced`);
+    if (halt !== null) {
+      throw new CarpError('not-running', `${name} is not running (${TRANSITION_REASONS[halt]}): its state cannot be forced`);
+    }
     return this.operate(now, (step) => {
       for (const node of iface.nodes) {
         if (state !== 'MASTER') setState(this.env, step, iface, node, state, 'forced');

@@ -18,7 +18,7 @@ import { CARP_INTERFACE_NAME, CARP_INTERFACE_NAMES } from '../carp/limits';
 import type { IpPrefix } from '../wire/address';
 import { ConfigError, parseCarpInterfaceName, parseSysctlAssignment } from './grammar';
 import { SettingsBuilder } from './parse-words';
-import { resolvePassfile } from './passfile';
+import { SHARED_MODE_BITS, resolvePassfile } from './passfile';
 import type { InterfaceFileConfig, InterfaceSettings, ResolvedInterfaceSettings, SysctlAssignment } from './settings';
 
 export const DEFAULT_CONFIG_DIR = '/etc/carp';
@@ -81,6 +81,7 @@ async function settle(file: string, read: () => Promise<ConfigFileResult>): Prom
 export async function readInterfaceFile(file: string): Promise<Extract<ConfigFileResult, { kind: 'interface' }>> {
   const ifname = interfaceNameOf(file);
   const parsed = parseInterfaceFile(file, await readText(file));
+  if (parsed.settings.pass?.kind === 'text') await refuseSharedSecret(file);
   let settings: ResolvedInterfaceSettings;
   try {
     settings = await resolvePassfile(parsed.settings, dirname(file));
@@ -89,6 +90,15 @@ export async function readInterfaceFile(file: string): Promise<Extract<ConfigFil
     throw e;
   }
   return { kind: 'interface', file, config: { ifname, file, settings, addresses: parsed.addresses } };
+}
+
+/** A file that holds a passphrase in clear must be readable by its owner only, as a passfile. */
+async function refuseSharedSecret(file: string): Promise<void> {
+  const { mode } = await stat(file);
+  if ((mode & SHARED_MODE_BITS) === 0) return;
+  const octal = (mode & 0o7777).toString(8).padStart(4, '0');
+  const risk = 'it holds a passphrase that users other than its owner can read or change';
+  throw new ConfigError('bad-file', `${file} is mode ${octal}: ${risk}; run chmod 600 ${file} (or use passfile)`);
 }
 
 function interfaceNameOf(file: string): string {

@@ -13,7 +13,7 @@ import type { InterfaceSettings, ResolvedInterfaceSettings } from './settings';
 export const MAX_PASSFILE_BYTES = 4096;
 
 /** Group and other permission bits: any of them lets another user read or replace the secret. */
-const SHARED_MODE_BITS = 0o077;
+export const SHARED_MODE_BITS = 0o077;
 
 export async function readPassfile(path: string): Promise<string> {
   // O_NONBLOCK: a FIFO or device given by mistake must not hang carpctl or the daemon.

@@ -133,7 +133,7 @@ export interface TransitionDto {
   readonly secondsAgo: number;
 }
 
-/** The last authenticated advertiser a virtual host heard (for a BACKUP: its master). */
+/** The master a BACKUP follows: the last authenticated advertiser it heard. */
 export interface MasterDto {
   readonly source: string;
   readonly advbase: number;
@@ -219,7 +219,8 @@ export function interfaceStatusDto(sources: InterfaceDtoSources): InterfaceStatu
 
 function nodeStatusDto(node: NodeStatus, now: Millis): NodeStatusDto {
   const transition = node.lastTransition;
-  const peer = node.peers[0];
+  // Only a BACKUP has a master to show; a MASTER's last peer is stale news from its BACKUP days.
+  const peer = node.state === 'BACKUP' ? node.peers[0] : undefined;
   return {
     vhid: node.vhid,
     advskew: node.advskew,

@@ -6,7 +6,6 @@
  */
 import {
   DEMOTION_REASONS,
-  DROP_REASONS,
   type DemotionAction,
   type DropAction,
   type DropReason,
@@ -80,7 +79,7 @@ export class CarpEventLog {
     const level = action.reason === 'badauth' || action.reason === 'loop' ? 'warn' : 'info';
     this.logger[level](
       { carpdev: action.carpdev, ifname: action.ifname, vhid: action.vhid, reason: action.reason, suppressed: previous?.suppressed ?? 0 },
-      `${where}: ${DROP_REASONS[action.reason]}: ${action.detail}`,
+      `${where}: ${action.detail}`,
     );
   }
 

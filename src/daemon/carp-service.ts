@@ -142,7 +142,10 @@ export class CarpService {
 
   groupShow(group: string): { group: string; demote: number } {
     const found = this.deps.host.status().groups.find((g) => g.name === group);
-    if (!found) throw new CarpError('bad-value', `no carp interface is in group ${group}`);
+    if (!found) {
+      const existing = this.deps.host.status().groups.map((g) => g.name);
+      throw new CarpError('bad-value', `no interface group "${group}": existing groups are ${existing.join(', ')}`);
+    }
     return { group, demote: found.demote };
   }
 

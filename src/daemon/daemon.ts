@@ -85,6 +85,13 @@ export class Daemon {
     const kernelEvents = new KernelEventHandler(service, host, driver, relay, mirror, logger);
     const daemon = new Daemon(env, host, driver, service, devices, relay, kernelWork, createSerializer());
 
+    // The socket first: a second carpd must fail before it touches any device. Requests wait
+    // until the boot configuration has been applied.
+    const socket = controlSocketPath(options.socket ?? undefined);
+    let booted!: () => void;
+    const ready = new Promise<void>((done) => (booted = done));
+    const handler = createControlHandler(daemon.service, daemon.serialize);
+    daemon.server = await startControlServer(socket, (request) => ready.then(() => handler(request)));
     mirror.onEvent((event) => kernelEvents.handle(event));
     await mirror.start();
     kernelEvents.reportAllLinks();
@@ -92,8 +99,7 @@ export class Daemon {
       await daemon.adoptLeftoverDevices();
       await applyBootConfiguration(options.configDir, daemon.service, (name, value) => host.checkSysctl(name, value), logger);
     });
-    const socket = controlSocketPath(options.socket ?? undefined);
-    daemon.server = await startControlServer(socket, createControlHandler(daemon.service, daemon.serialize));
+    booted();
     logger.info({ socket, interfaces: daemon.service.names() }, `carpd ready on ${socket}`);
     return daemon;
   }

@@ -6,7 +6,6 @@ import { parseArgs } from 'node:util';
 import { DEFAULT_CONFIG_DIR } from '../config/config-files';
 import { LOG_LEVELS, type LogLevel } from './logger';
 
-
 export interface DaemonOptions {
   readonly configDir: string;
   /** null: the shared default (CARPD_SOCKET, then /run/carpd.sock). */

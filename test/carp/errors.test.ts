@@ -101,7 +101,7 @@ describe('carp/errors: refusals change nothing', () => {
     const host = busyHost();
     assertRefused(host, 'bad-value', () => host.forceState('carp0', 'DOWN' as CarpState, 4000), /INIT, BACKUP, MASTER/);
     host.setAdminUp('carp1', false, 4000);
-    assertRefused(host, 'not-running', () => host.forceState('carp1', 'MASTER', 4100), /carp1 is not running \(admin-down\)/);
+    assertRefused(host, 'not-running', () => host.forceState('carp1', 'MASTER', 4100), /carp1 is not running \(interface down\)/);
   });
 
   it('adjustGroupDemotion refuses a missing group, a fraction and a result outside 0-255', () => {

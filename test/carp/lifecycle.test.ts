@@ -81,13 +81,13 @@ describe('carp/host lifecycle and running condition', () => {
   it('names the first applicable reason when several apply: allow-off, admin-down, carpdev-down, unconfigured', () => {
     const host = runningHost();
     host.setAddresses('carp0', [], 1);
-    assert.throws(() => host.forceState('carp0', 'MASTER', 2), /not running \(unconfigured\)/);
+    assert.throws(() => host.forceState('carp0', 'MASTER', 2), /not running \(no vhid, no address or no carpdev\)/);
     host.setCarpdevRunning('eth0', false, 3);
-    assert.throws(() => host.forceState('carp0', 'MASTER', 4), /not running \(carpdev-down\)/);
+    assert.throws(() => host.forceState('carp0', 'MASTER', 4), /not running \(carpdev link down\)/);
     host.setAdminUp('carp0', false, 5);
-    assert.throws(() => host.forceState('carp0', 'MASTER', 6), /not running \(admin-down\)/);
+    assert.throws(() => host.forceState('carp0', 'MASTER', 6), /not running \(interface down\)/);
     host.setSysctl('net.inet.carp.allow', '0', 7);
-    assert.throws(() => host.forceState('carp0', 'MASTER', 8), /not running \(allow-off\)/);
+    assert.throws(() => host.forceState('carp0', 'MASTER', 8), /not running \(net\.inet\.carp\.allow is 0\)/);
   });
 
   it('admin down while MASTER: a bow-out per family, then INIT, then the carrier goes down; nothing more is scheduled', () => {

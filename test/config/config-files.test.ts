@@ -191,6 +191,20 @@ describe('config-files', () => {
       assert.match(result.message, /sysctl\.conf:2: /);
     });
 
+    it('refuses a carpN.conf holding a passphrase that other users can read, and accepts it at mode 0600', async () => {
+      const dir = await configDir({ 'carp0.conf': 'vhid 1 pass secret\n', 'carp1.conf': 'vhid 2\n' });
+      await chmod(join(dir, 'carp0.conf'), 0o644);
+      await chmod(join(dir, 'carp1.conf'), 0o644);
+      const [open, noSecret] = await readConfigDirectory(dir);
+      assert.ok(open?.kind === 'error');
+      assert.match(open.message, /carp0\.conf is mode 0644: it holds a passphrase that users other than its owner can read or change; run chmod 600 /);
+      assert.equal(noSecret?.kind, 'interface', 'a file without a passphrase may be readable');
+      await chmod(join(dir, 'carp0.conf'), 0o600);
+      const [closed] = await readConfigDirectory(dir);
+      assert.ok(closed?.kind === 'interface');
+      assert.deepEqual(closed.config.settings.pass, { kind: 'text', text: 'secret' });
+    });
+
     it('refuses a carpN.conf that is not a regular file', async () => {
       const dir = await configDir({});
       await mkdir(join(dir, 'carp3.conf'));

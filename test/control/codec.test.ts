@@ -236,4 +236,18 @@ describe('interfaceStatusDto', () => {
     assert.equal(init.mac, null);
     assert.equal(init.nodes[0]?.lastTransition?.secondsAgo, 0);
   });
+
+  it('shows a master only for a BACKUP: a MASTER`s last peer is old news', () => {
+    const asState = (state: 'MASTER' | 'BACKUP') =>
+      interfaceStatusDto({
+        status: { ...status, nodes: status.nodes.map((n) => ({ ...n, state })) },
+        now: 12_999,
+        mac: null,
+        mtu: 1500,
+        addresses: [],
+        carpdevStats: null,
+      }).nodes[0]?.master;
+    assert.deepEqual(asState('BACKUP'), { source: '192.0.2.1', advbase: 1, advskew: 0, demote: 0, secondsAgo: 3 });
+    assert.equal(asState('MASTER'), null);
+  });
 });
