@@ -24,14 +24,10 @@ export class CarpPort {
     private readonly tap: TapDevice,
     private readonly onError: (ifname: string, operation: 'read' | 'write', error: unknown) => void,
   ) {
-    tap.startReading(() => this.forwardOutbound());
+    tap.startReading(() => this.onTapReadable());
   }
 
-  /**
-   * Writes the frames selected from `arena` into the TAP and clears the selection, then relays
-   * what the kernel answered on carpN meanwhile: it answers inside the write (TCP ACKs, echo
-   * replies), and taking those now saves a pass through the event loop per batch.
-   */
+  /** Writes the frames selected from `arena` into the TAP and clears the selection. */
   flushInbound(arena: Buffer): void {
     const selected = this.inbound.count;
     if (selected === 0) return;
@@ -44,14 +40,13 @@ export class CarpPort {
     }
     this.counters.framesIn += written;
     this.counters.droppedWriteFailed += selected - written;
-    this.forwardOutbound();
   }
 
   stop(): void {
     this.tap.stopReading();
   }
 
-  private forwardOutbound(): void {
+  private onTapReadable(): void {
     let count: number;
     try {
       count = this.tap.readBatch(this.ring.arena, this.ring.slotSize, this.ring.lengths);
