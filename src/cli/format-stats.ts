@@ -4,8 +4,9 @@
  * reason), sent, transitions; then the counters of the carpdev, which belong to no single carp
  * interface (packets dropped before a vhid matched). Drop descriptions are DROP_REASONS.
  */
-import { type CarpdevStats, DROP_REASONS, type NodeStats } from '../carp/types';
-import type { InterfaceStatusDto } from '../control/protocol';
+import { DROP_REASONS, type NodeStats } from '../carp/types';
+import type { CarpdevStatsDto, InterfaceStatusDto } from '../control/protocol';
+import type { RelayCounters } from '../relay/counters';
 
 /** Every NodeStats counter exactly once (`satisfies` keeps this list complete). */
 const NODE_COUNTERS = {
@@ -26,7 +27,15 @@ const NODE_COUNTERS = {
   preempts: 'preemptions',
 } as const satisfies Record<keyof NodeStats, string>;
 
+const DATA_PLANE_COUNTERS = {
+  framesIn: 'frames relayed into the interface (MASTER)',
+  framesOut: 'frames relayed out of the interface (MASTER)',
+  droppedNotMaster: 'frames dropped: not MASTER',
+  droppedWriteFailed: 'frames dropped: queue full or write failed',
+} as const satisfies Record<keyof RelayCounters, string>;
+
 const CARPDEV_COUNTERS = {
+  malformed: 'discarded: not a well-formed IP packet',
   ipackets: 'packets received (IPv4)',
   ipackets6: 'packets received (IPv6)',
   hdrops: `discarded: ${DROP_REASONS.hdrops}`,
@@ -34,7 +43,7 @@ const CARPDEV_COUNTERS = {
   badver: `discarded: ${DROP_REASONS.badver}`,
   badvhid: `discarded: ${DROP_REASONS.badvhid}`,
   disallowed: `discarded: ${DROP_REASONS.disallowed}`,
-} as const satisfies Record<keyof CarpdevStats, string>;
+} as const satisfies Record<keyof CarpdevStatsDto, string>;
 
 export function formatStats(dto: InterfaceStatusDto): string {
   const lines: string[] = [];
@@ -42,6 +51,7 @@ export function formatStats(dto: InterfaceStatusDto): string {
   for (const node of dto.nodes) {
     lines.push(`${dto.name} vhid ${node.vhid}:`, ...counterLines(NODE_COUNTERS, node.stats));
   }
+  if (dto.dataPlane !== null) lines.push(`${dto.name} data plane:`, ...counterLines(DATA_PLANE_COUNTERS, dto.dataPlane));
   if (dto.carpdev !== null && dto.carpdevStats !== null) {
     lines.push(`carpdev ${dto.carpdev}:`, ...counterLines(CARPDEV_COUNTERS, dto.carpdevStats));
   }

@@ -20,6 +20,7 @@ import type {
 } from '../carp/types';
 import { type Family, type IpPrefix, formatIp, formatMac } from '../wire/address';
 import type { ResolvedInterfaceSettings, SysctlAssignment } from '../config/settings';
+import type { RelayCounters } from '../relay/counters';
 
 export const CONTROL_PROTOCOL_VERSION = 1;
 
@@ -173,7 +174,14 @@ export interface InterfaceStatusDto {
   readonly addresses: readonly AddressDto[];
   readonly nodes: readonly NodeStatusDto[];
   /** Counters of the carpdev (shared by the carp interfaces on it), or null without a carpdev. */
-  readonly carpdevStats: CarpdevStats | null;
+  readonly carpdevStats: CarpdevStatsDto | null;
+  /** Frames relayed between carpN and its carpdev, or null while carpN has no relay port. */
+  readonly dataPlane: RelayCounters | null;
+}
+
+export interface CarpdevStatsDto extends CarpdevStats {
+  /** Frames of IP protocol 112 that were not well-formed IP packets (dropped before the CARP header). */
+  readonly malformed: number;
 }
 
 /** What the daemon knows besides the core's status: the kernel's view of carpN and the clock. */
@@ -184,7 +192,8 @@ export interface InterfaceDtoSources {
   readonly mtu: number;
   /** carpN's addresses with prefix lengths (the kernel mirror), in kernel order. */
   readonly addresses: readonly IpPrefix[];
-  readonly carpdevStats: Readonly<CarpdevStats> | null;
+  readonly carpdevStats: Readonly<CarpdevStatsDto> | null;
+  readonly dataPlane: Readonly<RelayCounters> | null;
 }
 
 const CARP_GROUP = 'carp';
@@ -214,6 +223,7 @@ export function interfaceStatusDto(sources: InterfaceDtoSources): InterfaceStatu
     })),
     nodes: status.nodes.map((node) => nodeStatusDto(node, now)),
     carpdevStats: sources.carpdevStats === null ? null : { ...sources.carpdevStats },
+    dataPlane: sources.dataPlane === null ? null : { ...sources.dataPlane },
   };
 }
 

@@ -5,9 +5,9 @@
  * relay, and refuses bad requests before anything changes.
  */
 import { CarpError } from '../carp/errors';
-import type { CarpHostApi, InterfaceStatus } from '../carp/types';
+import type { CarpHostApi, HostStatus, InterfaceStatus } from '../carp/types';
 import type { ResolvedInterfaceSettings, SysctlAssignment } from '../config/settings';
-import { type InterfaceStatusDto, type SysctlChange, interfaceStatusDto } from '../control/protocol';
+import { type CarpdevStatsDto, type InterfaceStatusDto, type SysctlChange, interfaceStatusDto } from '../control/protocol';
 import type { KernelControl, KernelMirror, LinkInfo } from '../kernel/types';
 import type { Relay } from '../relay/relay';
 import { type IpPrefix, type MacAddress, formatPrefix, virtualMac } from '../wire/address';
@@ -28,6 +28,8 @@ export interface CarpServiceDeps {
   readonly kernelWork: KernelWork;
   readonly clock: Clock;
   readonly logger: Logger;
+  /** Frames of protocol 112 on a carpdev that were not well-formed IP (AdvertisementSink). */
+  readonly malformedAdvertisements: (carpdev: string) => number;
 }
 
 export class CarpService {
@@ -131,7 +133,8 @@ export class CarpService {
           mac: link?.mac ?? null,
           mtu: link?.mtu ?? 0,
           addresses: link ? this.deps.mirror.addressesOf(link.index).map((a) => a.prefix) : [],
-          carpdevStats: status.carpdevs.find((d) => d.name === carpdev)?.stats ?? null,
+          carpdevStats: this.carpdevStats(carpdev, status),
+          dataPlane: this.deps.relay.counters(iface.name),
         });
       });
   }
@@ -206,6 +209,12 @@ export class CarpService {
     if (how === 'destroy') devices.destroy(ifname);
     else devices.forget(ifname);
     await this.deps.kernelWork.interfaceRemoved(ifname);
+  }
+
+  private carpdevStats(carpdev: string | null, status: HostStatus): CarpdevStatsDto | null {
+    const stats = status.carpdevs.find((d) => d.name === carpdev)?.stats;
+    if (carpdev === null || stats === undefined) return null;
+    return { ...stats, malformed: this.deps.malformedAdvertisements(carpdev) };
   }
 
   private status(ifname: string): InterfaceStatus | undefined {

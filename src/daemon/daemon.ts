@@ -81,7 +81,18 @@ export class Daemon {
       failure: (message, error) => logger.error({ err: error }, `${message}: ${describeError(error)}`),
     });
     const kernelWork = new KernelWork(env.kernelTasks, logger);
-    service = new CarpService({ host, driver, devices, relay, mirror, control: env.control, kernelWork, clock, logger });
+    service = new CarpService({
+      host,
+      driver,
+      devices,
+      relay,
+      mirror,
+      control: env.control,
+      kernelWork,
+      clock,
+      logger,
+      malformedAdvertisements: (carpdev) => sink.malformed.get(carpdev) ?? 0,
+    });
     const kernelEvents = new KernelEventHandler(service, host, driver, relay, mirror, logger);
     const daemon = new Daemon(env, host, driver, service, devices, relay, kernelWork, createSerializer());
 

@@ -1,14 +1,14 @@
 /** Status DTOs of a MASTER, a BACKUP and an INIT carp interface, as a daemon would send them. */
 import { zeroCarpdevStats, zeroNodeStats } from '../../src/carp/stats';
-import type { CarpdevStats, NodeStats } from '../../src/carp/types';
-import type { InterfaceStatusDto, NodeStatusDto } from '../../src/control/protocol';
+import type { NodeStats } from '../../src/carp/types';
+import type { CarpdevStatsDto, InterfaceStatusDto, NodeStatusDto } from '../../src/control/protocol';
 
 export function nodeStats(overrides: Partial<NodeStats> = {}): NodeStats {
   return { ...zeroNodeStats(), ...overrides };
 }
 
-export function carpdevStats(overrides: Partial<CarpdevStats> = {}): CarpdevStats {
-  return { ...zeroCarpdevStats(), ...overrides };
+export function carpdevStats(overrides: Partial<CarpdevStatsDto> = {}): CarpdevStatsDto {
+  return { ...zeroCarpdevStats(), malformed: 0, ...overrides };
 }
 
 export function node(overrides: Partial<NodeStatusDto> = {}): NodeStatusDto {
@@ -44,7 +44,8 @@ export const MASTER: InterfaceStatusDto = {
       stats: nodeStats({ ipackets: 12, accepted: 10, badauth: 2, opackets: 3600, opackets6: 3600, toMaster: 1, toBackup: 1, preempts: 1 }),
     }),
   ],
-  carpdevStats: carpdevStats({ ipackets: 12, badvhid: 5, badver: 1 }),
+  carpdevStats: carpdevStats({ ipackets: 12, badvhid: 5, badver: 1, malformed: 2 }),
+  dataPlane: { framesIn: 5000, framesOut: 4800, droppedNotMaster: 7, droppedWriteFailed: 0 },
 };
 
 export const BACKUP: InterfaceStatusDto = {
@@ -72,6 +73,7 @@ export const BACKUP: InterfaceStatusDto = {
     }),
   ],
   carpdevStats: carpdevStats(),
+  dataPlane: { framesIn: 0, framesOut: 0, droppedNotMaster: 3, droppedWriteFailed: 0 },
 };
 
 /** Just created: down, no vhid, no carpdev, not yet in the kernel. */
@@ -89,4 +91,5 @@ export const INIT: InterfaceStatusDto = {
   addresses: [],
   nodes: [],
   carpdevStats: null,
+  dataPlane: null,
 };

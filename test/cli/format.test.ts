@@ -88,7 +88,7 @@ describe('carpctl output formats', () => {
   });
 
   describe('stats', () => {
-    it('prints every counter per virtual host, then the carpdev counters', () => {
+    it('prints every counter per virtual host, then the data plane and the carpdev counters', () => {
       assert.equal(
         formatStats(MASTER),
         'carp0 vhid 1:\n' +
@@ -107,7 +107,13 @@ describe('carpctl output formats', () => {
           '\t1 transitions to backup\n' +
           '\t0 transitions to init\n' +
           '\t1 preemptions\n' +
+          'carp0 data plane:\n' +
+          '\t5000 frames relayed into the interface (MASTER)\n' +
+          '\t4800 frames relayed out of the interface (MASTER)\n' +
+          '\t7 frames dropped: not MASTER\n' +
+          '\t0 frames dropped: queue full or write failed\n' +
           'carpdev eth0:\n' +
+          '\t2 discarded: not a well-formed IP packet\n' +
           '\t12 packets received (IPv4)\n' +
           '\t0 packets received (IPv6)\n' +
           '\t0 discarded: packet shorter than the CARP header\n' +
@@ -126,7 +132,7 @@ describe('carpctl output formats', () => {
       const text = formatStats({ ...BACKUP, nodes: [node({ vhid: 2 }), node({ vhid: 9 })] });
       assert.deepEqual(
         text.split('\n').filter((l) => !l.startsWith('\t')),
-        ['carp1 vhid 2:', 'carp1 vhid 9:', 'carpdev eth1:', ''],
+        ['carp1 vhid 2:', 'carp1 vhid 9:', 'carp1 data plane:', 'carpdev eth1:', ''],
       );
     });
   });

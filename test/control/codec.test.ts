@@ -185,7 +185,8 @@ describe('interfaceStatusDto', () => {
     mac: Buffer.from('00005e000101', 'hex'),
     mtu: 1500,
     addresses: [{ address: parseIp('192.0.2.10'), prefixLength: 24 }],
-    carpdevStats: { ipackets: 9, ipackets6: 0, hdrops: 0, badsum: 0, badver: 0, badvhid: 3, disallowed: 0 },
+    carpdevStats: { ipackets: 9, ipackets6: 0, hdrops: 0, badsum: 0, badver: 0, badvhid: 3, disallowed: 0, malformed: 1 },
+    dataPlane: { framesIn: 10, framesOut: 8, droppedNotMaster: 2, droppedWriteFailed: 0 },
   });
 
   it('carries status, kernel facts and ages in whole seconds', () => {
@@ -212,7 +213,8 @@ describe('interfaceStatusDto', () => {
           stats,
         },
       ],
-      carpdevStats: { ipackets: 9, ipackets6: 0, hdrops: 0, badsum: 0, badver: 0, badvhid: 3, disallowed: 0 },
+      carpdevStats: { ipackets: 9, ipackets6: 0, hdrops: 0, badsum: 0, badver: 0, badvhid: 3, disallowed: 0, malformed: 1 },
+      dataPlane: { framesIn: 10, framesOut: 8, droppedNotMaster: 2, droppedWriteFailed: 0 },
     });
   });
 
@@ -231,6 +233,7 @@ describe('interfaceStatusDto', () => {
       mtu: 1500,
       addresses: [],
       carpdevStats: null,
+      dataPlane: null,
     });
     assert.equal(init.running, false);
     assert.equal(init.mac, null);
@@ -246,6 +249,7 @@ describe('interfaceStatusDto', () => {
         mtu: 1500,
         addresses: [],
         carpdevStats: null,
+        dataPlane: null,
       }).nodes[0]?.master;
     assert.deepEqual(asState('BACKUP'), { source: '192.0.2.1', advbase: 1, advskew: 0, demote: 0, secondsAgo: 3 });
     assert.equal(asState('MASTER'), null);

@@ -1,0 +1,51 @@
+/**
+ * Kernel counters of the carp host that say where frames went: through carp0 (so through the
+ * relay), dropped at the relay's input, or dropped at the receiving application's UDP socket.
+ */
+import type { NetnsLab } from '../test/helpers/netns';
+
+export interface HostCounters {
+  /** Frames carp0 received (the relay wrote them) plus sent (the relay read them). */
+  readonly carpFrames: number;
+  /** Frames the kernel dropped because the relay's packet socket was full. */
+  readonly relayInputDrops: number;
+  /** UDP datagrams dropped because a receiving socket was full (Udp RcvbufErrors). */
+  readonly udpReceiveBufferDrops: number;
+}
+
+export async function readHostCounters(net: NetnsLab, host: string): Promise<HostCounters> {
+  const [link, sockets, snmp] = await Promise.all([
+    net.exec(host, 'ip', ['-s', '-j', 'link', 'show', 'carp0']),
+    net.exec(host, 'ss', ['-H', '-0', '-a', '-m']),
+    net.exec(host, 'cat', ['/proc/net/snmp']),
+  ]);
+  return {
+    carpFrames: carpFramesOf(link.stdout),
+    relayInputDrops: packetSocketDropsOf(sockets.stdout),
+    udpReceiveBufferDrops: snmpCounter(snmp.stdout, 'Udp', 'RcvbufErrors'),
+  };
+}
+
+function carpFramesOf(ipJson: string): number {
+  const [link] = JSON.parse(ipJson) as { stats64?: { rx?: { packets?: number }; tx?: { packets?: number } } }[];
+  const rx = link?.stats64?.rx?.packets;
+  const tx = link?.stats64?.tx?.packets;
+  if (typeof rx !== 'number' || typeof tx !== 'number') throw new Error(`no packet counters for carp0 in: ${ipJson}`);
+  return rx + tx;
+}
+
+/** `d<N>` (sk_drops) of the packet sockets' skmem in `ss -0 -m`; the daemon's is the only one. */
+function packetSocketDropsOf(ssOutput: string): number {
+  const counts = [...ssOutput.matchAll(/skmem:\([^)]*\bd(\d+)\)/g)].map((match) => Number(match[1]));
+  if (counts.length === 0) throw new Error(`no packet socket in: ${ssOutput}`);
+  return counts.reduce((sum, n) => sum + n, 0);
+}
+
+/** /proc/net/snmp pairs a line of names with a line of values under the same prefix. */
+function snmpCounter(snmp: string, group: string, name: string): number {
+  const [names, values] = snmp.split('\n').filter((line) => line.startsWith(`${group}: `)).map((line) => line.split(/\s+/));
+  const index = names?.indexOf(name) ?? -1;
+  const value = index < 0 ? undefined : values?.[index];
+  if (value === undefined) throw new Error(`no ${group} ${name} in /proc/net/snmp`);
+  return Number(value);
+}

@@ -1,0 +1,33 @@
+/** One benchmark run as data: what bench/results/*.json hold and what the report prints. */
+import { mkdir, writeFile } from 'node:fs/promises';
+import { join, resolve } from 'node:path';
+import type { MachineInfo } from './machine';
+import type { BenchOptions } from './options';
+import type { Runs } from './rounds';
+import type { Summary } from './summary';
+
+export interface BenchResults {
+  /** ISO 8601, UTC. */
+  readonly startedAt: string;
+  readonly finishedAt: string;
+  readonly machine: MachineInfo;
+  readonly loadAverageAtEnd: number;
+  readonly options: BenchOptions;
+  readonly topology: {
+    readonly direct: string;
+    readonly carp: string;
+  };
+  readonly runs: Runs;
+  readonly summary: Summary;
+}
+
+/** bench/results/ of the checkout (gitignored); this file runs from dist/bench/. */
+const RESULTS_DIR = resolve(__dirname, '..', '..', 'bench', 'results');
+
+/** Writes the results as JSON, named by their start time; returns the path. */
+export async function saveResults(results: BenchResults): Promise<string> {
+  await mkdir(RESULTS_DIR, { recursive: true });
+  const path = join(RESULTS_DIR, `dataplane-${results.startedAt.replace(/[:.]/g, '-')}.json`);
+  await writeFile(path, `${JSON.stringify(results, null, 2)}\n`);
+  return path;
+}
