@@ -78,7 +78,7 @@ async function settle(file: string, read: () => Promise<ConfigFileResult>): Prom
 }
 
 /** Reads and validates one `carpN.conf`; throws ConfigError `file:line: reason`. */
-export async function readInterfaceFile(file: string): Promise<Extract<ConfigFileResult, { kind: 'interface' }>> {
+async function readInterfaceFile(file: string): Promise<Extract<ConfigFileResult, { kind: 'interface' }>> {
   const ifname = interfaceNameOf(file);
   const parsed = parseInterfaceFile(file, await readText(file));
   if (parsed.settings.pass?.kind === 'text') await refuseSharedSecret(file);
@@ -127,7 +127,7 @@ export function parseInterfaceFile(file: string, text: string): ParsedInterfaceF
 }
 
 /** Reads and validates `sysctl.conf`; throws ConfigError `file:line: reason`. */
-export async function readSysctlFile(
+async function readSysctlFile(
   file: string,
   options: ConfigDirectoryOptions = {},
 ): Promise<Extract<ConfigFileResult, { kind: 'sysctl' }>> {

@@ -50,7 +50,7 @@ const SETTING_WORDS: Record<keyof Draft, string> = {
 const CARP_GROUP = 'carp';
 
 /** Finds the token for `word`, or refuses a word that is valid only in the other context. */
-export function matchInterfaceWord(word: string, context: WordContext): InterfaceToken {
+function matchInterfaceWord(word: string, context: WordContext): InterfaceToken {
   const refused = INTERFACE_TOKENS.find((t) => t.keyword === word && t.refusedIn?.[context] !== undefined);
   const reason = refused?.refusedIn?.[context];
   if (reason !== undefined) {

@@ -76,7 +76,7 @@ export function configureCarpInterface(ifname: string, sysctl = new Sysctl()): P
  * skipped when the kernel has no IPv6 (booted with ipv6.disable=1: there is no net.ipv6).
  * On a failure, the error's `applied` lists what changed before it.
  */
-export async function applyInterfaceSettings(
+async function applyInterfaceSettings(
   operation: string,
   ifname: string,
   settings: readonly InterfaceSetting[],

@@ -123,8 +123,3 @@ export async function reconcilePolicyRouting(
   }
   return changes;
 }
-
-/** Removes the rules (and any route left) of a carp interface that is being destroyed. */
-export function cleanupPolicyRouting(ifname: string, runner: IpRunner = runIp): Promise<PolicyRoutingChange[]> {
-  return reconcilePolicyRouting(ifname, [], runner);
-}

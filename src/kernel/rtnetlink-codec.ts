@@ -136,7 +136,7 @@ function ifinfomsg(index: number, flags: number, change: number): Buffer {
   return b;
 }
 
-export function familyOf(address: IpAddress): number {
+function familyOf(address: IpAddress): number {
   return address.family === 4 ? c.AF_INET : c.AF_INET6;
 }
 

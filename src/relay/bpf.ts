@@ -10,7 +10,7 @@
  */
 import { endianness } from 'node:os';
 import type { BpfInstruction } from '../native/types';
-import type { IpAddress, MacAddress } from '../wire/address';
+import { type IpAddress, type MacAddress, multicastMacFor, solicitedNodeGroup } from '../wire/address';
 import { ETHERTYPE_ARP, ETHERTYPE_IPV4, ETHERTYPE_IPV6 } from '../wire/ethernet';
 import { IPPROTO_CARP } from '../wire/carp';
 
@@ -80,9 +80,9 @@ function acceptBroadcastArp(targets: readonly IpAddress[]): BpfInstruction[] {
   ];
 }
 
-/** 33:33:ff + the low 24 bits: where solicitations for an IPv6 address arrive (RFC 4291, RFC 2464). */
+/** Where neighbour solicitations for an IPv6 address arrive: its solicited-node group's MAC. */
 export function solicitedNodeMac(address: IpAddress): MacAddress {
-  return Buffer.from([0x33, 0x33, 0xff, ...address.bytes.subarray(13, 16)]);
+  return multicastMacFor(solicitedNodeGroup(address));
 }
 
 function unique(macs: readonly MacAddress[]): MacAddress[] {

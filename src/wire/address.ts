@@ -104,11 +104,6 @@ export function virtualMac(vhid: number): MacAddress {
   return Buffer.from([0x00, 0x00, 0x5e, 0x00, 0x01, vhid]);
 }
 
-/** 01:00:5e:00:01:<vhid>, the multicast virtual MAC of OpenBSD `balancing ip` (carp-protocol.md 4.3). */
-export function multicastVirtualMac(vhid: number): MacAddress {
-  return Buffer.from([0x01, 0x00, 0x5e, 0x00, 0x01, vhid]);
-}
-
 /** The Ethernet group address an IPv4 or IPv6 multicast IP maps to (RFC 1112, RFC 2464). */
 export function multicastMacFor(group: IpAddress): MacAddress {
   const b = group.bytes;

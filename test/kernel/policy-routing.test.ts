@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { parsePrefix } from '../../src/wire/address';
 import { IncompleteChangeError, KernelError } from '../../src/kernel/errors';
-import { type IpRunner, cleanupPolicyRouting, reconcilePolicyRouting } from '../../src/kernel/policy-routing';
+import { type IpRunner, reconcilePolicyRouting } from '../../src/kernel/policy-routing';
 import { carpRoutingScheme, parseIpRoutes, parseIpRules } from '../../src/kernel/policy-routing-plan';
 
 /** Answers `ip -json ... show table T` from canned JSON and records every other command. */
@@ -88,7 +88,7 @@ describe('kernel/policy-routing', () => {
   it('cleans up everything of the table for a destroyed interface', async () => {
     const ip = new FakeIp();
     ip.listings = { '-6 rule': '[{"priority":4203,"src":"2001:db8::5","table":"4203"}]' };
-    const changes = await cleanupPolicyRouting('carp3', ip.run);
+    const changes = await reconcilePolicyRouting('carp3', [], ip.run);
     assert.deepEqual(changes, [{ action: 'removed', command: 'ip -6 rule del from 2001:db8::5/128 lookup 4203 pref 4203' }]);
   });
 
