@@ -13,6 +13,7 @@ import type { BpfInstruction } from '../native/types';
 import { type IpAddress, type MacAddress, multicastMacFor, solicitedNodeGroup } from '../wire/address';
 import { ETHERTYPE_ARP, ETHERTYPE_IPV4, ETHERTYPE_IPV6 } from '../wire/ethernet';
 import { IPPROTO_CARP } from '../wire/carp';
+import { FRAME_ARP_TARGET_IP, FRAME_ETHERTYPE, FRAME_IPV4_PROTOCOL, FRAME_IPV6_NEXT_HEADER } from './frame-offsets';
 
 // Opcodes from linux/filter.h (BPF_CLASS | BPF_SIZE | BPF_MODE ...).
 const LD_W_ABS = 0x20;
@@ -26,11 +27,6 @@ const RET_K = 0x06;
 const ACCEPT_ALL = 0xffffffff;
 const REJECT = 0;
 
-// Fixed offsets in an untagged Ethernet frame.
-const OFF_ETHERTYPE = 12;
-const OFF_IPV4_PROTOCOL = 14 + 9;
-const OFF_IPV6_NEXT_HEADER = 14 + 6;
-const OFF_ARP_TARGET_IP = 14 + 24;
 
 /** What concerns the carp interfaces attached to one carpdev. */
 export interface CarpdevFilterSpec {
@@ -59,7 +55,7 @@ function acceptDestination(mac: MacAddress): BpfInstruction[] {
 /** Accepts IPv4 or IPv6 packets carrying protocol 112. */
 function acceptCarp(ethertype: number, protocolOffset: number): BpfInstruction[] {
   return [
-    ld(LD_H_ABS, OFF_ETHERTYPE),
+    ld(LD_H_ABS, FRAME_ETHERTYPE),
     ...ifEqual(ethertype, [ld(LD_B_ABS, protocolOffset), ...ifEqual(IPPROTO_CARP, [ret(ACCEPT_ALL)])]),
   ];
 }
@@ -69,12 +65,12 @@ function acceptBroadcastArp(targets: readonly IpAddress[]): BpfInstruction[] {
   if (targets.length === 0) return [];
   const targetChecks = targets.flatMap((t) => ifEqual(t.bytes.readUInt32BE(0), [ret(ACCEPT_ALL)]));
   return [
-    ld(LD_H_ABS, OFF_ETHERTYPE),
+    ld(LD_H_ABS, FRAME_ETHERTYPE),
     ...ifEqual(ETHERTYPE_ARP, [
       ld(LD_W_ABS, 0),
       ...ifEqual(0xffffffff, [
         ld(LD_H_ABS, 4),
-        ...ifEqual(0xffff, [ld(LD_W_ABS, OFF_ARP_TARGET_IP), ...targetChecks]),
+        ...ifEqual(0xffff, [ld(LD_W_ABS, FRAME_ARP_TARGET_IP), ...targetChecks]),
       ]),
     ]),
   ];
@@ -93,8 +89,8 @@ export function buildCarpdevFilter(spec: CarpdevFilterSpec): BpfInstruction[] {
   const ipv4 = spec.addresses.filter((a) => a.family === 4);
   const ndMacs = spec.addresses.filter((a) => a.family === 6).map(solicitedNodeMac);
   return [
-    ...acceptCarp(ETHERTYPE_IPV4, OFF_IPV4_PROTOCOL),
-    ...acceptCarp(ETHERTYPE_IPV6, OFF_IPV6_NEXT_HEADER),
+    ...acceptCarp(ETHERTYPE_IPV4, FRAME_IPV4_PROTOCOL),
+    ...acceptCarp(ETHERTYPE_IPV6, FRAME_IPV6_NEXT_HEADER),
     ...unique([...spec.virtualMacs, ...ndMacs]).flatMap(acceptDestination),
     ...acceptBroadcastArp(ipv4),
     ret(REJECT),

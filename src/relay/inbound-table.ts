@@ -7,6 +7,7 @@ import type { IpAddress, MacAddress } from '../wire/address';
 import { ETHERTYPE_ARP, ETHERTYPE_IPV4, ETHERTYPE_IPV6 } from '../wire/ethernet';
 import { IPPROTO_CARP } from '../wire/carp';
 import { solicitedNodeMac } from './bpf';
+import { FRAME_ARP_TARGET_IP, FRAME_ETHERTYPE, FRAME_IPV4_PROTOCOL, FRAME_IPV6_NEXT_HEADER } from './frame-offsets';
 
 /** A CARP advertisement: for the protocol core, not for any carp interface. */
 export const ADVERTISEMENT = Symbol('advertisement');
@@ -17,11 +18,7 @@ export interface InboundRoute<P> {
   readonly addresses: readonly IpAddress[];
 }
 
-const OFF_ETHERTYPE = 12;
-const OFF_IPV4_PROTOCOL = 14 + 9;
-const OFF_IPV6_NEXT_HEADER = 14 + 6;
-const OFF_ARP_TARGET_IP = 14 + 24;
-const ARP_MIN_FRAME = OFF_ARP_TARGET_IP + 4;
+const ARP_MIN_FRAME = FRAME_ARP_TARGET_IP + 4;
 
 /** A MAC as one exact integer (48 bits fit a double). */
 export function macKey(buf: Uint8Array, offset: number): number {
@@ -63,18 +60,18 @@ export class InboundTable<P> {
    * for, or undefined (not ours: the filter let something through that we do not want).
    */
   classify(buf: Uint8Array, offset: number, length: number): P | typeof ADVERTISEMENT | undefined {
-    if (length < OFF_ETHERTYPE + 2) return undefined;
-    const ethertype = ((buf[offset + OFF_ETHERTYPE] as number) << 8) | (buf[offset + OFF_ETHERTYPE + 1] as number);
-    if (ethertype === ETHERTYPE_IPV4 && length > OFF_IPV4_PROTOCOL && buf[offset + OFF_IPV4_PROTOCOL] === IPPROTO_CARP) {
+    if (length < FRAME_ETHERTYPE + 2) return undefined;
+    const ethertype = ((buf[offset + FRAME_ETHERTYPE] as number) << 8) | (buf[offset + FRAME_ETHERTYPE + 1] as number);
+    if (ethertype === ETHERTYPE_IPV4 && length > FRAME_IPV4_PROTOCOL && buf[offset + FRAME_IPV4_PROTOCOL] === IPPROTO_CARP) {
       return ADVERTISEMENT;
     }
-    if (ethertype === ETHERTYPE_IPV6 && length > OFF_IPV6_NEXT_HEADER && buf[offset + OFF_IPV6_NEXT_HEADER] === IPPROTO_CARP) {
+    if (ethertype === ETHERTYPE_IPV6 && length > FRAME_IPV6_NEXT_HEADER && buf[offset + FRAME_IPV6_NEXT_HEADER] === IPPROTO_CARP) {
       return ADVERTISEMENT;
     }
     const destination = macKey(buf, offset);
     if (destination === BROADCAST_KEY) {
       if (ethertype !== ETHERTYPE_ARP || length < ARP_MIN_FRAME) return undefined;
-      return this.byArpTarget.get(readUint32(buf, offset + OFF_ARP_TARGET_IP));
+      return this.byArpTarget.get(readUint32(buf, offset + FRAME_ARP_TARGET_IP));
     }
     return this.byDestination.get(destination);
   }
