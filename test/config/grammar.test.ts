@@ -1,7 +1,6 @@
 import assert from 'node:assert/strict';
 import { LIMITS } from '../../src/carp/limits';
 import {
-  ConfigError,
   INTERFACE_TOKENS,
   matchKeyword,
   parseCarpInterfaceName,
@@ -14,15 +13,8 @@ import {
   tokensFor,
   wordList,
 } from '../../src/config/grammar';
+import { refusal } from './refusal';
 
-function refusal(code: string, pattern: RegExp): (e: unknown) => boolean {
-  return (e: unknown) => {
-    assert.ok(e instanceof ConfigError, `expected a ConfigError, got ${String(e)}`);
-    assert.equal(e.code, code);
-    assert.match(e.message, pattern);
-    return true;
-  };
-}
 
 describe('grammar', () => {
   describe('matchKeyword (unique prefixes, as ospfctl)', () => {

@@ -1,5 +1,4 @@
 import assert from 'node:assert/strict';
-import { ConfigError } from '../../src/config/grammar';
 import {
   SettingsBuilder,
   parseGroupCommand,
@@ -8,15 +7,8 @@ import {
 } from '../../src/config/parse-words';
 import type { InterfaceSettings } from '../../src/config/settings';
 import { formatPrefix } from '../../src/wire/address';
+import { refusal } from './refusal';
 
-function refusal(code: string, pattern: RegExp): (e: unknown) => boolean {
-  return (e: unknown) => {
-    assert.ok(e instanceof ConfigError, `expected a ConfigError, got ${String(e)}`);
-    assert.equal(e.code, code);
-    assert.match(e.message, pattern);
-    return true;
-  };
-}
 
 function configure(line: string): InterfaceSettings {
   const command = parseInterfaceCommand(line.split(' '));
