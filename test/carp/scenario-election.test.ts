@@ -15,6 +15,21 @@ function masterDown(advbase: number, advskew: number): number {
   return advbase === 0 ? 3 * advskew * SKEW : 3 * advbase * 1000 + advskew * SKEW;
 }
 
+/**
+ * The preferred host a (advskew 0) and b (advskew 100): a crashes at 10.5 s and comes back at
+ * 20 s. The LAN is returned with the clock at 20 s, for the test to run on and look.
+ */
+function preferredHostCrashesAndReturns(sysctls: readonly (readonly [string, string])[] = []): SimLan {
+  const lan = newLan();
+  lan.addHost('a', boot([{ vhid: 1, advskew: 0 }], sysctls));
+  lan.addHost('b', boot([{ vhid: 1, advskew: 100 }], sysctls));
+  lan.runUntil(10_500);
+  lan.crash('a');
+  lan.runUntil(20_000);
+  lan.restart('a');
+  return lan;
+}
+
 function interval(advbase: number, advskew: number): number {
   return advbase * 1000 + advskew * SKEW;
 }
@@ -80,26 +95,14 @@ describe('scenario: election', () => {
   });
 
   it('preemption off: the recovered preferred host stays BACKUP', () => {
-    const lan = newLan();
-    lan.addHost('a', boot([{ vhid: 1, advskew: 0 }]));
-    lan.addHost('b', boot([{ vhid: 1, advskew: 100 }]));
-    lan.runUntil(10_500);
-    lan.crash('a');
-    lan.runUntil(20_000);
-    lan.restart('a');
+    const lan = preferredHostCrashesAndReturns();
     lan.runUntil(120_000);
     assert.deepEqual(transitions(lan, 10_500), ['13391.625 b carp0/1 BACKUP->MASTER master-down', '20000 a carp0/1 INIT->BACKUP ready']);
     assert.deepEqual(lan.masters(1), ['b']);
   });
 
   it('preemption on: the recovered preferred host takes over on the first advertisement it hears', () => {
-    const lan = newLan();
-    lan.addHost('a', boot([{ vhid: 1, advskew: 0 }], PREEMPT));
-    lan.addHost('b', boot([{ vhid: 1, advskew: 100 }], PREEMPT));
-    lan.runUntil(10_500);
-    lan.crash('a');
-    lan.runUntil(20_000);
-    lan.restart('a');
+    const lan = preferredHostCrashesAndReturns(PREEMPT);
     lan.runUntil(60_000);
     const takeover = 13_391.625;
     const heard = takeover + Math.ceil((20_000 - takeover) / interval(1, 100)) * interval(1, 100) + DELAY;
@@ -167,13 +170,7 @@ describe('scenario: election', () => {
   });
 
   it('no advertisement ever comes from a BACKUP or INIT node', () => {
-    const lan = newLan();
-    lan.addHost('a', boot([{ vhid: 1, advskew: 0 }], PREEMPT));
-    lan.addHost('b', boot([{ vhid: 1, advskew: 100 }], PREEMPT));
-    lan.runUntil(10_500);
-    lan.crash('a');
-    lan.runUntil(20_000);
-    lan.restart('a');
+    const lan = preferredHostCrashesAndReturns(PREEMPT);
     lan.runUntil(30_000);
     assert.deepEqual(lan.violations, []);
     assert.ok(lan.advertisements().every((e) => e.senderState === 'MASTER'));
