@@ -1,5 +1,5 @@
 // Batched frame transfer (src/native/types.ts FrameIo): one native call moves a whole batch, since
-// a JS<->native crossing costs about as much as handling a small frame (linux-dataplane.md).
+// a JS<->native crossing costs about as much as handling a small frame (docs/protocol.md §7.2).
 #pragma once
 
 #include <napi.h>

@@ -1,6 +1,6 @@
 // AF_PACKET/SOCK_RAW on one interface: the carp interface's view of its parent (carpdev).
 // Created with protocol 0, so nothing is queued until the BPF filter and PACKET_IGNORE_OUTGOING
-// are in place; bound to the interface last (linux-dataplane.md, "Seeing our own frames").
+// are in place; bound to the interface last (docs/protocol.md §7.6).
 #pragma once
 
 #include <linux/filter.h>

@@ -1,7 +1,7 @@
 /**
  * Building the advertisements of a virtual host: one 36-byte CARP header (HMAC over the sorted
  * address list, our constant cookie as counter) sent once per active family, IPv4 first, to the
- * CARP groups (carp-protocol.md 1.1-1.3, 2.2).
+ * CARP groups (docs/protocol.md §1.1-§1.3, §2.2).
  */
 import type { IpAddress } from '../wire/address';
 import { CARP_BOW_OUT, CARP_IPV4_GROUP, CARP_IPV6_GROUP, encodeCarp } from '../wire/carp';
@@ -17,7 +17,7 @@ export interface AdvertisedValues {
   readonly demote: number;
 }
 
-/** advbase 255 / advskew 255: "I am leaving" (carp-protocol.md 3.7). */
+/** advbase 255 / advskew 255: "I am leaving" (docs/protocol.md §3.7). */
 export function bowOutValues(demote: number): AdvertisedValues {
   return { advbase: CARP_BOW_OUT, advskew: CARP_BOW_OUT, demote };
 }

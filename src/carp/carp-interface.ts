@@ -47,7 +47,7 @@ export class CarpInterface implements DemotionMember {
     return [CARP_GROUP, ...this.groups];
   }
 
-  /** The first node in vhid order: it owns the gratuitous ARP / NA (carp-protocol.md 4.3). */
+  /** The first node in vhid order: it owns the gratuitous ARP / NA (docs/protocol.md §4.2). */
   get leader(): VirtualHost | undefined {
     return this.nodes[0];
   }

@@ -1,5 +1,5 @@
 /**
- * The automatic demotions (carp-protocol.md 3.5, 3.11), each applied in both styles at once:
+ * The automatic demotions (docs/protocol.md §3.5, §3.11), each applied in both styles at once:
  * - carpdev: while a configured interface's carpdev is not running, OpenBSD +1 on the interface
  *   (private count and every group) and FreeBSD +ifdown_demotion_factor per node;
  * - send errors: after 3 x nodes consecutive failed sends OpenBSD +1 and FreeBSD

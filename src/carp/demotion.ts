@@ -1,5 +1,5 @@
 /**
- * Demotion (carp-protocol.md 3.5), both styles at once so that every kind of peer sees it:
+ * Demotion (docs/protocol.md §3.5), both styles at once so that every kind of peer sees it:
  * - OpenBSD: a counter per interface group (every carp interface is in `carp` plus its configured
  *   groups) and a private count per interface. The demote count sent in byte 4 is the sum of the
  *   interface's group counters, or its private count when that sum is 0, clamped to one byte.

@@ -1,5 +1,5 @@
 /**
- * Value ranges (carp-protocol.md 3.9). One table, used by the state machine, the CLI grammar and
+ * Value ranges (docs/protocol.md §3.9). One table, used by the state machine, the CLI grammar and
  * the config files, so every refusal quotes the same range.
  */
 import { CarpError } from './errors';
@@ -11,7 +11,7 @@ export interface Range {
 
 export const LIMITS = {
   vhid: { min: 1, max: 255 },
-  /** OpenBSD allows 0 (sub-second intervals); FreeBSD needs >= 1 (carp-protocol.md 7.8). */
+  /** OpenBSD allows 0 (sub-second intervals); FreeBSD needs >= 1 (docs/protocol.md §3.9). */
   advbase: { min: 0, max: 255 },
   /** 255 is reserved for bow-out advertisements. */
   advskew: { min: 0, max: 254 },

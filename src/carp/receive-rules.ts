@@ -1,5 +1,5 @@
 /**
- * What a valid advertisement does to a virtual host, as a table (carp-protocol.md 3.4, the
+ * What a valid advertisement does to a virtual host, as a table (docs/protocol.md §3.4, the
  * OpenBSD-current form with the demote byte; against FreeBSD and ucarp peers, which send demote 0,
  * it reduces to the classic rules). The rules of a state are tried in order; the first that
  * matches decides, otherwise the state's default applies.

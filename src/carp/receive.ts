@@ -1,5 +1,5 @@
 /**
- * The receive pipeline (carp-protocol.md 1.8, 2.5, 2.6): flat guards, each with its own counter,
+ * The receive pipeline (docs/protocol.md §1.8, §2.5, §2.6): flat guards, each with its own counter,
  * in the order allow, length/checksum/version, vhid, TTL, HMAC, own cookie. A peer's mistakes
  * are counted and reported as DropAction, never thrown. What passes goes to the state rules.
  */

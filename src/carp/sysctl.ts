@@ -1,5 +1,5 @@
 /**
- * The net.inet.carp.* knobs (carp-protocol.md 5.1) as one catalog: name, valid values, default,
+ * The net.inet.carp.* knobs (docs/protocol.md §5.1) as one catalog: name, valid values, default,
  * how to read and how to write. Values are text, as sysctl(8) shows them. The FreeBSD demotion
  * knob is special: a write adds to it (an adjustment), and its total lives with the demotion
  * counters, so the catalog only parses it.

@@ -1,5 +1,5 @@
 /**
- * CARP timing (carp-protocol.md 3.2, 3.3): the advertisement interval, the master-down interval,
+ * CARP timing (docs/protocol.md §3.2, §3.3): the advertisement interval, the master-down interval,
  * the "better" comparison and the "master will time out" rule. All values are milliseconds;
  * advskew/256 s = advskew * 3.90625 ms, which a double holds exactly.
  */
@@ -72,7 +72,7 @@ export interface LocalTiming {
 
 /**
  * "The master advertises so rarely that it is bound to time out: treat it as down now"
- * (carp-protocol.md 3.4). With advbase != 0 it is exactly OpenBSD's comparison of
+ * (docs/protocol.md §3.4). With advbase != 0 it is exactly OpenBSD's comparison of
  * (3 * advbase s, our advskew/256 s) with the advertised (advbase, advskew).
  *
  * Extension: OpenBSD never applies the rule when advbase is 0. We then compare our actual

@@ -25,7 +25,7 @@ export interface CarpInterfaceConfig {
   /** From `pass`; an empty key means no passphrase (an all-zero key, still authenticated). */
   readonly key: CarpKey;
   /**
-   * The virtual hosts, in ascending vhid order; the first is the leader (carp-protocol.md 4.3).
+   * The virtual hosts, in ascending vhid order; the first is the leader (docs/protocol.md §4.2).
    * `vhid N advskew K` configures exactly one; empty means no vhid yet (the interface stays INIT).
    */
   readonly nodes: readonly CarpNodeConfig[];
@@ -61,7 +61,7 @@ export interface AdvertiseAction {
   readonly destination: IpAddress;
   /** The encoded 36-byte CARP header, checksum and HMAC filled in. */
   readonly payload: Buffer;
-  /** advbase 255 / advskew 255: the interface is leaving (carp-protocol.md 3.7). */
+  /** advbase 255 / advskew 255: the interface is leaving (docs/protocol.md §3.7). */
   readonly bowOut: boolean;
 }
 
@@ -233,7 +233,7 @@ export interface InterfaceStatus {
   /** TAP carrier: some virtual host is MASTER. */
   readonly linkUp: boolean;
   readonly addresses: readonly IpAddress[];
-  /** OpenBSD demote count sent in byte 4 (carp-protocol.md 3.5). */
+  /** OpenBSD demote count sent in byte 4 (docs/protocol.md §3.5). */
   readonly demote: number;
   readonly nodes: readonly NodeStatus[];
 }

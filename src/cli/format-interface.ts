@@ -1,6 +1,6 @@
 /**
  * The ifconfig-style block of `carpctl [carpN]`, as OpenBSD's ifconfig prints a carp interface
- * (carp-protocol.md 5.3). Choices where OpenBSD has no equivalent or we lack the data:
+ * (docs/protocol.md §5.3). Choices where OpenBSD has no equivalent or we lack the data:
  * - No vhid yet: `carp: INIT carpdev <if|none> advbase <n> advskew 0`, i.e. the single-node line
  *   without `vhid` (OpenBSD prints no carp line at all; showing carpdev and advbase is more useful).
  * - No MAC (carpN not yet in the kernel): the lladdr line is left out.

@@ -1,5 +1,5 @@
 /**
- * KernelMirror over rtnetlink (architecture.md property 6; model: OpenBSD ospfd kroute.c). One socket
+ * KernelMirror over rtnetlink (docs/design.md "What the kernel must be told"; model: OpenBSD ospfd kroute.c). One socket
  * both listens and dumps, so notifications and dump parts arrive in the order the kernel produced
  * them and are applied in that order: subscribe first, then dump, and nothing is lost in between.
  *

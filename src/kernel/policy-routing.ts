@@ -1,5 +1,5 @@
 /**
- * Policy routing for carp interfaces (linux-dataplane.md "Parent in the same subnet as the VIP"):
+ * Policy routing for carp interfaces (docs/protocol.md §7.5):
  * traffic from a VIP must leave through carpN, with the virtual MAC, even when the parent has an
  * address in the same subnet and its connected route came first. The scheme is in
  * policy-routing-plan.ts.

@@ -1,5 +1,5 @@
 /**
- * The kernel mirror (architecture.md, property 6): links and addresses as the kernel reports them
+ * The kernel mirror (docs/design.md, "What the kernel must be told"): links and addresses as the kernel reports them
  * over rtnetlink, plus the few kernel settings the daemon changes. The daemon depends on these
  * interfaces; src/kernel/ implements them.
  */

@@ -4,7 +4,7 @@
  *
  * Frames cross the boundary in batches, in caller-owned buffers: `arena` holds slot i at
  * [i * slotSize, (i + 1) * slotSize). With `vnetHeader` on, every frame read or written starts with
- * the 10-byte struct virtio_net_hdr (linux-dataplane.md: GSO/GRO super-frames pass whole).
+ * the 10-byte struct virtio_net_hdr (docs/protocol.md §7.2: GSO/GRO super-frames pass whole).
  */
 
 /** An Error from a failed system call. */

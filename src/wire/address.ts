@@ -70,7 +70,7 @@ export function ipEquals(a: IpAddress, b: IpAddress): boolean {
   return a.family === b.family && a.bytes.equals(b.bytes);
 }
 
-/** fe80::/10, the only IPv6 scope the CARP HMAC treats specially (carp-protocol.md 2.2). */
+/** fe80::/10, the only IPv6 scope the CARP HMAC treats specially (docs/protocol.md §2.2). */
 export function isIpv6LinkLocal(address: IpAddress): boolean {
   return address.family === 6 && address.bytes[0] === 0xfe && ((address.bytes[1] as number) & 0xc0) === 0x80;
 }
@@ -99,7 +99,7 @@ export function formatMac(mac: Uint8Array): string {
   return [...mac].map((b) => b.toString(16).padStart(2, '0')).join(':');
 }
 
-/** 00:00:5e:00:01:<vhid>, the CARP (and VRRP IPv4) virtual MAC (carp-protocol.md 1.6). */
+/** 00:00:5e:00:01:<vhid>, the CARP (and VRRP IPv4) virtual MAC (docs/protocol.md §1.6). */
 export function virtualMac(vhid: number): MacAddress {
   return Buffer.from([0x00, 0x00, 0x5e, 0x00, 0x01, vhid]);
 }

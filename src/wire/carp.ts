@@ -1,5 +1,5 @@
 /**
- * The 36-byte CARP header (carp-protocol.md 1.3, 1.4). The checksum covers these 36 bytes only,
+ * The 36-byte CARP header (docs/protocol.md §1.3, §1.4). The checksum covers these 36 bytes only,
  * with no pseudo-header. Receivers check the version and nothing else of byte 0, and ignore
  * authlen, so the decoder does the same; the encoder always writes 0x21 and authlen 7.
  */
@@ -15,7 +15,7 @@ export const CARP_TYPE_ADVERTISEMENT = 1;
 export const CARP_AUTHLEN = 7;
 export const CARP_COUNTER_LENGTH = 8;
 export const CARP_HMAC_LENGTH = 20;
-/** advbase and advskew of 255 mean "I am leaving" (carp-protocol.md 3.7). */
+/** advbase and advskew of 255 mean "I am leaving" (docs/protocol.md §3.7). */
 export const CARP_BOW_OUT = 255;
 /** Advertisements travel with TTL / hop limit 255 and are dropped otherwise (RFC 5082 style). */
 export const CARP_TTL = 255;

@@ -1,7 +1,7 @@
 /**
  * Whole Ethernet frames the daemon sends on the carpdev (advertisements, gratuitous ARP,
  * unsolicited neighbour advertisements) and the parse of a received advertisement down to its
- * CARP header (carp-protocol.md 1.1, 1.2, 1.6 and 3.8).
+ * CARP header (docs/protocol.md §1.1, §1.2, §1.6 and §3.8).
  */
 import { BROADCAST_MAC, type Family, type IpAddress, type MacAddress, multicastMacFor, parseIp } from './address';
 import { ARP_LENGTH, ARP_OPERATION_REQUEST, encodeArp } from './arp';
@@ -85,7 +85,7 @@ export function buildAdvertisementFrame(options: AdvertisementFrameOptions): Buf
 }
 
 /**
- * carp-protocol.md 3.8: an ARP request with sender IP = target IP = the virtual address, sender
+ * docs/protocol.md §3.8: an ARP request with sender IP = target IP = the virtual address, sender
  * MAC = `mac`, target MAC zero, broadcast; padded to the 60-byte Ethernet minimum.
  */
 export function buildGratuitousArp(mac: MacAddress, address: IpAddress): Buffer {
@@ -104,7 +104,7 @@ export function buildGratuitousArp(mac: MacAddress, address: IpAddress): Buffer 
 }
 
 /**
- * carp-protocol.md 3.8 step 5: a neighbour advertisement from the virtual address itself to
+ * docs/protocol.md §3.8 step 5: a neighbour advertisement from the virtual address itself to
  * ff02::1 with Override (+ Router), not Solicited (RFC 4861 7.2.6), and `mac` as target link-layer
  * address.
  */

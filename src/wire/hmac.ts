@@ -1,5 +1,5 @@
 /**
- * CARP authentication (carp-protocol.md section 2): HMAC-SHA1 keyed with the passphrase as the BSD
+ * CARP authentication (docs/protocol.md §2): HMAC-SHA1 keyed with the passphrase as the BSD
  * ifconfigs store it (strlcpy into 20 bytes, so at most 19 bytes count), over
  * `02 01 [lladdr] vhid sorted-IPv4 sorted-IPv6 counter`.
  */
@@ -33,12 +33,12 @@ export interface HmacInput {
   readonly addresses: readonly IpAddress[];
   /** The 8 counter bytes as they appear on the wire. */
   readonly counter: Buffer;
-  /** OpenBSD only: a non-default carp MAC is hashed after the type byte (carp-protocol.md 2.3). */
+  /** OpenBSD only: a non-default carp MAC is hashed after the type byte (docs/protocol.md §2.3). */
   readonly lladdr?: Buffer | undefined;
 }
 
 /**
- * The message forms a receiver may have to accept (carp-protocol.md 2.6), in the order tried.
+ * The message forms a receiver may have to accept (docs/protocol.md §2.6), in the order tried.
  * - `sorted`: what OpenBSD >= 4.2, FreeBSD >= 10 and ucarp send; we send only this one.
  * - `sorted-with-link-local`: OpenBSD's second accepted form; FreeBSD hashes link-locals it binds.
  * - `configuration-order`: OpenBSD <= 3.9, MirBSD and FreeBSD <= 9 hash in interface-list order.

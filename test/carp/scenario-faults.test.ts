@@ -16,7 +16,7 @@ function stats(lan: SimLan, host: string): NodeStats {
 describe('scenario: faults', () => {
   it('a peer with another passphrase is ignored (badauth): split brain, both MASTER for good', () => {
     // Nothing can tell a misconfigured peer from a forged one, so both sides drop each other's
-    // advertisements before the state rules and each believes it is alone (carp-protocol.md 3.10).
+    // advertisements before the state rules and each believes it is alone (docs/protocol.md §3.10).
     const lan = newLan();
     lan.addHost('a', boot([{ vhid: 1, advskew: 0, passphrase: 'secret' }]));
     lan.addHost('b', boot([{ vhid: 1, advskew: 100, passphrase: 'wrong' }]));

@@ -25,7 +25,7 @@ describe('native TAP and packet socket with vnet headers (real kernel)', functio
     await lab.addNamespace('a');
     await lab.addNamespace('b');
     await lab.sh('a', `ip link add a0 type veth peer name b0 netns ${lab.ns('b')}`);
-    // The parent must not answer ARP for the address of carp0 (linux-dataplane.md).
+    // The parent must not answer ARP for the address of carp0 (docs/protocol.md §7.4).
     await lab.sh('a', 'sysctl -qw net.ipv4.conf.a0.arp_ignore=1 net.ipv4.conf.a0.arp_announce=2 && ip link set a0 up');
     await lab.sh('b', 'ip link set b0 up && ip addr add 192.0.2.2/24 dev b0');
     agent = await NativeAgent.start(lab, 'a');

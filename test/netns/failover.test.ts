@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { netnsUnavailableReason } from '../helpers/netns';
 import { CarpLab, VIP4 } from './carp-lab';
 
-/** h2's master-down interval: 3 * advbase + advskew/256 s (carp-protocol.md 3.2, classic). */
+/** h2's master-down interval: 3 * advbase + advskew/256 s (docs/protocol.md §3.2, classic). */
 const BACKUP_MASTER_DOWN_MS = 3000 + (100 * 1000) / 256;
 /** What the issue allows on top of the protocol bound: timer and relay latency of a real host. */
 const SLACK_MS = 300;

@@ -18,7 +18,7 @@ const UCARP_AD_MAC = `00:00:5e:00:00:${VHID.toString(16).padStart(2, '0')}`;
 const BACKUP_ADVSKEW = 100;
 /**
  * Master-down with advbase 1: 3 * advbase + advskew/256 s, carpd's classic formula and ucarp's
- * with its default --deadratio 3 (carp-protocol.md 3.2).
+ * with its default --deadratio 3 (docs/protocol.md §3.2).
  */
 const MASTER_DOWN_MS = 3000 + (BACKUP_ADVSKEW * 1000) / 256;
 /** A master that starts alone waits its master-down with advskew 0. */
@@ -200,7 +200,7 @@ describe('netns: interop with real ucarp (carpd on h1, ucarp on h2)', function (
     assert.ok(peer.logged(/Bad digest .* Check vhid, password and virtual IP address/).length > 0, peer.log);
   });
 
-  it('carpd with an IPv6 VIP as well: ucarp rejects its HMAC, which covers both families (carp-protocol.md 2.3)', async () => {
+  it('carpd with an IPv6 VIP as well: ucarp rejects its HMAC, which covers both families (docs/protocol.md §2.3)', async () => {
     await lab.configureCarp('h1', `vhid ${VHID} pass ${PASS} carpdev eth0 advskew 0`, [`${VIP4}/24`, `${VIP6}/64`]);
     await lab.waitState('h1', 'MASTER', ALONE_MASTER_DOWN_MS + SLACK_MS + 1000);
     const peer = await startUcarp({ advskew: BACKUP_ADVSKEW });

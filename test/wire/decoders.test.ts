@@ -1,5 +1,5 @@
 /**
- * Our frames through the real decoders (carp-protocol.md section 6): tcpdump with `-T carp` and
+ * Our frames through the real decoders (docs/protocol.md §6): tcpdump with `-T carp` and
  * tshark with Decode As `ip.proto==112 -> carp` must accept every checksum and print the fields we
  * meant. A frame with a deliberately broken CARP checksum proves that the decoders do check.
  */

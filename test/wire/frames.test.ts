@@ -47,7 +47,7 @@ const ipv6: AdvertisementFrameOptions = {
   payload: V4_HEADER,
 };
 
-/** Independently written expectations (carp-protocol.md 3.8, RFC 826, RFC 4861 7.2.6). */
+/** Independently written expectations (docs/protocol.md §3.8, RFC 826, RFC 4861 7.2.6). */
 const GARP_V1 = hex(`ff ff ff ff ff ff 00 00 5e 00 01 01 08 06
   0001 0800 06 04 0001 00005e000101 c000020a 000000000000 c000020a`);
 const NA_V4_ROUTER = hex(`33 33 00 00 00 01 00 00 5e 00 01 01 86 dd
@@ -189,7 +189,7 @@ describe('wire/frames', () => {
   });
 
   describe('buildGratuitousArp', () => {
-    it('builds carp-protocol.md 3.8: a broadcast request, sender = target = the VIP, padded to 60', () => {
+    it('builds docs/protocol.md §3.8: a broadcast request, sender = target = the VIP, padded to 60', () => {
       const frame = buildGratuitousArp(virtualMac(1), VIP4);
       assert.equal(frame.length, 60);
       assert.deepEqual(frame.subarray(0, 42), GARP_V1);

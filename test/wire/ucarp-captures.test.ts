@@ -68,7 +68,7 @@ function advertisementIntervals(capture: Capture): number[] {
   return times.slice(1).map((t, i) => Number(t - (times[i] as bigint)) / 1e9);
 }
 
-/** advbase + advskew/256, the MASTER interval of every implementation (carp-protocol.md 3.2). */
+/** advbase + advskew/256, the MASTER interval of every implementation (docs/protocol.md §3.2). */
 function intervalSeconds(capture: Capture): number {
   return capture.advbase + capture.advskew / 256;
 }

@@ -1,4 +1,4 @@
-/** Byte fixtures from ../shared/docs/carp-test-vectors.md, shared by the wire tests. */
+/** Byte fixtures of the reference vectors (docs/protocol.md §9), shared by the wire tests. */
 export function hex(text: string): Buffer {
   return Buffer.from(text.replace(/\s+/g, ''), 'hex');
 }
