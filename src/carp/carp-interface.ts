@@ -6,18 +6,12 @@ import type { Family, IpAddress } from '../wire/address';
 import { isIpv6LinkLocal } from '../wire/address';
 import type { CarpKey } from '../wire/hmac';
 import { deriveKey } from '../wire/hmac';
+import type { CoreContext } from './context';
 import { CARP_GROUP, type DemotionMember } from './demotion';
 import { DEFAULT_ADVBASE } from './limits';
 import type { Action, CarpInterfaceConfig, TransitionReason } from './types';
 import type { VirtualHost } from './virtual-host';
 import { copyAddress } from './virtual-host';
-
-/** What the running condition needs to know beyond the interface itself. */
-export interface RunEnvironment {
-  readonly allow: boolean;
-  readonly shutDown: boolean;
-  isCarpdevRunning(carpdev: string): boolean;
-}
 
 export class CarpInterface implements DemotionMember {
   carpdev: string | null = null;
@@ -76,11 +70,11 @@ export class CarpInterface implements DemotionMember {
    * Why the interface does not run, or null when it runs: admin up, carpdev set and running, a
    * vhid, an address and net.inet.carp.allow = 1. The first applicable reason is reported.
    */
-  haltReason(env: RunEnvironment): TransitionReason | null {
-    if (env.shutDown) return 'shutdown';
-    if (!env.allow) return 'allow-off';
+  haltReason(ctx: CoreContext): TransitionReason | null {
+    if (ctx.shutDown) return 'shutdown';
+    if (!ctx.settings.allow) return 'allow-off';
     if (!this.adminUp) return 'admin-down';
-    if (this.carpdev !== null && !env.isCarpdevRunning(this.carpdev)) return 'carpdev-down';
+    if (this.carpdev !== null && !ctx.isCarpdevRunning(this.carpdev)) return 'carpdev-down';
     if (this.carpdev === null || this.nodes.length === 0 || this.virtualAddresses().length === 0) {
       return 'unconfigured';
     }

@@ -8,16 +8,9 @@
  * factor was changed in between.
  */
 import type { CarpInterface } from './carp-interface';
-import type { DemotionCounters } from './demotion';
+import type { CoreContext } from './context';
 import type { Step } from './state-machine';
-import type { SysctlSettings } from './sysctl';
 import type { VirtualHost } from './virtual-host';
-
-export interface DemotionContext {
-  readonly settings: SysctlSettings;
-  readonly demotion: DemotionCounters;
-  isCarpdevRunning(carpdev: string): boolean;
-}
 
 /** OpenBSD CARP_SENDAD_MAX_ERRORS / CARP_SENDAD_MIN_SUCCESS: 3 per carpnode. */
 function sendStreakLength(iface: CarpInterface): number {
@@ -25,13 +18,13 @@ function sendStreakLength(iface: CarpInterface): number {
 }
 
 /** Undoes the FreeBSD carpdev demotion of one node (recovered, removed or destroyed). */
-export function releaseNodeDemotion(ctx: DemotionContext, step: Step, node: VirtualHost): void {
+export function releaseNodeDemotion(ctx: CoreContext, step: Step, node: VirtualHost): void {
   if (node.carpdevDemotion === null) return;
   ctx.demotion.adjustFreebsd(-node.carpdevDemotion, 'carpdev-restored', step.out);
   node.carpdevDemotion = null;
 }
 
-function syncCarpdevDemotion(ctx: DemotionContext, step: Step, iface: CarpInterface, exists: boolean): void {
+function syncCarpdevDemotion(ctx: CoreContext, step: Step, iface: CarpInterface, exists: boolean): void {
   const carpdev = iface.carpdev;
   const down = exists && carpdev !== null && iface.nodes.length > 0 && !ctx.isCarpdevRunning(carpdev);
   if (down !== iface.carpdevSuppressed) {
@@ -53,12 +46,12 @@ function syncCarpdevDemotion(ctx: DemotionContext, step: Step, iface: CarpInterf
  * holds iff it has a carpdev that is not running and at least one node; an interface without
  * nodes sends nothing, so it has no send-error demotion either.
  */
-export function syncDemotion(ctx: DemotionContext, step: Step, iface: CarpInterface): void {
+export function syncDemotion(ctx: CoreContext, step: Step, iface: CarpInterface): void {
   syncCarpdevDemotion(ctx, step, iface, true);
   if (iface.nodes.length === 0) clearSendErrorDemotion(ctx, step, iface);
 }
 
-function clearSendErrorDemotion(ctx: DemotionContext, step: Step, iface: CarpInterface): void {
+function clearSendErrorDemotion(ctx: CoreContext, step: Step, iface: CarpInterface): void {
   if (iface.sendErrorDemotion !== null) {
     ctx.demotion.adjustMember(iface, -1, 'snderrors-cleared', step.out);
     ctx.demotion.adjustFreebsd(-iface.sendErrorDemotion, 'snderrors-cleared', step.out);
@@ -69,7 +62,7 @@ function clearSendErrorDemotion(ctx: DemotionContext, step: Step, iface: CarpInt
 }
 
 /** Counts one send outcome of the interface (OpenBSD carp_send_ad error accounting). */
-export function countSendResult(ctx: DemotionContext, step: Step, iface: CarpInterface, ok: boolean): void {
+export function countSendResult(ctx: CoreContext, step: Step, iface: CarpInterface, ok: boolean): void {
   const streak = sendStreakLength(iface);
   if (!ok) {
     iface.sendSuccesses = 0;
@@ -93,7 +86,7 @@ export function countSendResult(ctx: DemotionContext, step: Step, iface: CarpInt
  * Everything a destroyed interface added to the counters, taken out again: its carpdev and
  * send-error demotions, then its private count from each of its groups.
  */
-export function releaseInterfaceDemotion(ctx: DemotionContext, step: Step, iface: CarpInterface): void {
+export function releaseInterfaceDemotion(ctx: CoreContext, step: Step, iface: CarpInterface): void {
   syncCarpdevDemotion(ctx, step, iface, false);
   clearSendErrorDemotion(ctx, step, iface);
   for (const group of iface.memberOf) ctx.demotion.leave(iface, group, step.out);

@@ -8,15 +8,14 @@
  */
 import { randomBytes } from 'node:crypto';
 import type { IpAddress } from '../wire/address';
-import { CarpInterface, type RunEnvironment } from './carp-interface';
-import { DemotionCounters } from './demotion';
+import { CarpInterface } from './carp-interface';
+import { CoreContext } from './context';
 import { countSendResult, releaseInterfaceDemotion } from './demotion-sync';
 import { CarpError } from './errors';
-import { screenAdvertisement, type ReceiveEnvironment } from './receive';
-import { type ReconfigureContext, applyAddresses, applyConfig } from './reconfigure';
-import { advertiseDemotionChanges, settle, type SettleContext, snapshotDemotion } from './settle';
+import { screenAdvertisement } from './receive';
+import { applyAddresses, applyConfig } from './reconfigure';
+import { advertiseDemotionChanges, settle, snapshotDemotion } from './settle';
 import {
-  type Environment,
   type Step,
   applyAdvertisement,
   becomeMaster,
@@ -25,22 +24,12 @@ import {
   setState,
   stopNode,
 } from './state-machine';
-import { zeroCarpdevStats } from './stats';
-import {
-  DEFAULT_SYSCTLS,
-  DEMOTION_SYSCTL,
-  DEMOTION_TOTAL_LIMIT,
-  type SysctlSettings,
-  listSysctls,
-  parseSysctlWrite,
-  readSysctl,
-} from './sysctl';
+import { DEMOTION_SYSCTL, DEMOTION_TOTAL_LIMIT, listSysctls, parseSysctlWrite, readSysctl } from './sysctl';
 import type {
   Action,
   CarpHostApi,
   CarpInterfaceChange,
   CarpState,
-  CarpdevStats,
   HostStatus,
   Millis,
   RandomSource,
@@ -65,35 +54,29 @@ interface DueTimer {
 }
 
 export class CarpHost implements CarpHostApi {
-  /** In creation order, which is also the order of timers due at the same time. */
-  private readonly interfaces = new Map<string, CarpInterface>();
-  private readonly carpdevRunning = new Map<string, boolean>();
-  private readonly carpdevStats = new Map<string, CarpdevStats>();
-  private readonly demotion = new DemotionCounters();
-  private settings: SysctlSettings = DEFAULT_SYSCTLS;
-  private shutDown = false;
-  private readonly random: RandomSource;
+  /** All the host's state; the modules it calls read it from the same object. */
+  private readonly ctx: CoreContext;
 
   constructor(options: CarpHostOptions = {}) {
-    this.random = options.random ?? CRYPTO_RANDOM;
+    this.ctx = new CoreContext(options.random ?? CRYPTO_RANDOM);
   }
 
   createInterface(name: string, now: Millis): Action[] {
     checkInterfaceName(name);
-    if (this.interfaces.has(name)) throw new CarpError('interface-exists', `${name} already exists`);
+    if (this.ctx.interfaces.has(name)) throw new CarpError('interface-exists', `${name} already exists`);
     return this.operate(now, () => {
-      this.interfaces.set(name, new CarpInterface(name));
+      this.ctx.interfaces.set(name, new CarpInterface(name));
     });
   }
 
   destroyInterface(name: string, now: Millis): Action[] {
     const iface = this.interface(name);
     return this.operate(now, (step) => {
-      for (const node of iface.nodes) stopNode(this.env, step, iface, node, 'unconfigured', true);
-      releaseInterfaceDemotion(this.context, step, iface);
-      this.interfaces.delete(name);
+      for (const node of iface.nodes) stopNode(this.ctx, step, iface, node, 'unconfigured', true);
+      releaseInterfaceDemotion(this.ctx, step, iface);
+      this.ctx.interfaces.delete(name);
       for (const group of iface.groups) {
-        if (!this.groupInUse(group, iface)) this.demotion.deleteGroup(group);
+        if (!this.ctx.groupInUse(group, iface)) this.ctx.demotion.deleteGroup(group);
       }
     });
   }
@@ -110,7 +93,7 @@ export class CarpHost implements CarpHostApi {
     });
     checkVhidsFree(name, next, this.vhidOwners());
     return this.operate(now, (step) => {
-      applyConfig(this.context, step, iface, next);
+      applyConfig(this.ctx, step, iface, next);
       this.touchCarpdev(next.carpdev);
     });
   }
@@ -118,7 +101,7 @@ export class CarpHost implements CarpHostApi {
   setAddresses(name: string, addresses: readonly IpAddress[], now: Millis): Action[] {
     const iface = this.interface(name);
     checkAddresses(addresses);
-    return this.operate(now, (step) => applyAddresses(this.context, step, iface, addresses));
+    return this.operate(now, (step) => applyAddresses(this.ctx, step, iface, addresses));
   }
 
   setAdminUp(name: string, up: boolean, now: Millis): Action[] {
@@ -131,7 +114,7 @@ export class CarpHost implements CarpHostApi {
   setCarpdevRunning(carpdev: string, running: boolean, now: Millis): Action[] {
     checkCarpdevName(carpdev);
     return this.operate(now, () => {
-      this.carpdevRunning.set(carpdev, running);
+      this.ctx.setCarpdevRunning(carpdev, running);
       this.touchCarpdev(carpdev);
     });
   }
@@ -147,21 +130,21 @@ export class CarpHost implements CarpHostApi {
     if (state !== 'INIT' && state !== 'BACKUP' && state !== 'MASTER') {
       throw new CarpError('bad-value', `state "${String(state)}" is not valid: valid states are INIT, BACKUP, MASTER`);
     }
-    const halt = iface.haltReason(this.runEnvironment);
+    const halt = iface.haltReason(this.ctx);
     if (halt !== null) {
       throw new CarpError('not-running', `${name} is not running (${TRANSITION_REASONS[halt]}): its state cannot be forced`);
     }
     return this.operate(now, (step) => {
       for (const node of iface.nodes) {
-        if (state !== 'MASTER') setState(this.env, step, iface, node, state, 'forced');
-        else if (node.state !== 'MASTER') becomeMaster(this.env, step, iface, node, 'forced');
+        if (state !== 'MASTER') setState(this.ctx, step, iface, node, state, 'forced');
+        else if (node.state !== 'MASTER') becomeMaster(this.ctx, step, iface, node, 'forced');
       }
     });
   }
 
   adjustGroupDemotion(group: string, delta: number, now: Millis): Action[] {
     // adjustGroupByAdmin checks the group and the range before it changes anything.
-    return this.operate(now, (step) => this.demotion.adjustGroupByAdmin(group, delta, step.out));
+    return this.operate(now, (step) => this.ctx.demotion.adjustGroupByAdmin(group, delta, step.out));
   }
 
   setSysctl(name: string, value: string, now: Millis): Action[] {
@@ -173,8 +156,8 @@ export class CarpHost implements CarpHostApi {
    * before any is applied, so a refused value changes nothing.
    */
   setSysctls(assignments: readonly { readonly name: string; readonly value: string }[], now: Millis): Action[] {
-    let settings = this.settings;
-    let demotion = this.demotion.freebsd;
+    let settings = this.ctx.settings;
+    let demotion = this.ctx.demotion.freebsd;
     const writes = assignments.map(({ name, value }) => {
       const write = parseSysctlWrite(settings, name, value);
       if (write.kind === 'settings') settings = write.settings;
@@ -183,29 +166,29 @@ export class CarpHost implements CarpHostApi {
     });
     return this.operate(now, (step) => {
       for (const write of writes) {
-        if (write.kind === 'settings') this.settings = write.settings;
-        else this.demotion.adjustFreebsd(write.delta, 'admin', step.out);
+        if (write.kind === 'settings') this.ctx.settings = write.settings;
+        else this.ctx.demotion.adjustFreebsd(write.delta, 'admin', step.out);
       }
     });
   }
 
   checkSysctl(name: string, value: string): void {
-    const write = parseSysctlWrite(this.settings, name, value);
-    if (write.kind === 'demotion') checkedDemotionTotal(this.demotion.freebsd, write.delta);
+    const write = parseSysctlWrite(this.ctx.settings, name, value);
+    if (write.kind === 'demotion') checkedDemotionTotal(this.ctx.demotion.freebsd, write.delta);
   }
 
   getSysctl(name: string): string {
-    return readSysctl(this.settings, this.demotion.freebsd, name);
+    return readSysctl(this.ctx.settings, this.ctx.demotion.freebsd, name);
   }
 
   listSysctls(): readonly (readonly [string, string])[] {
-    return listSysctls(this.settings, this.demotion.freebsd);
+    return listSysctls(this.ctx.settings, this.ctx.demotion.freebsd);
   }
 
   receive(packet: ReceivedAdvertisement, now: Millis): Action[] {
     return this.operate(now, (step) => {
-      const accepted = screenAdvertisement(this.receiveEnvironment, packet, now, step.out);
-      if (accepted !== null) applyAdvertisement(this.env, step, accepted.iface, accepted.node, accepted.ad, accepted.family);
+      const accepted = screenAdvertisement(this.ctx, packet, now, step.out);
+      if (accepted !== null) applyAdvertisement(this.ctx, step, accepted.iface, accepted.node, accepted.ad, accepted.family);
     });
   }
 
@@ -215,11 +198,11 @@ export class CarpHost implements CarpHostApi {
    */
   sendResult(ifname: string, vhid: number, ok: boolean, now: Millis): Action[] {
     return this.operate(now, (step) => {
-      const iface = this.interfaces.get(ifname);
+      const iface = this.ctx.interfaces.get(ifname);
       const node = iface?.node(vhid);
       if (iface === undefined || node === undefined) return;
       if (!ok) node.stats.oerrors++;
-      countSendResult(this.context, step, iface, ok);
+      countSendResult(this.ctx, step, iface, ok);
     });
   }
 
@@ -230,7 +213,7 @@ export class CarpHost implements CarpHostApi {
   tick(now: Millis): Action[] {
     return this.operate(now, (step) => {
       for (let due = this.earliestTimer(); due !== null && due.at <= now; due = this.earliestTimer()) {
-        fireTimer(this.env, step, due.iface, due.node, due.kind);
+        fireTimer(this.ctx, step, due.iface, due.node, due.kind);
       }
     });
   }
@@ -241,25 +224,25 @@ export class CarpHost implements CarpHostApi {
 
   shutdown(now: Millis): Action[] {
     return this.operate(now, () => {
-      this.shutDown = true;
+      this.ctx.shutDown = true;
     });
   }
 
   /** A snapshot (copies). The config carries the key: whoever prints status must leave it out. */
   status(): HostStatus {
     return {
-      interfaces: [...this.interfaces.values()].map((iface) => ({
+      interfaces: [...this.ctx.interfaces.values()].map((iface) => ({
         name: iface.name,
         config: iface.config(),
         adminUp: iface.adminUp,
-        carpdevRunning: iface.carpdev !== null && this.isCarpdevRunning(iface.carpdev),
+        carpdevRunning: iface.carpdev !== null && this.ctx.isCarpdevRunning(iface.carpdev),
         linkUp: iface.linkUp,
         addresses: iface.addressesCopy(),
-        demote: this.demotion.demoteCount(iface),
-        nodes: iface.nodes.map((node) => node.status(nodeEffectiveAdvskew(this.env, node))),
+        demote: this.ctx.demotion.demoteCount(iface),
+        nodes: iface.nodes.map((node) => node.status(nodeEffectiveAdvskew(this.ctx, node))),
       })),
-      groups: this.demotion.groupNames().map((name) => ({ name, demote: this.demotion.counter(name) })),
-      carpdevs: [...this.carpdevStats.keys()].sort().map((name) => ({ name, stats: { ...this.statsOf(name) } })),
+      groups: this.ctx.demotion.groupNames().map((name) => ({ name, demote: this.ctx.demotion.counter(name) })),
+      carpdevs: this.ctx.carpdevNames().map((name) => ({ name, stats: { ...this.ctx.statsOf(name) } })),
     };
   }
 
@@ -270,17 +253,17 @@ export class CarpHost implements CarpHostApi {
       throw new CarpError('bad-value', `now must be a finite number of milliseconds, not ${String(now)}`);
     }
     const step: Step = { now, out: [] };
-    const before = snapshotDemotion(this.demotion, this.interfaces.values());
+    const before = snapshotDemotion(this.ctx);
     change(step);
-    settle(this.context, step, this.interfaces.values());
-    advertiseDemotionChanges(this.env, step, this.interfaces.values(), before);
+    settle(this.ctx, step);
+    advertiseDemotionChanges(this.ctx, step, before);
     return step.out;
   }
 
   /** The earliest armed timer; on a tie, interface creation order, then node (vhid) order. */
   private earliestTimer(): DueTimer | null {
     let best: DueTimer | null = null;
-    for (const iface of this.interfaces.values()) {
+    for (const iface of this.ctx.interfaces.values()) {
       for (const node of iface.nodes) {
         const timer = node.earliestTimer();
         if (timer !== null && (best === null || timer.at < best.at)) best = { iface, node, kind: timer.kind, at: timer.at };
@@ -290,69 +273,18 @@ export class CarpHost implements CarpHostApi {
   }
 
   private interface(name: string): CarpInterface {
-    const iface = this.interfaces.get(name);
+    const iface = this.ctx.interfaces.get(name);
     if (iface === undefined) throw new CarpError('no-such-interface', `no carp interface ${String(name)}`);
     return iface;
   }
 
-  private isCarpdevRunning(carpdev: string): boolean {
-    return this.carpdevRunning.get(carpdev) ?? false;
-  }
-
-  private statsOf(carpdev: string): CarpdevStats {
-    let stats = this.carpdevStats.get(carpdev);
-    if (stats === undefined) {
-      stats = zeroCarpdevStats();
-      this.carpdevStats.set(carpdev, stats);
-    }
-    return stats;
-  }
-
   /** A carpdev becomes known (listed in status) once configured, reported or heard from. */
   private touchCarpdev(carpdev: string | null): void {
-    if (carpdev !== null) this.statsOf(carpdev);
-  }
-
-  private groupInUse(group: string, except: CarpInterface): boolean {
-    return [...this.interfaces.values()].some((iface) => iface !== except && iface.memberOf.includes(group));
+    if (carpdev !== null) this.ctx.statsOf(carpdev);
   }
 
   private vhidOwners(): { name: string; carpdev: string | null; vhids: number[] }[] {
-    return [...this.interfaces.values()].map((i) => ({ name: i.name, carpdev: i.carpdev, vhids: i.nodes.map((n) => n.vhid) }));
-  }
-
-  private get env(): Environment {
-    return { settings: this.settings, demotion: this.demotion };
-  }
-
-  private get runEnvironment(): RunEnvironment {
-    return { allow: this.settings.allow, shutDown: this.shutDown, isCarpdevRunning: (c) => this.isCarpdevRunning(c) };
-  }
-
-  private get context(): ReconfigureContext & SettleContext {
-    return {
-      env: this.env,
-      run: this.runEnvironment,
-      settings: this.settings,
-      demotion: this.demotion,
-      random: this.random,
-      isCarpdevRunning: (c) => this.isCarpdevRunning(c),
-      groupInUse: (g, except) => this.groupInUse(g, except),
-    };
-  }
-
-  private get receiveEnvironment(): ReceiveEnvironment {
-    return {
-      allow: this.settings.allow,
-      carpdevStats: (c) => this.statsOf(c),
-      findRunningNode: (carpdev, vhid) => {
-        for (const iface of this.interfaces.values()) {
-          const node = iface.carpdev === carpdev ? iface.node(vhid) : undefined;
-          if (node !== undefined) return iface.haltReason(this.runEnvironment) === null ? { iface, node } : null;
-        }
-        return null;
-      },
-    };
+    return [...this.ctx.interfaces.values()].map((i) => ({ name: i.name, carpdev: i.carpdev, vhids: i.nodes.map((n) => n.vhid) }));
   }
 }
 

@@ -9,17 +9,10 @@ import { WireError } from '../wire/errors';
 import { verifyHmac } from '../wire/hmac';
 import { isBowOut } from './advertisement';
 import type { CarpInterface } from './carp-interface';
+import type { CoreContext } from './context';
 import type { CarpdevDropReason, NodeDropReason } from './stats';
 import type { Action, CarpdevStats, Millis, ReceivedAdvertisement } from './types';
 import type { VirtualHost } from './virtual-host';
-
-export interface ReceiveEnvironment {
-  readonly allow: boolean;
-  /** The counters of a carpdev, created on first use. */
-  carpdevStats(carpdev: string): CarpdevStats;
-  /** The node with this vhid on a running carp interface of this carpdev. */
-  findRunningNode(carpdev: string, vhid: number): { readonly iface: CarpInterface; readonly node: VirtualHost } | null;
-}
 
 /** An advertisement that passed every guard. */
 export interface AcceptedAdvertisement {
@@ -94,21 +87,37 @@ function decode(stats: CarpdevStats, packet: ReceivedAdvertisement, out: Action[
   }
 }
 
+/**
+ * The node with this vhid on a running carp interface of this carpdev. A vhid is used at most once
+ * per carpdev (OpenBSD carp_check_dup_vhids), so the first interface that has it is the only one.
+ */
+function findRunningNode(
+  ctx: CoreContext,
+  carpdev: string,
+  vhid: number,
+): { readonly iface: CarpInterface; readonly node: VirtualHost } | null {
+  for (const iface of ctx.interfaces.values()) {
+    const node = iface.carpdev === carpdev ? iface.node(vhid) : undefined;
+    if (node !== undefined) return iface.haltReason(ctx) === null ? { iface, node } : null;
+  }
+  return null;
+}
+
 /** Runs the guards; returns the advertisement for the state rules, or null when it was dropped. */
 export function screenAdvertisement(
-  env: ReceiveEnvironment,
+  ctx: CoreContext,
   packet: ReceivedAdvertisement,
   now: Millis,
   out: Action[],
 ): AcceptedAdvertisement | null {
-  const stats = env.carpdevStats(packet.carpdev);
-  if (!env.allow) return dropBeforeVhid(stats, packet, 'disallowed', 'net.inet.carp.allow is 0', out);
+  const stats = ctx.statsOf(packet.carpdev);
+  if (!ctx.settings.allow) return dropBeforeVhid(stats, packet, 'disallowed', 'net.inet.carp.allow is 0', out);
   const family: Family = packet.family === 6 ? 6 : 4;
   if (family === 4) stats.ipackets++;
   else stats.ipackets6++;
   const ad = decode(stats, packet, out);
   if (ad === null) return null;
-  const match = env.findRunningNode(packet.carpdev, ad.vhid);
+  const match = findRunningNode(ctx, packet.carpdev, ad.vhid);
   if (match === null) {
     // Other clusters' vhids on a shared segment are normal traffic: counted, not reported.
     stats.badvhid++;

@@ -8,32 +8,26 @@ import type { IpAddress } from '../wire/address';
 import { ipEquals } from '../wire/address';
 import { CARP_COUNTER_LENGTH } from '../wire/carp';
 import type { CarpInterface } from './carp-interface';
-import { type DemotionContext, releaseNodeDemotion } from './demotion-sync';
-import { type Environment, type Step, announceAdded, armTimers, restartFamilyTimers, stopNode } from './state-machine';
-import type { CarpInterfaceConfig, RandomSource } from './types';
+import type { CoreContext } from './context';
+import { releaseNodeDemotion } from './demotion-sync';
+import { type Step, announceAdded, armTimers, restartFamilyTimers, stopNode } from './state-machine';
+import type { CarpInterfaceConfig } from './types';
 import { VirtualHost } from './virtual-host';
 
-export interface ReconfigureContext extends DemotionContext {
-  readonly env: Environment;
-  readonly random: RandomSource;
-  /** Whether another interface is still in `group` (else the group is forgotten). */
-  groupInUse(group: string, except: CarpInterface): boolean;
-}
-
 /** A vhid change bows the removed node out; so does a carpdev change, on the old carpdev. */
-function leaveOldAttachment(ctx: ReconfigureContext, step: Step, iface: CarpInterface, next: CarpInterfaceConfig): void {
+function leaveOldAttachment(ctx: CoreContext, step: Step, iface: CarpInterface, next: CarpInterfaceConfig): void {
   if (next.carpdev !== iface.carpdev) {
-    for (const node of iface.nodes) stopNode(ctx.env, step, iface, node, 'unconfigured', true);
+    for (const node of iface.nodes) stopNode(ctx, step, iface, node, 'unconfigured', true);
   }
   for (const node of iface.nodes) {
     if (next.nodes.some((n) => n.vhid === node.vhid)) continue;
-    stopNode(ctx.env, step, iface, node, 'unconfigured', true);
+    stopNode(ctx, step, iface, node, 'unconfigured', true);
     releaseNodeDemotion(ctx, step, node);
   }
 }
 
 /** Keeps the nodes whose vhid stays (state, cookie, counters); new vhids get a fresh cookie. */
-function rebuildNodes(ctx: ReconfigureContext, iface: CarpInterface, next: CarpInterfaceConfig): Set<VirtualHost> {
+function rebuildNodes(ctx: CoreContext, iface: CarpInterface, next: CarpInterfaceConfig): Set<VirtualHost> {
   const retimed = new Set<VirtualHost>();
   iface.nodes = next.nodes.map(({ vhid, advskew }) => {
     const existing = iface.node(vhid);
@@ -45,7 +39,7 @@ function rebuildNodes(ctx: ReconfigureContext, iface: CarpInterface, next: CarpI
   return retimed;
 }
 
-function changeGroups(ctx: ReconfigureContext, step: Step, iface: CarpInterface, groups: readonly string[]): void {
+function changeGroups(ctx: CoreContext, step: Step, iface: CarpInterface, groups: readonly string[]): void {
   for (const group of iface.groups.filter((g) => !groups.includes(g))) {
     ctx.demotion.leave(iface, group, step.out);
     if (!ctx.groupInUse(group, iface)) ctx.demotion.deleteGroup(group);
@@ -60,7 +54,7 @@ function changeGroups(ctx: ReconfigureContext, step: Step, iface: CarpInterface,
  * running timers (BACKUP: master-down from now; MASTER: next round after the new interval); a
  * key change takes effect with the next advertisement sent or received.
  */
-export function applyConfig(ctx: ReconfigureContext, step: Step, iface: CarpInterface, next: CarpInterfaceConfig): void {
+export function applyConfig(ctx: CoreContext, step: Step, iface: CarpInterface, next: CarpInterfaceConfig): void {
   leaveOldAttachment(ctx, step, iface, next);
   const retimed = rebuildNodes(ctx, iface, next);
   iface.carpdev = next.carpdev;
@@ -68,7 +62,7 @@ export function applyConfig(ctx: ReconfigureContext, step: Step, iface: CarpInte
   iface.key = next.key;
   changeGroups(ctx, step, iface, next.groups);
   for (const node of retimed) {
-    if (node.state !== 'INIT') armTimers(ctx.env, step, iface, node);
+    if (node.state !== 'INIT') armTimers(ctx, step, iface, node);
   }
 }
 
@@ -81,10 +75,10 @@ function notIn(list: readonly IpAddress[]): (a: IpAddress) => boolean {
  * is advertised from the next round (MASTER); one that disappears stops its timer; a MASTER
  * announces added addresses at once.
  */
-export function applyAddresses(ctx: ReconfigureContext, step: Step, iface: CarpInterface, addresses: readonly IpAddress[]): void {
+export function applyAddresses(ctx: CoreContext, step: Step, iface: CarpInterface, addresses: readonly IpAddress[]): void {
   const before = iface.virtualAddresses();
   const familiesBefore = iface.activeFamilies();
   iface.addresses = addresses.map((a) => ({ family: a.family, bytes: Buffer.from(a.bytes) }));
-  for (const node of iface.nodes) restartFamilyTimers(ctx.env, step, iface, node, familiesBefore);
+  for (const node of iface.nodes) restartFamilyTimers(ctx, step, iface, node, familiesBefore);
   announceAdded(step, iface, iface.virtualAddresses().filter(notIn(before)));
 }

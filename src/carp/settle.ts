@@ -3,26 +3,21 @@
  * running condition decides INIT <-> BACKUP, the automatic demotions follow the state, and MASTER
  * nodes whose demote count or effective advskew changed during the call advertise at once.
  */
-import type { CarpInterface, RunEnvironment } from './carp-interface';
-import type { DemotionCounters } from './demotion';
-import { type DemotionContext, syncDemotion } from './demotion-sync';
-import { type Environment, type Step, advertiseNow, setState, stopNode } from './state-machine';
+import type { CarpInterface } from './carp-interface';
+import type { CoreContext } from './context';
+import { syncDemotion } from './demotion-sync';
+import { type Step, advertiseNow, setState, stopNode } from './state-machine';
 import { effectiveAdvskew } from './timing';
 import type { VirtualHost } from './virtual-host';
 
-export interface SettleContext extends DemotionContext {
-  readonly env: Environment;
-  readonly run: RunEnvironment;
-}
-
 /** Starts the nodes of running interfaces and stops those of the others. */
-export function settle(ctx: SettleContext, step: Step, interfaces: Iterable<CarpInterface>): void {
-  for (const iface of interfaces) {
-    const halt = iface.haltReason(ctx.run);
+export function settle(ctx: CoreContext, step: Step): void {
+  for (const iface of ctx.interfaces.values()) {
+    const halt = iface.haltReason(ctx);
     for (const node of iface.nodes) {
-      if (halt === null && node.state === 'INIT') setState(ctx.env, step, iface, node, 'BACKUP', 'ready');
+      if (halt === null && node.state === 'INIT') setState(ctx, step, iface, node, 'BACKUP', 'ready');
       // On carpdev-down the link is gone, so no bow-out is attempted.
-      else if (halt !== null && node.state !== 'INIT') stopNode(ctx.env, step, iface, node, halt, halt !== 'carpdev-down');
+      else if (halt !== null && node.state !== 'INIT') stopNode(ctx, step, iface, node, halt, halt !== 'carpdev-down');
     }
     syncDemotion(ctx, step, iface);
   }
@@ -35,14 +30,14 @@ export interface DemotionSnapshot {
   readonly masters: ReadonlySet<VirtualHost>;
 }
 
-export function snapshotDemotion(demotion: DemotionCounters, interfaces: Iterable<CarpInterface>): DemotionSnapshot {
+export function snapshotDemotion(ctx: CoreContext): DemotionSnapshot {
   const demote = new Map<CarpInterface, number>();
   const masters = new Set<VirtualHost>();
-  for (const iface of interfaces) {
-    demote.set(iface, demotion.demoteCount(iface));
+  for (const iface of ctx.interfaces.values()) {
+    demote.set(iface, ctx.demotion.demoteCount(iface));
     for (const node of iface.nodes) if (node.state === 'MASTER') masters.add(node);
   }
-  return { freebsd: demotion.freebsd, demote, masters };
+  return { freebsd: ctx.demotion.freebsd, demote, masters };
 }
 
 /**
@@ -50,19 +45,14 @@ export function snapshotDemotion(demotion: DemotionCounters, interfaces: Iterabl
  * demote count or effective advskew changed, so that peers see it now (OpenBSD sends at once on
  * 0 -> 1, FreeBSD on every change). A node that just became MASTER has advertised already.
  */
-export function advertiseDemotionChanges(
-  env: Environment,
-  step: Step,
-  interfaces: Iterable<CarpInterface>,
-  before: DemotionSnapshot,
-): void {
-  const freebsd = env.demotion.freebsd;
-  for (const iface of interfaces) {
-    const demoteChanged = before.demote.get(iface) !== env.demotion.demoteCount(iface);
+export function advertiseDemotionChanges(ctx: CoreContext, step: Step, before: DemotionSnapshot): void {
+  const freebsd = ctx.demotion.freebsd;
+  for (const iface of ctx.interfaces.values()) {
+    const demoteChanged = before.demote.get(iface) !== ctx.demotion.demoteCount(iface);
     for (const node of iface.nodes) {
       if (node.state !== 'MASTER' || !before.masters.has(node)) continue;
       const skewChanged = effectiveAdvskew(node.advskew, before.freebsd) !== effectiveAdvskew(node.advskew, freebsd);
-      if (demoteChanged || skewChanged) advertiseNow(env, step, iface, node);
+      if (demoteChanged || skewChanged) advertiseNow(ctx, step, iface, node);
     }
   }
 }

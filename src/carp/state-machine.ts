@@ -7,19 +7,12 @@ import type { Family, IpAddress } from '../wire/address';
 import type { DecodedCarp } from '../wire/carp';
 import { type AdvertisedValues, bowOutValues, buildAdvertisements, isBowOut } from './advertisement';
 import type { CarpInterface } from './carp-interface';
-import type { DemotionCounters } from './demotion';
+import type { CoreContext } from './context';
 import { decide } from './receive-rules';
 import { countTransition } from './stats';
-import type { SysctlSettings } from './sysctl';
 import { advertisementInterval, effectiveAdvskew, masterDownInterval, masterWillTimeOut } from './timing';
 import type { Action, AnnounceAction, CarpState, Millis, TransitionReason } from './types';
 import { type TimerKind, type VirtualHost, copyAddress } from './virtual-host';
-
-/** The host-wide values the state machine reads. */
-export interface Environment {
-  readonly settings: SysctlSettings;
-  readonly demotion: DemotionCounters;
-}
 
 /** One call of the public API: its time and the actions it produces, in order. */
 export interface Step {
@@ -33,23 +26,23 @@ export interface Step {
  */
 const DELAYED_ANNOUNCE_ROUNDS = 2;
 
-export function nodeEffectiveAdvskew(env: Environment, node: VirtualHost): number {
-  return effectiveAdvskew(node.advskew, env.demotion.freebsd);
+export function nodeEffectiveAdvskew(ctx: CoreContext, node: VirtualHost): number {
+  return effectiveAdvskew(node.advskew, ctx.demotion.freebsd);
 }
 
-function adInterval(env: Environment, iface: CarpInterface, node: VirtualHost): Millis {
-  return advertisementInterval(iface.advbase, nodeEffectiveAdvskew(env, node));
+function adInterval(ctx: CoreContext, iface: CarpInterface, node: VirtualHost): Millis {
+  return advertisementInterval(iface.advbase, nodeEffectiveAdvskew(ctx, node));
 }
 
-function masterDown(env: Environment, iface: CarpInterface, node: VirtualHost): Millis {
-  return masterDownInterval(env.settings.masterdown, iface.advbase, node.advskew);
+function masterDown(ctx: CoreContext, iface: CarpInterface, node: VirtualHost): Millis {
+  return masterDownInterval(ctx.settings.masterdown, iface.advbase, node.advskew);
 }
 
 /**
  * The deadlines that follow from the state (carp_setrun with af = 0): none in INIT; in BACKUP a
  * fresh master-down timer per active family; in MASTER the next advertisement round.
  */
-export function armTimers(env: Environment, step: Step, iface: CarpInterface, node: VirtualHost): void {
+export function armTimers(ctx: CoreContext, step: Step, iface: CarpInterface, node: VirtualHost): void {
   node.clearTimers();
   switch (node.state) {
     case 'INIT':
@@ -57,12 +50,12 @@ export function armTimers(env: Environment, step: Step, iface: CarpInterface, no
       break;
     case 'BACKUP': {
       node.delayedAnnounce = null;
-      const at = step.now + masterDown(env, iface, node);
+      const at = step.now + masterDown(ctx, iface, node);
       for (const family of iface.activeFamilies()) node.masterDownAt[family] = at;
       break;
     }
     case 'MASTER':
-      node.advertiseAt = step.now + adInterval(env, iface, node);
+      node.advertiseAt = step.now + adInterval(ctx, iface, node);
       break;
   }
 }
@@ -72,7 +65,7 @@ export function armTimers(env: Environment, step: Step, iface: CarpInterface, no
  * state and updates the carrier. Setting the current state again only re-arms the deadlines.
  */
 export function setState(
-  env: Environment,
+  ctx: CoreContext,
   step: Step,
   iface: CarpInterface,
   node: VirtualHost,
@@ -87,12 +80,12 @@ export function setState(
     if (reason === 'preempt') node.stats.preempts++;
     step.out.push({ kind: 'state', ifname: iface.name, vhid: node.vhid, from, to, reason });
   }
-  armTimers(env, step, iface, node);
+  armTimers(ctx, step, iface, node);
   iface.updateLink(step.out);
 }
 
-function currentValues(env: Environment, iface: CarpInterface, node: VirtualHost): AdvertisedValues {
-  return { advbase: iface.advbase, advskew: nodeEffectiveAdvskew(env, node), demote: env.demotion.demoteCount(iface) };
+function currentValues(ctx: CoreContext, iface: CarpInterface, node: VirtualHost): AdvertisedValues {
+  return { advbase: iface.advbase, advskew: nodeEffectiveAdvskew(ctx, node), demote: ctx.demotion.demoteCount(iface) };
 }
 
 /** Gratuitous ARP / NA for virtual addresses: the leader's job alone (OpenBSD balancing none). */
@@ -118,23 +111,23 @@ export function announceAdded(step: Step, iface: CarpInterface, added: readonly 
  * active family, the gratuitous ARP / NA round (leader only) with a second round scheduled, and
  * the advertisement timer (armed by setState).
  */
-export function becomeMaster(env: Environment, step: Step, iface: CarpInterface, node: VirtualHost, reason: TransitionReason): void {
-  setState(env, step, iface, node, 'MASTER', reason);
-  step.out.push(...buildAdvertisements(iface, node, currentValues(env, iface, node)));
+export function becomeMaster(ctx: CoreContext, step: Step, iface: CarpInterface, node: VirtualHost, reason: TransitionReason): void {
+  setState(ctx, step, iface, node, 'MASTER', reason);
+  step.out.push(...buildAdvertisements(iface, node, currentValues(ctx, iface, node)));
   announce(step, iface, node, 'takeover');
   node.delayedAnnounce = DELAYED_ANNOUNCE_ROUNDS;
 }
 
 /** An advertisement round right now and a fresh advertisement timer (demotion changed). */
-export function advertiseNow(env: Environment, step: Step, iface: CarpInterface, node: VirtualHost): void {
+export function advertiseNow(ctx: CoreContext, step: Step, iface: CarpInterface, node: VirtualHost): void {
   if (node.state !== 'MASTER') return;
-  step.out.push(...buildAdvertisements(iface, node, currentValues(env, iface, node)));
-  node.advertiseAt = step.now + adInterval(env, iface, node);
+  step.out.push(...buildAdvertisements(iface, node, currentValues(ctx, iface, node)));
+  node.advertiseAt = step.now + adInterval(ctx, iface, node);
 }
 
 /** The periodic round; the delayed announcement follows the second one after a takeover. */
-function advertisementTimer(env: Environment, step: Step, iface: CarpInterface, node: VirtualHost): void {
-  advertiseNow(env, step, iface, node);
+function advertisementTimer(ctx: CoreContext, step: Step, iface: CarpInterface, node: VirtualHost): void {
+  advertiseNow(ctx, step, iface, node);
   if (node.delayedAnnounce === null) return;
   node.delayedAnnounce--;
   if (node.delayedAnnounce <= 0) {
@@ -143,13 +136,13 @@ function advertisementTimer(env: Environment, step: Step, iface: CarpInterface, 
   }
 }
 
-export function fireTimer(env: Environment, step: Step, iface: CarpInterface, node: VirtualHost, kind: TimerKind): void {
+export function fireTimer(ctx: CoreContext, step: Step, iface: CarpInterface, node: VirtualHost, kind: TimerKind): void {
   if (kind === 'advertise') {
-    if (node.state === 'MASTER') advertisementTimer(env, step, iface, node);
+    if (node.state === 'MASTER') advertisementTimer(ctx, step, iface, node);
     else node.advertiseAt = null;
     return;
   }
-  if (node.state === 'BACKUP') becomeMaster(env, step, iface, node, 'master-down');
+  if (node.state === 'BACKUP') becomeMaster(ctx, step, iface, node, 'master-down');
   else node.masterDownAt[kind === 'master-down-4' ? 4 : 6] = null;
 }
 
@@ -158,7 +151,7 @@ export function fireTimer(env: Environment, step: Step, iface: CarpInterface, no
  * and it has an address to authenticate with; no advertisement is scheduled after it.
  */
 export function stopNode(
-  env: Environment,
+  ctx: CoreContext,
   step: Step,
   iface: CarpInterface,
   node: VirtualHost,
@@ -166,15 +159,15 @@ export function stopNode(
   bowOut: boolean,
 ): void {
   if (bowOut && node.state === 'MASTER') {
-    step.out.push(...buildAdvertisements(iface, node, bowOutValues(env.demotion.demoteCount(iface))));
+    step.out.push(...buildAdvertisements(iface, node, bowOutValues(ctx.demotion.demoteCount(iface))));
   }
-  setState(env, step, iface, node, 'INIT', reason);
+  setState(ctx, step, iface, node, 'INIT', reason);
 }
 
 /** Restarts the master-down timer of one family, if that family is active. */
-function restartMasterDown(env: Environment, step: Step, iface: CarpInterface, node: VirtualHost, family: Family): void {
+function restartMasterDown(ctx: CoreContext, step: Step, iface: CarpInterface, node: VirtualHost, family: Family): void {
   if (iface.activeFamilies().includes(family)) {
-    node.masterDownAt[family] = step.now + masterDown(env, iface, node);
+    node.masterDownAt[family] = step.now + masterDown(ctx, iface, node);
   }
 }
 
@@ -183,7 +176,7 @@ function restartMasterDown(env: Environment, step: Step, iface: CarpInterface, n
  * one that is no longer active stops it, the others keep running.
  */
 export function restartFamilyTimers(
-  env: Environment,
+  ctx: CoreContext,
   step: Step,
   iface: CarpInterface,
   node: VirtualHost,
@@ -193,40 +186,40 @@ export function restartFamilyTimers(
   const active = iface.activeFamilies();
   for (const family of [4, 6] as const) {
     if (!active.includes(family)) node.masterDownAt[family] = null;
-    else if (!activeBefore.includes(family)) node.masterDownAt[family] = step.now + masterDown(env, iface, node);
+    else if (!activeBefore.includes(family)) node.masterDownAt[family] = step.now + masterDown(ctx, iface, node);
   }
 }
 
 /** The state rules for an advertisement that passed every guard (receive-rules.ts). */
 export function applyAdvertisement(
-  env: Environment,
+  ctx: CoreContext,
   step: Step,
   iface: CarpInterface,
   node: VirtualHost,
   ad: DecodedCarp,
   family: Family,
 ): void {
-  const ours = { advbase: iface.advbase, advskew: nodeEffectiveAdvskew(env, node) };
+  const ours = { advbase: iface.advbase, advskew: nodeEffectiveAdvskew(ctx, node) };
   const theirs = { advbase: ad.advbase, advskew: ad.advskew };
   const outcome = decide(node.state, {
-    preempt: env.settings.preempt,
+    preempt: ctx.settings.preempt,
     ours,
     theirs,
-    demoteOurs: env.demotion.demoteCount(iface),
+    demoteOurs: ctx.demotion.demoteCount(iface),
     demoteTheirs: ad.demote,
     bowOut: isBowOut(ad),
-    willTimeOut: masterWillTimeOut({ ...ours, effectiveAdvskew: ours.advskew, masterDown: masterDown(env, iface, node) }, theirs),
+    willTimeOut: masterWillTimeOut({ ...ours, effectiveAdvskew: ours.advskew, masterDown: masterDown(ctx, iface, node) }, theirs),
   });
   switch (outcome.kind) {
     case 'ignore':
       return;
     case 'restart-master-down':
-      restartMasterDown(env, step, iface, node, family);
+      restartMasterDown(ctx, step, iface, node, family);
       return;
     case 'transition':
       // Going BACKUP sends nothing (OpenBSD, FreeBSD); setState starts the master-down timers.
-      if (outcome.to === 'MASTER') becomeMaster(env, step, iface, node, outcome.reason);
-      else setState(env, step, iface, node, 'BACKUP', outcome.reason);
+      if (outcome.to === 'MASTER') becomeMaster(ctx, step, iface, node, outcome.reason);
+      else setState(ctx, step, iface, node, 'BACKUP', outcome.reason);
       return;
   }
 }

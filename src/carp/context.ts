@@ -1,0 +1,54 @@
+/**
+ * The host-wide state that every module of the core reads: the carp interfaces, the demotion
+ * counters, the net.inet.carp settings, the carpdevs' link states and counters, the cookie
+ * source, and whether the daemon is stopping. The host creates one and is the only writer of
+ * `settings` and `shutDown`; every module takes it as `ctx` and so reads the current values, with
+ * one place for each and no copy to go stale.
+ */
+import type { CarpInterface } from './carp-interface';
+import { DemotionCounters } from './demotion';
+import { zeroCarpdevStats } from './stats';
+import { DEFAULT_SYSCTLS, type SysctlSettings } from './sysctl';
+import type { CarpdevStats, RandomSource } from './types';
+
+export class CoreContext {
+  /** In creation order, which is also the order of timers due at the same time. */
+  readonly interfaces = new Map<string, CarpInterface>();
+  readonly demotion = new DemotionCounters();
+  settings: SysctlSettings = DEFAULT_SYSCTLS;
+  /** Set for good by shutdown: no interface runs after it. */
+  shutDown = false;
+  private readonly carpdevRunning = new Map<string, boolean>();
+  private readonly carpdevStats = new Map<string, CarpdevStats>();
+
+  constructor(readonly random: RandomSource) {}
+
+  /** A carpdev nobody has reported yet is taken as down. */
+  isCarpdevRunning(carpdev: string): boolean {
+    return this.carpdevRunning.get(carpdev) ?? false;
+  }
+
+  setCarpdevRunning(carpdev: string, running: boolean): void {
+    this.carpdevRunning.set(carpdev, running);
+  }
+
+  /** The counters of a carpdev, created on first use: from then on it is listed in status. */
+  statsOf(carpdev: string): CarpdevStats {
+    let stats = this.carpdevStats.get(carpdev);
+    if (stats === undefined) {
+      stats = zeroCarpdevStats();
+      this.carpdevStats.set(carpdev, stats);
+    }
+    return stats;
+  }
+
+  /** Every carpdev that has counters, by name. */
+  carpdevNames(): string[] {
+    return [...this.carpdevStats.keys()].sort();
+  }
+
+  /** Whether another interface is still in `group` (else the group is forgotten, OpenBSD). */
+  groupInUse(group: string, except: CarpInterface): boolean {
+    return [...this.interfaces.values()].some((iface) => iface !== except && iface.memberOf.includes(group));
+  }
+}
