@@ -7,6 +7,7 @@ import type { IpAddress } from '../wire/address';
 import { CARP_BOW_OUT, CARP_IPV4_GROUP, CARP_IPV6_GROUP, encodeCarp } from '../wire/carp';
 import { computeHmac } from '../wire/hmac';
 import type { CarpInterface } from './carp-interface';
+import { advertisementSourceMac } from './link-layer';
 import type { AdvertiseAction } from './types';
 import { type VirtualHost, copyAddress } from './virtual-host';
 
@@ -42,6 +43,7 @@ export function buildAdvertisements(iface: CarpInterface, node: VirtualHost, val
   const hmac = computeHmac(iface.key, { vhid: node.vhid, addresses: iface.addresses, counter: node.cookie });
   const payload = encodeCarp({ vhid: node.vhid, ...values, counter: node.cookie, hmac });
   const bowOut = isBowOut(values);
+  const sourceMac = advertisementSourceMac(iface);
   return families.map((family) => {
     if (family === 4) node.stats.opackets++;
     else node.stats.opackets6++;
@@ -51,6 +53,7 @@ export function buildAdvertisements(iface: CarpInterface, node: VirtualHost, val
       ifname: iface.name,
       carpdev,
       vhid: node.vhid,
+      sourceMac: sourceMac === null ? null : Buffer.from(sourceMac),
       family,
       destination: groupOf(family),
       payload: Buffer.from(payload),

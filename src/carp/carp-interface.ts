@@ -24,8 +24,8 @@ export class CarpInterface implements DemotionMember {
   /** As the kernel reports them, in configuration order (the HMAC input of old peers). */
   addresses: IpAddress[] = [];
   adminUp = false;
-  /** TAP carrier as last reported: up iff some node is MASTER (OpenBSD-current). */
-  linkUp = false;
+  /** The vhids of the MASTER nodes as last reported in a LinkStateAction. */
+  private masters: readonly number[] = [];
   privateDemote = 0;
   /** OpenBSD "suppressed": +1 applied because the carpdev stopped running. */
   carpdevSuppressed = false;
@@ -81,12 +81,17 @@ export class CarpInterface implements DemotionMember {
     return null;
   }
 
-  /** Emits a LinkStateAction when the carrier must change: up iff any node is MASTER. */
+  /** Emits a LinkStateAction when the set of MASTER nodes changes (OpenBSD carp_update_lsmask). */
   updateLink(out: Action[]): void {
-    const up = this.nodes.some((n) => n.state === 'MASTER');
-    if (up === this.linkUp) return;
-    this.linkUp = up;
-    out.push({ kind: 'link', ifname: this.name, up });
+    const masters = this.nodes.filter((n) => n.state === 'MASTER').map((n) => n.vhid);
+    if (masters.length === this.masters.length && masters.every((vhid, i) => vhid === this.masters[i])) return;
+    this.masters = masters;
+    out.push({ kind: 'link', ifname: this.name, up: this.linkUp, masters: [...masters] });
+  }
+
+  /** TAP carrier: up iff some node is MASTER (OpenBSD-current). */
+  get linkUp(): boolean {
+    return this.masters.length > 0;
   }
 
   config(): CarpInterfaceConfig {

@@ -31,6 +31,7 @@ import type {
   CarpInterfaceChange,
   CarpState,
   HostStatus,
+  InterfaceStatus,
   Millis,
   RandomSource,
   ReceivedAdvertisement,
@@ -231,22 +232,31 @@ export class CarpHost implements CarpHostApi {
   /** A snapshot (copies). The config carries the key: whoever prints status must leave it out. */
   status(): HostStatus {
     return {
-      interfaces: [...this.ctx.interfaces.values()].map((iface) => ({
-        name: iface.name,
-        config: iface.config(),
-        adminUp: iface.adminUp,
-        carpdevRunning: iface.carpdev !== null && this.ctx.isCarpdevRunning(iface.carpdev),
-        linkUp: iface.linkUp,
-        addresses: iface.addressesCopy(),
-        demote: this.ctx.demotion.demoteCount(iface),
-        nodes: iface.nodes.map((node) => node.status(nodeEffectiveAdvskew(this.ctx, node))),
-      })),
+      interfaces: [...this.ctx.interfaces.values()].map((iface) => this.statusOf(iface)),
       groups: this.ctx.demotion.groupNames().map((name) => ({ name, demote: this.ctx.demotion.counter(name) })),
       carpdevs: this.ctx.carpdevNames().map((name) => ({ name, stats: { ...this.ctx.statsOf(name) } })),
     };
   }
 
+  interfaceStatus(name: string): InterfaceStatus | undefined {
+    const iface = this.ctx.interfaces.get(name);
+    return iface === undefined ? undefined : this.statusOf(iface);
+  }
+
   // -------------------------------------------------------------------------------------------
+
+  private statusOf(iface: CarpInterface): InterfaceStatus {
+    return {
+      name: iface.name,
+      config: iface.config(),
+      adminUp: iface.adminUp,
+      carpdevRunning: iface.carpdev !== null && this.ctx.isCarpdevRunning(iface.carpdev),
+      linkUp: iface.linkUp,
+      addresses: iface.addressesCopy(),
+      demote: this.ctx.demotion.demoteCount(iface),
+      nodes: iface.nodes.map((node) => node.status(nodeEffectiveAdvskew(this.ctx, node))),
+    };
+  }
 
   private operate(now: Millis, change: (step: Step) => void): Action[] {
     if (typeof now !== 'number' || !Number.isFinite(now)) {

@@ -7,6 +7,7 @@ import type { Family, IpAddress } from '../wire/address';
 import type { DecodedCarp } from '../wire/carp';
 import { type AdvertisedValues, bowOutValues, buildAdvertisements, isBowOut } from './advertisement';
 import type { CarpInterface } from './carp-interface';
+import { linkLayerOf } from './link-layer';
 import type { CoreContext } from './context';
 import { decide } from './receive-rules';
 import { countTransition } from './stats';
@@ -96,8 +97,17 @@ function announce(
   occasion: AnnounceAction['occasion'],
   addresses: readonly IpAddress[] = iface.virtualAddresses(),
 ): void {
-  if (iface.carpdev === null || iface.leader !== node || addresses.length === 0) return;
-  step.out.push({ kind: 'announce', ifname: iface.name, carpdev: iface.carpdev, vhid: node.vhid, addresses: addresses.map(copyAddress), occasion });
+  const mac = linkLayerOf(iface).interfaceMac;
+  if (iface.carpdev === null || iface.leader !== node || addresses.length === 0 || mac === null) return;
+  step.out.push({
+    kind: 'announce',
+    ifname: iface.name,
+    carpdev: iface.carpdev,
+    vhid: node.vhid,
+    mac,
+    addresses: addresses.map(copyAddress),
+    occasion,
+  });
 }
 
 /** Addresses that appear while the leader is MASTER are announced at once. */

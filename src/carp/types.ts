@@ -3,7 +3,7 @@
  * `now`), what comes out (actions), and what can be read back (status). The core never reads a
  * clock, arms a timer or touches a socket (docs/design.md, "sans-I/O").
  */
-import type { Family, IpAddress } from '../wire/address';
+import type { Family, IpAddress, MacAddress } from '../wire/address';
 import type { CarpKey } from '../wire/hmac';
 
 /** Milliseconds of a monotonic clock. advskew/256 s = 3.90625 ms is exact in a double. */
@@ -51,12 +51,14 @@ export interface ReceivedAdvertisement {
 // ---------------------------------------------------------------------------------------------
 // Actions: what the driver must do. Returned, in order, by every mutating call.
 
-/** Send this CARP header behind an IP header of `family` to `destination`, from carpN's MAC. */
+/** Send this CARP header behind an IP header of `family` to `destination`. */
 export interface AdvertiseAction {
   readonly kind: 'advertise';
   readonly ifname: string;
   readonly carpdev: string;
   readonly vhid: number;
+  /** The Ethernet source (src/carp/link-layer.ts); null: the carpdev's own MAC. */
+  readonly sourceMac: MacAddress | null;
   readonly family: Family;
   readonly destination: IpAddress;
   /** The encoded 36-byte CARP header, checksum and HMAC filled in. */
@@ -71,6 +73,8 @@ export interface AnnounceAction {
   readonly ifname: string;
   readonly carpdev: string;
   readonly vhid: number;
+  /** The MAC the addresses are announced with (carpN's virtual MAC), also the Ethernet source. */
+  readonly mac: MacAddress;
   readonly addresses: readonly IpAddress[];
   /** `takeover`: on becoming MASTER; `delayed`: after two more ads; `address-added`: new address. */
   readonly occasion: 'takeover' | 'delayed' | 'address-added';
@@ -85,11 +89,16 @@ export interface StateChangeAction {
   readonly reason: TransitionReason;
 }
 
-/** carpN's link state (TAP carrier): up iff any of its virtual hosts is MASTER (OBSD-cur). */
+/**
+ * The set of carpN's virtual hosts this host is MASTER of changed. It decides what the relay lets
+ * through, and carpN's link state (TAP carrier): up iff any of them is MASTER (OBSD-cur).
+ */
 export interface LinkStateAction {
   readonly kind: 'link';
   readonly ifname: string;
   readonly up: boolean;
+  /** The vhids of the MASTER nodes, ascending (OpenBSD's lsmask, by vhid). */
+  readonly masters: readonly number[];
 }
 
 /** A demotion counter changed: an OpenBSD group counter, or FreeBSD's net.inet.carp.demotion. */
@@ -290,4 +299,6 @@ export interface CarpHostApi {
   /** Bow-out for every MASTER node and INIT everywhere (orderly daemon stop). */
   shutdown(now: Millis): Action[];
   status(): HostStatus;
+  /** The status of one interface (a copy), or undefined when there is no such interface. */
+  interfaceStatus(name: string): InterfaceStatus | undefined;
 }

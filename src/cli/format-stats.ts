@@ -43,6 +43,7 @@ const CARPDEV_COUNTERS = {
   badver: `discarded: ${DROP_REASONS.badver}`,
   badvhid: `discarded: ${DROP_REASONS.badvhid}`,
   disallowed: `discarded: ${DROP_REASONS.disallowed}`,
+  unclaimed: 'frames claimed by no carp interface',
 } as const satisfies Record<keyof CarpdevStatsDto, string>;
 
 export function formatStats(dto: InterfaceStatusDto): string {

@@ -182,6 +182,8 @@ export interface InterfaceStatusDto {
 export interface CarpdevStatsDto extends CarpdevStats {
   /** Frames of IP protocol 112 that were not well-formed IP packets (dropped before the CARP header). */
   readonly malformed: number;
+  /** Frames the kernel filter passed that no carp interface claimed. */
+  readonly unclaimed: number;
 }
 
 /** What the daemon knows besides the core's status: the kernel's view of carpN and the clock. */

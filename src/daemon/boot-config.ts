@@ -7,7 +7,7 @@
 import { ConfigError } from '../config/grammar';
 import { readConfigDirectory } from '../config/config-files';
 import type { InterfaceFileConfig } from '../config/settings';
-import { describeError } from './carp-event-log';
+import { describeError } from './describe-error';
 import type { CarpService } from './carp-service';
 import type { Logger } from './logger';
 
@@ -51,7 +51,7 @@ async function applyInterfaceFile(config: InterfaceFileConfig, service: CarpServ
     logger.info({ file, ifname }, `${ifname}: configured from ${file}`);
   } catch (e: unknown) {
     // A new interface is removed again; an adopted one keeps its device and addresses, as it was.
-    if (!adopted && service.isCarpInterface(ifname)) await service.removeInterface(ifname, 'destroy');
+    if (!adopted && service.isCarpInterface(ifname)) await service.destroy(ifname);
     logger.error({ file, ifname }, `${file}: refused: ${describeError(e)}`);
   }
 }

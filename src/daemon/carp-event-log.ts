@@ -1,6 +1,6 @@
 /**
- * Which CARP events are logged, by OpenBSD's rule for net.inet.carp.log (carp-protocol.md 5.1): an
- * event is logged when the knob is at least its syslog priority. Messages follow OpenBSD's words
+ * Which CARP events are logged, by OpenBSD's rule for net.inet.carp.log (docs/protocol.md §5.1):
+ * an event is logged when the knob is at least its syslog priority. Messages follow OpenBSD's words
  * ("carp0: state transition (vhid 1): BACKUP -> MASTER"). Dropped packets are rate-limited per
  * carpdev, vhid and reason, so a flood from a hostile host cannot flood the journal.
  */
@@ -13,6 +13,7 @@ import {
   type StateChangeAction,
   TRANSITION_REASONS,
 } from '../carp/types';
+import { describeError } from './describe-error';
 import type { Logger } from './logger';
 
 /** syslog priorities as OpenBSD's ip_carp.c uses them. */
@@ -87,8 +88,4 @@ export class CarpEventLog {
     if (this.level() < LOG_WARNING) return;
     this.logger.warn({ ifname, vhid, err: error }, `${ifname}: advertisement could not be sent: ${describeError(error)}`);
   }
-}
-
-export function describeError(error: unknown): string {
-  return error instanceof Error ? error.message : String(error);
 }

@@ -1,31 +1,35 @@
 /**
- * carpd's composition root (architecture.md property 7): every collaborator — native binding,
- * kernel mirror and control, clock, logger, randomness — comes in through DaemonEnvironment, so
- * the same daemon runs on the real kernel and, in tests, on fakes.
+ * carpd's composition root (docs/design.md, "The daemon"): every collaborator — native binding,
+ * kernel mirror and control, host facts, control socket, clock, timers, logger, randomness —
+ * comes in through DaemonEnvironment, so the same daemon runs on the real kernel and, in tests,
+ * in-process on fakes (test/fakes/).
  */
-import { readFileSync } from 'node:fs';
 import { CarpHost } from '../carp/host';
 import { CARP_INTERFACE_NAME } from '../carp/limits';
 import type { RandomSource } from '../carp/types';
 import { controlSocketPath } from '../control/paths';
-import { type ControlServer, startControlServer } from '../control/transport';
+import type { ControlHandler } from '../control/protocol';
+import type { ControlServer } from '../control/transport';
 import type { KernelControl, KernelMirror } from '../kernel/types';
 import type { NativeBinding } from '../native/types';
 import { Relay } from '../relay/relay';
 import type { IpAddress } from '../wire/address';
-import { AdvertisementSink } from './advertisement-sink';
 import { applyBootConfiguration } from './boot-config';
-import { CarpDevices, type PrepareCarpInterface, isTapDevice } from './carp-devices';
-import { CarpEventLog, describeError } from './carp-event-log';
+import { CarpEventLog } from './carp-event-log';
+import { CarpInterfaces } from './carp-interfaces';
 import { CarpService } from './carp-service';
+import { CarpTaps, type PrepareCarpInterface } from './carp-taps';
 import type { Clock } from './clock';
 import { createControlHandler, createSerializer } from './control-handler';
-import { Driver } from './driver';
+import { type DaemonCounters, collectCounters } from './counters';
+import { describeError } from './describe-error';
+import { Driver, type TimerApi } from './driver';
 import { ActionExecutor } from './executor';
 import { KernelEventHandler } from './kernel-events';
 import { KernelWork, type KernelWorkTasks } from './kernel-work';
 import type { Logger } from './logger';
 import type { DaemonOptions } from './options';
+import { createRelaySink } from './relay-sink';
 
 export interface DaemonEnvironment {
   readonly binding: NativeBinding;
@@ -33,86 +37,79 @@ export interface DaemonEnvironment {
   readonly control: KernelControl;
   readonly kernelTasks: KernelWorkTasks;
   readonly prepareCarpInterface: PrepareCarpInterface;
+  /** Whether a link is a TAP device (a carpN of ours from an earlier run, if it is named so). */
+  isTapDevice(ifname: string): Promise<boolean>;
+  /** net.ipv6.conf.all.forwarding: the Router flag of our neighbour advertisements. */
+  ipv6Forwarding(): boolean;
+  /** Opens the control socket; the production one is src/control/transport.ts. */
+  listen(path: string, handler: ControlHandler): Promise<ControlServer>;
   readonly clock: Clock;
+  readonly timers: TimerApi;
   readonly logger: Logger;
   readonly random?: RandomSource;
 }
 
 export class Daemon {
   private stopping: Promise<void> | null = null;
+  private server: ControlServer | null = null;
+  private readonly host: CarpHost;
+  private readonly driver: Driver;
+  private readonly relay: Relay;
+  private readonly taps: CarpTaps;
+  private readonly interfaces: CarpInterfaces;
+  private readonly kernelWork: KernelWork;
+  private readonly kernelEvents: KernelEventHandler;
+  private readonly serialize = createSerializer();
+  readonly service: CarpService;
 
-  private constructor(
-    private readonly env: DaemonEnvironment,
-    private readonly host: CarpHost,
-    private readonly driver: Driver,
-    private readonly service: CarpService,
-    private readonly devices: CarpDevices,
-    private readonly relay: Relay,
-    private readonly kernelWork: KernelWork,
-    private readonly serialize: <T>(work: () => Promise<T>) => Promise<T>,
-    private server: ControlServer | null = null,
-  ) {}
-
-  static async start(options: DaemonOptions, env: DaemonEnvironment): Promise<Daemon> {
+  private constructor(private readonly env: DaemonEnvironment) {
     const { logger, clock, mirror } = env;
     const host = new CarpHost(env.random ? { random: env.random } : {});
     const events = new CarpEventLog(logger, () => Number(host.getSysctl('net.inet.carp.log')), () => clock.now());
-    let service: CarpService | null = null;
     const execute = (action: Parameters<ActionExecutor['execute']>[0]): void => executor.execute(action);
-    const driver = new Driver(host, clock, execute);
-    const sink = new AdvertisementSink(host, driver, logger);
-    const relay = new Relay(env.binding, sink, true);
-    const devices = new CarpDevices(env.binding, env.control, env.prepareCarpInterface);
+    const driver = new Driver(host, clock, execute, env.timers);
+    const relay = new Relay(env.binding, createRelaySink(host, driver, logger), true);
+    const taps = new CarpTaps(env.binding, env.control, env.prepareCarpInterface);
     const executor = new ActionExecutor({
-      carpMac: (ifname) => service?.carpMac(ifname) ?? null,
-      carpAddresses: (ifname) => addressesOf(mirror, ifname),
-      carpdevAddresses: (carpdev) => addressesOf(mirror, carpdev),
+      interfaceMac: (ifname) => mirror.linkByName(ifname)?.mac ?? null,
+      addresses: (ifname) => addressesOf(mirror, ifname),
       sendFrames: (carpdev, frames) => void relay.sendOwnFrames(carpdev, frames),
-      setLinkState: (ifname, up) => {
-        devices.setCarrier(ifname, up);
-        relay.setForwarding(ifname, up);
-      },
-      reportSend: (ifname, vhid, ok) => {
-        if (service?.isCarpInterface(ifname)) driver.run((now) => host.sendResult(ifname, vhid, ok, now));
-      },
+      setCarrier: (ifname, up) => taps.setCarrier(ifname, up),
+      setMasters: (ifname, vhids) => relay.setMasters(ifname, vhids),
+      reportSend: (ifname, vhid, ok) => driver.run((now) => host.sendResult(ifname, vhid, ok, now)),
       dscp: () => Number(host.getSysctl('net.inet.carp.dscp')),
-      ipv6Forwarding: () => readFlag('/proc/sys/net/ipv6/conf/all/forwarding'),
+      ipv6Forwarding: () => env.ipv6Forwarding(),
       events,
       failure: (message, error) => logger.error({ err: error }, `${message}: ${describeError(error)}`),
     });
-    const kernelWork = new KernelWork(env.kernelTasks, logger);
-    service = new CarpService({
+    this.kernelWork = new KernelWork(env.kernelTasks, logger);
+    this.interfaces = new CarpInterfaces({ host, driver, taps, relay, mirror, kernelWork: this.kernelWork, logger });
+    this.service = new CarpService({
       host,
       driver,
-      devices,
-      relay,
+      interfaces: this.interfaces,
       mirror,
       control: env.control,
-      kernelWork,
       clock,
       logger,
-      malformedAdvertisements: (carpdev) => sink.malformed.get(carpdev) ?? 0,
+      counters: () => this.counters(),
     });
-    const kernelEvents = new KernelEventHandler(service, host, driver, relay, mirror, logger);
-    const daemon = new Daemon(env, host, driver, service, devices, relay, kernelWork, createSerializer());
+    this.kernelEvents = new KernelEventHandler(this.interfaces, host, driver, relay, mirror, logger);
+    this.host = host;
+    this.driver = driver;
+    this.relay = relay;
+    this.taps = taps;
+  }
 
-    // The socket first: a second carpd must fail before it touches any device. Requests wait
-    // until the boot configuration has been applied.
-    const socket = controlSocketPath(options.socket ?? undefined);
-    let booted!: () => void;
-    const ready = new Promise<void>((done) => (booted = done));
-    const handler = createControlHandler(daemon.service, daemon.serialize);
-    daemon.server = await startControlServer(socket, (request) => ready.then(() => handler(request)));
-    mirror.onEvent((event) => kernelEvents.handle(event));
-    await mirror.start();
-    kernelEvents.reportAllLinks();
-    await daemon.serialize(async () => {
-      await daemon.adoptLeftoverDevices();
-      await applyBootConfiguration(options.configDir, daemon.service, (name, value) => host.checkSysctl(name, value), logger);
-    });
-    booted();
-    logger.info({ socket, interfaces: daemon.service.names() }, `carpd ready on ${socket}`);
+  static async start(options: DaemonOptions, env: DaemonEnvironment): Promise<Daemon> {
+    const daemon = new Daemon(env);
+    await daemon.boot(options);
     return daemon;
+  }
+
+  /** Every counter the daemon has (src/daemon/counters.ts). */
+  counters(): DaemonCounters {
+    return collectCounters({ host: this.host, relay: this.relay, mirror: this.env.mirror });
   }
 
   /** Orderly stop: masters bow out, carriers go off, and the devices stay with their addresses. */
@@ -120,7 +117,7 @@ export class Daemon {
     this.stopping ??= this.serialize(async () => {
       this.driver.run((now) => this.host.shutdown(now));
       this.driver.stop();
-      this.devices.closeAll();
+      this.taps.closeAll();
       this.relay.close();
       await this.server?.close();
       this.env.mirror.close();
@@ -130,10 +127,30 @@ export class Daemon {
     return this.stopping;
   }
 
+  private async boot(options: DaemonOptions): Promise<void> {
+    const { env } = this;
+    // The socket first: a second carpd must fail before it touches any device. Requests wait
+    // until the boot configuration has been applied.
+    const socket = controlSocketPath(options.socket ?? undefined);
+    let booted!: () => void;
+    const ready = new Promise<void>((done) => (booted = done));
+    const handler = createControlHandler(this.service, this.serialize);
+    this.server = await env.listen(socket, (request) => ready.then(() => handler(request)));
+    env.mirror.onEvent((event) => this.kernelEvents.handle(event));
+    await env.mirror.start();
+    this.kernelEvents.reportAllLinks();
+    await this.serialize(async () => {
+      await this.adoptLeftoverDevices();
+      await applyBootConfiguration(options.configDir, this.service, (name, value) => this.host.checkSysctl(name, value), env.logger);
+    });
+    booted();
+    env.logger.info({ socket, interfaces: this.service.names() }, `carpd ready on ${socket}`);
+  }
+
   /** carpN devices persist across restarts; those without a config file are kept unconfigured. */
   private async adoptLeftoverDevices(): Promise<void> {
     for (const link of this.env.mirror.links()) {
-      if (!CARP_INTERFACE_NAME.test(link.name) || !(await isTapDevice(link.name))) continue;
+      if (!CARP_INTERFACE_NAME.test(link.name) || !(await this.env.isTapDevice(link.name))) continue;
       try {
         await this.service.adopt(link.name);
         this.env.logger.info({ ifname: link.name }, `${link.name}: re-attached to the device of an earlier run`);
@@ -147,12 +164,4 @@ export class Daemon {
 function addressesOf(mirror: KernelMirror, ifname: string): IpAddress[] {
   const link = mirror.linkByName(ifname);
   return link ? mirror.addressesOf(link.index).map((a) => a.prefix.address) : [];
-}
-
-function readFlag(path: string): boolean {
-  try {
-    return readFileSync(path, 'utf8').trim() === '1';
-  } catch {
-    return false;
-  }
 }

@@ -1,5 +1,5 @@
 /**
- * Drives the pure core (architecture.md property 1): runs an operation with the current time,
+ * Drives the pure core (docs/design.md, "The protocol core"): runs an operation with the current time,
  * carries out the actions it returns, and arms one timer for the core's next deadline. Actions
  * carried out may feed results back (a failed send) with `run` again; those are queued behind the
  * current ones, so actions always execute in the order the core produced them.

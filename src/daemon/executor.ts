@@ -1,7 +1,7 @@
 /**
- * Carries out the core's actions (architecture.md "What to avoid": transitions return actions, the
- * driver carries them out). Frames are built here, in TypeScript, with the virtual MAC as source
- * (linux-dataplane.md "The path of a frame"), and sent through the carpdev's packet socket.
+ * Carries out the core's actions (the core decides, the daemon acts). Frames are built here, in
+ * TypeScript, with the MAC the core names as source, and sent through the carpdev's packet socket;
+ * link actions set carpN's carrier and the relay's accept set.
  */
 import { randomInt } from 'node:crypto';
 import type { Action, AdvertiseAction, AnnounceAction, LinkStateAction } from '../carp/types';
@@ -11,19 +11,20 @@ import type { CarpEventLog } from './carp-event-log';
 import { advertisementSource } from './source-address';
 
 export interface ExecutorDeps {
-  /** carpN's MAC (the leader's virtual MAC), or null if carpN is gone. */
-  carpMac(ifname: string): MacAddress | null;
-  carpAddresses(ifname: string): readonly IpAddress[];
-  carpdevAddresses(carpdev: string): readonly IpAddress[];
+  /** The kernel's view of an interface (carpN or its carpdev): MAC and addresses. */
+  interfaceMac(ifname: string): MacAddress | null;
+  addresses(ifname: string): readonly IpAddress[];
   /** Sends whole frames on the carpdev; throws when the send fails. */
   sendFrames(carpdev: string, frames: readonly Buffer[]): void;
-  /** TAP carrier and relay forwarding of carpN: both follow "some node is MASTER". */
-  setLinkState(ifname: string, up: boolean): void;
+  /** TAP carrier of carpN: up iff some node is MASTER. */
+  setCarrier(ifname: string, up: boolean): void;
+  /** The relay's accept set: the vhids of carpN this host is MASTER of. */
+  setMasters(ifname: string, vhids: readonly number[]): void;
   /** Feeds a send outcome back to the core (send-error demotion). */
   reportSend(ifname: string, vhid: number, ok: boolean): void;
   /** net.inet.carp.dscp. */
   dscp(): number;
-  /** OBSD-cur sets the Router flag on its NA when IPv6 forwarding is on (carp-protocol.md 3.8). */
+  /** OBSD-cur sets the Router flag on its NA when IPv6 forwarding is on (docs/protocol.md §3.8 step 5). */
   ipv6Forwarding(): boolean;
   events: CarpEventLog;
   /** Failures that are ours to report (not the network's): logged, never thrown. */
@@ -51,12 +52,9 @@ export class ActionExecutor {
   }
 
   private advertise(action: AdvertiseAction): void {
-    const mac = this.deps.carpMac(action.ifname);
-    const source = advertisementSource(
-      action.family,
-      this.deps.carpdevAddresses(action.carpdev),
-      this.deps.carpAddresses(action.ifname),
-    );
+    // No virtual MAC named: the carpdev's own (balancing modes that must not leak the virtual MAC).
+    const mac = action.sourceMac ?? this.deps.interfaceMac(action.carpdev);
+    const source = advertisementSource(action.family, this.deps.addresses(action.carpdev), this.deps.addresses(action.ifname));
     let ok = false;
     try {
       if (mac === null || source === null) throw new Error('no source MAC or address for the advertisement');
@@ -77,11 +75,9 @@ export class ActionExecutor {
   }
 
   private announce(action: AnnounceAction): void {
-    const mac = this.deps.carpMac(action.ifname);
-    if (mac === null) return;
     const router = action.addresses.some((a) => a.family === 6) && this.deps.ipv6Forwarding();
     const frames = action.addresses.map((address) =>
-      address.family === 4 ? buildGratuitousArp(mac, address) : buildUnsolicitedNeighborAdvert(mac, address, { router }),
+      address.family === 4 ? buildGratuitousArp(action.mac, address) : buildUnsolicitedNeighborAdvert(action.mac, address, { router }),
     );
     try {
       this.deps.sendFrames(action.carpdev, frames);
@@ -91,8 +87,9 @@ export class ActionExecutor {
   }
 
   private link(action: LinkStateAction): void {
+    this.deps.setMasters(action.ifname, action.masters);
     try {
-      this.deps.setLinkState(action.ifname, action.up);
+      this.deps.setCarrier(action.ifname, action.up);
     } catch (e: unknown) {
       this.deps.failure(`${action.ifname}: carrier could not be set ${action.up ? 'on' : 'off'}`, e);
     }

@@ -1,20 +1,20 @@
 /**
- * Kernel changes seen by the mirror, turned into core events (architecture.md property 6): carpN
+ * Kernel changes seen by the mirror, turned into core events (docs/design.md, "What the kernel must be told"): carpN
  * up/down and addresses (`ip link`, `ip addr`), carpdev link state, and devices that appear or
- * vanish. Everything the kernel says is applied through CarpService.sync, which is idempotent.
+ * vanish. Everything the kernel says is applied through CarpInterfaces.sync, which is idempotent.
  */
 import { CARP_INTERFACE_NAME } from '../carp/limits';
 import type { CarpHostApi } from '../carp/types';
 import type { KernelEvent, KernelMirror, LinkInfo } from '../kernel/types';
 import type { Relay } from '../relay/relay';
-import type { CarpService } from './carp-service';
+import type { CarpInterfaces } from './carp-interfaces';
 import type { Driver } from './driver';
-import { describeError } from './carp-event-log';
+import { describeError } from './describe-error';
 import type { Logger } from './logger';
 
 export class KernelEventHandler {
   constructor(
-    private readonly service: CarpService,
+    private readonly interfaces: CarpInterfaces,
     private readonly host: CarpHostApi,
     private readonly driver: Driver,
     private readonly relay: Relay,
@@ -45,33 +45,33 @@ export class KernelEventHandler {
       case 'address-added':
       case 'address-removed': {
         const link = this.mirror.linkByIndex(event.address.ifindex);
-        if (link && this.service.isCarpInterface(link.name)) this.service.sync(link.name);
+        if (link && this.interfaces.has(link.name)) this.interfaces.sync(link.name);
         return;
       }
     }
   }
 
   private linkChanged(link: LinkInfo): void {
-    if (this.service.isCarpInterface(link.name)) {
-      this.service.sync(link.name);
+    if (this.interfaces.has(link.name)) {
+      this.interfaces.sync(link.name);
       return;
     }
     // carpN names are never carpdevs (the core refuses them as such).
     if (CARP_INTERFACE_NAME.test(link.name)) return;
     // OpenBSD carp_carpdev_state: a carpdev that is down or has no link stops its carp interfaces.
     this.driver.run((now) => this.host.setCarpdevRunning(link.name, link.adminUp && link.lowerUp, now));
-    for (const user of this.service.usersOf(link.name)) this.service.sync(user);
+    for (const user of this.interfaces.usersOf(link.name)) this.interfaces.sync(user);
   }
 
   private linkRemoved(link: LinkInfo): void {
-    if (this.service.isCarpInterface(link.name)) {
+    if (this.interfaces.has(link.name)) {
       this.logger.warn({ ifname: link.name }, `${link.name}: the device was deleted outside carpd; forgetting it`);
-      void this.service.removeInterface(link.name, 'vanished');
+      void this.interfaces.remove(link.name, 'vanished');
       return;
     }
     if (CARP_INTERFACE_NAME.test(link.name)) return;
     this.driver.run((now) => this.host.setCarpdevRunning(link.name, false, now));
     this.relay.dropCarpdev(link.name);
-    for (const user of this.service.usersOf(link.name)) this.service.sync(user);
+    for (const user of this.interfaces.usersOf(link.name)) this.interfaces.sync(user);
   }
 }

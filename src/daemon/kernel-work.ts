@@ -1,13 +1,14 @@
 /**
- * Kernel changes that follow carp interfaces around (linux-dataplane.md): the ARP settings of each
- * carpdev and the policy routes of each carpN's addresses. They are asynchronous (sysctl files,
- * `ip`), so they run one at a time in the order asked, skip what is already in place, and are
- * logged; a failure is logged and retried with the next change, never thrown at a caller.
+ * Kernel changes that follow carp interfaces around (docs/protocol.md §7.4, §7.5): the ARP
+ * settings of each carpdev and the policy routes of each carpN's addresses. They are asynchronous
+ * (sysctl files, `ip`), so they run one at a time in the order asked, skip what is already in
+ * place, and are logged; a failure is logged and retried with the next change, never thrown at a
+ * caller.
  */
 import type { IpPrefix } from '../wire/address';
 import { formatPrefix } from '../wire/address';
 import type { Logger } from './logger';
-import { describeError } from './carp-event-log';
+import { describeError } from './describe-error';
 
 export interface KernelWorkTasks {
   /** arp_ignore / arp_announce on a carpdev; returns "name: from -> to" lines. */

@@ -1,5 +1,5 @@
 /**
- * pino JSON on stdout, for journald (architecture.md property 9). The passphrase is never put in
+ * pino JSON on stdout, for journald (docs/design.md, "Dependencies"). The passphrase is never put in
  * a log record; redaction of the usual field names is a second line of defence.
  */
 import pino from 'pino';

@@ -1,9 +1,11 @@
-/** The real collaborators of carpd: the native addon, rtnetlink, /proc/sys and iproute2. */
+/** The real collaborators of carpd: the native addon, rtnetlink, /proc, /sys, iproute2 and a Unix socket. */
+import { startControlServer } from '../control/transport';
 import { configureCarpInterface, configureCarpdev } from '../kernel/carp-kernel-setup';
+import { ipv6Forwarding, isTapDevice } from '../kernel/host-facts';
 import { NetlinkControl } from '../kernel/link-control';
 import { NetlinkMirror } from '../kernel/netlink-mirror';
 import { reconcilePolicyRouting } from '../kernel/policy-routing';
-import type { SysctlChange } from '../kernel/sysctl';
+import type { SysctlChange } from '../kernel/proc-sys';
 import { nativeBinding } from '../native/binding';
 import { monotonicClock } from './clock';
 import type { DaemonEnvironment } from './daemon';
@@ -21,7 +23,11 @@ export function productionEnvironment(logger: Logger): DaemonEnvironment {
       reconcileRouting: async (ifname, vips) => (await reconcilePolicyRouting(ifname, vips)).map((c) => c.command),
     },
     prepareCarpInterface: async (ifname) => (await configureCarpInterface(ifname)).map(describeChange),
+    isTapDevice: (ifname) => isTapDevice(ifname),
+    ipv6Forwarding: () => ipv6Forwarding(),
+    listen: (path, handler) => startControlServer(path, handler),
     clock: monotonicClock,
+    timers: { setTimeout, clearTimeout },
     logger,
   };
 }

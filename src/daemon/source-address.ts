@@ -1,5 +1,5 @@
 /**
- * The IP source of an advertisement (carp-protocol.md 1.1, 1.2; OBSD-cur): the carpdev's first
+ * The IP source of an advertisement (docs/protocol.md §1.1, §1.2; OBSD-cur): the carpdev's first
  * IPv4 address, or for IPv6 its link-local address (its first IPv6 address if it has no
  * link-local); if the carpdev has none of that family, the carp interface's own first address.
  * Receivers do not check the source (except ucarp's tie-break), so any stable address works.

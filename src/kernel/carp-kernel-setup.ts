@@ -5,7 +5,7 @@
  */
 import { IncompleteChangeError, KernelError } from './errors';
 import { checkInterfaceName } from './interface-name';
-import { Sysctl, type SysctlChange, sysctlName } from './sysctl';
+import { Sysctl, type SysctlChange, sysctlName } from './proc-sys';
 
 export interface InterfaceSetting {
   readonly protocol: 'ipv4' | 'ipv6';

@@ -14,18 +14,7 @@ import { MirrorState, type SweepKind } from './mirror-state';
 import { type TransportError, type TransportFactory, type RtnlTransport, openRouteSocket } from './netlink-transport';
 import { decodeAddress, decodeErrno, decodeLink, encodeDumpRequest, type DecodedLink } from './rtnetlink-codec';
 import * as c from './rtnetlink-constants';
-import type { AddressInfo, KernelEvent, KernelMirror, LinkInfo } from './types';
-
-export interface MirrorCounters {
-  /** Datagrams or messages that could not be decoded (skipped). */
-  malformed: number;
-  /** Well-formed messages of types or families the mirror does not track. */
-  ignored: number;
-  /** ENOBUFS reports: the kernel dropped notifications for us. */
-  overruns: number;
-  /** Full dumps after the first one (after an overrun, an interrupted dump or an unreadable datagram). */
-  resyncs: number;
-}
+import type { AddressInfo, KernelEvent, KernelMirror, LinkInfo, MirrorCounters } from './types';
 
 export interface NetlinkMirrorOptions {
   /** Errors that must not stop the daemon: socket errors, overruns, malformed messages, listener throws. */

@@ -28,7 +28,20 @@ export type KernelEvent =
   | { readonly kind: 'address-added'; readonly address: AddressInfo }
   | { readonly kind: 'address-removed'; readonly address: AddressInfo };
 
+/** What the mirror skipped or recovered from, for `carpctl stats`. */
+export interface MirrorCounters {
+  /** Datagrams or messages that could not be decoded (skipped). */
+  malformed: number;
+  /** Well-formed messages of types or families the mirror does not track. */
+  ignored: number;
+  /** ENOBUFS reports: the kernel dropped notifications for us. */
+  overruns: number;
+  /** Full dumps after the first one (after an overrun, an interrupted dump or an unreadable datagram). */
+  resyncs: number;
+}
+
 export interface KernelMirror {
+  readonly counters: Readonly<MirrorCounters>;
   /** Subscribes to link and address changes, then dumps the current state (no event is lost). */
   start(): Promise<void>;
   linkByName(name: string): LinkInfo | undefined;

@@ -1,8 +1,8 @@
 /**
- * The classic BPF program attached to a carpdev's packet socket (linux-dataplane.md, "Seeing our
- * own frames"). The kernel runs it on every frame of the parent, so the daemon only wakes up for
- * what concerns CARP: advertisements, frames to a virtual MAC, broadcast ARP for a virtual
- * address, and neighbour solicitations to the solicited-node group of a virtual IPv6 address.
+ * The classic BPF program attached to a carpdev's packet socket (docs/protocol.md §7.6). The
+ * kernel runs it on every frame of the parent, so the daemon only wakes up for what concerns CARP:
+ * advertisements, frames to a virtual MAC, broadcast ARP for a virtual address, and neighbour
+ * solicitations to the solicited-node group of a virtual IPv6 address.
  *
  * Every conditional jump is 0 or 1 instruction long and blocks are skipped with `ja` (32-bit
  * offset), so the program stays valid however many addresses there are (the 8-bit jt/jf offsets
@@ -23,7 +23,7 @@ const JMP_JA = 0x05;
 const JMP_JEQ_K = 0x15;
 const RET_K = 0x06;
 
-/** Accept the whole frame: GSO super-frames reach 64 KiB (linux-dataplane.md). */
+/** Accept the whole frame: GSO super-frames reach 64 KiB (docs/protocol.md §7.2). */
 const ACCEPT_ALL = 0xffffffff;
 const REJECT = 0;
 

@@ -1,21 +1,25 @@
 /**
- * The relay's side of one carpN TAP. Frames the kernel sends on carpN leave on the carpdev only
- * while this host is MASTER; frames for carpN are written into the TAP in batches. In BACKUP and
- * INIT nothing passes either way (the carrier is off too, but the kernel still accepts frames
- * written into a TAP without carrier: linux-dataplane.md "Carrier").
+ * The relay's side of one carpN TAP. It decides alone what passes, per virtual host: a frame from
+ * the carpdev enters carpN only if this host is MASTER of the node the frame is for, and frames
+ * the kernel sends on carpN leave only while some node is MASTER. In BACKUP and INIT nothing
+ * passes either way (the carrier is off too, but the kernel still accepts frames written into a
+ * TAP without carrier: docs/protocol.md §7.3).
  */
 import type { TapDevice } from '../native/types';
-import type { CarpdevPort } from './carpdev-port';
 import { type RelayCounters, zeroRelayCounters } from './counters';
 import { FrameRing, FrameSelection } from './frame-batch';
+import type { InboundPort, OutboundPort } from './ports';
 
-export class CarpPort {
-  /** True while the interface is MASTER: the only time frames may pass. */
-  forwarding = false;
-  carpdev: CarpdevPort | null = null;
-  readonly counters: RelayCounters = zeroRelayCounters();
-  /** Frames selected for this TAP out of the carpdev batch being processed. */
-  readonly inbound = new FrameSelection();
+/** OpenBSD keeps the MASTER nodes of an interface in a 32-bit mask (lsmask): at most 32 nodes. */
+const MAX_NODES = 32;
+
+export class CarpPort implements InboundPort {
+  private readonly counters: RelayCounters = zeroRelayCounters();
+  /** Bit i is set while this host is MASTER of node i (in vhid order). */
+  private masters = 0;
+  private carpdev: OutboundPort | null = null;
+  /** Frames taken for this TAP out of the carpdev batch being processed. */
+  private readonly inbound = new FrameSelection();
   private readonly ring = new FrameRing();
   private readonly outbound = new FrameSelection();
 
@@ -27,8 +31,33 @@ export class CarpPort {
     tap.startReading(() => this.onTapReadable());
   }
 
-  /** Writes the frames selected from `arena` into the TAP and clears the selection. */
-  flushInbound(arena: Buffer): void {
+  /** The carpdev port carpN's frames leave through; null while carpN has no usable carpdev. */
+  attach(carpdev: OutboundPort | null): void {
+    this.carpdev = carpdev;
+  }
+
+  /** The accept set: the indexes (in vhid order) of the nodes this host is MASTER of. */
+  setMasters(nodes: readonly number[]): void {
+    let mask = 0;
+    for (const node of nodes) {
+      if (Number.isInteger(node) && node >= 0 && node < MAX_NODES) mask |= 1 << node;
+    }
+    this.masters = mask;
+  }
+
+  isMaster(node: number): boolean {
+    return ((this.masters >>> node) & 1) === 1;
+  }
+
+  offer(_arena: Buffer, offset: number, length: number, node: number): void {
+    if (!this.isMaster(node)) {
+      this.counters.droppedNotMaster++;
+      return;
+    }
+    this.inbound.add(offset, length);
+  }
+
+  flush(arena: Buffer): void {
     const selected = this.inbound.count;
     if (selected === 0) return;
     this.inbound.clear();
@@ -40,6 +69,10 @@ export class CarpPort {
     }
     this.counters.framesIn += written;
     this.counters.droppedWriteFailed += selected - written;
+  }
+
+  snapshot(): RelayCounters {
+    return { ...this.counters };
   }
 
   stop(): void {
@@ -57,7 +90,7 @@ export class CarpPort {
       return;
     }
     if (count === 0) return;
-    if (!this.forwarding || this.carpdev === null) {
+    if (this.masters === 0 || this.carpdev === null) {
       this.counters.droppedNotMaster += count;
       return;
     }

@@ -1,34 +1,42 @@
 /**
  * The relay's side of one carpdev (parent interface): an AF_PACKET socket whose BPF program lets
  * through only what concerns the carp interfaces attached to it. Each readable event moves one
- * batch: advertisements go to the protocol core, frames for a carp interface are selected per
- * TAP and written in one call per TAP, straight out of the receive buffer.
+ * batch: advertisements are parsed down to their CARP header and go to the protocol core; every
+ * other frame is offered to the carp port the inbound table names, and each port that took frames
+ * writes them in one call, straight out of the receive buffer.
  */
 import type { MembershipKind, PacketSocket } from '../native/types';
 import { VNET_HEADER_LENGTH } from '../native/types';
 import { type MacAddress, formatMac, multicastMacFor } from '../wire/address';
 import { CARP_IPV4_GROUP, CARP_IPV6_GROUP } from '../wire/carp';
+import { WireError } from '../wire/errors';
+import { type ParsedCarpPacket, parseCarpFrame } from '../wire/frames';
 import { buildCarpdevFilter, packBpf, solicitedNodeMac } from './bpf';
-import type { CarpPort } from './carp-port';
+import { type CarpdevCounters, zeroCarpdevCounters } from './counters';
 import { FrameRing, type FrameSelection, packOwnFrames } from './frame-batch';
-import { ADVERTISEMENT, type InboundRoute, InboundTable } from './inbound-table';
+import { ADVERTISEMENT, type CarpRoutes, InboundTable } from './inbound-table';
+import type { InboundPort, OutboundPort } from './ports';
 
 export interface CarpdevSink {
-  /** A frame that looks like an advertisement (IP protocol 112), starting at `offset`. */
-  advertisement(carpdev: string, frame: Uint8Array, offset: number): void;
+  /**
+   * A well-formed IP packet of protocol 112. `packet.payload` is a view into the receive buffer,
+   * valid only during the call.
+   */
+  advertisement(carpdev: string, packet: ParsedCarpPacket): void;
   carpdevError(carpdev: string, operation: 'read' | 'write', error: unknown): void;
 }
 
 const CARP_GROUP_MACS = [multicastMacFor(CARP_IPV4_GROUP), multicastMacFor(CARP_IPV6_GROUP)];
 
-export class CarpdevPort {
-  private readonly table = new InboundTable<CarpPort>();
+export class CarpdevPort implements OutboundPort {
+  private readonly table = new InboundTable<InboundPort>();
   private readonly ring = new FrameRing();
   private readonly prefix: number;
+  private readonly counters: CarpdevCounters = zeroCarpdevCounters();
+  /** Ports that took frames in the batch being processed. */
+  private readonly touched = new Set<InboundPort>();
   /** Memberships currently joined, keyed "kind mac". */
   private memberships = new Map<string, { kind: MembershipKind; mac: MacAddress }>();
-  /** Frames that matched no carp interface (the filter is broader than the table for a moment). */
-  unclaimed = 0;
 
   constructor(
     readonly name: string,
@@ -40,23 +48,19 @@ export class CarpdevPort {
     socket.startReading(() => this.onReadable());
   }
 
-  get ifindex(): number {
-    return this.socket.ifindex;
-  }
-
   /** Installs the routes of the attached carp interfaces: table, BPF program and NIC memberships. */
-  setRoutes(routes: readonly InboundRoute<CarpPort>[]): void {
+  setRoutes(routes: readonly CarpRoutes<InboundPort>[]): void {
+    const macs = routes.flatMap((r) => r.macs.map((m) => m.mac));
     const addresses = routes.flatMap((r) => r.addresses);
-    this.socket.setFilter(packBpf(buildCarpdevFilter({ virtualMacs: routes.map((r) => r.mac), addresses })));
+    this.socket.setFilter(packBpf(buildCarpdevFilter({ virtualMacs: macs, addresses })));
     this.table.set(routes);
     this.syncMemberships([
-      ...routes.map((r) => ({ kind: membershipKindOf(r.mac), mac: r.mac })),
+      ...macs.map((mac) => ({ kind: membershipKindOf(mac), mac })),
       ...CARP_GROUP_MACS.map((mac) => ({ kind: 'multicast' as const, mac })),
       ...addresses.filter((a) => a.family === 6).map((a) => ({ kind: 'multicast' as const, mac: solicitedNodeMac(a) })),
     ]);
   }
 
-  /** Sends frames of another port's buffer (carpN's outbound traffic); returns how many left. */
   transmit(arena: Buffer, selection: FrameSelection): number {
     if (selection.count === 0) return 0;
     try {
@@ -76,6 +80,10 @@ export class CarpdevPort {
     return this.socket.writeBatch(arena, selection.offsets, selection.lengths, selection.count);
   }
 
+  snapshot(): CarpdevCounters {
+    return { ...this.counters };
+  }
+
   close(): void {
     this.socket.close();
   }
@@ -90,23 +98,36 @@ export class CarpdevPort {
       this.sink.carpdevError(this.name, 'read', e);
       return;
     }
-    const touched = new Set<CarpPort>();
+    const arena = this.ring.arena;
     for (let slot = 0; slot < count; slot++) {
       const offset = this.ring.offsetOf(slot);
       const length = this.ring.lengths[slot] as number;
-      const verdict = this.table.classify(this.ring.arena, offset + this.prefix, length - this.prefix);
-      if (verdict === ADVERTISEMENT) {
-        this.sink.advertisement(this.name, this.ring.arena.subarray(offset, offset + length), this.prefix);
-      } else if (verdict === undefined) {
-        this.unclaimed++;
-      } else if (verdict.forwarding) {
-        verdict.inbound.add(offset, length);
-        touched.add(verdict);
+      const route = this.table.classify(arena, offset + this.prefix, length - this.prefix);
+      if (route === ADVERTISEMENT) {
+        this.deliverAdvertisement(arena.subarray(offset, offset + length));
+      } else if (route === undefined) {
+        this.counters.unclaimed++;
       } else {
-        verdict.counters.droppedNotMaster++;
+        route.port.offer(arena, offset, length, route.node);
+        this.touched.add(route.port);
       }
     }
-    for (const port of touched) port.flushInbound(this.ring.arena);
+    for (const port of this.touched) port.flush(arena);
+    this.touched.clear();
+  }
+
+  /** Nothing that arrives may crash the daemon: a frame that is not well-formed IP is counted. */
+  private deliverAdvertisement(frame: Uint8Array): void {
+    let packet: ParsedCarpPacket;
+    try {
+      packet = parseCarpFrame(frame, this.prefix);
+    } catch (e: unknown) {
+      if (!(e instanceof WireError)) throw e;
+      this.counters.malformed++;
+      return;
+    }
+    this.counters.advertisements++;
+    this.sink.advertisement(this.name, packet);
   }
 
   private syncMemberships(wanted: readonly { kind: MembershipKind; mac: MacAddress }[]): void {

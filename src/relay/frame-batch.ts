@@ -7,7 +7,7 @@ import { VNET_HEADER_LENGTH } from '../native/types';
 
 /** 64 KiB GSO super-frame + virtio-net header + Ethernet + one VLAN tag, rounded up. */
 export const SLOT_SIZE = 65_600;
-/** Frames moved per native call; linux-dataplane.md saw 7-55 per batch under load. */
+/** Frames moved per native call; 7-55 per batch were seen under load (docs/protocol.md §7.2). */
 export const BATCH_SLOTS = 64;
 
 export class FrameRing {

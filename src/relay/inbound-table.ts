@@ -1,7 +1,8 @@
 /**
- * Which carp interface a frame read from a carpdev belongs to (the per-frame decision of the
- * relay; linux-dataplane.md "The path of a frame"). Lookups are by integer keys, so classifying a
- * frame allocates nothing: the relay handles tens of thousands of frames a second in JavaScript.
+ * Which carp interface, and which of its virtual hosts, a frame read from a carpdev is for (the
+ * per-frame decision of the relay; docs/protocol.md §7.1). Lookups are by integer keys and return
+ * routes built when the table is set, so classifying a frame allocates nothing: the relay handles
+ * tens of thousands of frames a second in JavaScript.
  */
 import type { IpAddress, MacAddress } from '../wire/address';
 import { ETHERTYPE_ARP, ETHERTYPE_IPV4, ETHERTYPE_IPV6 } from '../wire/ethernet';
@@ -12,9 +13,21 @@ import { FRAME_ARP_TARGET_IP, FRAME_ETHERTYPE, FRAME_IPV4_PROTOCOL, FRAME_IPV6_N
 /** A CARP advertisement: for the protocol core, not for any carp interface. */
 export const ADVERTISEMENT = Symbol('advertisement');
 
+/** The virtual host that answers ARP and neighbour discovery: the leader (docs/protocol.md §4.2). */
+export const LEADER_NODE = 0;
+
+/** A frame's destination: a carp port, and the index (in vhid order) of the node it is for. */
 export interface InboundRoute<P> {
   readonly port: P;
-  readonly mac: MacAddress;
+  readonly node: number;
+}
+
+/** What one carp interface receives on a carpdev. */
+export interface CarpRoutes<P> {
+  readonly port: P;
+  /** The MACs it receives on, each delivering to one of its nodes. */
+  readonly macs: readonly { readonly mac: MacAddress; readonly node: number }[];
+  /** Its virtual addresses: ARP for the IPv4 ones, solicitations for the IPv6 ones, reach the leader. */
   readonly addresses: readonly IpAddress[];
 }
 
@@ -37,18 +50,19 @@ function readUint32(buf: Uint8Array, offset: number): number {
 const BROADCAST_KEY = macKey(Buffer.alloc(6, 0xff), 0);
 
 export class InboundTable<P> {
-  private byDestination = new Map<number, P>();
-  private byArpTarget = new Map<number, P>();
+  private byDestination = new Map<number, InboundRoute<P>>();
+  private byArpTarget = new Map<number, InboundRoute<P>>();
 
-  /** Replaces the routes (after a MAC, address or carpdev change). */
-  set(routes: readonly InboundRoute<P>[]): void {
-    const byDestination = new Map<number, P>();
-    const byArpTarget = new Map<number, P>();
-    for (const route of routes) {
-      byDestination.set(macKey(route.mac, 0), route.port);
-      for (const address of route.addresses) {
-        if (address.family === 4) byArpTarget.set(readUint32(address.bytes, 0), route.port);
-        else byDestination.set(macKey(solicitedNodeMac(address), 0), route.port);
+  /** Replaces the routes (after a MAC, node, address or carpdev change). */
+  set(interfaces: readonly CarpRoutes<P>[]): void {
+    const byDestination = new Map<number, InboundRoute<P>>();
+    const byArpTarget = new Map<number, InboundRoute<P>>();
+    for (const { port, macs, addresses } of interfaces) {
+      for (const { mac, node } of macs) byDestination.set(macKey(mac, 0), { port, node });
+      const leader: InboundRoute<P> = { port, node: LEADER_NODE };
+      for (const address of addresses) {
+        if (address.family === 4) byArpTarget.set(readUint32(address.bytes, 0), leader);
+        else byDestination.set(macKey(solicitedNodeMac(address), 0), leader);
       }
     }
     this.byDestination = byDestination;
@@ -56,10 +70,10 @@ export class InboundTable<P> {
   }
 
   /**
-   * Classifies the Ethernet frame at buf[offset, offset + length): ADVERTISEMENT, the port it is
-   * for, or undefined (not ours: the filter let something through that we do not want).
+   * Classifies the Ethernet frame at buf[offset, offset + length): ADVERTISEMENT, the route it
+   * takes, or undefined (not ours: the filter let something through that we do not want).
    */
-  classify(buf: Uint8Array, offset: number, length: number): P | typeof ADVERTISEMENT | undefined {
+  classify(buf: Uint8Array, offset: number, length: number): InboundRoute<P> | typeof ADVERTISEMENT | undefined {
     if (length < FRAME_ETHERTYPE + 2) return undefined;
     const ethertype = ((buf[offset + FRAME_ETHERTYPE] as number) << 8) | (buf[offset + FRAME_ETHERTYPE + 1] as number);
     if (ethertype === ETHERTYPE_IPV4 && length > FRAME_IPV4_PROTOCOL && buf[offset + FRAME_IPV4_PROTOCOL] === IPPROTO_CARP) {

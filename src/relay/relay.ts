@@ -1,19 +1,23 @@
 /**
  * The data plane: carp ports (TAPs) and carpdev ports (packet sockets), wired together. The daemon
- * tells it what each carp interface looks like (carpdev, MAC, addresses) and whether it may pass
- * frames (MASTER); the relay opens a packet socket per carpdev in use and closes it when unused.
+ * tells it what each carp interface looks like (carpdev, nodes, the MAC each node receives on,
+ * addresses) and which of its nodes this host is MASTER of; the ports decide per frame. The relay
+ * opens a packet socket per carpdev in use and closes it when unused.
  */
 import type { NativeBinding, TapDevice } from '../native/types';
 import type { IpAddress, MacAddress } from '../wire/address';
+import { buildCarpdevFilter, packBpf } from './bpf';
 import { CarpPort } from './carp-port';
 import { CarpdevPort, type CarpdevSink } from './carpdev-port';
-import type { RelayCounters } from './counters';
-import { buildCarpdevFilter, packBpf } from './bpf';
+import type { CarpdevCounters, RelayCounters } from './counters';
 
 export interface CarpPortShape {
   /** null until a carpdev is set, or while the carpdev does not exist. */
   readonly carpdev: string | null;
-  readonly mac: MacAddress;
+  /** The vhids of the interface's nodes, ascending: node i of the routes is vhids[i]. */
+  readonly vhids: readonly number[];
+  /** The MACs carpN receives on, each delivering to one node. */
+  readonly macs: readonly { readonly mac: MacAddress; readonly node: number }[];
   readonly addresses: readonly IpAddress[];
 }
 
@@ -21,9 +25,17 @@ export interface RelaySink extends CarpdevSink {
   tapError(ifname: string, operation: 'read' | 'write', error: unknown): void;
 }
 
+/** Every data-plane counter, by carp interface and by carpdev. */
+export interface RelayCounterSnapshot {
+  readonly interfaces: ReadonlyMap<string, RelayCounters>;
+  readonly carpdevs: ReadonlyMap<string, CarpdevCounters>;
+}
+
 interface CarpEntry {
   readonly port: CarpPort;
   shape: CarpPortShape;
+  /** The vhids this host is MASTER of, as the core last reported them. */
+  masters: readonly number[];
 }
 
 export class Relay {
@@ -38,7 +50,7 @@ export class Relay {
 
   addCarpInterface(ifname: string, tap: TapDevice, shape: CarpPortShape): void {
     const port = new CarpPort(ifname, tap, (name, operation, e) => this.sink.tapError(name, operation, e));
-    this.carps.set(ifname, { port, shape });
+    this.carps.set(ifname, { port, shape, masters: [] });
     this.reconcile();
   }
 
@@ -50,11 +62,12 @@ export class Relay {
     this.reconcile();
   }
 
-  /** A new carpdev, MAC or address list. Throws a NativeError if the carpdev cannot be opened. */
+  /** A new carpdev, node list, MAC or address list. Throws a NativeError if the carpdev cannot be opened. */
   reshape(ifname: string, shape: CarpPortShape): void {
     const entry = this.carps.get(ifname);
     if (!entry) return;
     entry.shape = shape;
+    entry.port.setMasters(nodeIndexes(shape, entry.masters));
     this.reconcile();
   }
 
@@ -67,10 +80,12 @@ export class Relay {
     if (!this.carpdevs.has(name)) this.openCarpdev(name).close();
   }
 
-  /** MASTER or not: whether frames pass between carpN and its carpdev. */
-  setForwarding(ifname: string, forwarding: boolean): void {
+  /** The vhids of carpN this host is MASTER of: the frames of those nodes pass. */
+  setMasters(ifname: string, vhids: readonly number[]): void {
     const entry = this.carps.get(ifname);
-    if (entry) entry.port.forwarding = forwarding;
+    if (!entry) return;
+    entry.masters = [...vhids];
+    entry.port.setMasters(nodeIndexes(entry.shape, vhids));
   }
 
   /** Sends frames the daemon built; throws if the carpdev has no socket or the send fails. */
@@ -80,16 +95,19 @@ export class Relay {
     return port.sendOwnFrames(frames);
   }
 
-  counters(ifname: string): Readonly<RelayCounters> | null {
-    return this.carps.get(ifname)?.port.counters ?? null;
+  counters(): RelayCounterSnapshot {
+    return {
+      interfaces: new Map([...this.carps].map(([name, { port }]) => [name, port.snapshot()])),
+      carpdevs: new Map([...this.carpdevs].map(([name, port]) => [name, port.snapshot()])),
+    };
   }
 
   /** Closes the socket of a carpdev that disappeared (its ifindex is gone for good). */
   dropCarpdev(name: string): void {
     this.carpdevs.get(name)?.close();
     this.carpdevs.delete(name);
-    for (const { port } of this.carps.values()) {
-      if (port.carpdev?.name === name) port.carpdev = null;
+    for (const { port, shape } of this.carps.values()) {
+      if (shape.carpdev === name) port.attach(null);
     }
   }
 
@@ -112,13 +130,12 @@ export class Relay {
     for (const name of wanted) {
       if (!this.carpdevs.has(name)) this.carpdevs.set(name, this.openCarpdev(name));
     }
+    for (const { port, shape } of this.carps.values()) {
+      port.attach(shape.carpdev === null ? null : (this.carpdevs.get(shape.carpdev) ?? null));
+    }
     for (const [name, carpdevPort] of this.carpdevs) {
       const attached = [...this.carps.values()].filter((e) => e.shape.carpdev === name);
-      for (const { port } of attached) port.carpdev = carpdevPort;
-      carpdevPort.setRoutes(attached.map(({ port, shape }) => ({ port, mac: shape.mac, addresses: shape.addresses })));
-    }
-    for (const { port, shape } of this.carps.values()) {
-      if (shape.carpdev === null) port.carpdev = null;
+      carpdevPort.setRoutes(attached.map(({ port, shape }) => ({ port, macs: shape.macs, addresses: shape.addresses })));
     }
   }
 
@@ -129,4 +146,9 @@ export class Relay {
     const socket = this.binding.openPacketSocket(name, { filter, vnetHeader: this.vnetHeader });
     return new CarpdevPort(name, socket, this.sink, this.vnetHeader);
   }
+}
+
+/** The node indexes of `vhids` in the shape's vhid order; vhids it no longer has are left out. */
+function nodeIndexes(shape: CarpPortShape, vhids: readonly number[]): number[] {
+  return vhids.map((vhid) => shape.vhids.indexOf(vhid)).filter((index) => index >= 0);
 }

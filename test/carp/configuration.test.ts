@@ -1,4 +1,5 @@
 import assert from 'node:assert/strict';
+import { virtualMac } from '../../src/wire/address';
 import { computeHmac, deriveKey } from '../../src/wire/hmac';
 import { VIP4, VIP6 } from '../sim/setup';
 import { SKEW, adverts, becomeMaster, decoded, ip, nodeState, peerAd, runTimers, runningHost, summary } from './helpers';
@@ -119,7 +120,15 @@ describe('carp/host configuration changes', () => {
       becomeMaster(host);
       const actions = host.setAddresses('carp0', [ip(VIP4), ip(VIP6), ip('192.0.2.101')], 3500);
       assert.deepEqual(actions, [
-        { kind: 'announce', ifname: 'carp0', carpdev: 'eth0', vhid: 1, addresses: [ip(VIP6), ip('192.0.2.101')], occasion: 'address-added' },
+        {
+          kind: 'announce',
+          ifname: 'carp0',
+          carpdev: 'eth0',
+          vhid: 1,
+          mac: virtualMac(1),
+          addresses: [ip(VIP6), ip('192.0.2.101')],
+          occasion: 'address-added',
+        },
       ]);
       assert.deepEqual(summary(host.tick(4000)), ['advertise 1 v4', 'advertise 1 v6']);
       assert.deepEqual(host.setAddresses('carp0', [ip(VIP4)], 4100), [], 'removals announce nothing');

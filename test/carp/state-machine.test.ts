@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { CarpHost } from '../../src/carp/host';
-import type { AdvertiseAction, AnnounceAction } from '../../src/carp/types';
+import type { Action, AdvertiseAction, AnnounceAction } from '../../src/carp/types';
 import { CARP_IPV4_GROUP, CARP_IPV6_GROUP } from '../../src/wire/carp';
 import { computeHmac, deriveKey } from '../../src/wire/hmac';
 import { VIP4, VIP6 } from '../sim/setup';
@@ -171,22 +171,25 @@ describe('carp/state machine', () => {
       const first = host.tick(3000);
       assert.deepEqual(summary(first), ['state 3 BACKUP->MASTER master-down', 'link carp0 up', 'advertise 3 v4', 'announce 3 takeover']);
       const second = host.tick(3390.625);
-      assert.deepEqual(summary(second), ['state 7 BACKUP->MASTER master-down', 'advertise 7 v4']);
+      assert.deepEqual(summary(second), ['state 7 BACKUP->MASTER master-down', 'link carp0 up', 'advertise 7 v4']);
       const cookies = adverts([...first, ...second]).map((a) => decoded(a).counter.toString('hex'));
       assert.equal(new Set(cookies).size, 2);
     });
 
-    it('the carrier is up while any node is MASTER', () => {
+    it('the carrier is up while any node is MASTER; every change of the MASTER set is reported', () => {
       const host = twoNodeHost();
-      runTimers(host, 3390.625);
-      assert.deepEqual(summary(host.receive(peerAd({ vhid: 3, advskew: 0, counter: Buffer.alloc(8, 9) }), 3500)), [
-        'state 3 MASTER->BACKUP better-master',
+      const masters = (actions: readonly Action[]): unknown => actions.flatMap((a) => (a.kind === 'link' ? [[a.up, a.masters]] : []));
+      assert.deepEqual(masters(runTimers(host, 3390.625)), [
+        [true, [3]],
+        [true, [3, 7]],
       ]);
+      const first = host.receive(peerAd({ vhid: 3, advskew: 0, counter: Buffer.alloc(8, 9) }), 3500);
+      assert.deepEqual(summary(first), ['state 3 MASTER->BACKUP better-master', 'link carp0 up']);
+      assert.deepEqual(masters(first), [[true, [7]]]);
       assert.equal(host.status().interfaces[0]?.linkUp, true);
-      assert.deepEqual(summary(host.receive(peerAd({ vhid: 7, advskew: 0 }), 3600)), [
-        'state 7 MASTER->BACKUP better-master',
-        'link carp0 down',
-      ]);
+      const second = host.receive(peerAd({ vhid: 7, advskew: 0 }), 3600);
+      assert.deepEqual(summary(second), ['state 7 MASTER->BACKUP better-master', 'link carp0 down']);
+      assert.deepEqual(masters(second), [[false, []]]);
     });
   });
 

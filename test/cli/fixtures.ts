@@ -8,7 +8,7 @@ export function nodeStats(overrides: Partial<NodeStats> = {}): NodeStats {
 }
 
 export function carpdevStats(overrides: Partial<CarpdevStatsDto> = {}): CarpdevStatsDto {
-  return { ...zeroCarpdevStats(), malformed: 0, ...overrides };
+  return { ...zeroCarpdevStats(), malformed: 0, unclaimed: 0, ...overrides };
 }
 
 export function node(overrides: Partial<NodeStatusDto> = {}): NodeStatusDto {

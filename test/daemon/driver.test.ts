@@ -23,7 +23,7 @@ class ManualTimers implements TimerApi {
   }
 }
 
-const link = (ifname: string, up: boolean): Action => ({ kind: 'link', ifname, up });
+const link = (ifname: string, up: boolean): Action => ({ kind: 'link', ifname, up, masters: up ? [1] : [] });
 
 function fakeHost(deadline: () => Millis | null, tick: (now: Millis) => Action[]): CarpHostApi {
   return { nextDeadline: deadline, tick } as unknown as CarpHostApi;

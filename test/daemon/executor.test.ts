@@ -3,7 +3,7 @@ import type { Action } from '../../src/carp/types';
 import { CarpEventLog } from '../../src/daemon/carp-event-log';
 import { ActionExecutor, type ExecutorDeps } from '../../src/daemon/executor';
 import { createLogger } from '../../src/daemon/logger';
-import { type IpAddress, formatIp, formatMac, parseIp, virtualMac } from '../../src/wire/address';
+import { type IpAddress, formatIp, formatMac, parseIp, parseMac, virtualMac } from '../../src/wire/address';
 import { decodeArp } from '../../src/wire/arp';
 import { CARP_IPV4_GROUP, decodeCarp } from '../../src/wire/carp';
 import { decodeEthernet } from '../../src/wire/ethernet';
@@ -14,18 +14,22 @@ import { V1_HEADER } from '../wire/vectors';
 interface Recorded {
   sent: { carpdev: string; frames: Buffer[] }[];
   reports: [string, number, boolean][];
-  links: [string, boolean][];
+  carriers: [string, boolean][];
+  masters: [string, readonly number[]][];
 }
 
+const CARPDEV_MAC = parseMac('02:00:00:00:00:01');
+
 function executor(overrides: Partial<ExecutorDeps> = {}): { exec: ActionExecutor; rec: Recorded } {
-  const rec: Recorded = { sent: [], reports: [], links: [] };
+  const rec: Recorded = { sent: [], reports: [], carriers: [], masters: [] };
   const logger = createLogger('silent');
   const deps: ExecutorDeps = {
-    carpMac: () => virtualMac(1),
-    carpAddresses: () => [parseIp('192.0.2.10')],
-    carpdevAddresses: (): IpAddress[] => [parseIp('198.51.100.2'), parseIp('198.51.100.3')],
+    interfaceMac: (ifname) => (ifname === 'eth0' ? CARPDEV_MAC : virtualMac(1)),
+    addresses: (ifname): IpAddress[] =>
+      ifname === 'eth0' ? [parseIp('198.51.100.2'), parseIp('198.51.100.3')] : [parseIp('192.0.2.10')],
     sendFrames: (carpdev, frames) => void rec.sent.push({ carpdev, frames: [...frames] }),
-    setLinkState: (ifname, up) => void rec.links.push([ifname, up]),
+    setCarrier: (ifname, up) => void rec.carriers.push([ifname, up]),
+    setMasters: (ifname, vhids) => void rec.masters.push([ifname, vhids]),
     reportSend: (ifname, vhid, ok) => void rec.reports.push([ifname, vhid, ok]),
     dscp: () => 4,
     ipv6Forwarding: () => true,
@@ -41,6 +45,7 @@ const advertise: Action = {
   ifname: 'carp0',
   carpdev: 'eth0',
   vhid: 1,
+  sourceMac: virtualMac(1),
   family: 4,
   destination: CARP_IPV4_GROUP,
   payload: V1_HEADER,
@@ -73,7 +78,7 @@ describe('daemon/executor', () => {
   });
 
   it('falls back to the carp interface`s own address when the carpdev has none of the family', () => {
-    const { exec, rec } = executor({ carpdevAddresses: () => [] });
+    const { exec, rec } = executor({ addresses: (ifname) => (ifname === 'eth0' ? [] : [parseIp('192.0.2.10')]) });
     exec.execute(advertise);
     assert.equal(formatIp(parseCarpFrame(rec.sent[0]?.frames[0] as Buffer).source), '192.0.2.10');
   });
@@ -85,6 +90,7 @@ describe('daemon/executor', () => {
       ifname: 'carp0',
       carpdev: 'eth0',
       vhid: 1,
+      mac: virtualMac(1),
       addresses: [parseIp('192.0.2.10'), parseIp('2001:db8::10')],
       occasion: 'takeover',
     });
@@ -99,9 +105,40 @@ describe('daemon/executor', () => {
     assert.equal((na as Buffer)[14 + 40 + 4], 0xa0);
   });
 
-  it('turns a link-state action into carrier and forwarding', () => {
+  it('sends from the carpdev`s own MAC when the core names no virtual one', () => {
     const { exec, rec } = executor();
-    exec.execute({ kind: 'link', ifname: 'carp0', up: true });
-    assert.deepEqual(rec.links, [['carp0', true]]);
+    exec.execute({ ...advertise, sourceMac: null } as Action);
+    assert.equal(formatMac(decodeEthernet(rec.sent[0]?.frames[0] as Buffer).source), formatMac(CARPDEV_MAC));
+  });
+
+  it('counts an advertisement it cannot address as a failed send', () => {
+    const { exec, rec } = executor({ addresses: () => [] });
+    exec.execute(advertise);
+    assert.deepEqual(rec.sent, []);
+    assert.deepEqual(rec.reports, [['carp0', 1, false]]);
+  });
+
+  it('turns a link action into the relay`s accept set and the carrier', () => {
+    const { exec, rec } = executor();
+    exec.execute({ kind: 'link', ifname: 'carp0', up: true, masters: [1, 3] });
+    assert.deepEqual(rec.masters, [['carp0', [1, 3]]]);
+    assert.deepEqual(rec.carriers, [['carp0', true]]);
+  });
+
+  it('reports a carrier that cannot be set, and a failed announcement, without throwing', () => {
+    const failures: string[] = [];
+    const { exec, rec } = executor({
+      setCarrier: () => {
+        throw new Error('TUNSETCARRIER: Bad file descriptor');
+      },
+      sendFrames: () => {
+        throw new Error('sendmmsg: Network is down');
+      },
+      failure: (message) => void failures.push(message),
+    });
+    exec.execute({ kind: 'link', ifname: 'carp0', up: false, masters: [] });
+    exec.execute({ kind: 'announce', ifname: 'carp0', carpdev: 'eth0', vhid: 1, mac: virtualMac(1), addresses: [parseIp('192.0.2.10')], occasion: 'takeover' });
+    assert.deepEqual(rec.masters, [['carp0', []]], 'the accept set changes even when the carrier cannot');
+    assert.deepEqual(failures, ['carp0: carrier could not be set off', 'carp0: gratuitous ARP / neighbour advertisement not sent']);
   });
 });

@@ -9,7 +9,7 @@ import {
   configureCarpdev,
 } from '../../src/kernel/carp-kernel-setup';
 import { IncompleteChangeError, KernelError } from '../../src/kernel/errors';
-import { Sysctl, sysctlComponents, sysctlName } from '../../src/kernel/sysctl';
+import { Sysctl, sysctlComponents, sysctlName } from '../../src/kernel/proc-sys';
 
 /** A stand-in for /proc/sys with net.<protocol>.conf.<ifname>.<key> files holding `value`. */
 async function fakeProcSys(root: string, ifnames: string[], protocols: string[], value = '0'): Promise<void> {
@@ -29,7 +29,7 @@ function isEinval(e: unknown): boolean {
   return e instanceof KernelError && e.code === 'EINVAL';
 }
 
-describe('kernel/sysctl', () => {
+describe('kernel/proc-sys', () => {
   let root: string;
 
   beforeEach(async () => {

@@ -1,20 +1,17 @@
 /**
- * The carpN TAP devices the daemon owns. They are persistent while configured, so a daemon restart
- * re-attaches to the same device with its addresses (the BSD model: the interface belongs to the
- * kernel, not to a process); `destroy` clears persistence, and the device disappears with its fd.
+ * The TAP devices behind the carp interfaces (carpN) the daemon owns. They are persistent while
+ * configured, so a daemon restart re-attaches to the same device with its addresses (the BSD
+ * model: the interface belongs to the kernel, not to a process); `destroy` clears persistence, and
+ * the device disappears with its fd. (Not to be confused with a carpdev, the parent interface.)
  */
-import { readFile } from 'node:fs/promises';
-import type { NativeBinding, TapDevice } from '../native/types';
 import type { KernelControl } from '../kernel/types';
+import type { NativeBinding, TapDevice } from '../native/types';
 import type { MacAddress } from '../wire/address';
 
 /** The kernel preparation of a new carpN; returns what it changed, for the log. */
 export type PrepareCarpInterface = (ifname: string) => Promise<readonly string[]>;
 
-/** IFF_TAP in /sys/class/net/<if>/tun_flags: tells our persistent TAPs from other devices. */
-const IFF_TAP = 0x0002;
-
-export class CarpDevices {
+export class CarpTaps {
   private readonly taps = new Map<string, TapDevice>();
 
   constructor(
@@ -27,16 +24,16 @@ export class CarpDevices {
     return this.taps.has(ifname);
   }
 
-  tap(ifname: string): TapDevice | undefined {
-    return this.taps.get(ifname);
+  names(): string[] {
+    return [...this.taps.keys()];
   }
 
   /**
    * A new carpN: created persistent with vnet headers and no carrier, prepared (no automatic
    * link-local address: that has to happen before it first goes up), then brought up.
-   * Returns the kernel changes made.
+   * Returns the TAP and the kernel changes made.
    */
-  async create(ifname: string): Promise<readonly string[]> {
+  async create(ifname: string): Promise<{ tap: TapDevice; changes: readonly string[] }> {
     const tap = this.binding.openTap(ifname, { vnetHeader: true });
     try {
       tap.setPersist(true);
@@ -44,7 +41,7 @@ export class CarpDevices {
       const changes = await this.prepare(ifname);
       await this.control.setLinkUp(ifname, true);
       this.taps.set(ifname, tap);
-      return changes;
+      return { tap, changes };
     } catch (e: unknown) {
       tap.setPersist(false);
       tap.close();
@@ -53,13 +50,13 @@ export class CarpDevices {
   }
 
   /** Re-attaches a carpN left by an earlier run; its up state and addresses are kept. */
-  async adopt(ifname: string): Promise<readonly string[]> {
+  async adopt(ifname: string): Promise<{ tap: TapDevice; changes: readonly string[] }> {
     const tap = this.binding.openTap(ifname, { vnetHeader: true });
     try {
       tap.setCarrier(false);
       const changes = await this.prepare(ifname);
       this.taps.set(ifname, tap);
-      return changes;
+      return { tap, changes };
     } catch (e: unknown) {
       tap.close();
       throw e;
@@ -96,15 +93,5 @@ export class CarpDevices {
       tap.close();
     }
     this.taps.clear();
-  }
-}
-
-/** Whether `ifname` is a TAP device (a carpN of ours from an earlier run, if it is named so). */
-export async function isTapDevice(ifname: string): Promise<boolean> {
-  try {
-    const flags = Number.parseInt(await readFile(`/sys/class/net/${ifname}/tun_flags`, 'utf8'), 16);
-    return (flags & IFF_TAP) !== 0;
-  } catch {
-    return false;
   }
 }

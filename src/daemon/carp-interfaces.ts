@@ -1,0 +1,134 @@
+/**
+ * The carp interfaces this daemon manages, and the upkeep that keeps core, relay, TAP and kernel
+ * in agreement about each of them (`sync`). The core owns the configuration and the states; the
+ * kernel mirror owns up/down and the addresses; everything here is derived from those two and
+ * idempotent, so it runs after every change, whoever made it.
+ */
+import { CarpError } from '../carp/errors';
+import { linkLayerOf } from '../carp/link-layer';
+import type { CarpHostApi, InterfaceStatus } from '../carp/types';
+import type { KernelMirror, LinkInfo } from '../kernel/types';
+import type { Relay } from '../relay/relay';
+import type { CarpTaps } from './carp-taps';
+import { describeError } from './describe-error';
+import type { Driver } from './driver';
+import type { CarpdevRef, KernelWork } from './kernel-work';
+import type { Logger } from './logger';
+
+export interface CarpInterfacesDeps {
+  readonly host: CarpHostApi;
+  readonly driver: Driver;
+  readonly taps: CarpTaps;
+  readonly relay: Relay;
+  readonly mirror: KernelMirror;
+  readonly kernelWork: KernelWork;
+  readonly logger: Logger;
+}
+
+export class CarpInterfaces {
+  constructor(private readonly deps: CarpInterfacesDeps) {}
+
+  /** Whether carpd manages `ifname` (it has its TAP). */
+  has(ifname: string): boolean {
+    return this.deps.taps.has(ifname);
+  }
+
+  names(): string[] {
+    return this.deps.taps.names();
+  }
+
+  /** The core's view of a managed interface; throws no-such-interface, naming how to create it. */
+  status(ifname: string): InterfaceStatus {
+    const status = this.has(ifname) ? this.deps.host.interfaceStatus(ifname) : undefined;
+    if (status === undefined) {
+      throw new CarpError('no-such-interface', `${ifname}: no such interface (create it with "carpctl ${ifname} create")`);
+    }
+    return status;
+  }
+
+  /** A new carpN (`create`) or one left by an earlier run (`adopt`), unconfigured. */
+  async attach(ifname: string, how: 'create' | 'adopt'): Promise<void> {
+    const { driver, host, taps, relay, logger } = this.deps;
+    driver.run((now) => host.createInterface(ifname, now));
+    let attached;
+    try {
+      attached = how === 'create' ? await taps.create(ifname) : await taps.adopt(ifname);
+    } catch (e: unknown) {
+      driver.run((now) => host.destroyInterface(ifname, now));
+      throw e;
+    }
+    for (const change of attached.changes) logger.info({ ifname }, `${ifname}: ${change}`);
+    relay.addCarpInterface(ifname, attached.tap, { carpdev: null, vhids: [], macs: [], addresses: [] });
+    this.sync(ifname);
+  }
+
+  /**
+   * Takes carpN out of everything: core (bow-out if MASTER), relay, device, routing. `vanished`:
+   * someone deleted the device; only our fd is left to close.
+   */
+  async remove(ifname: string, how: 'destroy' | 'vanished'): Promise<void> {
+    const { host, driver, relay, taps } = this.deps;
+    if (host.interfaceStatus(ifname) !== undefined) driver.run((now) => host.destroyInterface(ifname, now));
+    relay.removeCarpInterface(ifname);
+    if (how === 'destroy') taps.destroy(ifname);
+    else taps.forget(ifname);
+    await this.deps.kernelWork.interfaceRemoved(ifname);
+  }
+
+  /**
+   * Brings core, relay, TAP and kernel in line with the kernel's view of carpN (up state,
+   * addresses) and the core's configuration (nodes, carpdev).
+   */
+  sync(ifname: string): void {
+    const { host, driver, mirror, relay, taps, logger } = this.deps;
+    const link = mirror.linkByName(ifname);
+    if (!link || !this.has(ifname)) return;
+    const prefixes = mirror.addressesOf(link.index).map((a) => a.prefix);
+    const addresses = prefixes.map((p) => p.address);
+    driver.run((now) => [...host.setAdminUp(ifname, link.adminUp, now), ...host.setAddresses(ifname, addresses, now)]);
+    const { config } = this.status(ifname);
+    const layer2 = linkLayerOf(config);
+    if (layer2.interfaceMac && !link.mac?.equals(layer2.interfaceMac)) taps.setMac(ifname, layer2.interfaceMac);
+    const carpdev = this.usableCarpdev(config.carpdev);
+    try {
+      relay.reshape(ifname, {
+        carpdev: carpdev?.name ?? null,
+        vhids: config.nodes.map((n) => n.vhid),
+        macs: layer2.receive,
+        addresses,
+      });
+    } catch (e: unknown) {
+      logger.error({ ifname, carpdev: carpdev?.name, err: e }, `${ifname}: cannot attach to carpdev ${carpdev?.name}: ${describeError(e)}`);
+    }
+    this.deps.kernelWork.interfaceChanged(ifname, carpdev, link.adminUp ? prefixes : null);
+  }
+
+  /** The managed carp interfaces attached to `carpdev`. */
+  usersOf(carpdev: string): string[] {
+    return this.names().filter((name) => this.deps.host.interfaceStatus(name)?.config.carpdev === carpdev);
+  }
+
+  /**
+   * OpenBSD's carp_set_ifp: the carpdev must exist and be Ethernet, and we must be able to open a
+   * packet socket on it. (A missing carpdev would also count as a carpdev that is down, and demote
+   * every carp interface of the host.)
+   */
+  checkCarpdev(name: string): void {
+    if (this.has(name)) throw new CarpError('bad-value', `carpdev ${name} is a carp interface`);
+    const link = this.deps.mirror.linkByName(name);
+    if (!link) throw new CarpError('bad-value', `carpdev ${name}: no such interface`);
+    if (!isEthernet(link)) throw new CarpError('bad-value', `carpdev ${name} is not an Ethernet interface`);
+    this.deps.relay.checkCarpdev(name);
+  }
+
+  /** A carpdev that exists and can carry Ethernet frames, or null (carpN stays INIT). */
+  private usableCarpdev(name: string | null): CarpdevRef | null {
+    if (name === null) return null;
+    const link = this.deps.mirror.linkByName(name);
+    return link && isEthernet(link) ? { name, index: link.index } : null;
+  }
+}
+
+function isEthernet(link: LinkInfo): boolean {
+  return link.mac !== null;
+}

@@ -1,0 +1,58 @@
+/**
+ * Every counter the daemon has, gathered in one place from their owners: the core (CARP packets
+ * per virtual host and per carpdev, OpenBSD's carpstats), the relay (frames per carp interface and
+ * per carpdev) and the kernel mirror (rtnetlink messages). `carpctl stats` reads this; so will
+ * the metrics endpoint.
+ */
+import { zeroCarpdevStats } from '../carp/stats';
+import type { CarpdevStats, CarpHostApi, NodeStats } from '../carp/types';
+import type { MirrorCounters } from '../kernel/types';
+import type { CarpdevCounters, RelayCounters } from '../relay/counters';
+import type { RelayCounterSnapshot } from '../relay/relay';
+
+export interface InterfaceCounters {
+  readonly name: string;
+  readonly nodes: readonly { readonly vhid: number; readonly stats: NodeStats }[];
+  /** null while carpN has no relay port. */
+  readonly dataPlane: RelayCounters | null;
+}
+
+export interface CarpdevCounterSet {
+  readonly name: string;
+  /** Advertisements dropped before a vhid matched (core). */
+  readonly protocol: CarpdevStats;
+  /** null while no packet socket is open on it. */
+  readonly dataPlane: CarpdevCounters | null;
+}
+
+export interface DaemonCounters {
+  readonly interfaces: readonly InterfaceCounters[];
+  readonly carpdevs: readonly CarpdevCounterSet[];
+  readonly kernel: MirrorCounters;
+}
+
+export interface CounterSources {
+  readonly host: CarpHostApi;
+  readonly relay: { counters(): RelayCounterSnapshot };
+  readonly mirror: { readonly counters: Readonly<MirrorCounters> };
+}
+
+export function collectCounters(sources: CounterSources): DaemonCounters {
+  const status = sources.host.status();
+  const relay = sources.relay.counters();
+  const carpdevNames = [...new Set([...status.carpdevs.map((d) => d.name), ...relay.carpdevs.keys()])].sort();
+  return {
+    interfaces: status.interfaces.map((iface) => ({
+      name: iface.name,
+      nodes: iface.nodes.map((node) => ({ vhid: node.vhid, stats: node.stats })),
+      dataPlane: relay.interfaces.get(iface.name) ?? null,
+    })),
+    carpdevs: carpdevNames.map((name) => ({
+      name,
+      protocol: status.carpdevs.find((d) => d.name === name)?.stats ?? zeroCarpdevStats(),
+      dataPlane: relay.carpdevs.get(name) ?? null,
+    })),
+    kernel: { ...sources.mirror.counters },
+  };
+}
+

@@ -1,0 +1,30 @@
+/**
+ * What the relay reports to the daemon: advertisements, which go to the core, and I/O errors,
+ * which are logged. Nothing that arrives from the network may crash the daemon: the relay has
+ * already counted and dropped what is not well-formed IP, and the core counts everything about
+ * the CARP header; an exception here is a defect of ours, logged loudly while the daemon goes on.
+ */
+import type { CarpHostApi } from '../carp/types';
+import type { RelaySink } from '../relay/relay';
+import type { ParsedCarpPacket } from '../wire/frames';
+import { describeError } from './describe-error';
+import type { Driver } from './driver';
+import type { Logger } from './logger';
+
+export function createRelaySink(host: CarpHostApi, driver: Driver, logger: Logger): RelaySink {
+  return {
+    advertisement(carpdev: string, packet: ParsedCarpPacket): void {
+      try {
+        driver.run((now) => host.receive({ carpdev, ...packet }, now));
+      } catch (e: unknown) {
+        logger.error({ carpdev, err: e }, `${carpdev}: internal error handling an advertisement: ${describeError(e)}`);
+      }
+    },
+    carpdevError(carpdev: string, operation: 'read' | 'write', error: unknown): void {
+      logger.warn({ carpdev, operation, err: error }, `${carpdev}: ${operation} failed: ${describeError(error)}`);
+    },
+    tapError(ifname: string, operation: 'read' | 'write', error: unknown): void {
+      logger.warn({ ifname, operation, err: error }, `${ifname}: ${operation} failed: ${describeError(error)}`);
+    },
+  };
+}
