@@ -57,7 +57,7 @@ function carpLines(dto: InterfaceStatusDto): string[] {
     return [`\tcarp: ${only.state} carpdev ${carpdev} vhid ${only.vhid} advbase ${dto.advbase} advskew ${only.advskew}`];
   }
   return [
-    `\tcarp: carpdev ${carpdev} advbase ${dto.advbase} balancing none`,
+    `\tcarp: carpdev ${carpdev} advbase ${dto.advbase} balancing ${dto.balancing}`,
     ...dto.nodes.map((n) => `\t\tstate ${n.state} vhid ${n.vhid} advskew ${n.advskew}`),
   ];
 }

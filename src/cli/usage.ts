@@ -1,4 +1,5 @@
 /** The text of `carpctl -h`. */
+import { BALANCING_MODE_NAMES } from '../balance/modes';
 import { LIMITS } from '../carp/limits';
 import { rangeText } from '../config/grammar';
 import { CONTROL_SOCKET_ENV, DEFAULT_CONTROL_SOCKET } from '../control/paths';
@@ -20,6 +21,7 @@ export const USAGE = `usage: carpctl [--socket PATH] [-j] [command]
 
 settings, in any order (keywords may be abbreviated to a unique prefix):
   vhid ${rangeText(LIMITS.vhid)}   advbase ${rangeText(LIMITS.advbase)}   advskew ${rangeText(LIMITS.advskew)}
+  carpnodes VHID:ADVSKEW[,...]   balancing ${BALANCING_MODE_NAMES.join('|')}
   pass PASSPHRASE | passfile PATH | -pass
   carpdev IFNAME | -carpdev
   state init|backup|master   up | down

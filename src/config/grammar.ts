@@ -2,8 +2,11 @@
  * The ifconfig-like grammar as data: token tables, unique-prefix keyword matching (OpenBSD
  * ospfctl/parser.c: an exact keyword wins, else the only keyword the word starts; anything else
  * names the candidates or the valid words), and the value parsers. Ranges come from
- * src/carp/limits.ts, so carpctl, the configuration files and the core refuse with the same words.
+ * src/carp/limits.ts and carpnodes lists are checked by src/balance, so carpctl, the configuration
+ * files and the core refuse with the same words.
  */
+import { type CarpNode, checkCarpnodes } from '../balance/carpnodes';
+import { BALANCING_MODE_NAMES, type BalancingMode } from '../balance/modes';
 import { CarpError } from '../carp/errors';
 import { CARP_INTERFACE_NAME, CARP_INTERFACE_NAMES, LIMITS, type Range, checkRange } from '../carp/limits';
 import type { ForcedState, SysctlAssignment } from './settings';
@@ -81,6 +84,8 @@ export type InterfaceAction =
   | 'vhid'
   | 'advbase'
   | 'advskew'
+  | 'carpnodes'
+  | 'balancing'
   | 'pass'
   | 'no-pass'
   | 'passfile'
@@ -122,6 +127,8 @@ export const INTERFACE_TOKENS: readonly InterfaceToken[] = [
   { keyword: 'vhid', action: 'vhid', value: `a number ${rangeText(LIMITS.vhid)}` },
   { keyword: 'advbase', action: 'advbase', value: `a number ${rangeText(LIMITS.advbase)}` },
   { keyword: 'advskew', action: 'advskew', value: `a number ${rangeText(LIMITS.advskew)}` },
+  { keyword: 'carpnodes', action: 'carpnodes', value: 'VHID:ADVSKEW[,VHID:ADVSKEW...] (e.g. carpnodes 1:0,2:100)' },
+  { keyword: 'balancing', action: 'balancing', value: wordList(BALANCING_MODE_NAMES) },
   { keyword: 'pass', action: 'pass', value: 'a passphrase' },
   { keyword: '-pass', action: 'no-pass', value: null },
   { keyword: 'passfile', action: 'passfile', value: 'a file name' },
@@ -188,12 +195,37 @@ export function parseNumber(what: string, text: string, range: Range): number {
 
 /** checkRange of the core, as a ConfigError with the core's wording. */
 export function checkNumber(what: string, value: number, range: Range): number {
+  return withConfigError(() => checkRange(what, value, range));
+}
+
+/** Runs a check of the core or of src/balance, turning its refusal into a ConfigError with its words. */
+function withConfigError<T>(check: () => T): T {
   try {
-    return checkRange(what, value, range);
+    return check();
   } catch (e: unknown) {
-    if (e instanceof CarpError) throw new ConfigError('out-of-range', e.message);
+    if (e instanceof CarpError && (e.code === 'out-of-range' || e.code === 'bad-value')) throw new ConfigError(e.code, e.message);
     throw e;
   }
+}
+
+/** One `VHID:ADVSKEW` of a carpnodes list: decimal digits only, ranges checked with the whole list. */
+const CARPNODE_ENTRY = /^([0-9]{1,9}):([0-9]{1,9})$/;
+
+/** `carpnodes 1:0,2:100`: the list checked by src/balance and sorted by vhid. */
+export function parseCarpnodes(text: string): CarpNode[] {
+  const nodes = text.split(',').map((entry) => {
+    const match = CARPNODE_ENTRY.exec(entry);
+    if (match === null) {
+      throw new ConfigError('bad-value', `carpnodes entry ${quote(entry)} is not VHID:ADVSKEW: write e.g. carpnodes 1:0,2:100`);
+    }
+    return { vhid: Number(match[1]), advskew: Number(match[2]) };
+  });
+  return checkCarpnodeList(nodes);
+}
+
+/** checkCarpnodes of src/balance, as a ConfigError with its wording. */
+export function checkCarpnodeList(nodes: readonly CarpNode[]): CarpNode[] {
+  return withConfigError(() => checkCarpnodes(nodes));
 }
 
 /** Linux IFNAMSIZ is 16 with the NUL. */
@@ -234,6 +266,16 @@ export function parseGroupName(text: string): string {
     throw new ConfigError('bad-value', `group name ${quote(text)} ends in a digit: group names must not, as on OpenBSD`);
   }
   return text;
+}
+
+const BALANCING_TOKENS: readonly (Keyword & { readonly mode: BalancingMode })[] = BALANCING_MODE_NAMES.map((mode) => ({
+  keyword: mode,
+  mode,
+}));
+
+/** `balancing` values, by unique prefix like keywords: `ip-s` is ip-stealth, `ip-` is ambiguous. */
+export function parseBalancing(text: string): BalancingMode {
+  return matchKeyword(text, BALANCING_TOKENS, 'balancing mode').mode;
 }
 
 /** `state` values; case-insensitive because the status output prints them in capitals. */

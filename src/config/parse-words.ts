@@ -4,6 +4,8 @@
  * is refused instead of "last wins": the parsed form holds one value per setting, and in a file
  * spread over several lines a repeated word is far more often a mistake than an intent.
  */
+import type { CarpNode } from '../balance/carpnodes';
+import type { BalancingMode } from '../balance/modes';
 import { LIMITS } from '../carp/limits';
 import { AddressError, type IpPrefix, formatIp, parsePrefix } from '../wire/address';
 import {
@@ -14,6 +16,8 @@ import {
   type InterfaceToken,
   type WordContext,
   matchKeyword,
+  parseBalancing,
+  parseCarpnodes,
   parseDeviceName,
   parseGroupName,
   parseNumber,
@@ -29,6 +33,8 @@ interface Draft {
   vhid?: number;
   advbase?: number;
   advskew?: number;
+  nodes?: CarpNode[];
+  balancing?: BalancingMode;
   pass?: PassSetting;
   carpdev?: string | null;
   state?: ForcedState;
@@ -40,10 +46,22 @@ const SETTING_WORDS: Record<keyof Draft, string> = {
   vhid: 'vhid',
   advbase: 'advbase',
   advskew: 'advskew',
+  nodes: 'carpnodes',
+  balancing: 'balancing',
   pass: 'pass, -pass or passfile',
   carpdev: 'carpdev or -carpdev',
   state: 'state',
   up: 'up or down',
+};
+
+/**
+ * Settings that exclude each other: carpnodes gives every vhid and advskew of the interface, while
+ * vhid and advskew set a single carpnode (OpenBSD ifconfig); letting one win would be guessing.
+ */
+const CONTRADICTIONS: Partial<Record<keyof Draft, readonly (keyof Draft)[]>> = {
+  nodes: ['vhid', 'advskew'],
+  vhid: ['nodes'],
+  advskew: ['nodes'],
 };
 
 /** Every carp interface is in this group (OpenBSD); it is not the administrator's to change. */
@@ -120,6 +138,10 @@ export class SettingsBuilder {
       case 'advbase':
       case 'advskew':
         return this.set(token.action, parseNumber(token.keyword, value, LIMITS[token.action]), line);
+      case 'carpnodes':
+        return this.set('nodes', parseCarpnodes(value), line);
+      case 'balancing':
+        return this.set('balancing', parseBalancing(value), line);
       case 'pass':
         if (value === '') throw new ConfigError('bad-value', 'pass needs a non-empty passphrase; -pass removes it');
         return this.set('pass', { kind: 'text', text: value }, line);
@@ -148,6 +170,16 @@ export class SettingsBuilder {
   }
 
   private set<K extends keyof Draft>(field: K, value: Draft[K], line: number): void {
+    for (const other of CONTRADICTIONS[field] ?? []) {
+      const first = this.seen.get(other);
+      if (first === undefined) continue;
+      const where = first > 0 ? ` (${SETTING_WORDS[other]} on line ${first})` : '';
+      throw new ConfigError(
+        'repeated-word',
+        `${SETTING_WORDS[field]} and ${SETTING_WORDS[other]} contradict each other${where}: ` +
+          'give either carpnodes VHID:ADVSKEW,... or vhid N [advskew K]',
+      );
+    }
     this.once(field, SETTING_WORDS[field], line);
     this.draft[field] = value;
   }

@@ -2,6 +2,8 @@
  * The parsed form of the ifconfig-like words, shared by carpctl and the configuration files. Only
  * the words given are present, so a settings object doubles as a change ("configure these fields").
  */
+import type { CarpNode } from '../balance/carpnodes';
+import type { BalancingMode } from '../balance/modes';
 import type { IpPrefix } from '../wire/address';
 
 /** `pass TEXT`, `passfile PATH` (resolved to text before it is applied) or `-pass`. */
@@ -19,6 +21,13 @@ export interface InterfaceSettings {
   readonly vhid?: number;
   readonly advbase?: number;
   readonly advskew?: number;
+  /**
+   * `carpnodes VHID:ADVSKEW,...`: every virtual host of the interface, sorted by vhid (the first is
+   * the leader). Never given together with vhid or advskew, which set a single one.
+   */
+  readonly nodes?: readonly CarpNode[];
+  /** `balancing MODE`, as given; the mode in force also depends on the number of carpnodes. */
+  readonly balancing?: BalancingMode;
   readonly pass?: PassSetting;
   /** `-carpdev` gives null. */
   readonly carpdev?: string | null;

@@ -3,8 +3,11 @@
  * fully typed, range-checked Request or a ProtocolError/ConfigError naming the bad field; carpctl
  * gets a Response whose envelope and result shape were checked.
  */
+import type { CarpNode } from '../balance/carpnodes';
+import { BALANCING_MODE_NAMES, type BalancingMode } from '../balance/modes';
 import { LIMITS } from '../carp/limits';
 import {
+  checkCarpnodeList,
   checkNumber,
   parseCarpInterfaceName,
   parseDeviceName,
@@ -124,6 +127,8 @@ const SETTING_FIELDS = [
   'vhid',
   'advbase',
   'advskew',
+  'nodes',
+  'balancing',
   'pass',
   'carpdev',
   'state',
@@ -140,6 +145,13 @@ function decodeSettings(value: unknown): ResolvedInterfaceSettings {
   if (o.vhid !== undefined) s.vhid = checkNumber('vhid', integer(o.vhid, 'vhid'), LIMITS.vhid);
   if (o.advbase !== undefined) s.advbase = checkNumber('advbase', integer(o.advbase, 'advbase'), LIMITS.advbase);
   if (o.advskew !== undefined) s.advskew = checkNumber('advskew', integer(o.advskew, 'advskew'), LIMITS.advskew);
+  if (o.nodes !== undefined) {
+    if (s.vhid !== undefined || s.advskew !== undefined) {
+      throw badRequest('nodes cannot be combined with vhid or advskew: nodes sets every vhid and advskew');
+    }
+    s.nodes = checkCarpnodeList(array(o.nodes, 'nodes').map(decodeNode));
+  }
+  if (o.balancing !== undefined) s.balancing = balancingMode(o.balancing);
   if (o.pass !== undefined) s.pass = decodePass(o.pass);
   if (o.carpdev !== undefined) s.carpdev = o.carpdev === null ? null : parseDeviceName(string(o.carpdev, 'carpdev'));
   if (o.state !== undefined) s.state = forcedState(o.state);
@@ -163,6 +175,20 @@ function decodePass(value: unknown): ResolvedPassSetting {
     return { kind: 'text', text };
   }
   throw badRequest('pass.kind must be "text" or "none"');
+}
+
+function decodeNode(value: unknown, index: number): CarpNode {
+  const what = `nodes[${index}]`;
+  const o = object(value, what);
+  fields(o, ['vhid', 'advskew'], []);
+  return { vhid: integer(o.vhid, `${what}.vhid`), advskew: integer(o.advskew, `${what}.advskew`) };
+}
+
+/** The exact name: prefixes are carpctl's convenience, not part of the protocol. */
+function balancingMode(value: unknown): BalancingMode {
+  const mode = BALANCING_MODE_NAMES.find((m) => m === value);
+  if (mode === undefined) throw badRequest(`balancing must be one of ${BALANCING_MODE_NAMES.join(', ')}`);
+  return mode;
 }
 
 const STATES: readonly ForcedState[] = ['INIT', 'BACKUP', 'MASTER'];

@@ -8,6 +8,8 @@
  * in a result carries it (`interfaceStatusDto` builds the status field by field). codec.ts turns
  * these types into lines and validates what arrives.
  */
+import { effectiveBalancing } from '../balance/defaults';
+import type { BalancingMode } from '../balance/modes';
 import { TRANSITION_REASONS } from '../carp/types';
 import type {
   CarpState,
@@ -167,6 +169,8 @@ export interface InterfaceStatusDto {
   readonly linkUp: boolean;
   readonly carpdev: string | null;
   readonly advbase: number;
+  /** The balancing mode in force: always none with one carpnode, never none with several. */
+  readonly balancing: BalancingMode;
   /** Including "carp". */
   readonly groups: readonly string[];
   /** The OpenBSD demote count sent in byte 4. */
@@ -196,6 +200,8 @@ export interface InterfaceDtoSources {
   readonly addresses: readonly IpPrefix[];
   readonly carpdevStats: Readonly<CarpdevStatsDto> | null;
   readonly dataPlane: Readonly<RelayCounters> | null;
+  /** The configured `balancing` mode; absent is none. */
+  readonly balancing?: BalancingMode;
 }
 
 const CARP_GROUP = 'carp';
@@ -216,6 +222,7 @@ export function interfaceStatusDto(sources: InterfaceDtoSources): InterfaceStatu
     linkUp: status.linkUp,
     carpdev: status.config.carpdev,
     advbase: status.config.advbase,
+    balancing: effectiveBalancing(status.nodes.length, sources.balancing ?? 'none'),
     groups: [CARP_GROUP, ...status.config.groups.filter((g) => g !== CARP_GROUP)],
     demote: status.demote,
     addresses: sources.addresses.map((p) => ({

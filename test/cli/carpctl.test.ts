@@ -9,9 +9,9 @@ import { formatStats } from '../../src/cli/format-stats';
 import { EXIT_OK, EXIT_REFUSED, EXIT_UNREACHABLE, runCarpctl } from '../../src/cli/run';
 import type { InterfaceStatusDto, Request, Result } from '../../src/control/protocol';
 import { type ControlServer, startControlServer } from '../../src/control/transport';
-import { BACKUP, INIT, MASTER } from './fixtures';
+import { BACKUP, BALANCED, INIT, MASTER } from './fixtures';
 
-const INTERFACES: readonly InterfaceStatusDto[] = [MASTER, BACKUP, INIT];
+const INTERFACES: readonly InterfaceStatusDto[] = [MASTER, BACKUP, INIT, BALANCED];
 const SYSCTLS: readonly (readonly [string, string])[] = [
   ['net.inet.carp.allow', '1'],
   ['net.inet.carp.preempt', '0'],
@@ -121,6 +121,31 @@ describe('carpctl end to end (fake daemon)', () => {
       assert.equal(run.stdout, `${JSON.stringify({ interfaces: [MASTER] }, null, 2)}\n`);
     });
 
+    it('prints a load-balanced interface in the OpenBSD carpnodes form', async () => {
+      const run = await carpctl('carp3');
+      assert.equal(run.status, EXIT_OK);
+      assert.equal(
+        run.stdout,
+        'carp3: flags=8843<UP,BROADCAST,RUNNING,SIMPLEX,MULTICAST> mtu 1500\n\tlladdr 01:00:5e:00:01:01\n' +
+          '\tcarp: carpdev eth0 advbase 1 balancing ip\n\t\tstate MASTER vhid 1 advskew 0\n\t\tstate BACKUP vhid 2 advskew 100\n' +
+          '\tgroups: carp\n\tstatus: master\n\tinet 192.168.1.10 netmask 0xffffff00 broadcast 192.168.1.255\n\tcarp demote count 0\n',
+      );
+    });
+
+    it('carries the balancing mode and every carpnode in JSON', async () => {
+      const run = await carpctl('-j', 'carp3');
+      const shown = (JSON.parse(run.stdout) as { interfaces: InterfaceStatusDto[] }).interfaces[0];
+      assert.equal(shown?.balancing, 'ip');
+      assert.deepEqual(
+        shown?.nodes.map((n) => [n.vhid, n.advskew, n.state]),
+        [
+          [1, 0, 'MASTER'],
+          [2, 100, 'BACKUP'],
+        ],
+      );
+      assert.equal((JSON.parse((await carpctl('-j', 'carp0')).stdout) as { interfaces: InterfaceStatusDto[] }).interfaces[0]?.balancing, 'none');
+    });
+
     it('prints the counters with stats', async () => {
       const run = await carpctl('carp0', 'stats');
       assert.deepEqual(run, { status: EXIT_OK, stdout: formatStats(MASTER), stderr: '' });
@@ -142,6 +167,26 @@ describe('carpctl end to end (fake daemon)', () => {
           type: 'configure',
           ifname: 'carp0',
           settings: { vhid: 1, pass: { kind: 'text', text: 'secret' }, carpdev: 'eth0', advbase: 1, advskew: 100 },
+        },
+      ]);
+    });
+
+    it('sends carpnodes sorted by vhid and the balancing mode, as OpenBSD\'s example line', async () => {
+      const run = await carpctl('carp3', 'create', 'carpnodes', '2:100,1:0', 'balancing', 'ip', 'carpdev', 'eth0', 'pass', 'secret');
+      assert.deepEqual(run, { status: EXIT_OK, stdout: '', stderr: '' });
+      assert.deepEqual(requests(), [
+        {
+          type: 'create',
+          ifname: 'carp3',
+          settings: {
+            nodes: [
+              { vhid: 1, advskew: 0 },
+              { vhid: 2, advskew: 100 },
+            ],
+            balancing: 'ip',
+            carpdev: 'eth0',
+            pass: { kind: 'text', text: 'secret' },
+          },
         },
       ]);
     });
@@ -250,6 +295,11 @@ describe('carpctl end to end (fake daemon)', () => {
       [['-g', 'carp', 'carpdemote', '256'], /^carpctl: carpdemote 256 is out of range: valid values are 1-255\n$/],
       [['sysctl', 'net.inet.carp.preempt=1', 'net.inet.carp.log'], /not both/],
       [['carp0', 'state', 'primary'], /valid states are init, backup or master/],
+      [['carp0', 'carpnodes', '1:0,2:0', 'vhid', '1'], /^carpctl: vhid and carpnodes contradict each other: give either carpnodes/],
+      [['carp0', 'carpnodes', '1:0,1:100'], /^carpctl: carpnodes: vhid 1 is given twice/],
+      [['carp0', 'carpnodes', '255:0'], /^carpctl: carpnodes vhid 255 is out of range: valid values are 1-254\n$/],
+      [['carp0', 'balancing', 'ip-'], /^carpctl: balancing mode "ip-" is ambiguous: it could be ip-stealth or ip-unicast\n$/],
+      [['carp0', 'carp', 'eth0'], /^carpctl: word "carp" is ambiguous: it could be carpnodes or carpdev\n$/],
     ];
     for (const [argv, pattern] of refusals) {
       it(`exits 1 for "carpctl ${argv.join(' ')}" without asking the daemon`, async () => {
@@ -286,6 +336,7 @@ describe('carpctl end to end (fake daemon)', () => {
       assert.equal(run.status, EXIT_OK);
       assert.match(run.stdout, /^usage: carpctl \[--socket PATH\] \[-j\]/);
       assert.match(run.stdout, /vhid 1-255 {3}advbase 0-255 {3}advskew 0-254/);
+      assert.match(run.stdout, /carpnodes VHID:ADVSKEW\[,\.\.\.\] {3}balancing none\|ip\|ip-stealth\|ip-unicast\|arp/);
     });
   });
 

@@ -33,6 +33,7 @@ export const MASTER: InterfaceStatusDto = {
   linkUp: true,
   carpdev: 'eth0',
   advbase: 1,
+  balancing: 'none',
   groups: ['carp'],
   demote: 0,
   addresses: [
@@ -57,6 +58,7 @@ export const BACKUP: InterfaceStatusDto = {
   linkUp: false,
   carpdev: 'eth1',
   advbase: 2,
+  balancing: 'none',
   groups: ['carp', 'uplink'],
   demote: 1,
   addresses: [
@@ -76,6 +78,16 @@ export const BACKUP: InterfaceStatusDto = {
   dataPlane: { framesIn: 0, framesOut: 0, droppedNotMaster: 3, droppedWriteFailed: 0 },
 };
 
+/** OpenBSD's load-balancing example: carpnodes 1:0,2:100 balancing ip, MASTER of the first node. */
+export const BALANCED: InterfaceStatusDto = {
+  ...MASTER,
+  name: 'carp3',
+  mac: '01:00:5e:00:01:01',
+  balancing: 'ip',
+  addresses: [{ family: 4, address: '192.168.1.10', prefixLength: 24 }],
+  nodes: [node({ vhid: 1 }), node({ vhid: 2, advskew: 100, effectiveAdvskew: 100, state: 'BACKUP' })],
+};
+
 /** Just created: down, no vhid, no carpdev, not yet in the kernel. */
 export const INIT: InterfaceStatusDto = {
   name: 'carp2',
@@ -86,6 +98,7 @@ export const INIT: InterfaceStatusDto = {
   linkUp: false,
   carpdev: null,
   advbase: 1,
+  balancing: 'none',
   groups: ['carp'],
   demote: 0,
   addresses: [],

@@ -57,9 +57,10 @@ describe('carpctl output formats', () => {
       );
     });
 
-    it('prints several virtual hosts in the OpenBSD carpnodes form', () => {
+    it('prints several carpnodes in the OpenBSD form, with the balancing mode', () => {
       const dto = {
         ...MASTER,
+        balancing: 'ip' as const,
         addresses: [{ family: 4 as const, address: '10.0.0.1', prefixLength: 8 }],
         nodes: [node({ vhid: 1 }), node({ vhid: 2, advskew: 100, state: 'BACKUP' })],
       };
@@ -67,7 +68,7 @@ describe('carpctl output formats', () => {
         formatInterface(dto),
         'carp0: flags=8843<UP,BROADCAST,RUNNING,SIMPLEX,MULTICAST> mtu 1500\n' +
           '\tlladdr 00:00:5e:00:01:01\n' +
-          '\tcarp: carpdev eth0 advbase 1 balancing none\n' +
+          '\tcarp: carpdev eth0 advbase 1 balancing ip\n' +
           '\t\tstate MASTER vhid 1 advskew 0\n' +
           '\t\tstate BACKUP vhid 2 advskew 100\n' +
           '\tgroups: carp\n' +
@@ -75,6 +76,24 @@ describe('carpctl output formats', () => {
           '\tinet 10.0.0.1 netmask 0xff000000 broadcast 10.255.255.255\n' +
           '\tcarp demote count 0\n',
       );
+    });
+
+    it('prints every balancing mode and every carpnode line', () => {
+      const nodes = [node({ vhid: 3, state: 'BACKUP' }), node({ vhid: 4 }), node({ vhid: 6, advskew: 100, state: 'INIT' })];
+      for (const balancing of ['ip', 'ip-stealth', 'ip-unicast', 'arp'] as const) {
+        const carp = formatInterface({ ...BACKUP, carpdev: null, balancing, nodes }).split('\n').slice(2, 6);
+        assert.deepEqual(carp, [
+          `\tcarp: carpdev none advbase 2 balancing ${balancing}`,
+          '\t\tstate BACKUP vhid 3 advskew 0',
+          '\t\tstate MASTER vhid 4 advskew 0',
+          '\t\tstate INIT vhid 6 advskew 100',
+        ]);
+      }
+    });
+
+    it('prints a single carpnode on one line, without the balancing mode', () => {
+      const carp = formatInterface({ ...MASTER, nodes: [node({ vhid: 7, advskew: 20 })] }).split('\n')[2];
+      assert.equal(carp, '\tcarp: MASTER carpdev eth0 vhid 7 advbase 1 advskew 20');
     });
 
     it('computes netmask and broadcast at the prefix edges', () => {

@@ -66,6 +66,30 @@ describe('config-files', () => {
       assert.deepEqual(parsed.addresses.map(formatPrefix), ['2001:db8::10/64', '192.0.2.10/24']);
     });
 
+    it('parses an OpenBSD load-balancing setup spread over lines', () => {
+      const text = ['# two firewalls share 192.0.2.10, each MASTER of one carpnode', 'carpnodes 2:100,1:0', 'balancing ip-unicast carpdev eth0', 'inet 192.0.2.10/24'].join('\n');
+      const parsed = parseInterfaceFile('carp0.conf', text);
+      assert.deepEqual(parsed.settings, {
+        nodes: [
+          { vhid: 1, advskew: 0 },
+          { vhid: 2, advskew: 100 },
+        ],
+        balancing: 'ip-unicast',
+        carpdev: 'eth0',
+      });
+    });
+
+    it('refuses carpnodes and vhid or advskew in one file, naming the line of the first', () => {
+      assert.throws(
+        () => parseInterfaceFile('f.conf', 'vhid 1\ncarpdev eth0\ncarpnodes 1:0,2:0\n'),
+        refusal(/^f\.conf:3: carpnodes and vhid contradict each other \(vhid on line 1\): give either carpnodes VHID:ADVSKEW,\.\.\. or vhid N \[advskew K\]$/),
+      );
+      assert.throws(
+        () => parseInterfaceFile('f.conf', 'carpnodes 1:0,2:0\n\nadvskew 100\n'),
+        refusal(/^f\.conf:3: advskew and carpnodes contradict each other \(carpnodes on line 1\)/),
+      );
+    });
+
     it('reads CRLF files', () => {
       assert.deepEqual(parseInterfaceFile('carp0.conf', 'vhid 3\r\nadvbase 2\r\n').settings, { vhid: 3, advbase: 2 });
     });
@@ -84,6 +108,9 @@ describe('config-files', () => {
       ['inet 2001:db8::1/64', /^f\.conf:2: inet needs an IPv4 address/],
       ['inet6 nonsense/64', /^f\.conf:2: inet6: "nonsense" is not an IPv4 or IPv6 address$/],
       ['group carp', /^f\.conf:2: every carp interface is in group carp/],
+      ['carpnodes 1-0', /^f\.conf:2: carpnodes entry "1-0" is not VHID:ADVSKEW: write e\.g\. carpnodes 1:0,2:100$/],
+      ['carpnodes 255:0', /^f\.conf:2: carpnodes vhid 255 is out of range: valid values are 1-254$/],
+      ['balancing fast', /^f\.conf:2: unknown balancing mode "fast": valid balancing modes are none, ip, ip-stealth, ip-unicast or arp$/],
     ];
     for (const [line, pattern] of badLines) {
       it(`refuses "${line}" with file:line`, () => {

@@ -2,8 +2,11 @@ import assert from 'node:assert/strict';
 import { LIMITS } from '../../src/carp/limits';
 import {
   INTERFACE_TOKENS,
+  checkCarpnodeList,
   matchKeyword,
+  parseBalancing,
   parseCarpInterfaceName,
+  parseCarpnodes,
   parseDeviceName,
   parseGroupName,
   parseNumber,
@@ -139,6 +142,50 @@ describe('grammar', () => {
 
     it('names the valid states', () => {
       assert.throws(() => parseState('primary'), refusal('unknown-word', /valid states are init, backup or master$/));
+    });
+  });
+
+  describe('carpnodes and balancing', () => {
+    it('are words of the command line and of files alike', () => {
+      for (const context of ['command', 'file'] as const) {
+        const words = tokensFor(context).map((t) => t.keyword);
+        assert.ok(words.includes('carpnodes') && words.includes('balancing'), context);
+      }
+    });
+
+    it('parses a carpnodes list into nodes sorted by vhid, accepting leading zeros as numbers do', () => {
+      assert.deepEqual(parseCarpnodes('3:0,4:0,6:100'), [
+        { vhid: 3, advskew: 0 },
+        { vhid: 4, advskew: 0 },
+        { vhid: 6, advskew: 100 },
+      ]);
+      assert.deepEqual(parseCarpnodes('2:100,1:0'), [
+        { vhid: 1, advskew: 0 },
+        { vhid: 2, advskew: 100 },
+      ]);
+      assert.deepEqual(parseCarpnodes('007:010'), [{ vhid: 7, advskew: 10 }]);
+    });
+
+    it('refuses a huge number as out of range, not as bad syntax', () => {
+      assert.throws(() => parseCarpnodes('1:1000'), refusal('out-of-range', /^carpnodes advskew 1000 is out of range: valid values are 0-254$/));
+      assert.throws(() => parseCarpnodes('1:9999999999'), refusal('bad-value', /is not VHID:ADVSKEW/));
+    });
+
+    it('turns the refusals of src/balance into ConfigErrors with the same words', () => {
+      assert.throws(() => checkCarpnodeList([]), refusal('out-of-range', /^number of carpnodes 0 is out of range: valid values are 1-32$/));
+      assert.throws(
+        () => checkCarpnodeList([{ vhid: 4, advskew: 0 }, { vhid: 4, advskew: 1 }]),
+        refusal('bad-value', /^carpnodes: vhid 4 is given twice/),
+      );
+    });
+
+    it('parses balancing modes by exact name or unique prefix', () => {
+      assert.equal(parseBalancing('none'), 'none');
+      assert.equal(parseBalancing('ip'), 'ip');
+      assert.equal(parseBalancing('ip-stealth'), 'ip-stealth');
+      assert.equal(parseBalancing('ip-un'), 'ip-unicast');
+      assert.equal(parseBalancing('ar'), 'arp');
+      assert.throws(() => parseBalancing(''), refusal('unknown-word', /valid balancing modes are none, ip, ip-stealth, ip-unicast or arp$/));
     });
   });
 

@@ -34,6 +34,70 @@ describe('parse-words', () => {
       assert.deepEqual(configure('down'), { up: false });
       assert.deepEqual(configure('group uplink'), { groupsAdded: ['uplink'] });
       assert.deepEqual(configure('-group uplink'), { groupsRemoved: ['uplink'] });
+      assert.deepEqual(configure('carpnodes 1:0,2:100'), {
+        nodes: [
+          { vhid: 1, advskew: 0 },
+          { vhid: 2, advskew: 100 },
+        ],
+      });
+      for (const mode of ['none', 'ip', 'ip-stealth', 'ip-unicast', 'arp']) assert.deepEqual(configure(`balancing ${mode}`), { balancing: mode });
+    });
+
+    it('takes OpenBSD\'s load-balancing line, sorting the carpnodes by vhid', () => {
+      assert.deepEqual(configure('carpnodes 6:100,3:0,4:0 balancing ip-stealth carpdev em0'), {
+        nodes: [
+          { vhid: 3, advskew: 0 },
+          { vhid: 4, advskew: 0 },
+          { vhid: 6, advskew: 100 },
+        ],
+        balancing: 'ip-stealth',
+        carpdev: 'em0',
+      });
+      assert.deepEqual(configure('carpnodes 7:50'), { nodes: [{ vhid: 7, advskew: 50 }] });
+    });
+
+    it('refuses a malformed carpnodes list, saying how to write it', () => {
+      for (const text of ['1-0', '1:', ':5', '1', '1:0,', ',1:0', '1:0,,2:0', '1:0:0', 'a:0', '1:x', '0x1:0', '-1:0', '1: 0', '']) {
+        assert.throws(() => configure(`carpnodes ${text}`), refusal('bad-value', /^carpnodes entry ".*" is not VHID:ADVSKEW: write e\.g\. carpnodes 1:0,2:100$/), text);
+      }
+      assert.throws(() => configure('carpnodes 1-0'), refusal('bad-value', /^carpnodes entry "1-0" is not/));
+      assert.throws(() => configure('carpnodes 1:0,:5'), refusal('bad-value', /^carpnodes entry ":5" is not/));
+    });
+
+    it('refuses carpnodes out of range, duplicated or too many, naming the valid range', () => {
+      assert.throws(() => configure('carpnodes 0:0'), refusal('out-of-range', /^carpnodes vhid 0 is out of range: valid values are 1-254$/));
+      assert.throws(() => configure('carpnodes 255:0'), refusal('out-of-range', /^carpnodes vhid 255 is out of range: valid values are 1-254$/));
+      assert.throws(() => configure('carpnodes 1:255'), refusal('out-of-range', /^carpnodes advskew 255 is out of range: valid values are 0-254$/));
+      assert.throws(() => configure('carpnodes 1:0,2:0,1:100'), refusal('bad-value', /^carpnodes: vhid 1 is given twice: every carpnode needs its own vhid$/));
+      const list = (count: number): string => Array.from({ length: count }, (_, i) => `${i + 1}:0`).join(',');
+      assert.equal(configure(`carpnodes ${list(32)}`).nodes?.length, 32);
+      assert.throws(() => configure(`carpnodes ${list(33)}`), refusal('out-of-range', /^number of carpnodes 33 is out of range: valid values are 1-32$/));
+    });
+
+    it('refuses carpnodes together with vhid or advskew, in either order', () => {
+      const contradiction = /contradict each other: give either carpnodes VHID:ADVSKEW,\.\.\. or vhid N \[advskew K\]$/;
+      assert.throws(() => configure('vhid 1 carpnodes 1:0,2:0'), refusal('repeated-word', /^carpnodes and vhid contradict each other: /));
+      assert.throws(() => configure('advskew 5 carpnodes 1:0,2:0'), refusal('repeated-word', /^carpnodes and advskew contradict/));
+      assert.throws(() => configure('carpnodes 1:0,2:0 vhid 3'), refusal('repeated-word', /^vhid and carpnodes contradict/));
+      assert.throws(() => configure('carpnodes 1:0,2:0 advskew 100'), refusal('repeated-word', contradiction));
+      assert.throws(() => configure('carpnodes 1:0 carpnodes 2:0'), refusal('repeated-word', /^carpnodes is given twice: give it once$/));
+    });
+
+    it('matches balancing modes by unique prefix and refuses unknown or ambiguous ones', () => {
+      assert.deepEqual(configure('bal ip-s'), { balancing: 'ip-stealth' });
+      assert.deepEqual(configure('balancing ip-u'), { balancing: 'ip-unicast' });
+      assert.deepEqual(configure('balancing ip'), { balancing: 'ip' }, 'an exact mode wins over longer ones');
+      assert.deepEqual(configure('balancing a'), { balancing: 'arp' });
+      assert.throws(() => configure('balancing ip-'), refusal('ambiguous-word', /^balancing mode "ip-" is ambiguous: it could be ip-stealth or ip-unicast$/));
+      assert.throws(() => configure('balancing i'), refusal('ambiguous-word', /could be ip, ip-stealth or ip-unicast$/));
+      assert.throws(
+        () => configure('balancing round-robin'),
+        refusal('unknown-word', /^unknown balancing mode "round-robin": valid balancing modes are none, ip, ip-stealth, ip-unicast or arp$/),
+      );
+      assert.throws(() => configure('balancing IP'), refusal('unknown-word', /"IP"/));
+      assert.throws(() => parseInterfaceCommand(['balancing']), refusal('missing-value', /^balancing needs none, ip, ip-stealth, ip-unicast or arp$/));
+      assert.throws(() => parseInterfaceCommand(['carpnodes']), refusal('missing-value', /^carpnodes needs VHID:ADVSKEW\[,VHID:ADVSKEW\.\.\.\] \(e\.g\. carpnodes 1:0,2:100\)$/));
+      assert.throws(() => configure('balancing ip balancing none'), refusal('repeated-word', /^balancing is given twice/));
     });
 
     it('takes any subset in any order, like ifconfig', () => {
@@ -44,7 +108,8 @@ describe('parse-words', () => {
 
     it('accepts unique prefixes of keywords', () => {
       assert.deepEqual(configure('advs 100'), { advskew: 100 });
-      assert.deepEqual(configure('advb 3 v 4 carp eth1'), { advbase: 3, vhid: 4, carpdev: 'eth1' });
+      assert.deepEqual(configure('advb 3 v 4 carpd eth1'), { advbase: 3, vhid: 4, carpdev: 'eth1' });
+      assert.deepEqual(configure('carpn 1:0 b ip'), { nodes: [{ vhid: 1, advskew: 0 }], balancing: 'ip' });
       assert.deepEqual(configure('passf key'), { pass: { kind: 'file', path: 'key' } });
       assert.deepEqual(configure('-carp'), { carpdev: null });
       assert.deepEqual(configure('state m'), { state: 'MASTER' });
@@ -55,6 +120,7 @@ describe('parse-words', () => {
       assert.throws(() => parseInterfaceCommand(['adv', '100']), refusal('ambiguous-word', /could be advbase or advskew$/));
       assert.throws(() => parseInterfaceCommand(['st']), refusal('ambiguous-word', /could be stats or state$/));
       assert.throws(() => parseInterfaceCommand(['d']), refusal('ambiguous-word', /could be destroy or down$/));
+      assert.throws(() => parseInterfaceCommand(['carp', 'eth0']), refusal('ambiguous-word', /could be carpnodes or carpdev$/));
     });
 
     it('refuses an unknown word, listing every valid word', () => {
@@ -62,7 +128,7 @@ describe('parse-words', () => {
         () => parseInterfaceCommand(['vhid', '1', 'priority', '5']),
         refusal(
           'unknown-word',
-          /^unknown word "priority": valid words are create, destroy, stats, vhid, advbase, advskew, pass, -pass, passfile, carpdev, -carpdev, state, up, down, group or -group$/,
+          /^unknown word "priority": valid words are create, destroy, stats, vhid, advbase, advskew, carpnodes, balancing, pass, -pass, passfile, carpdev, -carpdev, state, up, down, group or -group$/,
         ),
       );
     });

@@ -40,6 +40,18 @@ describe('control codec', () => {
         },
       },
       { type: 'configure', ifname: 'carp0', settings: { pass: { kind: 'none' } } },
+      {
+        type: 'create',
+        ifname: 'carp2',
+        settings: {
+          nodes: [
+            { vhid: 1, advskew: 0 },
+            { vhid: 2, advskew: 100 },
+          ],
+          balancing: 'ip-stealth',
+          carpdev: 'eth0',
+        },
+      },
       { type: 'group-demote', group: 'carp', delta: -3 },
       { type: 'group-show', group: 'carp' },
       { type: 'sysctl-get', names: [] },
@@ -98,6 +110,47 @@ describe('control codec', () => {
       assert.throws(() => decodeRequest(line({ type: 'group-demote', group: 'carp', delta: 256 })), rejected('bad-request', /-255-255/));
       assert.throws(() => decodeRequest(line({ type: 'sysctl-set', assignments: [] })), rejected('bad-request', /must not be empty/));
       assert.throws(() => decodeRequest(line({ type: 'sysctl-set', assignments: [{ name: 'a.b', value: '1 2' }] })), rejected('bad-value', /single word/));
+    });
+
+    it('checks carpnodes as the grammar does and returns them sorted by vhid', () => {
+      const settings = (fields: object): string => line({ type: 'configure', ifname: 'carp0', settings: fields });
+      const unsorted = decodeRequest(settings({ nodes: [{ vhid: 9, advskew: 0 }, { vhid: 3, advskew: 7 }] }));
+      assert.deepEqual(unsorted, {
+        type: 'configure',
+        ifname: 'carp0',
+        settings: {
+          nodes: [
+            { vhid: 3, advskew: 7 },
+            { vhid: 9, advskew: 0 },
+          ],
+        },
+      });
+      assert.throws(() => decodeRequest(settings({ nodes: [{ vhid: 255, advskew: 0 }] })), rejected('out-of-range', /^carpnodes vhid 255 is out of range: valid values are 1-254$/));
+      assert.throws(() => decodeRequest(settings({ nodes: [{ vhid: 1, advskew: 255 }] })), rejected('out-of-range', /advskew 255 .* 0-254$/));
+      assert.throws(() => decodeRequest(settings({ nodes: [] })), rejected('out-of-range', /^number of carpnodes 0 is out of range: valid values are 1-32$/));
+      const twice = { nodes: [{ vhid: 1, advskew: 0 }, { vhid: 1, advskew: 5 }] };
+      assert.throws(() => decodeRequest(settings(twice)), rejected('bad-value', /vhid 1 is given twice/));
+      assert.throws(() => decodeRequest(settings({ nodes: {} })), rejected('bad-request', /^nodes must be an array$/));
+      assert.throws(() => decodeRequest(settings({ nodes: [1] })), rejected('bad-request', /^nodes\[0\] must be a JSON object$/));
+      assert.throws(() => decodeRequest(settings({ nodes: [{ vhid: '1', advskew: 0 }] })), rejected('bad-request', /^nodes\[0\]\.vhid must be an integer$/));
+      assert.throws(() => decodeRequest(settings({ nodes: [{ vhid: 1 }] })), rejected('bad-request', /^nodes\[0\]\.advskew must be an integer$/));
+      assert.throws(() => decodeRequest(settings({ nodes: [{ vhid: 1, advskew: 0, state: 'MASTER' }] })), rejected('bad-request', /unknown field "state"/));
+    });
+
+    it('refuses nodes together with vhid or advskew', () => {
+      const nodes = [{ vhid: 1, advskew: 0 }];
+      for (const extra of [{ vhid: 1 }, { advskew: 0 }]) {
+        const request = line({ type: 'configure', ifname: 'carp0', settings: { ...extra, nodes } });
+        assert.throws(() => decodeRequest(request), rejected('bad-request', /^nodes cannot be combined with vhid or advskew/));
+      }
+    });
+
+    it('accepts only the exact names of balancing modes', () => {
+      const settings = (balancing: unknown): string => line({ type: 'configure', ifname: 'carp0', settings: { balancing } });
+      assert.deepEqual(decodeRequest(settings('arp')), { type: 'configure', ifname: 'carp0', settings: { balancing: 'arp' } });
+      for (const bad of ['ip-s', 'IP', '', 1, null]) {
+        assert.throws(() => decodeRequest(settings(bad)), rejected('bad-request', /^balancing must be one of none, ip, ip-stealth, ip-unicast, arp$/), String(bad));
+      }
     });
 
     it('accepts a passphrase only as text or none: the daemon never reads a client\'s passfile', () => {
@@ -199,6 +252,7 @@ describe('interfaceStatusDto', () => {
       linkUp: false,
       carpdev: 'eth0',
       advbase: 1,
+      balancing: 'none',
       groups: ['carp', 'uplink'],
       demote: 0,
       addresses: [{ family: 4, address: '192.0.2.10', prefixLength: 24 }],
@@ -238,6 +292,35 @@ describe('interfaceStatusDto', () => {
     assert.equal(init.running, false);
     assert.equal(init.mac, null);
     assert.equal(init.nodes[0]?.lastTransition?.secondsAgo, 0);
+  });
+
+  describe('balancing', () => {
+    const twoNodes = { ...status, nodes: status.nodes.flatMap((n) => [n, { ...n, vhid: 2, state: 'MASTER' as const }]) };
+    const balancingOf = (s: InterfaceStatus, balancing?: 'none' | 'ip-unicast'): string =>
+      interfaceStatusDto({ status: s, now: 0, mac: null, mtu: 1500, addresses: [], carpdevStats: null, dataPlane: null, ...(balancing ? { balancing } : {}) })
+        .balancing;
+
+    it('carries the configured mode when several carpnodes balance', () => {
+      assert.equal(balancingOf(twoNodes, 'ip-unicast'), 'ip-unicast');
+    });
+
+    it('shows the mode in force: none for one carpnode, ip for several configured with none', () => {
+      assert.equal(balancingOf(status, 'ip-unicast'), 'none');
+      assert.equal(balancingOf(status), 'none');
+      assert.equal(balancingOf(twoNodes, 'none'), 'ip');
+      assert.equal(balancingOf(twoNodes), 'ip');
+    });
+
+    it('lists one entry per carpnode', () => {
+      const dto = interfaceStatusDto({ status: twoNodes, now: 0, mac: null, mtu: 1500, addresses: [], carpdevStats: null, dataPlane: null });
+      assert.deepEqual(
+        dto.nodes.map((n) => [n.vhid, n.state, n.advskew]),
+        [
+          [1, 'BACKUP', 100],
+          [2, 'MASTER', 100],
+        ],
+      );
+    });
   });
 
   it('shows a master only for a BACKUP: a MASTER`s last peer is old news', () => {
