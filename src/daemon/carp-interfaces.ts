@@ -9,11 +9,13 @@ import { linkLayerOf } from '../carp/link-layer';
 import type { CarpHostApi, InterfaceStatus } from '../carp/types';
 import type { KernelMirror, LinkInfo } from '../kernel/types';
 import type { Relay } from '../relay/relay';
+import type { MacAddress } from '../wire/address';
 import type { CarpTaps } from './carp-taps';
 import { describeError } from './describe-error';
 import type { Driver } from './driver';
 import type { CarpdevRef, KernelWork } from './kernel-work';
 import type { Logger } from './logger';
+import { DETACHED_SHAPE, portShapeOf } from './port-shape';
 
 export interface CarpInterfacesDeps {
   readonly host: CarpHostApi;
@@ -58,7 +60,7 @@ export class CarpInterfaces {
       throw e;
     }
     for (const change of attached.changes) logger.info({ ifname }, `${ifname}: ${change}`);
-    relay.addCarpInterface(ifname, attached.tap, { carpdev: null, vhids: [], macs: [], addresses: [] });
+    relay.addCarpInterface(ifname, attached.tap, DETACHED_SHAPE);
     this.sync(ifname);
   }
 
@@ -91,12 +93,7 @@ export class CarpInterfaces {
     if (layer2.interfaceMac && !link.mac?.equals(layer2.interfaceMac)) taps.setMac(ifname, layer2.interfaceMac);
     const carpdev = this.usableCarpdev(config.carpdev);
     try {
-      relay.reshape(ifname, {
-        carpdev: carpdev?.name ?? null,
-        vhids: config.nodes.map((n) => n.vhid),
-        macs: layer2.receive,
-        addresses,
-      });
+      relay.reshape(ifname, portShapeOf(config, addresses, carpdev));
     } catch (e: unknown) {
       logger.error({ ifname, carpdev: carpdev?.name, err: e }, `${ifname}: cannot attach to carpdev ${carpdev?.name}: ${describeError(e)}`);
     }
@@ -122,10 +119,10 @@ export class CarpInterfaces {
   }
 
   /** A carpdev that exists and can carry Ethernet frames, or null (carpN stays INIT). */
-  private usableCarpdev(name: string | null): CarpdevRef | null {
+  private usableCarpdev(name: string | null): (CarpdevRef & { readonly mac: MacAddress }) | null {
     if (name === null) return null;
     const link = this.deps.mirror.linkByName(name);
-    return link && isEthernet(link) ? { name, index: link.index } : null;
+    return link?.mac ? { name, index: link.index, mac: link.mac } : null;
   }
 }
 

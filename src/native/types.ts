@@ -18,6 +18,9 @@ export interface NativeError extends Error {
 }
 
 export const VNET_HEADER_LENGTH = 10;
+/** struct virtio_net_hdr: the flags byte, and the flag saying the checksum is left to the device. */
+export const VNET_OFFSET_FLAGS = 0;
+export const VNET_F_NEEDS_CSUM = 0x01;
 
 export interface FrameIo {
   /** The file descriptor, for diagnostics only. */

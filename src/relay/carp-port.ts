@@ -1,11 +1,13 @@
 /**
  * The relay's side of one carpN TAP. It decides alone what passes, per virtual host: a frame from
- * the carpdev enters carpN only if this host is MASTER of the node the frame is for, and frames
- * the kernel sends on carpN leave only while some node is MASTER. In BACKUP and INIT nothing
- * passes either way (the carrier is off too, but the kernel still accepts frames written into a
- * TAP without carrier: docs/protocol.md §7.3).
+ * the carpdev enters carpN only if this host is MASTER of the node the frame is for (in balancing
+ * modes the node is picked by a hash: balancing.ts), and frames the kernel sends on carpN leave
+ * while some node is MASTER, or always in a balancing mode (OpenBSD). Without balancing, nothing
+ * passes either way in BACKUP and INIT (the carrier is off too, but the kernel still accepts
+ * frames written into a TAP without carrier: docs/protocol.md §7.3).
  */
-import type { TapDevice } from '../native/types';
+import { type TapDevice, VNET_F_NEEDS_CSUM, VNET_OFFSET_FLAGS } from '../native/types';
+import { ANY_NODE, BalancingPolicy, type PortBalancing } from './balancing';
 import { type RelayCounters, zeroRelayCounters } from './counters';
 import { FrameRing, FrameSelection } from './frame-batch';
 import type { InboundPort, OutboundPort } from './ports';
@@ -18,6 +20,7 @@ export class CarpPort implements InboundPort {
   /** Bit i is set while this host is MASTER of node i (in vhid order). */
   private masters = 0;
   private carpdev: OutboundPort | null = null;
+  private policy: BalancingPolicy | null = null;
   /** Frames taken for this TAP out of the carpdev batch being processed. */
   private readonly inbound = new FrameSelection();
   private readonly ring = new FrameRing();
@@ -26,6 +29,8 @@ export class CarpPort implements InboundPort {
   constructor(
     readonly ifname: string,
     private readonly tap: TapDevice,
+    /** Bytes of virtio-net header before each frame, in the TAP's and the carpdev's buffers. */
+    private readonly prefix: number,
     private readonly onError: (ifname: string, operation: 'read' | 'write', error: unknown) => void,
   ) {
     tap.startReading(() => this.onTapReadable());
@@ -34,6 +39,11 @@ export class CarpPort implements InboundPort {
   /** The carpdev port carpN's frames leave through; null while carpN has no usable carpdev. */
   attach(carpdev: OutboundPort | null): void {
     this.carpdev = carpdev;
+  }
+
+  /** How carpN meets the wire, for `nodeCount` nodes; null before it has a vhid. */
+  setBalancing(balancing: PortBalancing | null, nodeCount: number): void {
+    this.policy = balancing === null ? null : new BalancingPolicy(balancing, nodeCount);
   }
 
   /** The accept set: the indexes (in vhid order) of the nodes this host is MASTER of. */
@@ -46,14 +56,19 @@ export class CarpPort implements InboundPort {
   }
 
   isMaster(node: number): boolean {
-    return ((this.masters >>> node) & 1) === 1;
+    if (node === ANY_NODE) return this.masters !== 0;
+    return node >= 0 && ((this.masters >>> node) & 1) === 1;
   }
 
-  offer(_arena: Buffer, offset: number, length: number, node: number): void {
+  offer(arena: Buffer, offset: number, length: number, selector: number): void {
+    const at = offset + this.prefix;
+    const frameLength = length - this.prefix;
+    const node = this.policy === null ? selector : this.policy.nodeOf(arena, at, frameLength, selector);
     if (!this.isMaster(node)) {
       this.counters.droppedNotMaster++;
       return;
     }
+    this.policy?.readdressInbound(arena, at);
     this.inbound.add(offset, length);
   }
 
@@ -90,13 +105,21 @@ export class CarpPort implements InboundPort {
       return;
     }
     if (count === 0) return;
-    if (this.masters === 0 || this.carpdev === null) {
+    const policy = this.policy;
+    if (this.carpdev === null || (this.masters === 0 && policy?.alwaysSends !== true)) {
       this.counters.droppedNotMaster += count;
       return;
     }
     this.outbound.clear();
+    const arena = this.ring.arena;
     for (let slot = 0; slot < count; slot++) {
-      this.outbound.add(this.ring.offsetOf(slot), this.ring.lengths[slot] as number);
+      const offset = this.ring.offsetOf(slot);
+      const length = this.ring.lengths[slot] as number;
+      if (policy !== null) {
+        const checksumPending = this.prefix > 0 && ((arena[offset + VNET_OFFSET_FLAGS] as number) & VNET_F_NEEDS_CSUM) !== 0;
+        policy.readdressOutbound(arena, offset + this.prefix, length - this.prefix, checksumPending);
+      }
+      this.outbound.add(offset, length);
     }
     const sent = this.carpdev.transmit(this.ring.arena, this.outbound);
     this.counters.framesOut += sent;

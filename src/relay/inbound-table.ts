@@ -16,7 +16,10 @@ export const ADVERTISEMENT = Symbol('advertisement');
 /** The virtual host that answers ARP and neighbour discovery: the leader (docs/protocol.md §4.2). */
 export const LEADER_NODE = 0;
 
-/** A frame's destination: a carp port, and the index (in vhid order) of the node it is for. */
+/**
+ * A frame's destination: a carp port, and the node it is for — its index in vhid order, or a
+ * selector (src/balance/node-selectors.ts) by which the port picks it.
+ */
 export interface InboundRoute<P> {
   readonly port: P;
   readonly node: number;
@@ -25,10 +28,12 @@ export interface InboundRoute<P> {
 /** What one carp interface receives on a carpdev. */
 export interface CarpRoutes<P> {
   readonly port: P;
-  /** The MACs it receives on, each delivering to one of its nodes. */
+  /** The MACs it receives on, each delivering to one of its nodes (or a selector). */
   readonly macs: readonly { readonly mac: MacAddress; readonly node: number }[];
-  /** Its virtual addresses: ARP for the IPv4 ones, solicitations for the IPv6 ones, reach the leader. */
+  /** Its virtual addresses: ARP for the IPv4 ones, solicitations for the IPv6 ones, go to `neighborNode`. */
   readonly addresses: readonly IpAddress[];
+  /** The node that resolves addresses: the leader, or BY_ARP_HASH in `balancing arp`. */
+  readonly neighborNode: number;
 }
 
 const ARP_MIN_FRAME = FRAME_ARP_TARGET_IP + 4;
@@ -57,12 +62,12 @@ export class InboundTable<P> {
   set(interfaces: readonly CarpRoutes<P>[]): void {
     const byDestination = new Map<number, InboundRoute<P>>();
     const byArpTarget = new Map<number, InboundRoute<P>>();
-    for (const { port, macs, addresses } of interfaces) {
+    for (const { port, macs, addresses, neighborNode } of interfaces) {
       for (const { mac, node } of macs) byDestination.set(macKey(mac, 0), { port, node });
-      const leader: InboundRoute<P> = { port, node: LEADER_NODE };
+      const resolver: InboundRoute<P> = { port, node: neighborNode };
       for (const address of addresses) {
-        if (address.family === 4) byArpTarget.set(readUint32(address.bytes, 0), leader);
-        else byDestination.set(macKey(solicitedNodeMac(address), 0), leader);
+        if (address.family === 4) byArpTarget.set(readUint32(address.bytes, 0), resolver);
+        else byDestination.set(macKey(solicitedNodeMac(address), 0), resolver);
       }
     }
     this.byDestination = byDestination;

@@ -4,8 +4,9 @@
  * addresses) and which of its nodes this host is MASTER of; the ports decide per frame. The relay
  * opens a packet socket per carpdev in use and closes it when unused.
  */
-import type { NativeBinding, TapDevice } from '../native/types';
+import { type NativeBinding, type TapDevice, VNET_HEADER_LENGTH } from '../native/types';
 import type { IpAddress, MacAddress } from '../wire/address';
+import type { PortBalancing } from './balancing';
 import { buildCarpdevFilter, packBpf } from './bpf';
 import { CarpPort } from './carp-port';
 import { CarpdevPort, type CarpdevSink } from './carpdev-port';
@@ -16,9 +17,13 @@ export interface CarpPortShape {
   readonly carpdev: string | null;
   /** The vhids of the interface's nodes, ascending: node i of the routes is vhids[i]. */
   readonly vhids: readonly number[];
-  /** The MACs carpN receives on, each delivering to one node. */
+  /** The MACs carpN receives on, each delivering to one node (or a node selector). */
   readonly macs: readonly { readonly mac: MacAddress; readonly node: number }[];
   readonly addresses: readonly IpAddress[];
+  /** The node ARP requests and solicitations for the addresses go to (LEADER_NODE or BY_ARP_HASH). */
+  readonly neighborNode: number;
+  /** How carpN meets the wire; null before it has a vhid. */
+  readonly balancing: PortBalancing | null;
 }
 
 export interface RelaySink extends CarpdevSink {
@@ -49,8 +54,10 @@ export class Relay {
   ) {}
 
   addCarpInterface(ifname: string, tap: TapDevice, shape: CarpPortShape): void {
-    const port = new CarpPort(ifname, tap, (name, operation, e) => this.sink.tapError(name, operation, e));
+    const prefix = this.vnetHeader ? VNET_HEADER_LENGTH : 0;
+    const port = new CarpPort(ifname, tap, prefix, (name, operation, e) => this.sink.tapError(name, operation, e));
     this.carps.set(ifname, { port, shape, masters: [] });
+    port.setBalancing(shape.balancing, shape.vhids.length);
     this.reconcile();
   }
 
@@ -67,6 +74,7 @@ export class Relay {
     const entry = this.carps.get(ifname);
     if (!entry) return;
     entry.shape = shape;
+    entry.port.setBalancing(shape.balancing, shape.vhids.length);
     entry.port.setMasters(nodeIndexes(shape, entry.masters));
     this.reconcile();
   }
@@ -135,7 +143,9 @@ export class Relay {
     }
     for (const [name, carpdevPort] of this.carpdevs) {
       const attached = [...this.carps.values()].filter((e) => e.shape.carpdev === name);
-      carpdevPort.setRoutes(attached.map(({ port, shape }) => ({ port, macs: shape.macs, addresses: shape.addresses })));
+      carpdevPort.setRoutes(
+        attached.map(({ port, shape }) => ({ port, macs: shape.macs, addresses: shape.addresses, neighborNode: shape.neighborNode })),
+      );
     }
   }
 

@@ -8,7 +8,7 @@ import { arpRequest, ipv4, ipv6 } from './frames-for-tests';
 describe('relay/inbound-table', () => {
   const table = new InboundTable<string>();
   table.set([
-    { port: 'carp0', macs: [{ mac: virtualMac(1), node: 0 }], addresses: [parseIp('192.0.2.10'), parseIp('2001:db8::10')] },
+    { port: 'carp0', macs: [{ mac: virtualMac(1), node: 0 }], addresses: [parseIp('192.0.2.10'), parseIp('2001:db8::10')], neighborNode: 0 },
     {
       port: 'carp1',
       macs: [
@@ -16,6 +16,7 @@ describe('relay/inbound-table', () => {
         { mac: virtualMac(3), node: 1 },
       ],
       addresses: [parseIp('192.0.2.20')],
+      neighborNode: 0,
     },
   ]);
   /** "port/node", or what classify returned when it is not a route. */
@@ -56,8 +57,8 @@ describe('relay/inbound-table', () => {
 
   it('forgets routes that were replaced', () => {
     const t = new InboundTable<string>();
-    t.set([{ port: 'a', macs: [{ mac: virtualMac(1), node: 0 }], addresses: [parseIp('192.0.2.10')] }]);
-    t.set([{ port: 'a', macs: [{ mac: virtualMac(1), node: 0 }], addresses: [] }]);
+    t.set([{ port: 'a', macs: [{ mac: virtualMac(1), node: 0 }], addresses: [parseIp('192.0.2.10')], neighborNode: 0 }]);
+    t.set([{ port: 'a', macs: [{ mac: virtualMac(1), node: 0 }], addresses: [], neighborNode: 0 }]);
     const frame = arpRequest(parseIp('192.0.2.10'));
     assert.equal(t.classify(frame, 0, frame.length), undefined);
   });

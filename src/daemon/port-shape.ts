@@ -1,0 +1,40 @@
+/**
+ * What the relay must know of a carp interface, derived from the core's configuration and the
+ * kernel's addresses: the one place where the layer-2 face of src/carp/link-layer.ts becomes the
+ * relay's routes and readdressing rules.
+ */
+import { linkLayerOf } from '../carp/link-layer';
+import type { CarpInterfaceConfig } from '../carp/types';
+import { LEADER_NODE } from '../relay/inbound-table';
+import type { CarpPortShape } from '../relay/relay';
+import type { IpAddress, MacAddress } from '../wire/address';
+
+/** carpN before it has a vhid or a carpdev: no routes, nothing passes. */
+export const DETACHED_SHAPE: CarpPortShape = {
+  carpdev: null,
+  vhids: [],
+  macs: [],
+  addresses: [],
+  neighborNode: LEADER_NODE,
+  balancing: null,
+};
+
+export function portShapeOf(
+  config: CarpInterfaceConfig,
+  addresses: readonly IpAddress[],
+  carpdev: { readonly name: string; readonly mac: MacAddress | null } | null,
+): CarpPortShape {
+  const layer2 = linkLayerOf(config);
+  const tapMac = layer2.interfaceMac;
+  return {
+    carpdev: carpdev?.name ?? null,
+    vhids: config.nodes.map((n) => n.vhid),
+    macs: layer2.receive,
+    addresses,
+    neighborNode: LEADER_NODE,
+    balancing:
+      tapMac === null
+        ? null
+        : { mode: 'none', tapMac, wireMac: tapMac, nodeMacs: [tapMac], arpKey: null, carpdevMac: carpdev?.mac ?? null },
+  };
+}
