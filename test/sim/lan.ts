@@ -119,7 +119,7 @@ export class SimLan {
   }
 
   get now(): Millis {
-    return this.clock.now;
+    return this.clock.now();
   }
 
   /** Adds a host and boots it now. Addresses default to 192.0.2.<n> and fe80::<n>. */

@@ -1,0 +1,90 @@
+/**
+ * KernelMirror over a FakeKernel, the way NetlinkMirror works over rtnetlink: subscribe, dump,
+ * then apply every notification when it "arrives" (a scheduler task, as a datagram is read from
+ * the event loop) to the same MirrorState tables, so the view, its address order and its events
+ * are what the real mirror would show, and lag the kernel exactly as much. One FakeMirror is one
+ * netlink socket and cannot start again once closed: a restarted daemon gets a new one.
+ */
+import { KernelError } from '../../src/kernel/errors';
+import { MirrorState } from '../../src/kernel/mirror-state';
+import type { AddressInfo, KernelEvent, KernelMirror, LinkInfo } from '../../src/kernel/types';
+import type { FakeKernel, KernelNotification, NotificationSink } from './fake-kernel';
+
+export class FakeMirror implements KernelMirror, NotificationSink {
+  private readonly state = new MirrorState();
+  private readonly listeners: ((event: KernelEvent) => void)[] = [];
+  private starting: Promise<void> | null = null;
+  private closed = false;
+
+  constructor(private readonly kernel: FakeKernel) {}
+
+  start(): Promise<void> {
+    this.starting ??= this.subscribe();
+    return this.starting;
+  }
+
+  linkByName(name: string): LinkInfo | undefined {
+    return this.state.linkByName(name);
+  }
+
+  linkByIndex(index: number): LinkInfo | undefined {
+    return this.state.linkByIndex(index);
+  }
+
+  links(): readonly LinkInfo[] {
+    return this.state.links();
+  }
+
+  addressesOf(ifindex: number): readonly AddressInfo[] {
+    return this.state.addressesOf(ifindex);
+  }
+
+  onEvent(listener: (event: KernelEvent) => void): void {
+    this.listeners.push(listener);
+  }
+
+  /** Notifications not yet delivered are lost with the socket. */
+  close(): void {
+    this.closed = true;
+    this.kernel.unsubscribe(this);
+  }
+
+  /** @internal FakeKernel: a notification is on its way. */
+  notify(message: KernelNotification): void {
+    this.kernel.scheduler.soon(() => this.deliver(message), `netlink ${message.kind}`);
+  }
+
+  private subscribe(): Promise<void> {
+    if (this.closed) return Promise.reject(new KernelError('ECANCELED', 'kernel mirror closed'));
+    this.kernel.subscribe(this);
+    const { links, addresses } = this.kernel.dump();
+    this.state.beginSweep('links');
+    for (const link of links) this.state.upsertLink(link);
+    this.state.endSweep();
+    this.state.beginSweep('addresses');
+    for (const address of addresses) this.state.upsertAddress(address, true);
+    this.state.endSweep();
+    return Promise.resolve();
+  }
+
+  /** A listener that throws fails the scheduler run: in a test that is always a bug to see. */
+  private deliver(message: KernelNotification): void {
+    if (this.closed) return;
+    for (const event of this.apply(message)) {
+      for (const listener of this.listeners) listener(event);
+    }
+  }
+
+  private apply(message: KernelNotification): KernelEvent[] {
+    switch (message.kind) {
+      case 'newlink':
+        return this.state.upsertLink(message.link);
+      case 'dellink':
+        return this.state.removeLink(message.link.index);
+      case 'newaddr':
+        return this.state.upsertAddress(message.address, false);
+      case 'deladdr':
+        return this.state.removeAddress(message.address);
+    }
+  }
+}
