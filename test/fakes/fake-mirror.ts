@@ -7,10 +7,12 @@
  */
 import { KernelError } from '../../src/kernel/errors';
 import { MirrorState } from '../../src/kernel/mirror-state';
-import type { AddressInfo, KernelEvent, KernelMirror, LinkInfo } from '../../src/kernel/types';
+import type { AddressInfo, KernelEvent, KernelMirror, LinkInfo, MirrorCounters } from '../../src/kernel/types';
 import type { FakeKernel, KernelNotification, NotificationSink } from './fake-kernel';
 
 export class FakeMirror implements KernelMirror, NotificationSink {
+  /** The fake kernel sends nothing malformed and never overruns a socket. */
+  readonly counters: MirrorCounters = { malformed: 0, ignored: 0, overruns: 0, resyncs: 0 };
   private readonly state = new MirrorState();
   private readonly listeners: ((event: KernelEvent) => void)[] = [];
   private starting: Promise<void> | null = null;
