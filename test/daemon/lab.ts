@@ -1,0 +1,227 @@
+/**
+ * carpd in-process, on the fake world (test/fakes/): each host runs a real Daemon with the memory
+ * binding, a fake kernel mirror and control, the fake clock and timers, and a real control socket
+ * in a temporary directory, so tests drive it with the real carpctl code path. No root, no real
+ * sleeps: time moves only through `advance`.
+ */
+import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import type { CarpState } from '../../src/carp/types';
+import { runCarpctl } from '../../src/cli/run';
+import type { InterfaceStatusDto } from '../../src/control/protocol';
+import { type ControlServer, startControlServer } from '../../src/control/transport';
+import { Daemon, type DaemonEnvironment } from '../../src/daemon/daemon';
+import type { TimerApi } from '../../src/daemon/driver';
+import { createLogger } from '../../src/daemon/logger';
+import type { IpPrefix } from '../../src/wire/address';
+import type { FakeMirror } from '../fakes/fake-mirror';
+import { World, type WorldOptions } from '../fakes/world';
+import { Prng, seededRandomSource } from '../sim/prng';
+
+export interface LogRecord {
+  readonly level: number;
+  readonly msg: string;
+  readonly [field: string]: unknown;
+}
+
+export interface CarpctlRun {
+  readonly status: number;
+  readonly stdout: string;
+  readonly stderr: string;
+}
+
+/** Timers of one daemon process: a crash takes them all, as the process's event loop goes. */
+class ProcessTimers implements TimerApi {
+  private readonly live = new Set<NodeJS.Timeout>();
+  private dead = false;
+
+  constructor(private readonly timers: TimerApi) {}
+
+  setTimeout(callback: () => void, ms: number): NodeJS.Timeout {
+    const handle = this.timers.setTimeout(() => {
+      this.live.delete(handle);
+      if (!this.dead) callback();
+    }, ms);
+    this.live.add(handle);
+    return handle;
+  }
+
+  clearTimeout(timer: NodeJS.Timeout): void {
+    this.live.delete(timer);
+    this.timers.clearTimeout(timer);
+  }
+
+  kill(): void {
+    this.dead = true;
+    for (const timer of this.live) this.timers.clearTimeout(timer);
+    this.live.clear();
+  }
+}
+
+/** The resources the kernel takes back when a carpd process dies: its fds, sockets and timers. */
+interface RunningDaemon {
+  readonly daemon: Daemon;
+  readonly mirror: FakeMirror;
+  readonly timers: ProcessTimers;
+  readonly server: () => ControlServer | null;
+  readonly socket: string;
+  readonly fdsBefore: { readonly taps: number; readonly sockets: number };
+}
+
+export interface StartOptions {
+  /** Files of the daemon's configuration directory, by name (carp0.conf, sysctl.conf, ...). */
+  readonly config?: Readonly<Record<string, string>>;
+}
+
+export class DaemonLab {
+  readonly world: World;
+  private readonly running = new Map<number, RunningDaemon>();
+  private readonly logs = new Map<number, LogRecord[]>();
+  private readonly kernelTasks = new Map<number, string[]>();
+
+  private constructor(
+    options: WorldOptions,
+    private readonly dir: string,
+  ) {
+    this.world = new World(options);
+  }
+
+  static async create(options: WorldOptions): Promise<DaemonLab> {
+    return new DaemonLab(options, await mkdtemp(join(tmpdir(), 'carp-daemon-lab-')));
+  }
+
+  /** Starts carpd on host n (from 1); its configuration directory holds `config`. */
+  async start(n: number, options: StartOptions = {}): Promise<Daemon> {
+    if (this.running.has(n)) throw new Error(`carpd already runs on host ${n}`);
+    const host = this.world.host(n);
+    const configDir = join(this.dir, `host${n}`, `start${Date.now()}-${Math.random().toString(16).slice(2)}`);
+    await writeConfig(configDir, options.config ?? {});
+    const socket = join(this.dir, `host${n}.sock`);
+    const mirror = this.world.mirror(n);
+    const timers = new ProcessTimers(this.world.scheduler.timers);
+    const log = this.logs.get(n) ?? [];
+    this.logs.set(n, log);
+    let server: ControlServer | null = null;
+    const tasks = this.kernelTasks.get(n) ?? [];
+    this.kernelTasks.set(n, tasks);
+    const env: DaemonEnvironment = {
+      binding: host.binding,
+      mirror,
+      control: host.kernel,
+      kernelTasks: {
+        configureCarpdev: (carpdev) => Promise.resolve(void tasks.push(`carpdev ${carpdev}`)).then(() => []),
+        reconcileRouting: (ifname, vips: readonly IpPrefix[]) =>
+          Promise.resolve(void tasks.push(`routing ${ifname} ${vips.length}`)).then(() => []),
+      },
+      prepareCarpInterface: () => Promise.resolve([]),
+      isTapDevice: (ifname) => host.kernel.isTapDevice(ifname),
+      ipv6Forwarding: () => host.kernel.ipv6Forwarding,
+      listen: async (path, handler) => (server = await startControlServer(path, handler)),
+      clock: this.world.scheduler.clock,
+      timers,
+      logger: createLogger('debug', { write: (line: string) => void log.push(JSON.parse(line) as LogRecord) }),
+      random: seededRandomSource(new Prng(n * 7919 + this.running.size)),
+    };
+    const fdsBefore = { taps: host.binding.taps.length, sockets: host.binding.sockets.length };
+    const daemon = await Daemon.start({ configDir, socket, logLevel: 'debug' }, env);
+    this.running.set(n, { daemon, mirror, timers, server: () => server, socket, fdsBefore });
+    return daemon;
+  }
+
+  daemon(n: number): Daemon {
+    const running = this.running.get(n);
+    if (!running) throw new Error(`carpd does not run on host ${n}`);
+    return running.daemon;
+  }
+
+  /** `carpctl ARGS...` against host n's carpd, in-process. */
+  async carpctl(n: number, ...argv: string[]): Promise<CarpctlRun> {
+    const running = this.running.get(n);
+    let stdout = '';
+    let stderr = '';
+    const status = await runCarpctl(argv, {
+      out: (text) => (stdout += text),
+      err: (text) => (stderr += text),
+      env: { CARPD_SOCKET: running?.socket ?? join(this.dir, `host${n}.sock`) },
+      cwd: this.dir,
+    });
+    return { status, stdout, stderr };
+  }
+
+  /** Like carpctl, but fails the test unless the command succeeded. */
+  async ok(n: number, ...argv: string[]): Promise<string> {
+    const run = await this.carpctl(n, ...argv);
+    if (run.status !== 0) throw new Error(`host${n}: carpctl ${argv.join(' ')}: exit ${run.status}: ${run.stderr}`);
+    return run.stdout;
+  }
+
+  /** The status of a carp interface as carpctl -j shows it. */
+  async show(n: number, ifname = 'carp0'): Promise<InterfaceStatusDto> {
+    const parsed = JSON.parse(await this.ok(n, '-j', ifname)) as { interfaces: InterfaceStatusDto[] };
+    const dto = parsed.interfaces[0];
+    if (!dto) throw new Error(`host${n}: no status for ${ifname}`);
+    return dto;
+  }
+
+  /** The state of a node of carpN on host n, from the daemon itself (no socket round trip). */
+  state(n: number, ifname = 'carp0', vhid?: number): CarpState | undefined {
+    const iface = this.daemon(n).service.show(ifname)[0];
+    const node = vhid === undefined ? iface?.nodes[0] : iface?.nodes.find((x) => x.vhid === vhid);
+    return node?.state;
+  }
+
+  /** Lets `ms` of fake time pass. */
+  advance(ms: number): Promise<void> {
+    return this.world.scheduler.advance(ms);
+  }
+
+  /** Runs until `predicate` holds; fails after `limitMs` of fake time. */
+  until(predicate: () => boolean, limitMs: number): Promise<void> {
+    return this.world.scheduler.runUntil(predicate, limitMs);
+  }
+
+  log(n: number): readonly LogRecord[] {
+    return this.logs.get(n) ?? [];
+  }
+
+  /** What carpd asked of the kernel besides links and addresses (sysctls, policy routes). */
+  kernelWork(n: number): readonly string[] {
+    return this.kernelTasks.get(n) ?? [];
+  }
+
+  /** An orderly stop (SIGTERM): masters bow out. */
+  async stop(n: number): Promise<void> {
+    const running = this.running.get(n);
+    if (!running) return;
+    this.running.delete(n);
+    await running.daemon.stop();
+  }
+
+  /**
+   * kill -9: nothing of the daemon runs any more; the kernel closes its fds (persistent TAPs stay,
+   * their carrier goes off), its netlink socket and its control socket.
+   */
+  async crash(n: number): Promise<void> {
+    const running = this.running.get(n);
+    if (!running) return;
+    this.running.delete(n);
+    running.timers.kill();
+    running.mirror.close();
+    const binding = this.world.host(n).binding;
+    for (const tap of binding.taps.slice(running.fdsBefore.taps)) tap.close();
+    for (const socket of binding.sockets.slice(running.fdsBefore.sockets)) socket.close();
+    await running.server()?.close();
+  }
+
+  /** Stops every daemon and removes the temporary files, also after a failed test. */
+  async close(): Promise<void> {
+    for (const n of [...this.running.keys()]) await this.crash(n);
+    await rm(this.dir, { recursive: true, force: true });
+  }
+}
+
+async function writeConfig(dir: string, files: Readonly<Record<string, string>>): Promise<void> {
+  await mkdir(dir, { recursive: true, mode: 0o700 });
+  for (const [name, text] of Object.entries(files)) await writeFile(join(dir, name), text, { mode: 0o600 });
+}
