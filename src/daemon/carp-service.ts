@@ -7,6 +7,7 @@ import { CarpError } from '../carp/errors';
 import type { Action, CarpHostApi, Millis } from '../carp/types';
 import type { ResolvedInterfaceSettings, SysctlAssignment } from '../config/settings';
 import { type InterfaceStatusDto, type SysctlChange, interfaceStatusDto } from '../control/protocol';
+import { KernelError } from '../kernel/errors';
 import type { KernelControl, KernelMirror } from '../kernel/types';
 import { type IpPrefix, formatPrefix } from '../wire/address';
 import type { CarpInterfaces } from './carp-interfaces';
@@ -67,13 +68,21 @@ export class CarpService {
     return warnings;
   }
 
-  /** Boot configuration: `inet`/`inet6` lines are added when missing; other addresses stay. */
+  /**
+   * Boot configuration: `inet`/`inet6` lines are added when missing; other addresses stay. The
+   * mirror may not have heard of a device created a moment ago (its netlink events arrive on their
+   * own socket), so an address the kernel already has is taken as present, not as an error.
+   */
   async ensureAddresses(ifname: string, prefixes: readonly IpPrefix[]): Promise<void> {
     const link = this.deps.mirror.linkByName(ifname);
-    if (!link) return;
-    const present = new Set(this.deps.mirror.addressesOf(link.index).map((a) => formatPrefix(a.prefix)));
+    const present = new Set(link ? this.deps.mirror.addressesOf(link.index).map((a) => formatPrefix(a.prefix)) : []);
     for (const prefix of prefixes) {
-      if (!present.has(formatPrefix(prefix))) await this.deps.control.addAddress(ifname, prefix);
+      if (present.has(formatPrefix(prefix))) continue;
+      try {
+        await this.deps.control.addAddress(ifname, prefix);
+      } catch (e: unknown) {
+        if (!(e instanceof KernelError && e.code === 'EEXIST')) throw e;
+      }
     }
   }
 

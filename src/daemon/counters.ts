@@ -40,7 +40,11 @@ export interface CounterSources {
 export function collectCounters(sources: CounterSources): DaemonCounters {
   const status = sources.host.status();
   const relay = sources.relay.counters();
-  const carpdevNames = [...new Set([...status.carpdevs.map((d) => d.name), ...relay.carpdevs.keys()])].sort();
+  // The core knows every link the kernel reported; a carpdev is one that a carp interface uses,
+  // that has a packet socket open, or that has counted something.
+  const inUse = new Set(status.interfaces.map((i) => i.config.carpdev));
+  const counted = status.carpdevs.filter((d) => inUse.has(d.name) || Object.values(d.stats).some((n) => n > 0));
+  const carpdevNames = [...new Set([...counted.map((d) => d.name), ...relay.carpdevs.keys()])].sort();
   return {
     interfaces: status.interfaces.map((iface) => ({
       name: iface.name,
