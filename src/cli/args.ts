@@ -1,6 +1,6 @@
 /**
  * carpctl's argument list: global options first (`--socket PATH`, `-j`, `-h`), then one command:
- * nothing (show all), `carpN [words]`, `-g GROUP [words]` or `sysctl [words]`. The words after the
+ * nothing (show all), `carpN [words]`, `-g GROUP [words]`, `sysctl [words]` or `stats`. The words after the
  * command are parsed by the token tables of src/config.
  */
 import { ConfigError, matchKeyword, parseCarpInterfaceName, parseGroupName, quote } from '../config/grammar';
@@ -23,6 +23,7 @@ export type CliCommand =
   | { readonly kind: 'help' }
   | { readonly kind: 'show'; readonly ifname: string | null }
   | { readonly kind: 'stats'; readonly ifname: string }
+  | { readonly kind: 'counters' }
   | { readonly kind: 'destroy'; readonly ifname: string }
   | { readonly kind: 'create' | 'configure'; readonly ifname: string; readonly settings: InterfaceSettings }
   | (GroupCommand & { readonly group: string })
@@ -34,7 +35,7 @@ export interface ParsedArgs {
 }
 
 const VALID_OPTIONS = '--socket PATH, -j, -g GROUP or -h';
-const COMMAND_TOKENS = [{ keyword: 'sysctl' }] as const;
+const COMMAND_TOKENS = [{ keyword: 'sysctl' }, { keyword: 'stats' }] as const;
 
 export function parseArgs(argv: readonly string[], env: NodeJS.ProcessEnv): ParsedArgs {
   let socket: string | undefined;
@@ -68,13 +69,16 @@ function parseCommand(words: readonly string[]): CliCommand {
     throw new ConfigError('unknown-word', `unknown option ${quote(first)}: valid options are ${VALID_OPTIONS}`);
   }
   if (first.startsWith('carp')) return interfaceCommand(parseCarpInterfaceName(first), rest);
+  let command;
   try {
-    matchKeyword(first, COMMAND_TOKENS, 'command');
+    command = matchKeyword(first, COMMAND_TOKENS, 'command');
   } catch (e: unknown) {
     if (!(e instanceof ConfigError)) throw e;
-    throw new ConfigError(e.code, `unknown command ${quote(first)}: give a carp interface (carpN ...), -g GROUP or sysctl`);
+    throw new ConfigError(e.code, `unknown command ${quote(first)}: give a carp interface (carpN ...), -g GROUP, sysctl or stats`);
   }
-  return parseSysctlCommand(rest);
+  if (command.keyword === 'sysctl') return parseSysctlCommand(rest);
+  if (rest.length > 0) throw new ConfigError('unknown-word', `stats takes no words, not ${quote(rest.join(' '))}`);
+  return { kind: 'counters' };
 }
 
 function groupCommand(words: readonly string[]): CliCommand {

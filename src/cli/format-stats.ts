@@ -4,9 +4,10 @@
  * reason), sent, transitions; then the counters of the carpdev, which belong to no single carp
  * interface (packets dropped before a vhid matched). Drop descriptions are DROP_REASONS.
  */
-import { DROP_REASONS, type NodeStats } from '../carp/types';
-import type { CarpdevStatsDto, InterfaceStatusDto } from '../control/protocol';
-import type { RelayCounters } from '../relay/counters';
+import { type CarpdevStats, DROP_REASONS, type NodeStats } from '../carp/types';
+import type { CarpdevStatsDto, DaemonCountersDto, InterfaceStatusDto } from '../control/protocol';
+import type { MirrorCounters } from '../kernel/types';
+import type { CarpdevCounters, RelayCounters } from '../relay/counters';
 
 /** Every NodeStats counter exactly once (`satisfies` keeps this list complete). */
 const NODE_COUNTERS = {
@@ -34,8 +35,7 @@ const DATA_PLANE_COUNTERS = {
   droppedWriteFailed: 'frames dropped: queue full or write failed',
 } as const satisfies Record<keyof RelayCounters, string>;
 
-const CARPDEV_COUNTERS = {
-  malformed: 'discarded: not a well-formed IP packet',
+const CARPDEV_PROTOCOL_COUNTERS = {
   ipackets: 'packets received (IPv4)',
   ipackets6: 'packets received (IPv6)',
   hdrops: `discarded: ${DROP_REASONS.hdrops}`,
@@ -43,8 +43,29 @@ const CARPDEV_COUNTERS = {
   badver: `discarded: ${DROP_REASONS.badver}`,
   badvhid: `discarded: ${DROP_REASONS.badvhid}`,
   disallowed: `discarded: ${DROP_REASONS.disallowed}`,
-  unclaimed: 'frames claimed by no carp interface',
+} as const satisfies Record<keyof CarpdevStats, string>;
+
+const MALFORMED = 'discarded: not a well-formed IP packet';
+const UNCLAIMED = 'frames claimed by no carp interface';
+
+const CARPDEV_COUNTERS = {
+  malformed: MALFORMED,
+  ...CARPDEV_PROTOCOL_COUNTERS,
+  unclaimed: UNCLAIMED,
 } as const satisfies Record<keyof CarpdevStatsDto, string>;
+
+const CARPDEV_DATA_PLANE_COUNTERS = {
+  advertisements: 'frames of IP protocol 112 received',
+  malformed: MALFORMED,
+  unclaimed: UNCLAIMED,
+} as const satisfies Record<keyof CarpdevCounters, string>;
+
+const MIRROR_COUNTERS = {
+  malformed: 'messages that could not be decoded',
+  ignored: 'messages of kinds not followed',
+  overruns: 'receive buffer overruns (notifications lost)',
+  resyncs: 'full dumps after the first',
+} as const satisfies Record<keyof MirrorCounters, string>;
 
 export function formatStats(dto: InterfaceStatusDto): string {
   const lines: string[] = [];
@@ -56,6 +77,25 @@ export function formatStats(dto: InterfaceStatusDto): string {
   if (dto.carpdev !== null && dto.carpdevStats !== null) {
     lines.push(`carpdev ${dto.carpdev}:`, ...counterLines(CARPDEV_COUNTERS, dto.carpdevStats));
   }
+  return `${lines.join('\n')}\n`;
+}
+
+/**
+ * `carpctl stats`: every counter of the daemon, by owner — each carp interface (per virtual host,
+ * then its data plane), each carpdev (before a vhid matched, then its packet socket), and the
+ * kernel mirror.
+ */
+export function formatCounters(counters: DaemonCountersDto): string {
+  const lines: string[] = [];
+  for (const iface of counters.interfaces) {
+    for (const node of iface.nodes) lines.push(`${iface.name} vhid ${node.vhid}:`, ...counterLines(NODE_COUNTERS, node.stats));
+    if (iface.dataPlane !== null) lines.push(`${iface.name} data plane:`, ...counterLines(DATA_PLANE_COUNTERS, iface.dataPlane));
+  }
+  for (const carpdev of counters.carpdevs) {
+    lines.push(`carpdev ${carpdev.name}:`, ...counterLines(CARPDEV_PROTOCOL_COUNTERS, carpdev.protocol));
+    if (carpdev.dataPlane !== null) lines.push(...counterLines(CARPDEV_DATA_PLANE_COUNTERS, carpdev.dataPlane));
+  }
+  lines.push('kernel mirror (rtnetlink):', ...counterLines(MIRROR_COUNTERS, counters.kernel));
   return `${lines.join('\n')}\n`;
 }
 

@@ -9,7 +9,7 @@ import { ControlTransportError, RemoteError, sendRequest } from '../control/tran
 import { type CliCommand, type GlobalOptions, parseArgs } from './args';
 import { formatInterface } from './format-interface';
 import { formatGroup, formatJson, formatSysctlChanges, formatSysctlValues, formatWarnings } from './format-results';
-import { formatStats } from './format-stats';
+import { formatCounters, formatStats } from './format-stats';
 import { USAGE } from './usage';
 
 export const EXIT_OK = 0;
@@ -97,5 +97,7 @@ async function execute(command: Exclude<CliCommand, { kind: 'help' }>, session: 
       const result = await session.send({ type: 'sysctl-set', assignments: command.assignments });
       return session.print(result, formatSysctlChanges);
     }
+    case 'counters':
+      return session.print(await session.send({ type: 'counters' }), (r) => formatCounters(r.counters));
   }
 }

@@ -9,6 +9,7 @@ export const USAGE = `usage: carpctl [--socket PATH] [-j] [command]
   carpctl                             show every carp interface
   carpctl carpN                       show carpN
   carpctl carpN stats                 show carpN's counters
+  carpctl stats                       show every counter of carpd
   carpctl carpN create [settings]     create carpN
   carpctl carpN destroy               destroy carpN
   carpctl carpN settings              change carpN

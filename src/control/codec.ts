@@ -109,6 +109,10 @@ const REQUEST_DECODERS: { readonly [T in RequestType]: (message: JsonObject) => 
     if (assignments.length === 0) throw badRequest('assignments must not be empty');
     return { type: 'sysctl-set', assignments };
   },
+  counters: (m) => {
+    fields(m, []);
+    return { type: 'counters' };
+  },
 };
 
 function ifnameOf(message: JsonObject): string {
@@ -241,6 +245,7 @@ const RESULT_SHAPES: { readonly [T in RequestType]: readonly [string, (value: un
   'group-show': ['demote', (v) => typeof v === 'number'],
   'sysctl-get': ['values', isArray],
   'sysctl-set': ['changes', isArray],
+  counters: ['counters', (v) => typeof v === 'object' && v !== null && !Array.isArray(v)],
 };
 
 // ---------------------------------------------------------------------------------------------

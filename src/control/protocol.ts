@@ -22,7 +22,8 @@ import type {
 } from '../carp/types';
 import { type Family, type IpPrefix, formatIp, formatMac } from '../wire/address';
 import type { ResolvedInterfaceSettings, SysctlAssignment } from '../config/settings';
-import type { RelayCounters } from '../relay/counters';
+import type { MirrorCounters } from '../kernel/types';
+import type { CarpdevCounters, RelayCounters } from '../relay/counters';
 
 export const CONTROL_PROTOCOL_VERSION = 1;
 
@@ -40,6 +41,8 @@ export type Request =
   | { readonly type: 'group-show'; readonly group: string }
   /** Every knob when names is empty. */
   | { readonly type: 'sysctl-get'; readonly names: readonly string[] }
+  /** Every counter of the daemon. */
+  | { readonly type: 'counters' }
   | { readonly type: 'sysctl-set'; readonly assignments: readonly SysctlAssignment[] };
 
 export type RequestType = Request['type'];
@@ -77,6 +80,10 @@ export interface SysctlSetResult {
   readonly changes: readonly SysctlChange[];
 }
 
+export interface CountersResult {
+  readonly counters: DaemonCountersDto;
+}
+
 export interface ResultMap {
   show: ShowResult;
   create: WarningsResult;
@@ -86,6 +93,7 @@ export interface ResultMap {
   'group-show': GroupShowResult;
   'sysctl-get': SysctlGetResult;
   'sysctl-set': SysctlSetResult;
+  counters: CountersResult;
 }
 
 export type ResultFor<T extends RequestType> = ResultMap[T];
@@ -265,4 +273,29 @@ function nodeStatusDto(node: NodeStatus, now: Millis): NodeStatusDto {
           },
     stats: { ...node.stats },
   };
+}
+
+// ---------------------------------------------------------------------------------------------
+// Counters: every counter of the daemon, by owner (src/daemon/counters.ts gathers them).
+
+export interface InterfaceCountersDto {
+  readonly name: string;
+  readonly nodes: readonly { readonly vhid: number; readonly stats: NodeStats }[];
+  /** null while carpN has no relay port. */
+  readonly dataPlane: RelayCounters | null;
+}
+
+export interface CarpdevCountersDto {
+  readonly name: string;
+  /** Advertisements dropped before a vhid matched (the core). */
+  readonly protocol: CarpdevStats;
+  /** null while no packet socket is open on it. */
+  readonly dataPlane: CarpdevCounters | null;
+}
+
+export interface DaemonCountersDto {
+  readonly interfaces: readonly InterfaceCountersDto[];
+  readonly carpdevs: readonly CarpdevCountersDto[];
+  /** The rtnetlink mirror of links and addresses. */
+  readonly kernel: MirrorCounters;
 }

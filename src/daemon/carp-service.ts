@@ -109,6 +109,10 @@ export class CarpService {
     });
   }
 
+  counters(): DaemonCounters {
+    return this.deps.counters();
+  }
+
   groupDemote(group: string, delta: number): void {
     this.deps.driver.run((now) => this.deps.host.adjustGroupDemotion(group, delta, now));
   }

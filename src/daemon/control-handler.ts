@@ -29,6 +29,8 @@ async function handle(service: CarpService, request: Request): Promise<Result> {
       return { values: service.sysctlGet(request.names) };
     case 'sysctl-set':
       return { changes: service.sysctlSet(request.assignments) };
+    case 'counters':
+      return { counters: service.counters() };
   }
 }
 

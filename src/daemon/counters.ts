@@ -5,31 +5,12 @@
  * the metrics endpoint.
  */
 import { zeroCarpdevStats } from '../carp/stats';
-import type { CarpdevStats, CarpHostApi, NodeStats } from '../carp/types';
+import type { CarpHostApi } from '../carp/types';
+import type { DaemonCountersDto } from '../control/protocol';
 import type { MirrorCounters } from '../kernel/types';
-import type { CarpdevCounters, RelayCounters } from '../relay/counters';
 import type { RelayCounterSnapshot } from '../relay/relay';
 
-export interface InterfaceCounters {
-  readonly name: string;
-  readonly nodes: readonly { readonly vhid: number; readonly stats: NodeStats }[];
-  /** null while carpN has no relay port. */
-  readonly dataPlane: RelayCounters | null;
-}
-
-export interface CarpdevCounterSet {
-  readonly name: string;
-  /** Advertisements dropped before a vhid matched (core). */
-  readonly protocol: CarpdevStats;
-  /** null while no packet socket is open on it. */
-  readonly dataPlane: CarpdevCounters | null;
-}
-
-export interface DaemonCounters {
-  readonly interfaces: readonly InterfaceCounters[];
-  readonly carpdevs: readonly CarpdevCounterSet[];
-  readonly kernel: MirrorCounters;
-}
+export type { DaemonCountersDto as DaemonCounters } from '../control/protocol';
 
 export interface CounterSources {
   readonly host: CarpHostApi;
@@ -37,7 +18,7 @@ export interface CounterSources {
   readonly mirror: { readonly counters: Readonly<MirrorCounters> };
 }
 
-export function collectCounters(sources: CounterSources): DaemonCounters {
+export function collectCounters(sources: CounterSources): DaemonCountersDto {
   const status = sources.host.status();
   const relay = sources.relay.counters();
   // The core knows every link the kernel reported; a carpdev is one that a carp interface uses,

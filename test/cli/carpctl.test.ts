@@ -5,11 +5,11 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { CarpError } from '../../src/carp/errors';
 import { formatInterface } from '../../src/cli/format-interface';
-import { formatStats } from '../../src/cli/format-stats';
+import { formatCounters, formatStats } from '../../src/cli/format-stats';
 import { EXIT_OK, EXIT_REFUSED, EXIT_UNREACHABLE, runCarpctl } from '../../src/cli/run';
 import type { InterfaceStatusDto, Request, Result } from '../../src/control/protocol';
 import { type ControlServer, startControlServer } from '../../src/control/transport';
-import { BACKUP, BALANCED, INIT, MASTER } from './fixtures';
+import { BACKUP, BALANCED, COUNTERS, INIT, MASTER } from './fixtures';
 
 const INTERFACES: readonly InterfaceStatusDto[] = [MASTER, BACKUP, INIT, BALANCED];
 const SYSCTLS: readonly (readonly [string, string])[] = [
@@ -52,6 +52,8 @@ function answer(request: Request): Result {
     }
     case 'sysctl-set':
       return { changes: request.assignments.map((a) => ({ name: a.name, from: '0', to: a.value })) };
+    case 'counters':
+      return { counters: COUNTERS };
   }
 }
 
@@ -150,6 +152,15 @@ describe('carpctl end to end (fake daemon)', () => {
       const run = await carpctl('carp0', 'stats');
       assert.deepEqual(run, { status: EXIT_OK, stdout: formatStats(MASTER), stderr: '' });
       assert.deepEqual(requests(), [{ type: 'show', ifname: 'carp0' }]);
+    });
+
+    it('prints every counter of the daemon with stats alone, and refuses words after it', async () => {
+      const run = await carpctl('stats');
+      assert.deepEqual(run, { status: EXIT_OK, stdout: formatCounters(COUNTERS), stderr: '' });
+      assert.deepEqual(requests(), [{ type: 'counters' }]);
+      const extra = await carpctl('stats', 'carp0');
+      assert.equal(extra.status, EXIT_REFUSED);
+      assert.match(extra.stderr, /stats takes no words, not "carp0"/);
     });
 
     it('passes on the daemon\'s refusal and exits 1', async () => {
@@ -288,7 +299,7 @@ describe('carpctl end to end (fake daemon)', () => {
       [['carp0', 'vhid'], /^carpctl: vhid needs a number 1-255\n$/],
       [['carp0', 'bogus'], /^carpctl: unknown word "bogus": valid words are create, destroy, stats, vhid, .* or -group\n$/],
       [['carpX'], /^carpctl: "carpX" is not a carp interface name/],
-      [['eth0'], /^carpctl: unknown command "eth0": give a carp interface \(carpN \.\.\.\), -g GROUP or sysctl\n$/],
+      [['eth0'], /^carpctl: unknown command "eth0": give a carp interface \(carpN \.\.\.\), -g GROUP, sysctl or stats\n$/],
       [['-x'], /^carpctl: unknown option "-x": valid options are --socket PATH, -j, -g GROUP or -h\n$/],
       [['--socket'], /^carpctl: --socket needs a path/],
       [['-g'], /^carpctl: -g needs a group name/],

@@ -1,7 +1,7 @@
 /** Status DTOs of a MASTER, a BACKUP and an INIT carp interface, as a daemon would send them. */
 import { zeroCarpdevStats, zeroNodeStats } from '../../src/carp/stats';
 import type { NodeStats } from '../../src/carp/types';
-import type { CarpdevStatsDto, InterfaceStatusDto, NodeStatusDto } from '../../src/control/protocol';
+import type { CarpdevStatsDto, DaemonCountersDto, InterfaceStatusDto, NodeStatusDto } from '../../src/control/protocol';
 
 export function nodeStats(overrides: Partial<NodeStats> = {}): NodeStats {
   return { ...zeroNodeStats(), ...overrides };
@@ -105,4 +105,23 @@ export const INIT: InterfaceStatusDto = {
   nodes: [],
   carpdevStats: null,
   dataPlane: null,
+};
+
+/** What `carpctl stats` receives: one interface with one node, its carpdev, the mirror. */
+export const COUNTERS: DaemonCountersDto = {
+  interfaces: [
+    {
+      name: 'carp0',
+      nodes: [{ vhid: 1, stats: nodeStats({ ipackets: 12, opackets: 30 }) }],
+      dataPlane: { framesIn: 5, framesOut: 4, droppedNotMaster: 1, droppedWriteFailed: 0 },
+    },
+  ],
+  carpdevs: [
+    {
+      name: 'eth0',
+      protocol: { ...zeroCarpdevStats(), ipackets: 12, badvhid: 2 },
+      dataPlane: { advertisements: 14, malformed: 3, unclaimed: 1 },
+    },
+  ],
+  kernel: { malformed: 0, ignored: 7, overruns: 1, resyncs: 1 },
 };

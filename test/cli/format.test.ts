@@ -1,8 +1,8 @@
 import assert from 'node:assert/strict';
 import { formatInterface } from '../../src/cli/format-interface';
 import { formatGroup, formatJson, formatSysctlChanges, formatSysctlValues, formatWarnings } from '../../src/cli/format-results';
-import { formatStats } from '../../src/cli/format-stats';
-import { BACKUP, INIT, MASTER, node } from './fixtures';
+import { formatCounters, formatStats } from '../../src/cli/format-stats';
+import { BACKUP, COUNTERS, INIT, MASTER, node } from './fixtures';
 
 describe('carpctl output formats', () => {
   describe('ifconfig block', () => {
@@ -154,6 +154,24 @@ describe('carpctl output formats', () => {
         text.split('\n').filter((l) => !l.startsWith('\t')),
         ['carp1 vhid 2:', 'carp1 vhid 9:', 'carp1 data plane:', 'carpdev eth1:', ''],
       );
+    });
+  });
+
+  describe('every counter (carpctl stats)', () => {
+    it('prints each interface, each carpdev with its packet socket, then the kernel mirror', () => {
+      const text = formatCounters(COUNTERS);
+      assert.deepEqual(
+        text.split('\n').filter((l) => !l.startsWith('\t')),
+        ['carp0 vhid 1:', 'carp0 data plane:', 'carpdev eth0:', 'kernel mirror (rtnetlink):', ''],
+      );
+      assert.match(text, /carpdev eth0:\n\t12 packets received \(IPv4\)\n(\t.*\n){4}\t2 discarded: no running carp/);
+      assert.match(text, /\t14 frames of IP protocol 112 received\n\t3 discarded: not a well-formed IP packet\n\t1 frames claimed by no carp interface\n/);
+      assert.match(text, /kernel mirror \(rtnetlink\):\n\t0 messages that could not be decoded\n\t7 messages of kinds not followed\n\t1 receive buffer overruns \(notifications lost\)\n\t1 full dumps after the first\n$/);
+    });
+
+    it('leaves out the data plane of a carpdev without a packet socket', () => {
+      const text = formatCounters({ ...COUNTERS, interfaces: [], carpdevs: [{ name: 'eth1', protocol: COUNTERS.carpdevs[0]!.protocol, dataPlane: null }] });
+      assert.doesNotMatch(text, /IP protocol 112 received/);
     });
   });
 

@@ -89,4 +89,13 @@ describe('carpd in-process: the control socket, counters and hostile input', () 
     assert.ok((counters.carpdevs[0]?.dataPlane?.advertisements ?? 0) >= 0);
     assert.deepEqual(counters.kernel, { malformed: 0, ignored: 0, overruns: 0, resyncs: 0 });
   });
+
+  it('shows them all with carpctl stats', async () => {
+    const text = await lab.ok(1, 'stats');
+    assert.match(text, /^carp0 vhid 1:\n/);
+    assert.match(text, /\ncarp0 data plane:\n/);
+    assert.match(text, /\ncarpdev eth0:\n\t\d+ packets received \(IPv4\)\n/);
+    assert.match(text, /\t\d+ frames of IP protocol 112 received\n/);
+    assert.match(text, /\nkernel mirror \(rtnetlink\):\n/);
+  });
 });
