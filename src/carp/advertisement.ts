@@ -43,7 +43,7 @@ export function buildAdvertisements(iface: CarpInterface, node: VirtualHost, val
   const hmac = computeHmac(iface.key, { vhid: node.vhid, addresses: iface.addresses, counter: node.cookie });
   const payload = encodeCarp({ vhid: node.vhid, ...values, counter: node.cookie, hmac });
   const bowOut = isBowOut(values);
-  const sourceMac = advertisementSourceMac(iface);
+  const sourceMac = advertisementSourceMac(iface, node.vhid);
   return families.map((family) => {
     if (family === 4) node.stats.opackets++;
     else node.stats.opackets6++;

@@ -2,6 +2,8 @@
  * One carpN: its configuration, its virtual hosts (carpnodes, sorted by vhid, the first is the
  * leader), the addresses the kernel reports on it, and the condition under which it runs.
  */
+import { effectiveBalancing } from '../balance/defaults';
+import type { BalancingMode } from '../balance/modes';
 import type { Family, IpAddress } from '../wire/address';
 import { isIpv6LinkLocal } from '../wire/address';
 import type { CarpKey } from '../wire/hmac';
@@ -21,6 +23,8 @@ export class CarpInterface implements DemotionMember {
   groups: string[] = [];
   /** Sorted by vhid. */
   nodes: VirtualHost[] = [];
+  /** As configured; see balancingInForce. */
+  balancing: BalancingMode = 'none';
   /** As the kernel reports them, in configuration order (the HMAC input of old peers). */
   addresses: IpAddress[] = [];
   adminUp = false;
@@ -44,6 +48,11 @@ export class CarpInterface implements DemotionMember {
   /** The first node in vhid order: it owns the gratuitous ARP / NA (docs/protocol.md §4.2). */
   get leader(): VirtualHost | undefined {
     return this.nodes[0];
+  }
+
+  /** One node forces none, several with none mean ip (docs/protocol.md §4.2). */
+  get balancingInForce(): BalancingMode {
+    return effectiveBalancing(this.nodes.length, this.balancing);
   }
 
   node(vhid: number): VirtualHost | undefined {
@@ -100,6 +109,7 @@ export class CarpInterface implements DemotionMember {
       advbase: this.advbase,
       key: { bytes: Buffer.from(this.key.bytes), truncated: this.key.truncated },
       nodes: this.nodes.map((n) => ({ vhid: n.vhid, advskew: n.advskew })),
+      balancing: this.balancing,
       groups: [...this.groups],
     };
   }

@@ -90,6 +90,7 @@ export class CarpHost implements CarpHostApi {
       advbase: change.advbase ?? current.advbase,
       key: change.key ?? current.key,
       nodes: change.nodes ?? current.nodes,
+      balancing: change.balancing ?? current.balancing,
       groups: change.groups ?? current.groups,
     });
     checkVhidsFree(name, next, this.vhidOwners());
@@ -254,6 +255,7 @@ export class CarpHost implements CarpHostApi {
       linkUp: iface.linkUp,
       addresses: iface.addressesCopy(),
       demote: this.ctx.demotion.demoteCount(iface),
+      balancing: iface.balancingInForce,
       nodes: iface.nodes.map((node) => node.status(nodeEffectiveAdvskew(this.ctx, node))),
     };
   }

@@ -3,6 +3,7 @@
  * carp_set_state + carp_setrun, carp_master_down, carp_send_ad). Every function appends the
  * actions the driver must carry out, in order, to `step.out`.
  */
+import { BALANCING_MODES } from '../balance/modes';
 import type { Family, IpAddress } from '../wire/address';
 import type { DecodedCarp } from '../wire/carp';
 import { type AdvertisedValues, bowOutValues, buildAdvertisements, isBowOut } from './advertisement';
@@ -89,7 +90,15 @@ function currentValues(ctx: CoreContext, iface: CarpInterface, node: VirtualHost
   return { advbase: iface.advbase, advskew: nodeEffectiveAdvskew(ctx, node), demote: ctx.demotion.demoteCount(iface) };
 }
 
-/** Gratuitous ARP / NA for virtual addresses: the leader's job alone (OpenBSD balancing none). */
+/**
+ * The node that sends gratuitous ARP / NA: the leader, and only in balancing none; the balancing
+ * modes send none on any transition (docs/protocol.md §3.8, §4.2).
+ */
+export function isAnnouncer(iface: CarpInterface, node: VirtualHost): boolean {
+  return iface.leader === node && BALANCING_MODES[iface.balancingInForce].gratuitousAnnouncements;
+}
+
+/** Gratuitous ARP / NA for virtual addresses, with the MAC they are answered with. */
 function announce(
   step: Step,
   iface: CarpInterface,
@@ -97,8 +106,8 @@ function announce(
   occasion: AnnounceAction['occasion'],
   addresses: readonly IpAddress[] = iface.virtualAddresses(),
 ): void {
-  const mac = linkLayerOf(iface).interfaceMac;
-  if (iface.carpdev === null || iface.leader !== node || addresses.length === 0 || mac === null) return;
+  const mac = linkLayerOf(iface).wireMac;
+  if (iface.carpdev === null || !isAnnouncer(iface, node) || addresses.length === 0 || mac === null) return;
   step.out.push({
     kind: 'announce',
     ifname: iface.name,
@@ -110,6 +119,13 @@ function announce(
   });
 }
 
+/** An announcement round now and the delayed one after two more advertisements (OpenBSD sc_delayed_arp). */
+function announceRounds(step: Step, iface: CarpInterface, node: VirtualHost, occasion: 'takeover' | 'mac-changed'): void {
+  if (!isAnnouncer(iface, node)) return;
+  announce(step, iface, node, occasion);
+  node.delayedAnnounce = DELAYED_ANNOUNCE_ROUNDS;
+}
+
 /** Addresses that appear while the leader is MASTER are announced at once. */
 export function announceAdded(step: Step, iface: CarpInterface, added: readonly IpAddress[]): void {
   const leader = iface.leader;
@@ -117,15 +133,26 @@ export function announceAdded(step: Step, iface: CarpInterface, added: readonly 
 }
 
 /**
+ * After a change of the nodes or the balancing mode: a node that no longer announces (a lower vhid
+ * became the leader, or a balancing mode is in force) drops its pending delayed round; a MASTER that
+ * has just become the announcer announces now, since neighbours know the addresses by another MAC.
+ */
+export function followAnnouncer(step: Step, iface: CarpInterface, before: VirtualHost | undefined): void {
+  for (const node of iface.nodes) {
+    if (!isAnnouncer(iface, node)) node.delayedAnnounce = null;
+    else if (node !== before && node.state === 'MASTER') announceRounds(step, iface, node, 'mac-changed');
+  }
+}
+
+/**
  * The master-down routine (carp_master_down, OpenBSD-current order): MASTER, an advertisement per
- * active family, the gratuitous ARP / NA round (leader only) with a second round scheduled, and
- * the advertisement timer (armed by setState).
+ * active family, the gratuitous ARP / NA round (the announcer only) with a second round scheduled,
+ * and the advertisement timer (armed by setState).
  */
 export function becomeMaster(ctx: CoreContext, step: Step, iface: CarpInterface, node: VirtualHost, reason: TransitionReason): void {
   setState(ctx, step, iface, node, 'MASTER', reason);
   step.out.push(...buildAdvertisements(iface, node, currentValues(ctx, iface, node)));
-  announce(step, iface, node, 'takeover');
-  node.delayedAnnounce = DELAYED_ANNOUNCE_ROUNDS;
+  announceRounds(step, iface, node, 'takeover');
 }
 
 /** An advertisement round right now and a fresh advertisement timer (demotion changed). */

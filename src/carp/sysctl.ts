@@ -12,6 +12,11 @@ export interface SysctlSettings {
   readonly preempt: boolean;
   /** OpenBSD syslog-priority semantics: a message is logged when log >= its priority. */
   readonly log: number;
+  /**
+   * OBSD-3.5 to 3.9 and MirBSD ARP balancing across carp interfaces that share an address
+   * (docs/protocol.md §4.6); the relay applies it, the core only keeps the setting.
+   */
+  readonly arpbalance: boolean;
   readonly ifdownDemotionFactor: number;
   readonly senderrDemotionFactor: number;
   /** DSCP of advertisements; 4 is TOS 0x10 (IPTOS_LOWDELAY) as OpenBSD and ucarp send. */
@@ -23,6 +28,7 @@ export const DEFAULT_SYSCTLS: SysctlSettings = {
   allow: true,
   preempt: false,
   log: 2,
+  arpbalance: false,
   ifdownDemotionFactor: 240,
   senderrDemotionFactor: 240,
   dscp: 4,
@@ -54,7 +60,7 @@ function parseWhole(text: string, min: number, max: number): number | undefined 
   return value >= min && value <= max ? value : undefined;
 }
 
-type FlagKey = 'allow' | 'preempt';
+type FlagKey = 'allow' | 'preempt' | 'arpbalance';
 type NumberKey = 'log' | 'ifdownDemotionFactor' | 'senderrDemotionFactor' | 'dscp';
 
 function flag(name: string, key: FlagKey): Knob {
@@ -102,6 +108,7 @@ const KNOBS: readonly Knob[] = [
   flag('net.inet.carp.allow', 'allow'),
   flag('net.inet.carp.preempt', 'preempt'),
   range('net.inet.carp.log', 'log', 0, 7),
+  flag('net.inet.carp.arpbalance', 'arpbalance'),
   demotionKnob,
   range('net.inet.carp.ifdown_demotion_factor', 'ifdownDemotionFactor', 0, 255),
   range('net.inet.carp.senderr_demotion_factor', 'senderrDemotionFactor', 0, 255),

@@ -3,6 +3,7 @@
  * `now`), what comes out (actions), and what can be read back (status). The core never reads a
  * clock, arms a timer or touches a socket (docs/design.md, "sans-I/O").
  */
+import type { BalancingMode } from '../balance/modes';
 import type { Family, IpAddress, MacAddress } from '../wire/address';
 import type { CarpKey } from '../wire/hmac';
 
@@ -29,6 +30,12 @@ export interface CarpInterfaceConfig {
    * `vhid N advskew K` configures exactly one; empty means no vhid yet (the interface stays INIT).
    */
   readonly nodes: readonly CarpNodeConfig[];
+  /**
+   * `balancing MODE` as configured (default none). The mode in force also depends on the number
+   * of nodes (InterfaceStatus.balancing, docs/protocol.md §4.2); a balancing mode other than
+   * none needs at least two nodes.
+   */
+  readonly balancing: BalancingMode;
   /** Interface groups besides `carp`, which every carp interface is in. */
   readonly groups: readonly string[];
 }
@@ -76,8 +83,12 @@ export interface AnnounceAction {
   /** The MAC the addresses are announced with (carpN's virtual MAC), also the Ethernet source. */
   readonly mac: MacAddress;
   readonly addresses: readonly IpAddress[];
-  /** `takeover`: on becoming MASTER; `delayed`: after two more ads; `address-added`: new address. */
-  readonly occasion: 'takeover' | 'delayed' | 'address-added';
+  /**
+   * `takeover`: on becoming MASTER; `delayed`: after two more ads; `address-added`: new address;
+   * `mac-changed`: a configuration change moved the addresses to this MAC while its node is
+   * MASTER (a new leader, or back to balancing none), so neighbours must learn it now.
+   */
+  readonly occasion: 'takeover' | 'delayed' | 'address-added' | 'mac-changed';
 }
 
 export interface StateChangeAction {
@@ -91,7 +102,8 @@ export interface StateChangeAction {
 
 /**
  * The set of carpN's virtual hosts this host is MASTER of changed. It decides what the relay lets
- * through, and carpN's link state (TAP carrier): up iff any of them is MASTER (OBSD-cur).
+ * through (the accept set: OpenBSD's lsmask, docs/protocol.md §4.2), and carpN's link state (TAP
+ * carrier): up iff any of them is MASTER (OBSD-cur).
  */
 export interface LinkStateAction {
   readonly kind: 'link';
@@ -244,6 +256,8 @@ export interface InterfaceStatus {
   readonly addresses: readonly IpAddress[];
   /** OpenBSD demote count sent in byte 4 (docs/protocol.md §3.5). */
   readonly demote: number;
+  /** The balancing mode in force: none with one node, never none with several (docs/protocol.md §4.2). */
+  readonly balancing: BalancingMode;
   readonly nodes: readonly NodeStatus[];
 }
 

@@ -1,8 +1,10 @@
 /**
- * Validation of our caller's input: interface names, carpdev, groups, key and carpnodes. Each
+ * Validation of our caller's input: interface names, carpdev, groups, key, carpnodes and balancing. Each
  * check throws a CarpError that names the valid values and changes nothing; `validateConfig`
  * checks a whole resulting configuration so that configure() can commit all of it or none.
  */
+import { checkCarpnodes } from '../balance/carpnodes';
+import { BALANCING_MODE_NAMES, type BalancingMode } from '../balance/modes';
 import { CARP_PASSPHRASE_MAX } from '../wire/hmac';
 import type { IpAddress } from '../wire/address';
 import { CarpError } from './errors';
@@ -65,21 +67,32 @@ function checkKey(config: CarpInterfaceConfig): void {
   }
 }
 
-/** Returns the nodes sorted by vhid (the first is the leader), after checking every value. */
+/**
+ * Returns the nodes sorted by vhid (the first is the leader), after checking every value. Several
+ * nodes follow OpenBSD's carpnodes rules (at most 32, vhid 1-254, each vhid once); a single one
+ * keeps the 1-255 of `vhid N` (docs/protocol.md §3.9).
+ */
 function checkNodes(nodes: readonly CarpNodeConfig[]): CarpNodeConfig[] {
   if (!Array.isArray(nodes as unknown)) throw new CarpError('bad-value', 'nodes must be a list of {vhid, advskew}');
-  const { max } = LIMITS.carpnodes;
-  if (nodes.length > max) {
-    throw new CarpError('out-of-range', `${nodes.length} carpnodes is out of range: valid values are ${LIMITS.carpnodes.min}-${max}`);
+  if (nodes.length > 1) return checkCarpnodes(nodes);
+  return nodes.map((n) => ({ vhid: checkRange('vhid', n.vhid, LIMITS.vhid), advskew: checkRange('advskew', n.advskew, LIMITS.advskew) }));
+}
+
+/**
+ * OpenBSD silently forces none on a single carpnode; we refuse a balancing mode there instead, so
+ * that nobody believes a one-node interface balances.
+ */
+function checkBalancing(balancing: BalancingMode, nodeCount: number): BalancingMode {
+  if (!BALANCING_MODE_NAMES.includes(balancing)) {
+    throw new CarpError('bad-value', `balancing "${String(balancing)}" is not valid: valid modes are ${BALANCING_MODE_NAMES.join(', ')}`);
   }
-  const seen = new Set<number>();
-  for (const node of nodes) {
-    checkRange('vhid', node.vhid, LIMITS.vhid);
-    checkRange('advskew', node.advskew, LIMITS.advskew);
-    if (seen.has(node.vhid)) throw new CarpError('bad-value', `vhid ${node.vhid} is listed twice`);
-    seen.add(node.vhid);
+  if (balancing !== 'none' && nodeCount < 2) {
+    throw new CarpError(
+      'bad-value',
+      `balancing ${balancing} needs at least two carpnodes: give carpnodes in the same command, or balancing none for a single vhid`,
+    );
   }
-  return nodes.map((n) => ({ vhid: n.vhid, advskew: n.advskew })).sort((a, b) => a.vhid - b.vhid);
+  return balancing;
 }
 
 /** Checks every field and returns the configuration in canonical form (nodes sorted, copies). */
@@ -88,12 +101,14 @@ export function validateConfig(config: CarpInterfaceConfig): CarpInterfaceConfig
   checkRange('advbase', config.advbase, LIMITS.advbase);
   checkKey(config);
   const nodes = checkNodes(config.nodes);
+  const balancing = checkBalancing(config.balancing, nodes.length);
   checkGroups(config.groups);
   return {
     carpdev: config.carpdev,
     advbase: config.advbase,
     key: { bytes: Buffer.from(config.key.bytes), truncated: config.key.truncated },
     nodes,
+    balancing,
     groups: [...config.groups],
   };
 }
@@ -105,7 +120,10 @@ export interface VhidOwner {
   readonly vhids: readonly number[];
 }
 
-/** vhids must be unique among the carp interfaces of one carpdev (OpenBSD carp_check_dup_vhids). */
+/**
+ * Every node's vhid must be unique among the carp interfaces of one carpdev (OpenBSD
+ * carp_check_dup_vhids; docs/protocol.md §4.2): `others` lists all the nodes of each interface.
+ */
 export function checkVhidsFree(name: string, config: CarpInterfaceConfig, others: readonly VhidOwner[]): void {
   if (config.carpdev === null) return;
   for (const other of others) {

@@ -90,7 +90,7 @@ export class CarpInterfaces {
     driver.run((now) => [...host.setAdminUp(ifname, link.adminUp, now), ...host.setAddresses(ifname, addresses, now)]);
     const { config } = this.status(ifname);
     const layer2 = linkLayerOf(config);
-    if (layer2.interfaceMac && !link.mac?.equals(layer2.interfaceMac)) taps.setMac(ifname, layer2.interfaceMac);
+    if (layer2.tapMac && !link.mac?.equals(layer2.tapMac)) taps.setMac(ifname, layer2.tapMac);
     const carpdev = this.usableCarpdev(config.carpdev);
     try {
       relay.reshape(ifname, portShapeOf(config, addresses, carpdev));

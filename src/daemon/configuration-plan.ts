@@ -62,6 +62,7 @@ export function wantedFromSettings(
     advbase: settings.advbase ?? current.advbase,
     key,
     nodes: wantedNodes(ifname, current.nodes, settings),
+    balancing: current.balancing,
     groups: wantedGroups(ifname, current.groups, settings),
   };
   return {

@@ -25,12 +25,13 @@ describe('carp/host lifecycle and running condition', () => {
     assert.deepEqual(host.status().interfaces, [
       {
         name: 'carp0',
-        config: { carpdev: null, advbase: 1, key: deriveKey(''), nodes: [], groups: [] },
+        config: { carpdev: null, advbase: 1, key: deriveKey(''), nodes: [], balancing: 'none', groups: [] },
         adminUp: false,
         carpdevRunning: false,
         linkUp: false,
         addresses: [],
         demote: 0,
+        balancing: 'none',
         nodes: [],
       },
     ]);

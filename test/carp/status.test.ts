@@ -15,12 +15,13 @@ describe('carp/status', () => {
     assert.deepEqual(status.interfaces, [
       {
         name: 'carp0',
-        config: { carpdev: 'eth0', advbase: 1, key: deriveKey('secret'), nodes: [{ vhid: 1, advskew: 20 }], groups: ['dmz'] },
+        config: { carpdev: 'eth0', advbase: 1, key: deriveKey('secret'), nodes: [{ vhid: 1, advskew: 20 }], balancing: 'none', groups: ['dmz'] },
         adminUp: true,
         carpdevRunning: true,
         linkUp: false,
         addresses: [ip(VIP4)],
         demote: 0,
+        balancing: 'none',
         nodes: [
           {
             vhid: 1,

@@ -8,6 +8,7 @@ describe('carp/sysctl', () => {
       ['net.inet.carp.allow', '1'],
       ['net.inet.carp.preempt', '0'],
       ['net.inet.carp.log', '2'],
+      ['net.inet.carp.arpbalance', '0'],
       ['net.inet.carp.demotion', '0'],
       ['net.inet.carp.ifdown_demotion_factor', '240'],
       ['net.inet.carp.senderr_demotion_factor', '240'],
@@ -22,6 +23,7 @@ describe('carp/sysctl', () => {
       ['net.inet.carp.allow', '0'],
       ['net.inet.carp.preempt', '1'],
       ['net.inet.carp.log', '7'],
+      ['net.inet.carp.arpbalance', '1'],
       ['net.inet.carp.ifdown_demotion_factor', '0'],
       ['net.inet.carp.senderr_demotion_factor', '255'],
       ['net.inet.carp.dscp', '56'],
@@ -43,6 +45,7 @@ describe('carp/sysctl', () => {
   const invalid: [string, string, RegExp][] = [
     ['net.inet.carp.allow', '2', /net\.inet\.carp\.allow: "2" is not valid: valid values are 0\|1/],
     ['net.inet.carp.preempt', 'yes', /valid values are 0\|1/],
+    ['net.inet.carp.arpbalance', '2', /net\.inet\.carp\.arpbalance: "2" is not valid: valid values are 0\|1/],
     ['net.inet.carp.log', '8', /valid values are 0-7/],
     ['net.inet.carp.log', ' 1', /valid values are 0-7/],
     ['net.inet.carp.ifdown_demotion_factor', '256', /valid values are 0-255/],

@@ -212,6 +212,7 @@ describe('interfaceStatusDto', () => {
       advbase: 1,
       key: { bytes: Buffer.from(passphrase), truncated: false },
       nodes: [{ vhid: 1, advskew: 100 }],
+      balancing: 'none',
       groups: ['uplink'],
     },
     adminUp: true,
@@ -219,6 +220,7 @@ describe('interfaceStatusDto', () => {
     linkUp: false,
     addresses: [parseIp('192.0.2.10')],
     demote: 0,
+    balancing: 'none',
     nodes: [
       {
         vhid: 1,

@@ -10,12 +10,13 @@ import {
 } from '../../src/daemon/configuration-plan';
 import { deriveKey } from '../../src/wire/hmac';
 
-const blank: CarpInterfaceConfig = { carpdev: null, advbase: 1, key: deriveKey(''), nodes: [], groups: [] };
+const blank: CarpInterfaceConfig = { carpdev: null, advbase: 1, key: deriveKey(''), nodes: [], balancing: 'none', groups: [] };
 const running: CarpInterfaceConfig = {
   carpdev: 'eth0',
   advbase: 1,
   key: deriveKey('secret'),
   nodes: [{ vhid: 1, advskew: 100 }],
+  balancing: 'none',
   groups: ['fw'],
 };
 

@@ -3,6 +3,7 @@
  * CARP_SIM_SEED=<n> replays one run; CARP_SIM_RUNS=<n> changes how many run (default 1000).
  */
 import assert from 'node:assert/strict';
+import { BALANCING_MODE_NAMES } from '../../src/balance/modes';
 import { type RunResult, planRun, runSeed } from './random-run';
 
 const REPLAY = process.env.CARP_SIM_SEED;
@@ -10,10 +11,11 @@ const RUNS = Number(process.env.CARP_SIM_RUNS ?? 1000);
 
 function describeFailure(result: RunResult): string {
   const { plan, failure } = result;
-  const hosts = plan.hosts.map((h) => `${h.name}:${h.advskew}`).join(' ');
+  const hosts = plan.hosts.map((h) => `${h.name}:${h.advskews.join('/')}`).join(' ');
   return [
     `seed ${plan.seed}: ${failure ?? ''}`,
-    `  advbase ${plan.advbase}, advskews ${hosts}, preempt ${plan.preempt ? 'on' : 'off'}, addresses ${plan.addresses.join(' ')}`,
+    `  vhids ${plan.vhids.join(',')} balancing ${plan.balancing}, advbase ${plan.advbase}, advskews ${hosts}, ` +
+      `preempt ${plan.preempt ? 'on' : 'off'}, addresses ${plan.addresses.join(' ')}`,
     `  replay: CARP_SIM_SEED=${plan.seed} npx mocha --no-config --enable-source-maps 'dist/test/sim/invariants.test.js'`,
   ].join('\n');
 }
@@ -33,5 +35,7 @@ describe('sim: randomized invariants', function () {
     assert.deepEqual(new Set(plans.map((p) => p.advbase)), new Set([0, 1, 2, 3]));
     assert.deepEqual(new Set(plans.map((p) => p.preempt)), new Set([true, false]));
     assert.deepEqual(new Set(plans.map((p) => p.addresses.length)), new Set([1, 2]));
+    assert.deepEqual(new Set(plans.map((p) => p.vhids.length)), new Set([1, 2, 3]));
+    assert.deepEqual(new Set(plans.filter((p) => p.vhids.length > 1).map((p) => p.balancing)), new Set(BALANCING_MODE_NAMES));
   });
 });

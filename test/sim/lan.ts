@@ -79,8 +79,8 @@ export class SimHost {
   readonly mirror = new Map<string, CarpState>();
   /** carpdevs whose link is down: nothing is sent or received on them. */
   readonly linksDown = new Set<string>();
-  /** When this host last sent an advertisement that was not a bow-out. */
-  lastAdvertisedAt: Millis | null = null;
+  /** ifname/vhid -> when that node last sent an advertisement that was not a bow-out. */
+  private readonly lastAdvertised = new Map<string, Millis>();
 
   constructor(
     readonly name: string,
@@ -97,6 +97,15 @@ export class SimHost {
 
   source(family: 4 | 6): IpAddress {
     return family === 4 ? this.addresses.ipv4 : this.addresses.ipv6;
+  }
+
+  /** When a node of this host last advertised (not a bow-out), or null if it never did. */
+  lastAdvertisedAt(vhid: number, ifname = 'carp0'): Millis | null {
+    return this.lastAdvertised.get(`${ifname}/${vhid}`) ?? null;
+  }
+
+  noteAdvertisement(key: string, at: Millis): void {
+    this.lastAdvertised.set(key, at);
   }
 }
 
@@ -267,7 +276,7 @@ export class SimLan {
         if (senderState !== 'MASTER') {
           this.violations.push(`${this.now} ${host.name} ${key}: advertisement sent in state ${senderState}`);
         }
-        if (!action.bowOut) host.lastAdvertisedAt = this.now;
+        if (!action.bowOut) host.noteAdvertisement(key, this.now);
         const ok = !host.failingCarpdevs.has(action.carpdev);
         if (ok) this.transmit(host, action.carpdev, { family: action.family, destination: action.destination, payload: action.payload });
         sent.push({ ifname: action.ifname, vhid: action.vhid, ok });

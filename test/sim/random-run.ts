@@ -1,28 +1,37 @@
 /**
- * One randomized run of the simulated LAN, from a seed: 2-5 hosts sharing one vhid (random advbase,
- * distinct random advskews, preempt on or off, IPv4, IPv6 or both), a chaotic phase (loss, delays,
- * duplication, crashes, restarts, partitions), then the invariants:
+ * One randomized run of the simulated LAN, from a seed: 2-5 hosts sharing one vhid, or in half the
+ * runs 2-3 carpnodes in a random balancing mode (random advbase, per node distinct random advskews,
+ * preempt on or off, IPv4, IPv6 or both), a chaotic phase (loss, delays, duplication, crashes,
+ * restarts, partitions), then the invariants:
  * 1. after the network has been healed and quiet (no loss, no partition, no crash) for 3
- *    master-down intervals, exactly one live host is MASTER; with preempt on, the best one;
- * 2. when that master then crashes, a survivor is MASTER no later than the shortest survivor
- *    master-down interval plus one advertisement interval of the master after its last
- *    advertisement, and again exactly one is MASTER 3 master-down intervals later;
+ *    master-down intervals, exactly one live host is MASTER of each node; with preempt on, the
+ *    best one for that node;
+ * 2. when the master of a random node then crashes, every node it was MASTER of has a MASTER
+ *    among the survivors no later than the shortest survivor master-down interval of that node
+ *    plus one advertisement interval of the crashed master's node after that node's last
+ *    advertisement, and again exactly one host is MASTER of each node 3 master-down intervals
+ *    later;
  * 3. no advertisement ever comes from a node that is not MASTER (SimLan.violations).
  *
  * Assumption: a delivery never takes longer than half the shortest advertisement interval of the
  * run, so the master's last advertisement arrives within one of its own intervals (invariant 2).
  */
+import { BALANCING_MODE_NAMES, type BalancingMode } from '../../src/balance/modes';
 import type { Millis } from '../../src/carp/types';
 import { SimLan } from './lan';
 import { Prng } from './prng';
-import { VIP4, VIP6, boot } from './setup';
+import { type CarpSpec, VIP4, VIP6, boot } from './setup';
 
 export interface RunPlan {
   readonly seed: number;
   readonly advbase: number;
   readonly preempt: boolean;
   readonly addresses: readonly string[];
-  readonly hosts: readonly { readonly name: string; readonly advskew: number }[];
+  /** carp0's vhids in ascending order: one is `vhid N`, several are carpnodes. */
+  readonly vhids: readonly number[];
+  readonly balancing: BalancingMode;
+  /** Per host, the advskew of each node, in the order of `vhids`. */
+  readonly hosts: readonly { readonly name: string; readonly advskews: readonly number[] }[];
 }
 
 export interface RunResult {
@@ -31,7 +40,6 @@ export interface RunResult {
   readonly failure: string | null;
 }
 
-const VHID = 1;
 const SKEW = 1000 / 256;
 
 /**
@@ -51,16 +59,34 @@ export function planRun(seed: number): RunPlan {
   const prng = new Prng(seed);
   const count = prng.int(2, 5);
   const advbase = prng.pick([0, 1, 1, 1, 2, 3]);
+  const vhids = prng.chance(0.5) ? [prng.int(1, 255)] : prng.distinct(prng.int(2, 3), 1, 254).sort((a, b) => a - b);
   // advbase 0 with a tiny advskew makes millisecond intervals: legal, but thousands of packets per
-  // run; 16/256 s keeps a run small and still sub-second.
-  const skews = prng.distinct(count, advbase === 0 ? 16 : 0, 254);
+  // run; 16/256 s keeps a run small and still sub-second. Distinct among the hosts, so that each
+  // node has one best host.
+  const skews = vhids.map(() => prng.distinct(count, advbase === 0 ? 16 : 0, 254));
   return {
     seed,
     advbase,
     preempt: prng.chance(0.5),
     addresses: prng.pick([[VIP4], [VIP6], [VIP4, VIP6]]),
-    hosts: skews.map((advskew, i) => ({ name: `h${i + 1}`, advskew })),
+    vhids,
+    balancing: vhids.length > 1 ? prng.pick(BALANCING_MODE_NAMES) : 'none',
+    hosts: Array.from({ length: count }, (_, h) => ({ name: `h${h + 1}`, advskews: skews.map((perNode) => perNode[h] ?? 0) })),
   };
+}
+
+/** carp0 of one host: `vhid N advskew K`, or carpnodes with the plan's balancing mode. */
+function specOf(plan: RunPlan, advskews: readonly number[]): CarpSpec {
+  const common = { advbase: plan.advbase, addresses: plan.addresses };
+  const [vhid] = plan.vhids;
+  if (plan.vhids.length === 1 && vhid !== undefined) return { ...common, vhid, advskew: advskews[0] ?? 0 };
+  const carpnodes = plan.vhids.map((v, i) => `${v}:${advskews[i] ?? 0}`).join(',');
+  return { ...common, carpnodes, balancing: plan.balancing };
+}
+
+/** The key of one node of one host in the interval tables. */
+function nodeKey(host: string, vhid: number): string {
+  return `${host}/${vhid}`;
 }
 
 class Run {
@@ -74,9 +100,12 @@ class Run {
   constructor(readonly plan: RunPlan) {
     this.prng = new Prng(plan.seed ^ 0x5eed);
     this.lan = new SimLan({ seed: plan.seed, trace: false });
-    for (const { name, advskew } of plan.hosts) {
-      this.masterDown.set(name, expectedMasterDown(plan.advbase, advskew));
-      this.interval.set(name, expectedInterval(plan.advbase, advskew));
+    for (const { name, advskews } of plan.hosts) {
+      plan.vhids.forEach((vhid, i) => {
+        const advskew = advskews[i] ?? 0;
+        this.masterDown.set(nodeKey(name, vhid), expectedMasterDown(plan.advbase, advskew));
+        this.interval.set(nodeKey(name, vhid), expectedInterval(plan.advbase, advskew));
+      });
     }
     this.longestMasterDown = Math.max(...this.masterDown.values());
     this.maxDelay = 0.45 * Math.min(...this.interval.values());
@@ -84,9 +113,9 @@ class Run {
 
   bootAll(): void {
     const sysctls = this.plan.preempt ? ([['net.inet.carp.preempt', '1']] as const) : [];
-    for (const { name, advskew } of this.plan.hosts) {
+    for (const { name, advskews } of this.plan.hosts) {
       this.lan.runUntil(this.lan.now + this.prng.real(0, this.longestMasterDown / 2));
-      this.lan.addHost(name, boot([{ vhid: VHID, advbase: this.plan.advbase, advskew, addresses: this.plan.addresses }], sysctls));
+      this.lan.addHost(name, boot([specOf(this.plan, advskews)], sysctls));
     }
   }
 
@@ -178,26 +207,41 @@ class Run {
   /** Invariant 1 (nothing to check when every host is down). */
   checkOneMaster(when: string): string | null {
     if (this.alive().length === 0) return null;
-    const masters = this.lan.masters(VHID);
-    if (masters.length !== 1) return `${when}: ${masters.length} masters (${masters.join(', ')}) among ${this.alive().join(', ')}`;
-    if (!this.plan.preempt) return null;
-    const best = this.plan.hosts.filter((h) => this.alive().includes(h.name)).sort((a, b) => a.advskew - b.advskew)[0];
-    return masters[0] === best?.name ? null : `${when}: with preempt on, ${masters[0]} is MASTER but ${best?.name} is better`;
+    for (const [i, vhid] of this.plan.vhids.entries()) {
+      const masters = this.lan.masters(vhid);
+      if (masters.length !== 1) {
+        return `${when}: ${masters.length} masters of vhid ${vhid} (${masters.join(', ')}) among ${this.alive().join(', ')}`;
+      }
+      if (!this.plan.preempt) continue;
+      const skew = (h: RunPlan['hosts'][number]): number => h.advskews[i] ?? 0;
+      const best = this.plan.hosts.filter((h) => this.alive().includes(h.name)).sort((a, b) => skew(a) - skew(b))[0];
+      if (masters[0] !== best?.name) return `${when}: with preempt on, ${masters[0]} is MASTER of vhid ${vhid} but ${best?.name} is better`;
+    }
+    return null;
   }
 
-  /** Invariant 2. */
+  /** Invariant 2: the master of a random node crashes; each node it held is taken over in time. */
   crashMaster(): string | null {
-    const [master] = this.lan.masters(VHID);
-    const lastAd = master === undefined ? null : this.lan.host(master).lastAdvertisedAt;
-    if (master === undefined || lastAd === null) return 'no master to crash';
+    const [master] = this.lan.masters(this.prng.pick(this.plan.vhids));
+    if (master === undefined) return 'no master to crash';
+    const held: { vhid: number; lastAd: Millis }[] = [];
+    for (const vhid of this.plan.vhids.filter((v) => this.lan.state(master, v) === 'MASTER')) {
+      const lastAd = this.lan.host(master).lastAdvertisedAt(vhid);
+      if (lastAd === null) return `${master} is MASTER of vhid ${vhid} but never advertised it`;
+      held.push({ vhid, lastAd });
+    }
     this.lan.crash(master);
     const survivors = this.alive();
     if (survivors.length === 0) return null;
-    const shortest = Math.min(...survivors.map((n) => this.masterDown.get(n) ?? Infinity));
-    const bound = lastAd + shortest + (this.interval.get(master) ?? 0);
-    this.lan.runUntil(bound);
-    const masters = this.lan.masters(VHID);
-    return masters.length > 0 ? null : `${master} crashed (last ad at ${lastAd}): no MASTER by ${bound}`;
+    const deadlines = held.map(({ vhid, lastAd }) => {
+      const shortest = Math.min(...survivors.map((n) => this.masterDown.get(nodeKey(n, vhid)) ?? Infinity));
+      return { vhid, lastAd, bound: lastAd + shortest + (this.interval.get(nodeKey(master, vhid)) ?? 0) };
+    });
+    for (const { vhid, lastAd, bound } of deadlines.sort((a, b) => a.bound - b.bound)) {
+      this.lan.runUntil(bound);
+      if (this.lan.masters(vhid).length === 0) return `${master} crashed (last ad of vhid ${vhid} at ${lastAd}): no MASTER of vhid ${vhid} by ${bound}`;
+    }
+    return null;
   }
 
   quiet(): void {
