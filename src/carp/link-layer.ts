@@ -6,17 +6,15 @@
  */
 import { effectiveBalancing } from '../balance/defaults';
 import { BALANCING_MODES, type BalancingMode } from '../balance/modes';
+import { BY_IP_HASH } from '../balance/node-selectors';
 import { type MacAddress, virtualMac } from '../wire/address';
 import type { CarpInterfaceConfig } from './types';
 
 /**
- * A `receive` target meaning "the relay picks the node by the IP fold hash" (docs/protocol.md
+ * What a frame to `mac` is for: a node's index in vhid order, or BY_IP_HASH (docs/protocol.md
  * §4.4): in the ip modes every host takes the frames to the wire MAC and keeps those whose hash
  * index is a node it is MASTER of.
  */
-export const BY_IP_HASH = -1;
-
-/** What a frame to `mac` is for: a node's index in vhid order, or BY_IP_HASH. */
 export interface ReceiveRoute {
   readonly mac: MacAddress;
   readonly node: number;
@@ -37,6 +35,8 @@ export interface LinkLayer {
   readonly wireMac: MacAddress | null;
   /** The MACs carpN receives on and whom each delivers to. */
   readonly receive: readonly ReceiveRoute[];
+  /** Each node's own virtual MAC 00:00:5e:00:01:<its vhid>, in vhid order (`arp` answers with them). */
+  readonly nodeMacs: readonly MacAddress[];
   /** The Ethernet source of each node's advertisements, in vhid order; null: the carpdev's MAC. */
   readonly advertisementSources: readonly (MacAddress | null)[];
 }
@@ -73,7 +73,7 @@ export function advertisementSourceMac(config: LinkConfig, vhid: number): MacAdd
 export function linkLayerOf(config: LinkConfig): LinkLayer {
   const balancing = effectiveBalancing(config.nodes.length, config.balancing);
   const leader = config.nodes[0];
-  if (leader === undefined) return { balancing, tapMac: null, wireMac: null, receive: [], advertisementSources: [] };
+  if (leader === undefined) return { balancing, tapMac: null, wireMac: null, receive: [], nodeMacs: [], advertisementSources: [] };
   const tapMac = virtualMac(leader.vhid);
   const wireMac = BALANCING_MODES[balancing].interfaceMac === 'multicast' ? multicastVirtualMac(leader.vhid) : tapMac;
   return {
@@ -81,6 +81,7 @@ export function linkLayerOf(config: LinkConfig): LinkLayer {
     tapMac,
     wireMac,
     receive: receiveRoutes(config, balancing, wireMac),
+    nodeMacs: config.nodes.map((node) => virtualMac(node.vhid)),
     advertisementSources: config.nodes.map((node) => advertisementSourceMac(config, node.vhid)),
   };
 }

@@ -8,7 +8,6 @@
  * in a result carries it (`interfaceStatusDto` builds the status field by field). codec.ts turns
  * these types into lines and validates what arrives.
  */
-import { effectiveBalancing } from '../balance/defaults';
 import type { BalancingMode } from '../balance/modes';
 import { TRANSITION_REASONS } from '../carp/types';
 import type {
@@ -208,8 +207,6 @@ export interface InterfaceDtoSources {
   readonly addresses: readonly IpPrefix[];
   readonly carpdevStats: Readonly<CarpdevStatsDto> | null;
   readonly dataPlane: Readonly<RelayCounters> | null;
-  /** The configured `balancing` mode; absent is none. */
-  readonly balancing?: BalancingMode;
 }
 
 const CARP_GROUP = 'carp';
@@ -230,7 +227,7 @@ export function interfaceStatusDto(sources: InterfaceDtoSources): InterfaceStatu
     linkUp: status.linkUp,
     carpdev: status.config.carpdev,
     advbase: status.config.advbase,
-    balancing: effectiveBalancing(status.nodes.length, sources.balancing ?? 'none'),
+    balancing: status.balancing,
     groups: [CARP_GROUP, ...status.config.groups.filter((g) => g !== CARP_GROUP)],
     demote: status.demote,
     addresses: sources.addresses.map((p) => ({

@@ -62,7 +62,7 @@ export function wantedFromSettings(
     advbase: settings.advbase ?? current.advbase,
     key,
     nodes: wantedNodes(ifname, current.nodes, settings),
-    balancing: current.balancing,
+    balancing: settings.balancing ?? current.balancing,
     groups: wantedGroups(ifname, current.groups, settings),
   };
   return {
@@ -91,6 +91,7 @@ function configChange(from: CarpInterfaceConfig, to: CarpInterfaceConfig): CarpI
   if (to.advbase !== from.advbase) change.advbase = to.advbase;
   if (!to.key.bytes.equals(from.key.bytes)) change.key = to.key;
   if (!sameNodes(from.nodes, to.nodes)) change.nodes = to.nodes;
+  if (to.balancing !== from.balancing) change.balancing = to.balancing;
   if (!sameList(from.groups, to.groups)) change.groups = to.groups;
   return change;
 }
@@ -103,11 +104,18 @@ function sameList(a: readonly string[], b: readonly string[]): boolean {
   return a.length === b.length && a.every((item, i) => item === b[i]);
 }
 
-/** `vhid N [advskew K]` sets the one virtual host; `advskew K` alone changes it. */
+/**
+ * `carpnodes` sets every virtual host (the grammar has checked and sorted them); `vhid N [advskew
+ * K]` sets the one virtual host of an interface that has at most one; `advskew K` alone changes it.
+ */
 function wantedNodes(ifname: string, current: readonly CarpNodeConfig[], settings: ResolvedInterfaceSettings): readonly CarpNodeConfig[] {
+  if (settings.nodes !== undefined) return settings.nodes;
   if (settings.vhid === undefined && settings.advskew === undefined) return current;
   if (current.length > 1) {
-    throw new CarpError('bad-value', `${ifname} has ${current.length} carpnodes: vhid and advskew set a single one`);
+    throw new CarpError(
+      'bad-value',
+      `${ifname} has ${current.length} carpnodes: vhid and advskew set a single one; change them with carpnodes VHID:ADVSKEW,...`,
+    );
   }
   const vhid = settings.vhid ?? current[0]?.vhid;
   if (vhid === undefined) {

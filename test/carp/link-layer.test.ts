@@ -1,7 +1,8 @@
 /** The layer-2 face of carpN per balancing mode, MAC by MAC (docs/protocol.md §1.6, §4.3). */
 import assert from 'node:assert/strict';
 import type { BalancingMode } from '../../src/balance/modes';
-import { BY_IP_HASH, type LinkLayer, advertisementSourceMac, linkLayerOf } from '../../src/carp/link-layer';
+import { BY_IP_HASH } from '../../src/balance/node-selectors';
+import { type LinkLayer, advertisementSourceMac, linkLayerOf } from '../../src/carp/link-layer';
 import { formatMac } from '../../src/wire/address';
 
 /** carpnodes 3:0,7:100,9:50 in vhid order: the leader is vhid 3. */

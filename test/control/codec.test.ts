@@ -298,19 +298,13 @@ describe('interfaceStatusDto', () => {
 
   describe('balancing', () => {
     const twoNodes = { ...status, nodes: status.nodes.flatMap((n) => [n, { ...n, vhid: 2, state: 'MASTER' as const }]) };
-    const balancingOf = (s: InterfaceStatus, balancing?: 'none' | 'ip-unicast'): string =>
-      interfaceStatusDto({ status: s, now: 0, mac: null, mtu: 1500, addresses: [], carpdevStats: null, dataPlane: null, ...(balancing ? { balancing } : {}) })
-        .balancing;
+    const balancingOf = (s: InterfaceStatus): string =>
+      interfaceStatusDto({ status: s, now: 0, mac: null, mtu: 1500, addresses: [], carpdevStats: null, dataPlane: null }).balancing;
 
-    it('carries the configured mode when several carpnodes balance', () => {
-      assert.equal(balancingOf(twoNodes, 'ip-unicast'), 'ip-unicast');
-    });
-
-    it('shows the mode in force: none for one carpnode, ip for several configured with none', () => {
-      assert.equal(balancingOf(status, 'ip-unicast'), 'none');
-      assert.equal(balancingOf(status), 'none');
-      assert.equal(balancingOf(twoNodes, 'none'), 'ip');
-      assert.equal(balancingOf(twoNodes), 'ip');
+    it('carries the mode in force as the core reports it, not the configured one', () => {
+      const configured = { ...twoNodes, config: { ...twoNodes.config, balancing: 'none' as const } };
+      assert.equal(balancingOf({ ...configured, balancing: 'ip' }), 'ip');
+      assert.equal(balancingOf({ ...twoNodes, balancing: 'ip-unicast' }), 'ip-unicast');
     });
 
     it('lists one entry per carpnode', () => {
