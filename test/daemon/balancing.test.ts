@@ -1,6 +1,9 @@
 import assert from 'node:assert/strict';
-import { formatMac, parseMac } from '../../src/wire/address';
+import { formatMac, parseIp, parseMac } from '../../src/wire/address';
+import { decodeIpv6 } from '../../src/wire/ipv6';
+import { NDP_TYPE_NEIGHBOR_ADVERTISEMENT, decodeNdp } from '../../src/wire/ndp';
 import { answerLikeAHost } from '../fakes/carp-stack';
+import { neighborSolicitation } from '../fakes/frames';
 import type { Client } from '../fakes/world';
 import { type Answer, probe } from './balancing-probe';
 import { DaemonLab } from './lab';
@@ -91,6 +94,23 @@ describe('carpd in-process: load balancing (carpnodes, balancing ip / ip-stealth
       for (const [i, client] of all.entries()) after.push(await probe(lab, client, 200 + i, mac));
       const split = [HOST_MAC(1), HOST_MAC(2)].map((m) => answeringHosts(after).filter((h) => h === m).length);
       assert.deepEqual(split, [4, 4], 'the returning host takes its share back');
+    });
+
+    it('answers IPv6 neighbour solicitations with the multicast MAC too, the checksum kept right', async () => {
+      for (const n of [1, 2]) lab.world.host(n).kernel.ipAddrAdd('carp0', '2001:db8:77::50/64');
+      await lab.advance(100);
+      const [client] = clients(lab, 1);
+      if (client === undefined) return assert.fail('no client');
+      const seen = client.endpoint.received.length;
+      client.endpoint.send(neighborSolicitation({ mac: client.mac, ip: client.ipv6 }, parseIp('2001:db8:77::50')));
+      await lab.advance(100);
+      const advertised = client.endpoint.received.slice(seen).flatMap((frame) => {
+        if (frame.readUInt16BE(12) !== 0x86dd) return [];
+        const ip = decodeIpv6(frame, 14);
+        const message = decodeNdp(frame, ip, ip.payloadOffset, ip.payloadLength);
+        return message.type === NDP_TYPE_NEIGHBOR_ADVERTISEMENT ? [[formatMac(message.targetLinkLayer ?? Buffer.alloc(6)), formatMac(frame.subarray(6, 12))]] : [];
+      });
+      assert.deepEqual(advertised, [[MULTICAST_VIRTUAL_MAC, HOST_MAC(1)]], 'one answer, from the leader`s MASTER, with its own source MAC');
     });
 
     it('counts what each host drops for the other`s nodes', async () => {
