@@ -28,6 +28,18 @@ export const CARPDEV_SETTINGS: readonly InterfaceSetting[] = [
     value: '2',
     reason: "the parent's own ARP requests must not name the VIP as their sender",
   },
+  {
+    protocol: 'ipv4',
+    key: 'drop_unicast_in_l2_multicast',
+    value: '1',
+    reason: "balancing ip sends unicast IP to a multicast MAC the parent has joined: the parent's stack would take every such packet for a local address, on every host",
+  },
+  {
+    protocol: 'ipv6',
+    key: 'drop_unicast_in_l2_multicast',
+    value: '1',
+    reason: "balancing ip sends unicast IP to a multicast MAC the parent has joined: the parent's stack would take every such packet for a local address, on every host",
+  },
 ];
 
 /**

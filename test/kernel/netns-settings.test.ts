@@ -81,10 +81,12 @@ describe('kernel settings, control and policy routing in a network namespace', f
     await lab?.cleanup();
   });
 
-  it('sets arp_ignore=1 and arp_announce=2 on the carpdev, and reports nothing the second time', async () => {
+  it('sets arp_ignore=1, arp_announce=2 and drop_unicast_in_l2_multicast=1 on the carpdev, and reports nothing the second time', async () => {
     assert.deepEqual(await succeeds('carpdev', 'eth0'), [
       { name: 'net.ipv4.conf.eth0.arp_ignore', from: '0', to: '1' },
       { name: 'net.ipv4.conf.eth0.arp_announce', from: '0', to: '2' },
+      { name: 'net.ipv4.conf.eth0.drop_unicast_in_l2_multicast', from: '0', to: '1' },
+      { name: 'net.ipv6.conf.eth0.drop_unicast_in_l2_multicast', from: '0', to: '1' },
     ]);
     assert.deepEqual(await succeeds('carpdev', 'eth0'), []);
     assert.equal(await sh('a', 'cat /proc/sys/net/ipv4/conf/eth0/arp_ignore /proc/sys/net/ipv4/conf/eth0/arp_announce'), '1\n2\n');
@@ -95,7 +97,12 @@ describe('kernel settings, control and policy routing in a network namespace', f
     const changes = (await succeeds('carpdev', 'eth0.10')) as { name: string }[];
     assert.deepEqual(
       changes.map((c) => c.name),
-      ['net.ipv4.conf.eth0/10.arp_ignore', 'net.ipv4.conf.eth0/10.arp_announce'],
+      [
+        'net.ipv4.conf.eth0/10.arp_ignore',
+        'net.ipv4.conf.eth0/10.arp_announce',
+        'net.ipv4.conf.eth0/10.drop_unicast_in_l2_multicast',
+        'net.ipv6.conf.eth0/10.drop_unicast_in_l2_multicast',
+      ],
     );
     assert.equal(await sh('a', 'cat /proc/sys/net/ipv4/conf/eth0.10/arp_ignore'), '1\n');
     assert.equal(await sh('a', 'sysctl -n net.ipv4.conf.eth0/10.arp_announce'), '2\n');

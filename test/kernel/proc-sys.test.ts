@@ -91,12 +91,14 @@ describe('kernel/carp-kernel-setup (on a stand-in /proc/sys)', () => {
     await rm(root, { recursive: true, force: true });
   });
 
-  it('sets arp_ignore=1 and arp_announce=2 on the carpdev, once', async () => {
+  it('sets arp_ignore=1, arp_announce=2 and drop_unicast_in_l2_multicast=1 on the carpdev, once', async () => {
     await fakeProcSys(root, ['eth0'], ['ipv4', 'ipv6']);
     const sysctl = new Sysctl(root);
     assert.deepEqual(await configureCarpdev('eth0', sysctl), [
       { name: 'net.ipv4.conf.eth0.arp_ignore', from: '0', to: '1' },
       { name: 'net.ipv4.conf.eth0.arp_announce', from: '0', to: '2' },
+      { name: 'net.ipv4.conf.eth0.drop_unicast_in_l2_multicast', from: '0', to: '1' },
+      { name: 'net.ipv6.conf.eth0.drop_unicast_in_l2_multicast', from: '0', to: '1' },
     ]);
     assert.deepEqual(await configureCarpdev('eth0', sysctl), []);
   });
