@@ -1,19 +1,13 @@
 import assert from 'node:assert/strict';
 import { forgedAdvertisement, malformedIpFrame } from './hostile-frames';
-import { DaemonLab } from './lab';
-import { PASS, configurePair } from './scenarios';
+import type { DaemonLab } from './lab';
+import { PASS, pairLab } from './scenarios';
 
 describe('carpd in-process: the control socket, counters and hostile input', () => {
   let lab: DaemonLab;
 
   beforeEach(async () => {
-    lab = await DaemonLab.create({ hosts: 2 });
-    await lab.start(1);
-    await lab.start(2);
-    await configurePair(lab);
-    await lab.until(() => lab.state(1) === 'MASTER' && lab.state(2) === 'BACKUP', 5000);
-    // Past the first advertisement's delivery, and far from the next one.
-    await lab.advance(100);
+    lab = await pairLab(true);
   });
 
   afterEach(async () => {

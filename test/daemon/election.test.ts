@@ -1,8 +1,8 @@
 import assert from 'node:assert/strict';
 import { parseIp } from '../../src/wire/address';
 import { answerLikeAHost } from '../fakes/carp-stack';
-import { DaemonLab } from './lab';
-import { configurePair, pingVip, VIP } from './scenarios';
+import type { DaemonLab } from './lab';
+import { pairLab, pingVip, VIP } from './scenarios';
 
 /** master-down of the backup: 3 x advbase + advskew/256 s (classic formula). */
 const BACKUP_MASTER_DOWN_MS = 3000 + (100 * 1000) / 256;
@@ -11,10 +11,7 @@ describe('carpd in-process: election and failover on a simulated LAN', () => {
   let lab: DaemonLab;
 
   beforeEach(async () => {
-    lab = await DaemonLab.create({ hosts: 2 });
-    await lab.start(1);
-    await lab.start(2);
-    await configurePair(lab);
+    lab = await pairLab(false);
   });
 
   afterEach(async () => {

@@ -8,8 +8,8 @@
 import assert from 'node:assert/strict';
 import { CARP_HEADER_LENGTH } from '../../src/wire/carp';
 import { internetChecksum } from '../../src/wire/checksum';
-import { DaemonLab } from './lab';
-import { configurePair } from './scenarios';
+import type { DaemonLab } from './lab';
+import { pairLab } from './scenarios';
 
 const IP = 14;
 const CARP = IP + 20;
@@ -35,12 +35,8 @@ describe('carpd in-process: replayed advertisements (the HMAC does not cover adv
   let lab: DaemonLab;
 
   beforeEach(async () => {
-    lab = await DaemonLab.create({ hosts: 2 });
-    await lab.start(1);
-    await lab.start(2);
-    await configurePair(lab);
-    await lab.until(() => lab.state(1) === 'MASTER' && lab.state(2) === 'BACKUP', 5000);
-    await lab.advance(1500);
+    lab = await pairLab(true);
+    await lab.advance(1400);
   });
 
   afterEach(async () => {

@@ -5,7 +5,7 @@ import { ETHERTYPE_ARP, ETHERTYPE_IPV4, decodeEthernet } from '../../src/wire/et
 import { decodeIpv4 } from '../../src/wire/ipv4';
 import { ICMP_ECHO_REQUEST, IPPROTO_ICMP, arpRequest, echoMessage, ipv4Frame } from '../fakes/frames';
 import type { Client } from '../fakes/world';
-import type { DaemonLab } from './lab';
+import { DaemonLab } from './lab';
 
 export const VIP = '10.77.0.50';
 export const PASS = 'mekmitasdigoat';
@@ -16,6 +16,22 @@ export async function configurePair(lab: DaemonLab, hosts: readonly number[] = [
     await lab.ok(n, 'carp0', 'create', 'vhid', '1', 'pass', PASS, 'carpdev', 'eth0', 'advskew', n === 1 ? '0' : '100');
     lab.world.host(n).kernel.ipAddrAdd('carp0', `${VIP}/24`);
   }
+}
+
+/**
+ * A lab of two hosts running carpd with carp0 configured by configurePair; with `settled`, host 1
+ * is MASTER and host 2 BACKUP, and the first advertisement has been delivered.
+ */
+export async function pairLab(settled: boolean): Promise<DaemonLab> {
+  const lab = await DaemonLab.create({ hosts: 2 });
+  await lab.start(1);
+  await lab.start(2);
+  await configurePair(lab);
+  if (settled) {
+    await lab.until(() => lab.state(1) === 'MASTER' && lab.state(2) === 'BACKUP', 5000);
+    await lab.advance(100);
+  }
+  return lab;
 }
 
 /**
