@@ -144,6 +144,21 @@ export class CarpHost implements CarpHostApi {
     });
   }
 
+  /**
+   * After a restart of the daemon: the nodes that were MASTER a moment ago, whose peers cannot
+   * have timed out yet, take MASTER back at once instead of waiting in BACKUP for a master-down
+   * interval, so a crash of the daemon costs no failover. Only BACKUP nodes of a running
+   * interface resume; others are left alone (the caller decides what "a moment ago" is).
+   */
+  resumeMaster(name: string, vhids: readonly number[], now: Millis): Action[] {
+    const iface = this.interface(name);
+    return this.operate(now, (step) => {
+      for (const node of iface.nodes) {
+        if (vhids.includes(node.vhid) && node.state === 'BACKUP') becomeMaster(this.ctx, step, iface, node, 'resumed');
+      }
+    });
+  }
+
   adjustGroupDemotion(group: string, delta: number, now: Millis): Action[] {
     // adjustGroupByAdmin checks the group and the range before it changes anything.
     return this.operate(now, (step) => this.ctx.demotion.adjustGroupByAdmin(group, delta, step.out));

@@ -156,6 +156,7 @@ export const TRANSITION_REASONS = {
   'better-master': 'more frequent advertisement received',
   'less-demoted-master': 'less demoted master seen',
   forced: 'state set by administrator',
+  resumed: 'was MASTER before the daemon restarted',
   'admin-down': 'interface down',
   'carpdev-down': 'carpdev link down',
   unconfigured: 'no vhid, no address or no carpdev',
@@ -289,6 +290,8 @@ export interface CarpHostApi {
   setAdminUp(name: string, up: boolean, now: Millis): Action[];
   /** Up-with-link state of a parent interface; down means INIT plus demotion. */
   setCarpdevRunning(carpdev: string, running: boolean, now: Millis): Action[];
+  /** BACKUP nodes among `vhids` become MASTER at once: the daemon restarted while MASTER. */
+  resumeMaster(name: string, vhids: readonly number[], now: Millis): Action[];
   /** `state backup|master|init`; throws not-running while INIT (OpenBSD rule). */
   forceState(name: string, state: CarpState, now: Millis): Action[];
   /** Adds `delta` to a group's counter (carpdemote / -carpdemote); the result must stay 0-255. */

@@ -194,7 +194,28 @@ describe('carp/state machine', () => {
     });
   });
 
-  describe('sendResult', () => {
+  describe('resumeMaster (the daemon restarted while MASTER)', () => {
+    it('takes MASTER back at once for the nodes listed, with the master-down routine`s actions', () => {
+      const host = twoNodeHost();
+      assert.deepEqual(summary(host.resumeMaster('carp0', [7], 100)), [
+        'state 7 BACKUP->MASTER resumed',
+        'link carp0 up',
+        'advertise 7 v4',
+      ]);
+      assert.equal(host.status().interfaces[0]?.nodes.find((n) => n.vhid === 3)?.state, 'BACKUP', 'a node not listed waits');
+    });
+
+    it('leaves nodes that are not BACKUP alone: INIT (not running) and MASTER already', () => {
+      const stopped = twoNodeHost();
+      stopped.setAdminUp('carp0', false, 50);
+      assert.deepEqual(stopped.resumeMaster('carp0', [3, 7], 100), []);
+      const host = twoNodeHost();
+      host.resumeMaster('carp0', [3], 100);
+      assert.deepEqual(host.resumeMaster('carp0', [3], 200), []);
+    });
+  });
+
+    describe('sendResult', () => {
     it('counts failed sends on the node', () => {
       const host = runningHost();
       becomeMaster(host);
