@@ -40,7 +40,7 @@ describe('daemon/state-journal', () => {
     j.flush();
     assert.deepEqual(journal().load(), [{ ifname: 'carp0', vhid: 1, lastAdvertisement: 1050 }]);
     await scheduler.advance(1000);
-    assert.equal(JSON.parse(await readFile(join(dir, JOURNAL_FILE), 'utf8')).version, 1);
+    assert.equal((JSON.parse(await readFile(join(dir, JOURNAL_FILE), 'utf8')) as { version: number }).version, 1);
   });
 
   it('reads a missing journal as empty, and a corrupt one as empty with the reason reported', async () => {
