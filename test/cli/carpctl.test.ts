@@ -9,6 +9,7 @@ import { formatCounters, formatStats } from '../../src/cli/format-stats';
 import { EXIT_OK, EXIT_REFUSED, EXIT_UNREACHABLE, runCarpctl } from '../../src/cli/run';
 import type { InterfaceStatusDto, Request, Result } from '../../src/control/protocol';
 import { type ControlServer, startControlServer } from '../../src/control/transport';
+import { casesFor, leakWords, leakedFragments } from '../config/leak-cases';
 import { BACKUP, BALANCED, COUNTERS, INIT, MASTER } from './fixtures';
 
 const INTERFACES: readonly InterfaceStatusDto[] = [MASTER, BACKUP, INIT, BALANCED];
@@ -372,6 +373,32 @@ describe('carpctl end to end (fake daemon)', () => {
     const carrying = log.filter((line) => line.includes(secret));
     assert.equal(carrying.length, 4, 'pass, create, passfile and -j pass each sent it once');
     for (const line of carrying) assert.match(line, /^\{"type":"(configure|create)"/);
+  });
+
+  describe('never prints a word after pass in a refusal', () => {
+    for (const leak of casesFor('command')) {
+      const words = leakWords(leak);
+      it(`carpctl carp0 ${words.join(' ')}`, async () => {
+        for (const argv of [['carp0', ...words], ['carp4', 'create', ...words], ['-j', 'carp0', ...words]]) {
+          const run = await carpctl(...argv);
+          assert.equal(run.status, EXIT_REFUSED);
+          assert.equal(run.stdout, '');
+          assert.deepEqual(leakedFragments(run.stderr, leak, /^carpctl: /), [], run.stderr);
+          assert.match(run.stderr, /^carpctl: the \d+(st|nd|rd|th) word after pass /);
+        }
+        assert.deepEqual(log, [], 'nothing was sent');
+      });
+    }
+
+    it('nor after a pass where no passphrase is read', async () => {
+      const extra = await carpctl('stats', 'pass', 'Zq7secret');
+      const count = await carpctl('-g', 'carp', 'carpdemote', 'pass', 'Zq7secret');
+      for (const run of [extra, count]) {
+        assert.equal(run.status, EXIT_REFUSED);
+        assert.ok(!run.stderr.includes('Zq7'), run.stderr);
+      }
+      assert.equal(extra.stderr, 'carpctl: stats takes no words, not "pass"\n');
+    });
   });
 
   describe('the carpctl program', () => {
