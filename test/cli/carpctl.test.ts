@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { execFile } from 'node:child_process';
-import { chmod, mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { chmod, chown, mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { CarpError } from '../../src/carp/errors';
@@ -10,6 +10,7 @@ import { EXIT_OK, EXIT_REFUSED, EXIT_UNREACHABLE, runCarpctl } from '../../src/c
 import type { InterfaceStatusDto, Request, Result } from '../../src/control/protocol';
 import { type ControlServer, startControlServer } from '../../src/control/transport';
 import { casesFor, leakWords, leakedFragments } from '../config/leak-cases';
+import { otherUidOrSkip } from '../config/other-user';
 import { BACKUP, BALANCED, COUNTERS, INIT, MASTER } from './fixtures';
 
 const INTERFACES: readonly InterfaceStatusDto[] = [MASTER, BACKUP, INIT, BALANCED];
@@ -243,6 +244,33 @@ describe('carpctl end to end (fake daemon)', () => {
       const run = await carpctl('carp0', 'vhid', '1', 'passfile', path);
       assert.equal(run.status, EXIT_REFUSED);
       assert.equal(run.stderr, `carpctl: passfile ${path} is mode 0644: users other than its owner can read or change it; run chmod 600 ${path}\n`);
+      assert.deepEqual(log, [], 'nothing was sent');
+    });
+  });
+
+  describe('a passfile another user can change', () => {
+    it('is refused in a directory others can write, before asking the daemon', async () => {
+      const open = join(dir, 'open-keys');
+      await mkdir(open);
+      await chmod(open, 0o777);
+      await writeFile(join(open, 'carp0.key'), 'secret\n', { mode: 0o600 });
+      const run = await carpctl('carp0', 'passfile', join(open, 'carp0.key'));
+      assert.equal(run.status, EXIT_REFUSED);
+      assert.equal(
+        run.stderr,
+        `carpctl: passfile ${join(open, 'carp0.key')}: ${open} is writable by group and others, so another user could replace what it holds: refused; keep it under directories only root can change, or run chmod go-w ${open}\n`,
+      );
+      assert.deepEqual(log, [], 'nothing was sent');
+    });
+
+    it('is refused when another user owns it, even to root (root only)', async function () {
+      const uid = otherUidOrSkip(this);
+      const path = join(dir, 'theirs.key');
+      await writeFile(path, 'secret\n', { mode: 0o600 });
+      await chown(path, uid, uid);
+      const run = await carpctl('carp0', 'vhid', '1', 'passfile', path);
+      assert.equal(run.status, EXIT_REFUSED);
+      assert.equal(run.stderr, `carpctl: passfile ${path} is owned by uid ${uid}, so another user could change it: refused; run chown root:root ${path}\n`);
       assert.deepEqual(log, [], 'nothing was sent');
     });
   });
