@@ -77,7 +77,8 @@ function parseCommand(words: readonly string[]): CliCommand {
     throw new ConfigError(e.code, `unknown command ${quote(first)}: give a carp interface (carpN ...), -g GROUP, sysctl or stats`);
   }
   if (command.keyword === 'sysctl') return parseSysctlCommand(rest);
-  if (rest.length > 0) throw new ConfigError('unknown-word', `stats takes no words, not ${quote(rest.join(' '))}`);
+  // Only the first extra word is named: it cannot follow a `pass` (stats pass secret).
+  if (rest[0] !== undefined) throw new ConfigError('unknown-word', `stats takes no words, not ${quote(rest[0])}`);
   return { kind: 'counters' };
 }
 

@@ -11,8 +11,10 @@
  * Each file is validated as a whole before anything of it is returned: a bad file gives one
  * `file:line: reason` and nothing else, so the daemon can apply the good files and report the bad.
  * `passfile` is resolved here (relative to the directory) with the same check as carpctl's.
+ * The directory, every file and the directories on the way to them must pass the ownership rule
+ * (ownership.ts): carpd does what they say, so no other user may be able to change them.
  */
-import { readFile, readdir, stat } from 'node:fs/promises';
+import { readdir } from 'node:fs/promises';
 import { basename, dirname, join } from 'node:path';
 import { CARP_INTERFACE_NAME, CARP_INTERFACE_NAMES } from '../carp/limits';
 import type { IpPrefix } from '../wire/address';
@@ -20,6 +22,7 @@ import { ConfigError, parseCarpInterfaceName, parseSysctlAssignment } from './gr
 import { SettingsBuilder } from './parse-words';
 import { SHARED_MODE_BITS, resolvePassfile } from './passfile';
 import type { InterfaceFileConfig, InterfaceSettings, ResolvedInterfaceSettings, SysctlAssignment } from './settings';
+import { checkOwnership, checkTrustedDirectory, openOnTrustedPath } from './trusted-path';
 
 export const DEFAULT_CONFIG_DIR = '/etc/carp';
 export const SYSCTL_FILE = 'sysctl.conf';
@@ -45,12 +48,10 @@ export interface ConfigDirectoryOptions {
 
 /**
  * One result per relevant file, interface files in numeric order (carp2 before carp10), then
- * sysctl.conf. Throws ConfigError only when the directory itself cannot be read.
+ * sysctl.conf. Throws ConfigError only when the directory itself cannot be read or is refused.
  */
 export async function readConfigDirectory(dir: string, options: ConfigDirectoryOptions = {}): Promise<ConfigFileResult[]> {
-  const names = await readdir(dir).catch((e: unknown) => {
-    throw new ConfigError('bad-file', `configuration directory ${dir}: ${errorText(e)}`);
-  });
+  const names = await listTrustedDirectory(dir);
   const collator = new Intl.Collator('en', { numeric: true });
   const results: ConfigFileResult[] = [];
   for (const name of [...names].sort((a, b) => collator.compare(a, b))) {
@@ -68,6 +69,18 @@ export async function readConfigDirectory(dir: string, options: ConfigDirectoryO
   return results;
 }
 
+/** The names in `dir`, once it and the directories on the way to it passed the ownership rule. */
+async function listTrustedDirectory(dir: string): Promise<string[]> {
+  const subject = { label: `configuration directory ${dir}`, code: 'bad-file' } as const;
+  try {
+    await checkTrustedDirectory(dir, subject);
+    return await readdir(dir);
+  } catch (e: unknown) {
+    if (e instanceof ConfigError) throw e;
+    throw new ConfigError('bad-file', `${subject.label}: ${errorText(e)}`);
+  }
+}
+
 async function settle(file: string, read: () => Promise<ConfigFileResult>): Promise<ConfigFileResult> {
   try {
     return await read();
@@ -80,8 +93,9 @@ async function settle(file: string, read: () => Promise<ConfigFileResult>): Prom
 /** Reads and validates one `carpN.conf`; throws ConfigError `file:line: reason`. */
 async function readInterfaceFile(file: string): Promise<Extract<ConfigFileResult, { kind: 'interface' }>> {
   const ifname = interfaceNameOf(file);
-  const parsed = parseInterfaceFile(file, await readText(file));
-  if (parsed.settings.pass?.kind === 'text') await refuseSharedSecret(file);
+  const { text, mode } = await readTrustedFile(file);
+  const parsed = parseInterfaceFile(file, text);
+  if (parsed.settings.pass?.kind === 'text') refuseSharedSecret(file, mode);
   let settings: ResolvedInterfaceSettings;
   try {
     settings = await resolvePassfile(parsed.settings, dirname(file));
@@ -93,8 +107,7 @@ async function readInterfaceFile(file: string): Promise<Extract<ConfigFileResult
 }
 
 /** A file that holds a passphrase in clear must be readable by its owner only, as a passfile. */
-async function refuseSharedSecret(file: string): Promise<void> {
-  const { mode } = await stat(file);
+function refuseSharedSecret(file: string, mode: number): void {
   if ((mode & SHARED_MODE_BITS) === 0) return;
   const octal = (mode & 0o7777).toString(8).padStart(4, '0');
   const risk = 'it holds a passphrase that users other than its owner can read or change';
@@ -131,7 +144,7 @@ async function readSysctlFile(
   file: string,
   options: ConfigDirectoryOptions = {},
 ): Promise<Extract<ConfigFileResult, { kind: 'sysctl' }>> {
-  return { kind: 'sysctl', file, assignments: parseSysctlFile(file, await readText(file), options) };
+  return { kind: 'sysctl', file, assignments: parseSysctlFile(file, (await readTrustedFile(file)).text, options) };
 }
 
 /** Parses the text of a sysctl.conf; a name set twice is refused (writes to demotion add up). */
@@ -181,14 +194,22 @@ function forEachLine(file: string, text: string, handle: (words: readonly string
   });
 }
 
-async function readText(file: string): Promise<string> {
+/** The text of a regular file that passed the ownership rule, and its mode for refuseSharedSecret. */
+async function readTrustedFile(file: string): Promise<{ text: string; mode: number }> {
   try {
-    const info = await stat(file);
-    if (!info.isFile()) throw new ConfigError('bad-file', `${file}: not a regular file`);
-    if (info.size > MAX_FILE_BYTES) {
-      throw new ConfigError('bad-file', `${file}: ${info.size} bytes is too large for a configuration file`);
+    const subject = { label: file, code: 'bad-file' } as const;
+    const handle = await openOnTrustedPath(file, subject);
+    try {
+      const info = await handle.stat();
+      if (!info.isFile()) throw new ConfigError('bad-file', `${file}: not a regular file`);
+      checkOwnership(file, info, 'file', subject);
+      if (info.size > MAX_FILE_BYTES) {
+        throw new ConfigError('bad-file', `${file}: ${info.size} bytes is too large for a configuration file`);
+      }
+      return { text: await handle.readFile('utf8'), mode: info.mode };
+    } finally {
+      await handle.close();
     }
-    return await readFile(file, 'utf8');
   } catch (e: unknown) {
     if (e instanceof ConfigError) throw e;
     throw new ConfigError('bad-file', `${file}: ${errorText(e)}`);

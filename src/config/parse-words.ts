@@ -27,6 +27,7 @@ import {
   quote,
   tokensFor,
 } from './grammar';
+import { refusalAfterPass } from './hidden-words';
 import type { ForcedState, InterfaceSettings, PassSetting, SysctlAssignment } from './settings';
 
 interface Draft {
@@ -67,6 +68,15 @@ const CONTRADICTIONS: Partial<Record<keyof Draft, readonly (keyof Draft)[]>> = {
 /** Every carp interface is in this group (OpenBSD); it is not the administrator's to change. */
 const CARP_GROUP = 'carp';
 
+/**
+ * Whether a refusal of `token`'s words is about its value rather than the keyword: a repetition
+ * or a word misplaced is the keyword's fault, and so is any refusal before the token was known.
+ */
+function refusesValue(token: InterfaceToken | undefined, error: ConfigError): boolean {
+  if (token === undefined || token.value === null) return false;
+  return error.code !== 'repeated-word' && error.code !== 'not-allowed' && error.code !== 'missing-value';
+}
+
 /** Finds the token for `word`, or refuses a word that is valid only in the other context. */
 function matchInterfaceWord(word: string, context: WordContext): InterfaceToken {
   const refused = INTERFACE_TOKENS.find((t) => t.keyword === word && t.refusedIn?.[context] !== undefined);
@@ -93,20 +103,27 @@ export class SettingsBuilder {
 
   constructor(private readonly context: WordContext) {}
 
-  /** `line` (1-based) makes "given twice" messages point at the first occurrence. */
+  /**
+   * `words` are one command line or one file line; `line` (1-based) makes "given twice" messages
+   * point at the first occurrence. A refusal after `pass` hides the words (hidden-words.ts).
+   */
   addWords(words: readonly string[], line = 0): void {
+    let passAt: number | null = null;
     let index = 0;
     while (index < words.length) {
-      const token = matchInterfaceWord(words[index] ?? '', this.context);
-      if (token.value === null) {
-        this.apply(token, '', line);
-        index += 1;
-        continue;
+      const at = index;
+      let token: InterfaceToken | undefined;
+      try {
+        token = matchInterfaceWord(words[at] ?? '', this.context);
+        const value = token.value === null ? '' : words[at + 1];
+        if (value === undefined) throw new ConfigError('missing-value', `${token.keyword} needs ${token.value}`);
+        this.apply(token, value, line);
+      } catch (e: unknown) {
+        if (passAt === null || !(e instanceof ConfigError)) throw e;
+        throw refusalAfterPass(e, at - passAt + (refusesValue(token, e) ? 1 : 0), this.context);
       }
-      const value = words[index + 1];
-      if (value === undefined) throw new ConfigError('missing-value', `${token.keyword} needs ${token.value}`);
-      this.apply(token, value, line);
-      index += 2;
+      if (token.action === 'pass') passAt = at;
+      index += token.value === null ? 1 : 2;
     }
   }
 
@@ -262,10 +279,11 @@ export function parseGroupCommand(words: readonly string[]): GroupCommand {
   const [first, count, extra] = words;
   if (first === undefined) return { kind: 'group-show' };
   const token = matchKeyword(first, GROUP_TOKENS, 'word');
+  // The count is checked first, so a word after a stray `pass` (carpdemote pass secret) is never quoted.
+  const step = count === undefined ? 1 : parseNumber(token.keyword, count, DEMOTE_STEP);
   if (extra !== undefined) {
     throw new ConfigError('unknown-word', `unexpected ${quote(extra)}: ${token.keyword} takes at most one number`);
   }
-  const step = count === undefined ? 1 : parseNumber(token.keyword, count, DEMOTE_STEP);
   return { kind: 'group-demote', delta: token.sign * step };
 }
 

@@ -3,11 +3,10 @@
  * before it removed), so it never sits on a command line or in a world-readable configuration.
  * Used by carpctl before sending and by the daemon for the configuration files.
  */
-import { constants } from 'node:fs';
-import { open } from 'node:fs/promises';
 import { resolve } from 'node:path';
 import { ConfigError } from './grammar';
 import type { InterfaceSettings, ResolvedInterfaceSettings } from './settings';
+import { checkOwnership, openOnTrustedPath } from './trusted-path';
 
 /** A passphrase file is one short line; anything much larger is the wrong file. */
 export const MAX_PASSFILE_BYTES = 4096;
@@ -15,14 +14,21 @@ export const MAX_PASSFILE_BYTES = 4096;
 /** Group and other permission bits: any of them lets another user read or replace the secret. */
 export const SHARED_MODE_BITS = 0o077;
 
+/**
+ * The passphrase of `path`, which must be owned by root or the reading user, on a trusted path
+ * (ownership.ts), and private to its owner: root's carpctl and carpd must not use a secret that
+ * another user can read or change.
+ */
 export async function readPassfile(path: string): Promise<string> {
-  // O_NONBLOCK: a FIFO or device given by mistake must not hang carpctl or the daemon.
-  const handle = await open(path, constants.O_RDONLY | constants.O_NONBLOCK).catch((e: unknown) => {
+  const subject = { label: `passfile ${path}`, code: 'bad-passfile' } as const;
+  const handle = await openOnTrustedPath(path, subject).catch((e: unknown) => {
+    if (e instanceof ConfigError) throw e;
     throw new ConfigError('bad-passfile', `passfile ${path}: ${describeOpenError(e)}`);
   });
   try {
     const info = await handle.stat();
     if (!info.isFile()) throw new ConfigError('bad-passfile', `passfile ${path} is not a regular file`);
+    checkOwnership(path, info, 'secret', subject);
     const mode = (info.mode & 0o7777).toString(8).padStart(4, '0');
     if ((info.mode & SHARED_MODE_BITS) !== 0) {
       const risk = 'users other than its owner can read or change it';

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { execFile } from 'node:child_process';
-import { chmod, mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { chmod, chown, mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { CarpError } from '../../src/carp/errors';
@@ -9,6 +9,8 @@ import { formatCounters, formatStats } from '../../src/cli/format-stats';
 import { EXIT_OK, EXIT_REFUSED, EXIT_UNREACHABLE, runCarpctl } from '../../src/cli/run';
 import type { InterfaceStatusDto, Request, Result } from '../../src/control/protocol';
 import { type ControlServer, startControlServer } from '../../src/control/transport';
+import { casesFor, leakWords, leakedFragments } from '../config/leak-cases';
+import { otherUidOrSkip } from '../config/other-user';
 import { BACKUP, BALANCED, COUNTERS, INIT, MASTER } from './fixtures';
 
 const INTERFACES: readonly InterfaceStatusDto[] = [MASTER, BACKUP, INIT, BALANCED];
@@ -246,6 +248,33 @@ describe('carpctl end to end (fake daemon)', () => {
     });
   });
 
+  describe('a passfile another user can change', () => {
+    it('is refused in a directory others can write, before asking the daemon', async () => {
+      const open = join(dir, 'open-keys');
+      await mkdir(open);
+      await chmod(open, 0o777);
+      await writeFile(join(open, 'carp0.key'), 'secret\n', { mode: 0o600 });
+      const run = await carpctl('carp0', 'passfile', join(open, 'carp0.key'));
+      assert.equal(run.status, EXIT_REFUSED);
+      assert.equal(
+        run.stderr,
+        `carpctl: passfile ${join(open, 'carp0.key')}: ${open} is writable by group and others, so another user could replace what it holds: refused; keep it under directories only root can change, or run chmod go-w ${open}\n`,
+      );
+      assert.deepEqual(log, [], 'nothing was sent');
+    });
+
+    it('is refused when another user owns it, even to root (root only)', async function () {
+      const uid = otherUidOrSkip(this);
+      const path = join(dir, 'theirs.key');
+      await writeFile(path, 'secret\n', { mode: 0o600 });
+      await chown(path, uid, uid);
+      const run = await carpctl('carp0', 'vhid', '1', 'passfile', path);
+      assert.equal(run.status, EXIT_REFUSED);
+      assert.equal(run.stderr, `carpctl: passfile ${path} is owned by uid ${uid}, so another user could change it: refused; run chown root:root ${path}\n`);
+      assert.deepEqual(log, [], 'nothing was sent');
+    });
+  });
+
   describe('groups and sysctl', () => {
     it('shows a group\'s demote count as OpenBSD does', async () => {
       assert.deepEqual(await carpctl('-g', 'carp'), { status: EXIT_OK, stdout: 'carp: carp demote count 3\n', stderr: '' });
@@ -372,6 +401,32 @@ describe('carpctl end to end (fake daemon)', () => {
     const carrying = log.filter((line) => line.includes(secret));
     assert.equal(carrying.length, 4, 'pass, create, passfile and -j pass each sent it once');
     for (const line of carrying) assert.match(line, /^\{"type":"(configure|create)"/);
+  });
+
+  describe('never prints a word after pass in a refusal', () => {
+    for (const leak of casesFor('command')) {
+      const words = leakWords(leak);
+      it(`carpctl carp0 ${words.join(' ')}`, async () => {
+        for (const argv of [['carp0', ...words], ['carp4', 'create', ...words], ['-j', 'carp0', ...words]]) {
+          const run = await carpctl(...argv);
+          assert.equal(run.status, EXIT_REFUSED);
+          assert.equal(run.stdout, '');
+          assert.deepEqual(leakedFragments(run.stderr, leak, /^carpctl: /), [], run.stderr);
+          assert.match(run.stderr, /^carpctl: the \d+(st|nd|rd|th) word after pass /);
+        }
+        assert.deepEqual(log, [], 'nothing was sent');
+      });
+    }
+
+    it('nor after a pass where no passphrase is read', async () => {
+      const extra = await carpctl('stats', 'pass', 'Zq7secret');
+      const count = await carpctl('-g', 'carp', 'carpdemote', 'pass', 'Zq7secret');
+      for (const run of [extra, count]) {
+        assert.equal(run.status, EXIT_REFUSED);
+        assert.ok(!run.stderr.includes('Zq7'), run.stderr);
+      }
+      assert.equal(extra.stderr, 'carpctl: stats takes no words, not "pass"\n');
+    });
   });
 
   describe('the carpctl program', () => {

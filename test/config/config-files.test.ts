@@ -31,11 +31,18 @@ describe('config-files', () => {
     await rm(root, { recursive: true, force: true });
   });
 
-  /** A fresh configuration directory holding `files`. */
+  /**
+   * A fresh configuration directory (mode 0755) holding `files` (mode 0644): set whatever the
+   * umask, since one that leaves group write on is refused (ownership.ts).
+   */
   async function configDir(files: Record<string, string>): Promise<string> {
     const dir = join(root, `d${count++}`);
     await mkdir(dir);
-    for (const [name, content] of Object.entries(files)) await writeFile(join(dir, name), content);
+    await chmod(dir, 0o755);
+    for (const [name, content] of Object.entries(files)) {
+      await writeFile(join(dir, name), content);
+      await chmod(join(dir, name), 0o644);
+    }
     return dir;
   }
 
@@ -199,7 +206,7 @@ describe('config-files', () => {
         'carp1.conf': 'vhid 2\n\npassfile keys/open\n',
         'carp2.conf': 'passfile keys/missing\n',
       });
-      await mkdir(join(dir, 'keys'));
+      await mkdir(join(dir, 'keys'), { mode: 0o700 });
       await writeFile(join(dir, 'keys', 'carp0'), 'from-a-file\r\n', { mode: 0o600 });
       await writeFile(join(dir, 'keys', 'open'), 'visible\n');
       await chmod(join(dir, 'keys', 'open'), 0o644);

@@ -1,9 +1,10 @@
 import assert from 'node:assert/strict';
-import { chmod, mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { chmod, chown, mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { ConfigError } from '../../src/config/grammar';
 import { MAX_PASSFILE_BYTES, readPassfile, resolvePassfile } from '../../src/config/passfile';
+import { otherUidOrSkip } from './other-user';
 
 async function rejectsWith(promise: Promise<unknown>, pattern: RegExp): Promise<void> {
   await assert.rejects(promise, (e: unknown) => {
@@ -55,6 +56,30 @@ describe('passfile', () => {
 
   it('refuses group access too', async () => {
     await rejectsWith(readPassfile(await passfile('group', 'secret\n', 0o640)), /is mode 0640/);
+  });
+
+  it('refuses a file its group can write, as another user could change the secret', async () => {
+    const path = await passfile('group-write', 'secret\n', 0o620);
+    await rejectsWith(
+      readPassfile(path),
+      new RegExp(`^passfile ${path} is writable by group, so another user could change it: refused; run chmod 600 ${path}$`),
+    );
+  });
+
+  it('refuses a file in a directory others can write', async () => {
+    const open = join(dir, 'open-dir');
+    await mkdir(open);
+    await chmod(open, 0o757);
+    const path = join(open, 'key');
+    await writeFile(path, 'secret\n', { mode: 0o600 });
+    await rejectsWith(readPassfile(path), new RegExp(`^passfile ${path}: ${open} is writable by others, so another user could replace what it holds: refused; keep it under directories only root can change, or run chmod go-w ${open}$`));
+  });
+
+  it('refuses a file of another user, even to root (root only)', async function () {
+    const uid = otherUidOrSkip(this);
+    const path = await passfile('theirs', 'secret\n');
+    await chown(path, uid, uid);
+    await rejectsWith(readPassfile(path), new RegExp(`^passfile ${path} is owned by uid ${uid}, so another user could change it: refused; run chown root:root ${path}$`));
   });
 
   it('refuses a missing file', async () => {
