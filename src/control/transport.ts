@@ -2,7 +2,8 @@
  * The control socket: a Unix stream socket carrying newline-delimited JSON, one request line
  * answered by one response line, in order. The server never trusts a line: malformed or oversize
  * input gets an error response, never a crash. The socket is root-only (mode 0600 from the moment
- * it exists), which is the whole access control: every request is an administrator's.
+ * it exists), which is the whole access control: every request is an administrator's. The client
+ * in turn talks only to a daemon it can trust with a passphrase (trusted-connection.ts).
  */
 import { type Server, type Socket, createConnection, createServer } from 'node:net';
 import { lstat, stat, unlink } from 'node:fs/promises';
@@ -19,6 +20,7 @@ import { ConnectionSlots } from './connection-slots';
 import { type ControlLogger, OverloadReport } from './overload-report';
 import { CONTROL_SOCKET_ENV } from './paths';
 import { BUSY, type ControlHandler, ProtocolError, type Request, type ResultFor } from './protocol';
+import { UntrustedSocketError, connectTrusted } from './trusted-connection';
 
 export const DEFAULT_SERVER_MAX_LINE_BYTES = 64 * 1024;
 /** A `show` of many interfaces is the largest answer; this leaves ample room. */
@@ -273,12 +275,12 @@ export interface ClientOptions {
   readonly maxLineBytes?: number;
 }
 
-/** carpd could not be asked: not running, no permission, busy, no answer or a garbled one. */
+/** carpd could not be asked: not running, no permission, busy, not trusted, no answer or a garbled one. */
 export class ControlTransportError extends Error {
   override readonly name = 'ControlTransportError';
 
   constructor(
-    readonly kind: 'unreachable' | 'busy' | 'timeout' | 'protocol',
+    readonly kind: 'unreachable' | 'untrusted' | 'busy' | 'timeout' | 'protocol',
     readonly socketPath: string,
     message: string,
   ) {
@@ -319,12 +321,11 @@ export async function sendRequest<R extends Request>(
   return decoded.result as ResultFor<R['type']>;
 }
 
-function exchange(path: string, line: string, options: ClientOptions): Promise<string> {
+async function exchange(path: string, line: string, options: ClientOptions): Promise<string> {
+  const socket = await connect(path);
   return new Promise((resolve, reject) => {
-    const socket = createConnection(path);
     const reader = new LineReader(options.maxLineBytes ?? DEFAULT_CLIENT_MAX_LINE_BYTES);
     const timeoutMs = options.timeoutMs ?? DEFAULT_REQUEST_TIMEOUT_MS;
-    let connected = false;
     const finish = (error: Error | null, answer = ''): void => {
       clearTimeout(timer);
       socket.destroy();
@@ -335,10 +336,6 @@ function exchange(path: string, line: string, options: ClientOptions): Promise<s
       const message = `carpd at ${path} did not answer within ${timeoutMs} ms; ${CHECK_LOG}`;
       finish(new ControlTransportError('timeout', path, message));
     }, timeoutMs);
-    socket.once('connect', () => {
-      connected = true;
-      socket.write(`${line}\n`);
-    });
     socket.on('data', (chunk: Buffer) => {
       const { lines, overflow } = reader.push(chunk);
       const [first] = lines;
@@ -347,9 +344,21 @@ function exchange(path: string, line: string, options: ClientOptions): Promise<s
         finish(new ControlTransportError('protocol', path, `carpd at ${path} sent a response line longer than the limit`));
       }
     });
-    socket.once('error', (e: Error) => finish(connected ? closedEarly(path) : unreachable(path, e)));
+    socket.once('error', () => finish(closedEarly(path)));
     socket.once('close', () => finish(closedEarly(path)));
+    socket.write(`${line}\n`);
   });
+}
+
+/** A connection that is safe to send the request on, or the reason there is none. */
+async function connect(path: string): Promise<Socket> {
+  try {
+    return await connectTrusted(path);
+  } catch (e: unknown) {
+    if (e instanceof UntrustedSocketError) throw new ControlTransportError('untrusted', path, e.message);
+    if (errorCode(e) === '') throw e;
+    throw unreachable(path, e as Error);
+  }
 }
 
 function closedEarly(path: string): ControlTransportError {
@@ -366,6 +375,7 @@ function unreachable(path: string, e: Error): ControlTransportError {
     EACCES: denied,
     EPERM: denied,
     ENOTSOCK: `${path} is not a socket; ${check}`,
+    EAGAIN: `carpd at ${path} accepts no more connections (its queue is full); ${CHECK_LOG}`,
   };
   const reason = reasons[errorCode(e)] ?? `${e.message} (${path}); ${check}`;
   return new ControlTransportError('unreachable', path, `cannot reach carpd: ${reason}`);

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { execFile } from 'node:child_process';
-import { chmod, mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { chmod, mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { CarpError } from '../../src/carp/errors';
@@ -334,6 +334,22 @@ describe('carpctl end to end (fake daemon)', () => {
       assert.equal(run.status, EXIT_UNREACHABLE);
       assert.equal(run.stdout, '');
       assert.match(run.stderr, new RegExp(`^carpctl: cannot reach carpd: ${missing} does not exist; is carpd running`));
+    });
+
+    it('exits 2 and sends nothing to a daemon in a directory anyone could have put a socket in', async () => {
+      const open = join(dir, 'open');
+      await mkdir(open);
+      await chmod(open, 0o777);
+      const requests: string[] = [];
+      const impostor = await startControlServer(join(open, 'carpd.sock'), fakeDaemon(requests));
+      try {
+        const run = await carpctl('--socket', impostor.path, 'carp0', 'pass', 'secret');
+        assert.equal(run.status, EXIT_UNREACHABLE);
+        assert.match(run.stderr, new RegExp(`^carpctl: refusing to talk to ${impostor.path}: directory ${open} is writable by group and others \\(mode 0777\\) and not sticky`));
+        assert.deepEqual(requests, []);
+      } finally {
+        await impostor.close();
+      }
     });
 
     it('exits 2 and says carpd is busy, with its limit, when every connection has a request in progress', async () => {
