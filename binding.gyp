@@ -9,7 +9,8 @@
         "native/frame_io.cc",
         "native/packet_socket.cc",
         "native/poller.cc",
-        "native/tap.cc"
+        "native/tap.cc",
+        "native/unix_socket.cc"
       ],
       "include_dirs": ["<!(node -p \"require('node-addon-api').include_dir\")"],
       "defines": ["NAPI_VERSION=8", "NAPI_DISABLE_CPP_EXCEPTIONS"],

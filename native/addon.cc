@@ -1,5 +1,5 @@
-// Module init: openTap and openPacketSocket, the only ways to make the handle objects.
-// src/native/binding.ts is the only module that loads this addon.
+// Module init: openTap and openPacketSocket, the only ways to make the handle objects, and
+// connectUnixSocket for carpctl. src/native/binding.ts is the only module that loads this addon.
 #include <napi.h>
 #include <unistd.h>
 
@@ -7,6 +7,7 @@
 #include "errors.h"
 #include "packet_socket.h"
 #include "tap.h"
+#include "unix_socket.h"
 
 namespace carp {
 namespace {
@@ -57,6 +58,27 @@ Napi::Value OpenPacketSocketJs(const Napi::CallbackInfo& info) {
   return socket;
 }
 
+// connectUnixSocket(path: string): { fd, peer: { pid, uid, gid } }; the fd is the caller's to close.
+Napi::Value ConnectUnixSocketJs(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  std::string path;
+  if (!GetPath(env, info[0], "connectUnixSocket", &path)) return env.Undefined();
+  UnixConnection connection;
+  SysFailure failure;
+  if (!ConnectUnixStream(path, &connection, &failure)) {
+    ThrowSystemError(env, path, failure);
+    return env.Undefined();
+  }
+  Napi::Object peer = Napi::Object::New(env);
+  peer.Set("pid", Napi::Number::New(env, connection.pid));
+  peer.Set("uid", Napi::Number::New(env, connection.uid));
+  peer.Set("gid", Napi::Number::New(env, connection.gid));
+  Napi::Object result = Napi::Object::New(env);
+  result.Set("fd", Napi::Number::New(env, connection.fd));
+  result.Set("peer", peer);
+  return result;
+}
+
 }  // namespace
 }  // namespace carp
 
@@ -66,6 +88,7 @@ static Napi::Object Init(Napi::Env env, Napi::Object exports) {
                                        Napi::Persistent(carp::PacketSocket::Define(env))});
   exports.Set("openTap", Napi::Function::New(env, carp::OpenTap, "openTap"));
   exports.Set("openPacketSocket", Napi::Function::New(env, carp::OpenPacketSocketJs, "openPacketSocket"));
+  exports.Set("connectUnixSocket", Napi::Function::New(env, carp::ConnectUnixSocketJs, "connectUnixSocket"));
   return exports;
 }
 

@@ -40,6 +40,20 @@ bool GetInterfaceName(Napi::Env env, Napi::Value value, const std::string& subje
   return true;
 }
 
+bool GetPath(Napi::Env env, Napi::Value value, const std::string& subject, std::string* out) {
+  if (!value.IsString()) {
+    ThrowTypeError(env, subject, "the path must be a string");
+    return false;
+  }
+  std::string path = value.As<Napi::String>().Utf8Value();
+  if (path.empty() || path.find('\0') != std::string::npos) {
+    ThrowRangeError(env, subject, "a path must not be empty or contain NUL");
+    return false;
+  }
+  *out = path;
+  return true;
+}
+
 bool GetBool(Napi::Env env, Napi::Value value, const std::string& subject, const char* what, bool* out) {
   if (!value.IsBoolean()) {
     ThrowTypeError(env, subject, std::string(what) + " must be a boolean");

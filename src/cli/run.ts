@@ -15,7 +15,7 @@ import { USAGE } from './usage';
 export const EXIT_OK = 0;
 /** A refused command or a usage error; nothing was changed. */
 export const EXIT_REFUSED = 1;
-/** carpd could not be reached (or did not answer properly). */
+/** carpd could not be reached, was busy, was not trusted with the request, or did not answer properly. */
 export const EXIT_UNREACHABLE = 2;
 
 export interface CarpctlIo {

@@ -31,5 +31,5 @@ settings, in any order (keywords may be abbreviated to a unique prefix):
   -j            print JSON
   --socket PATH the daemon's control socket (default ${DEFAULT_CONTROL_SOCKET}, or $${CONTROL_SOCKET_ENV})
 
-exit status: 0 done, 1 refused or usage error, 2 carpd cannot be reached
+exit status: 0 done, 1 refused or usage error, 2 carpd cannot be reached, is busy or is not trusted
 `;

@@ -113,8 +113,13 @@ export type Response =
   | { readonly version: number; readonly ok: true; readonly result: Result }
   | { readonly version: number; readonly ok: false; readonly error: ErrorDto };
 
-/** Error codes of the protocol layer itself (handler errors carry their own codes). */
-export type ProtocolErrorCode = 'bad-request' | 'unsupported-version' | 'line-too-long' | 'internal' | 'bad-response';
+/**
+ * Error codes of the protocol layer itself (handler errors carry their own codes). `busy` answers a
+ * connection the server has no room for, before it reads a request.
+ */
+export type ProtocolErrorCode = 'bad-request' | 'unsupported-version' | 'line-too-long' | 'internal' | 'bad-response' | 'busy';
+
+export const BUSY: ProtocolErrorCode = 'busy';
 
 export class ProtocolError extends Error {
   override readonly name = 'ProtocolError';

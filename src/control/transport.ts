@@ -2,7 +2,8 @@
  * The control socket: a Unix stream socket carrying newline-delimited JSON, one request line
  * answered by one response line, in order. The server never trusts a line: malformed or oversize
  * input gets an error response, never a crash. The socket is root-only (mode 0600 from the moment
- * it exists), which is the whole access control: every request is an administrator's.
+ * it exists), which is the whole access control: every request is an administrator's. The client
+ * in turn talks only to a daemon it can trust with a passphrase (trusted-connection.ts).
  */
 import { type Server, type Socket, createConnection, createServer } from 'node:net';
 import { lstat, stat, unlink } from 'node:fs/promises';
@@ -15,15 +16,20 @@ import {
   errorResponse,
   okResponse,
 } from './codec';
+import { ConnectionSlots } from './connection-slots';
+import { type ControlLogger, OverloadReport } from './overload-report';
 import { CONTROL_SOCKET_ENV } from './paths';
-import { type ControlHandler, ProtocolError, type Request, type ResultFor } from './protocol';
+import { BUSY, type ControlHandler, ProtocolError, type Request, type ResultFor } from './protocol';
+import { UntrustedSocketError, connectTrusted } from './trusted-connection';
 
 export const DEFAULT_SERVER_MAX_LINE_BYTES = 64 * 1024;
 /** A `show` of many interfaces is the largest answer; this leaves ample room. */
 export const DEFAULT_CLIENT_MAX_LINE_BYTES = 16 * 1024 * 1024;
-export const DEFAULT_IDLE_TIMEOUT_MS = 30_000;
+/** carpctl sends its request at once; a few seconds cover a loaded host, not a client that dawdles. */
+export const DEFAULT_IDLE_TIMEOUT_MS = 5_000;
 export const DEFAULT_REQUEST_TIMEOUT_MS = 10_000;
 const DEFAULT_MAX_CONNECTIONS = 32;
+const DEFAULT_OVERLOAD_REPORT_INTERVAL_MS = 60_000;
 /** How long an existing socket may take to accept before it counts as a live (if stuck) daemon. */
 const PROBE_TIMEOUT_MS = 1000;
 const SOCKET_MODE = 0o600;
@@ -69,9 +75,14 @@ export class LineReader {
 
 export interface ControlServerOptions {
   readonly maxLineBytes?: number;
-  /** A connection without traffic for this long is closed. */
+  /** A connection with no request in progress is closed when it completes no request line for this long. */
   readonly idleTimeoutMs?: number;
+  /** Open connections at most; at the limit a new one replaces the one idle longest (connection-slots.ts). */
   readonly maxConnections?: number;
+  /** Where a full socket is reported; nothing is logged without one. */
+  readonly logger?: ControlLogger;
+  /** After the first record of a full socket, further evictions and refusals are summed up this often. */
+  readonly overloadReportIntervalMs?: number;
 }
 
 export interface ControlServer {
@@ -104,15 +115,25 @@ export async function startControlServer(
   options: ControlServerOptions = {},
 ): Promise<ControlServer> {
   await removeStaleSocket(path);
+  const maxConnections = options.maxConnections ?? DEFAULT_MAX_CONNECTIONS;
+  const idleTimeoutMs = options.idleTimeoutMs ?? DEFAULT_IDLE_TIMEOUT_MS;
+  const maxLineBytes = options.maxLineBytes ?? DEFAULT_SERVER_MAX_LINE_BYTES;
+  const slots = new ConnectionSlots({ maxConnections, idleTimeoutMs });
+  const report = new OverloadReport(options.logger, path, maxConnections, options.overloadReportIntervalMs ?? DEFAULT_OVERLOAD_REPORT_INTERVAL_MS);
   const connections = new Set<Socket>();
   const server = createServer({ allowHalfOpen: true }, (socket) => {
     connections.add(socket);
     socket.once('close', () => connections.delete(socket));
-    serveConnection(socket, handler, options);
+    // A client that goes away mid-answer is not the daemon's problem.
+    socket.on('error', () => socket.destroy());
+    const admission = slots.admit(socket);
+    if (admission !== 'admitted') report.note(admission);
+    if (admission === 'refused') refuseAsBusy(socket, maxConnections, idleTimeoutMs);
+    else serveConnection(socket, handler, slots, maxLineBytes);
   });
-  server.maxConnections = options.maxConnections ?? DEFAULT_MAX_CONNECTIONS;
   await listenPrivately(server, path);
   const close = async (): Promise<void> => {
+    report.close();
     const closed = new Promise<void>((resolve) => server.close(() => resolve()));
     for (const socket of connections) socket.destroy();
     await closed;
@@ -190,18 +211,18 @@ async function verifySocketMode(path: string): Promise<void> {
   }
 }
 
-function serveConnection(socket: Socket, handler: ControlHandler, options: ControlServerOptions): void {
-  const maxLineBytes = options.maxLineBytes ?? DEFAULT_SERVER_MAX_LINE_BYTES;
+function serveConnection(socket: Socket, handler: ControlHandler, slots: ConnectionSlots, maxLineBytes: number): void {
   const reader = new LineReader(maxLineBytes);
   let queue = Promise.resolve();
   let refused = false;
-  socket.setTimeout(options.idleTimeoutMs ?? DEFAULT_IDLE_TIMEOUT_MS, () => socket.destroy());
-  // A client that goes away mid-answer is not the daemon's problem.
-  socket.on('error', () => socket.destroy());
   socket.on('data', (chunk: Buffer) => {
     const { lines, overflow } = reader.push(chunk);
     for (const line of lines.filter((l) => l.trim() !== '')) {
-      queue = queue.then(async () => reply(socket, await answerLine(line, handler)));
+      slots.requestStarted(socket);
+      queue = queue.then(async () => {
+        reply(socket, await answerLine(line, handler));
+        slots.requestAnswered(socket);
+      });
     }
     if (overflow && !refused) {
       // The framing is lost: answer what came before, say why, and stop talking.
@@ -216,6 +237,19 @@ function serveConnection(socket: Socket, handler: ControlHandler, options: Contr
   socket.on('end', () => {
     void queue.then(() => socket.end());
   });
+}
+
+/**
+ * Says "busy" instead of closing silently, so carpctl can tell why. The client's request is read
+ * and dropped: closing with it unread would reset the connection and could lose the answer.
+ */
+function refuseAsBusy(socket: Socket, maxConnections: number, idleTimeoutMs: number): void {
+  const error = { code: BUSY, message: `every control connection (limit ${maxConnections}) has a request in progress; try again in a moment` };
+  socket.end(`${encodeResponse(errorResponse(error))}\n`);
+  socket.resume();
+  // A deadline, not an idle timer: it holds no slot, so it must not outstay one by trickling bytes.
+  const deadline = setTimeout(() => socket.destroy(), idleTimeoutMs);
+  socket.once('close', () => clearTimeout(deadline));
 }
 
 /** Never rejects: every failure becomes an error response. */
@@ -241,12 +275,12 @@ export interface ClientOptions {
   readonly maxLineBytes?: number;
 }
 
-/** carpd could not be asked: not running, no permission, no answer or a garbled one. */
+/** carpd could not be asked: not running, no permission, busy, not trusted, no answer or a garbled one. */
 export class ControlTransportError extends Error {
   override readonly name = 'ControlTransportError';
 
   constructor(
-    readonly kind: 'unreachable' | 'timeout' | 'protocol',
+    readonly kind: 'unreachable' | 'untrusted' | 'busy' | 'timeout' | 'protocol',
     readonly socketPath: string,
     message: string,
   ) {
@@ -280,16 +314,18 @@ export async function sendRequest<R extends Request>(
     if (!(e instanceof ProtocolError)) throw e;
     throw new ControlTransportError('protocol', path, `carpd at ${path} sent an invalid response: ${e.message}`);
   }
+  if (!decoded.ok && decoded.error.code === BUSY) {
+    throw new ControlTransportError('busy', path, `carpd at ${path} is busy: ${decoded.error.message}`);
+  }
   if (!decoded.ok) throw new RemoteError(decoded.error.code, decoded.error.message);
   return decoded.result as ResultFor<R['type']>;
 }
 
-function exchange(path: string, line: string, options: ClientOptions): Promise<string> {
+async function exchange(path: string, line: string, options: ClientOptions): Promise<string> {
+  const socket = await connect(path);
   return new Promise((resolve, reject) => {
-    const socket = createConnection(path);
     const reader = new LineReader(options.maxLineBytes ?? DEFAULT_CLIENT_MAX_LINE_BYTES);
     const timeoutMs = options.timeoutMs ?? DEFAULT_REQUEST_TIMEOUT_MS;
-    let connected = false;
     const finish = (error: Error | null, answer = ''): void => {
       clearTimeout(timer);
       socket.destroy();
@@ -300,10 +336,6 @@ function exchange(path: string, line: string, options: ClientOptions): Promise<s
       const message = `carpd at ${path} did not answer within ${timeoutMs} ms; ${CHECK_LOG}`;
       finish(new ControlTransportError('timeout', path, message));
     }, timeoutMs);
-    socket.once('connect', () => {
-      connected = true;
-      socket.write(`${line}\n`);
-    });
     socket.on('data', (chunk: Buffer) => {
       const { lines, overflow } = reader.push(chunk);
       const [first] = lines;
@@ -312,9 +344,21 @@ function exchange(path: string, line: string, options: ClientOptions): Promise<s
         finish(new ControlTransportError('protocol', path, `carpd at ${path} sent a response line longer than the limit`));
       }
     });
-    socket.once('error', (e: Error) => finish(connected ? closedEarly(path) : unreachable(path, e)));
+    socket.once('error', () => finish(closedEarly(path)));
     socket.once('close', () => finish(closedEarly(path)));
+    socket.write(`${line}\n`);
   });
+}
+
+/** A connection that is safe to send the request on, or the reason there is none. */
+async function connect(path: string): Promise<Socket> {
+  try {
+    return await connectTrusted(path);
+  } catch (e: unknown) {
+    if (e instanceof UntrustedSocketError) throw new ControlTransportError('untrusted', path, e.message);
+    if (errorCode(e) === '') throw e;
+    throw unreachable(path, e as Error);
+  }
 }
 
 function closedEarly(path: string): ControlTransportError {
@@ -331,6 +375,7 @@ function unreachable(path: string, e: Error): ControlTransportError {
     EACCES: denied,
     EPERM: denied,
     ENOTSOCK: `${path} is not a socket; ${check}`,
+    EAGAIN: `carpd at ${path} accepts no more connections (its queue is full); ${CHECK_LOG}`,
   };
   const reason = reasons[errorCode(e)] ?? `${e.message} (${path}); ${check}`;
   return new ControlTransportError('unreachable', path, `cannot reach carpd: ${reason}`);

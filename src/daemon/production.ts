@@ -25,7 +25,7 @@ export function productionEnvironment(logger: Logger): DaemonEnvironment {
     prepareCarpInterface: async (ifname) => (await configureCarpInterface(ifname)).map(describeChange),
     isTapDevice: (ifname) => isTapDevice(ifname),
     ipv6Forwarding: () => ipv6Forwarding(),
-    listen: (path, handler) => startControlServer(path, handler),
+    listen: (path, handler) => startControlServer(path, handler, { logger }),
     clock: monotonicClock,
     timers: { setTimeout, clearTimeout },
     logger,

@@ -15,6 +15,7 @@ import type {
   PacketSocketOptions,
   TapDevice,
   TapOptions,
+  UnixConnection,
 } from './types';
 
 /**
@@ -56,6 +57,7 @@ type RawPacketSocket = PacketSocket;
 interface RawAddon {
   openTap(name: string, vnetHeader: boolean): RawTap;
   openPacketSocket(ifname: string, filter: Buffer, vnetHeader: boolean): RawPacketSocket;
+  connectUnixSocket(path: string): UnixConnection;
 }
 
 /** The addon marks a system-call failure with errno, code and syscall (native/errors.cc). */
@@ -167,9 +169,9 @@ function findAddon(): string {
 function loadAddon(file: string): RawAddon {
   const addonModule: { exports: Partial<Record<keyof RawAddon, unknown>> } = { exports: {} };
   process.dlopen(addonModule, file);
-  const { openTap, openPacketSocket } = addonModule.exports;
-  if (typeof openTap !== 'function' || typeof openPacketSocket !== 'function') {
-    throw new Error(`${file} is not the carp native addon (it lacks openTap/openPacketSocket)`);
+  const { openTap, openPacketSocket, connectUnixSocket } = addonModule.exports;
+  if (typeof openTap !== 'function' || typeof openPacketSocket !== 'function' || typeof connectUnixSocket !== 'function') {
+    throw new Error(`${file} is not the carp native addon (it lacks openTap/openPacketSocket/connectUnixSocket)`);
   }
   return addonModule.exports as RawAddon;
 }
@@ -190,3 +192,12 @@ export const nativeBinding: NativeBinding = {
     return new NativePacketSocket(call(() => theAddon().openPacketSocket(ifname, options.filter, options.vnetHeader)));
   },
 };
+
+/**
+ * Connects to the Unix stream socket at `path` without blocking and says who listens there, so
+ * that nothing is written to an impostor (src/control/trusted-connection.ts). Fails with a
+ * NativeSystemError (ENOENT, ECONNREFUSED, EACCES, EAGAIN when the listener's queue is full, ...).
+ */
+export function connectUnixSocket(path: string): UnixConnection {
+  return call(() => theAddon().connectUnixSocket(path));
+}

@@ -87,6 +87,19 @@ export interface NativeBinding {
   openPacketSocket(ifname: string, options: PacketSocketOptions): PacketSocket;
 }
 
+/** Who listens on a Unix socket, as the kernel recorded it at listen() (SO_PEERCRED). */
+export interface PeerCredentials {
+  readonly pid: number;
+  readonly uid: number;
+  readonly gid: number;
+}
+
+/** A connected, non-blocking Unix stream socket: the fd is the caller's to close or to wrap. */
+export interface UnixConnection {
+  readonly fd: number;
+  readonly peer: PeerCredentials;
+}
+
 /** One classic BPF instruction (struct sock_filter); `packBpf` in src/relay/bpf.ts encodes them. */
 export interface BpfInstruction {
   readonly code: number;

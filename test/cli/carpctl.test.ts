@@ -365,6 +365,50 @@ describe('carpctl end to end (fake daemon)', () => {
       assert.match(run.stderr, new RegExp(`^carpctl: cannot reach carpd: ${missing} does not exist; is carpd running`));
     });
 
+    it('exits 2 and sends nothing to a daemon in a directory anyone could have put a socket in', async () => {
+      const open = join(dir, 'open');
+      await mkdir(open);
+      await chmod(open, 0o777);
+      const requests: string[] = [];
+      const impostor = await startControlServer(join(open, 'carpd.sock'), fakeDaemon(requests));
+      try {
+        const run = await carpctl('--socket', impostor.path, 'carp0', 'pass', 'secret');
+        assert.equal(run.status, EXIT_UNREACHABLE);
+        assert.match(run.stderr, new RegExp(`^carpctl: refusing to talk to ${impostor.path}: directory ${open} is writable by group and others \\(mode 0777\\) and not sticky`));
+        assert.deepEqual(requests, []);
+      } finally {
+        await impostor.close();
+      }
+    });
+
+    it('exits 2 and says carpd is busy, with its limit, when every connection has a request in progress', async () => {
+      let release = (): void => undefined;
+      let reached = (): void => undefined;
+      const held = new Promise<void>((resolve) => (release = resolve));
+      const arrived = new Promise<void>((resolve) => (reached = resolve));
+      const handler = async (request: Request): Promise<Result> => {
+        reached();
+        await held;
+        return answer(request);
+      };
+      const busy = await startControlServer(join(dir, 'busy.sock'), handler, { maxConnections: 1 });
+      try {
+        const first = carpctl('--socket', busy.path, '-g', 'carp');
+        await arrived;
+        const run = await carpctl('--socket', busy.path, 'carp0');
+        assert.deepEqual(run, {
+          status: EXIT_UNREACHABLE,
+          stdout: '',
+          stderr: `carpctl: carpd at ${busy.path} is busy: every control connection (limit 1) has a request in progress; try again in a moment\n`,
+        });
+        release();
+        assert.equal((await first).status, EXIT_OK);
+      } finally {
+        release();
+        await busy.close();
+      }
+    });
+
     it('lets --socket win over CARPD_SOCKET', async () => {
       const run = await carpctl(`--socket=${join(dir, 'other.sock')}`, '-g', 'carp');
       assert.equal(run.status, EXIT_UNREACHABLE);

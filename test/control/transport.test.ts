@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { execFile } from 'node:child_process';
 import { lstat, mkdtemp, readFile, rm, stat, writeFile } from 'node:fs/promises';
-import { type Socket, createConnection, createServer } from 'node:net';
+import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { CarpError } from '../../src/carp/errors';
@@ -16,53 +16,7 @@ import {
   sendRequest,
   startControlServer,
 } from '../../src/control/transport';
-
-/** A connection that reads whole lines, for talking to the server below the client's level. */
-class RawConnection {
-  private readonly lines: string[] = [];
-  private readonly waiting: ((line: string | null) => void)[] = [];
-  private buffered = '';
-  private ended = false;
-  readonly socket: Socket;
-
-  constructor(path: string) {
-    this.socket = createConnection(path);
-    this.socket.setEncoding('utf8');
-    this.socket.on('data', (chunk: string) => {
-      this.buffered += chunk;
-      for (let nl = this.buffered.indexOf('\n'); nl >= 0; nl = this.buffered.indexOf('\n')) {
-        this.deliver(this.buffered.slice(0, nl));
-        this.buffered = this.buffered.slice(nl + 1);
-      }
-    });
-    this.socket.on('error', () => undefined);
-    this.socket.on('close', () => {
-      this.ended = true;
-      for (const wake of this.waiting.splice(0)) wake(null);
-    });
-  }
-
-  private deliver(line: string): void {
-    const wake = this.waiting.shift();
-    if (wake !== undefined) wake(line);
-    else this.lines.push(line);
-  }
-
-  /** The next response as an object, or null once the server closed the connection. */
-  async next(): Promise<Record<string, unknown> | null> {
-    const line =
-      this.lines.shift() ?? (this.ended ? null : await new Promise<string | null>((resolve) => this.waiting.push(resolve)));
-    return line === null ? null : (JSON.parse(line) as Record<string, unknown>);
-  }
-
-  send(text: string | Buffer): void {
-    this.socket.write(text);
-  }
-
-  close(): void {
-    this.socket.destroy();
-  }
-}
+import { RawConnection } from './raw-connection';
 
 /** Leaves a socket file nobody listens on, as a killed daemon does. */
 async function makeStaleSocket(path: string): Promise<void> {
