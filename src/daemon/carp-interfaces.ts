@@ -93,11 +93,19 @@ export class CarpInterfaces {
     if (layer2.tapMac && !link.mac?.equals(layer2.tapMac)) taps.setMac(ifname, layer2.tapMac);
     const carpdev = this.usableCarpdev(config.carpdev);
     try {
-      relay.reshape(ifname, portShapeOf(config, addresses, carpdev));
+      relay.reshape(ifname, portShapeOf(config, addresses, carpdev, link.adminUp));
     } catch (e: unknown) {
       logger.error({ ifname, carpdev: carpdev?.name, err: e }, `${ifname}: cannot attach to carpdev ${carpdev?.name}: ${describeError(e)}`);
     }
     this.deps.kernelWork.interfaceChanged(ifname, carpdev, link.adminUp ? prefixes : null);
+  }
+
+  /**
+   * Hands the relay the sysctls it applies: net.inet.carp.arpbalance, which the core keeps but does
+   * not act on (src/carp/sysctl.ts). Run after every sysctl change.
+   */
+  applySysctls(): void {
+    this.deps.relay.setArpBalance(this.deps.host.getSysctl('net.inet.carp.arpbalance') === '1');
   }
 
   /** The managed carp interfaces attached to `carpdev`. */

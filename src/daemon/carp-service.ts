@@ -135,6 +135,7 @@ export class CarpService {
     const { host, driver } = this.deps;
     const before = assignments.map((a) => host.getSysctl(a.name));
     driver.run((now) => host.setSysctls(assignments, now));
+    this.deps.interfaces.applySysctls();
     return assignments.map((a, i) => ({ name: a.name, from: before[i] as string, to: host.getSysctl(a.name) }));
   }
 

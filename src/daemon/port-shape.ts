@@ -20,12 +20,14 @@ export const DETACHED_SHAPE: CarpPortShape = {
   addresses: [],
   neighborNode: LEADER_NODE,
   balancing: null,
+  adminUp: false,
 };
 
 export function portShapeOf(
   config: CarpInterfaceConfig,
   addresses: readonly IpAddress[],
   carpdev: { readonly name: string; readonly mac: MacAddress | null } | null,
+  adminUp: boolean,
 ): CarpPortShape {
   const layer2 = linkLayerOf(config);
   const { tapMac, wireMac } = layer2;
@@ -48,5 +50,6 @@ export function portShapeOf(
             arpKey: perNode ? arpHashKey(config.key.bytes) : null,
             carpdevMac: carpdev?.mac ?? null,
           },
+    adminUp,
   };
 }

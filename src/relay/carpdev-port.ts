@@ -2,8 +2,9 @@
  * The relay's side of one carpdev (parent interface): an AF_PACKET socket whose BPF program lets
  * through only what concerns the carp interfaces attached to it. Each readable event moves one
  * batch: advertisements are parsed down to their CARP header and go to the protocol core; every
- * other frame is offered to the carp port the inbound table names, and each port that took frames
- * writes them in one call, straight out of the receive buffer.
+ * other frame is offered to the carp ports the inbound table names, and each port that took frames
+ * writes them in one call, straight out of the receive buffer. A frame offered to several ports
+ * (broadcast ARP, a solicited-node group) is one no port readdresses, so they can share its bytes.
  */
 import type { MembershipKind, PacketSocket } from '../native/types';
 import { VNET_HEADER_LENGTH } from '../native/types';
@@ -14,7 +15,8 @@ import { type ParsedCarpPacket, parseCarpFrame } from '../wire/frames';
 import { buildCarpdevFilter, packBpf, solicitedNodeMac } from './bpf';
 import { type CarpdevCounters, zeroCarpdevCounters } from './counters';
 import { FrameRing, type FrameSelection, packOwnFrames } from './frame-batch';
-import { ADVERTISEMENT, type CarpRoutes, InboundTable } from './inbound-table';
+import type { ArpBalanceGroup } from './arpbalance-groups';
+import { ADVERTISEMENT, type CarpRoutes, type InboundRoute, InboundTable } from './inbound-table';
 import type { InboundPort, OutboundPort } from './ports';
 
 export interface CarpdevSink {
@@ -48,12 +50,15 @@ export class CarpdevPort implements OutboundPort {
     socket.startReading(() => this.onReadable());
   }
 
-  /** Installs the routes of the attached carp interfaces: table, BPF program and NIC memberships. */
-  setRoutes(routes: readonly CarpRoutes<InboundPort>[]): void {
+  /**
+   * Installs the routes of the attached carp interfaces — table, BPF program and NIC memberships —
+   * and the arpbalance groups among them (none while net.inet.carp.arpbalance is 0).
+   */
+  setRoutes(routes: readonly CarpRoutes<InboundPort>[], groups: readonly ArpBalanceGroup<InboundPort>[]): void {
     const macs = routes.flatMap((r) => r.macs.map((m) => m.mac));
     const addresses = routes.flatMap((r) => r.addresses);
     this.socket.setFilter(packBpf(buildCarpdevFilter({ virtualMacs: macs, addresses })));
-    this.table.set(routes);
+    this.table.set(routes, groups);
     this.syncMemberships([
       ...macs.map((mac) => ({ kind: membershipKindOf(mac), mac })),
       ...CARP_GROUP_MACS.map((mac) => ({ kind: 'multicast' as const, mac })),
@@ -102,14 +107,18 @@ export class CarpdevPort implements OutboundPort {
     for (let slot = 0; slot < count; slot++) {
       const offset = this.ring.offsetOf(slot);
       const length = this.ring.lengths[slot] as number;
-      const route = this.table.classify(arena, offset + this.prefix, length - this.prefix);
-      if (route === ADVERTISEMENT) {
+      const routes = this.table.classify(arena, offset + this.prefix, length - this.prefix);
+      if (routes === ADVERTISEMENT) {
         this.deliverAdvertisement(arena.subarray(offset, offset + length));
-      } else if (route === undefined) {
+      } else if (routes === undefined) {
         this.counters.unclaimed++;
       } else {
-        route.port.offer(arena, offset, length, route.node);
-        this.touched.add(route.port);
+        // An indexed loop: an array iterator would be an allocation per frame until optimized.
+        for (let i = 0; i < routes.length; i++) {
+          const { port, node } = routes[i] as InboundRoute<InboundPort>;
+          port.offer(arena, offset, length, node);
+          this.touched.add(port);
+        }
       }
     }
     for (const port of this.touched) port.flush(arena);

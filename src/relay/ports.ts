@@ -1,8 +1,9 @@
 /**
- * What the two kinds of relay port see of each other. A carpdev port hands each frame it read to
- * the carp port the inbound table names, which decides alone whether the frame passes; a carp port
- * hands the frames its TAP emitted to the carpdev port it is attached to. Neither reaches into the
- * other, and neither module imports the other.
+ * What the relay's ports see of each other. A carpdev port hands each frame it read to the carp
+ * ports the inbound table names, each of which decides alone whether the frame passes; a carp port
+ * hands the frames its TAP emitted to the carpdev port it is attached to, and asks the members of
+ * its arpbalance group whether this host is MASTER of them. No port reaches into another, and
+ * neither port module imports the other.
  */
 import type { FrameSelection } from './frame-batch';
 
@@ -21,4 +22,10 @@ export interface InboundPort {
 export interface OutboundPort {
   /** Sends frames of the caller's buffer; returns how many left (the rest were dropped). */
   transmit(arena: Buffer, selection: FrameSelection): number;
+}
+
+/** The side of a carp port that the other members of its arpbalance group see (arpbalance-sender.ts). */
+export interface MemberPort {
+  /** Whether this host is MASTER of virtual host `node` (its index in vhid order). */
+  isMaster(node: number): boolean;
 }

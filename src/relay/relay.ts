@@ -2,10 +2,13 @@
  * The data plane: carp ports (TAPs) and carpdev ports (packet sockets), wired together. The daemon
  * tells it what each carp interface looks like (carpdev, nodes, the MAC each node receives on,
  * addresses) and which of its nodes this host is MASTER of; the ports decide per frame. The relay
- * opens a packet socket per carpdev in use and closes it when unused.
+ * opens a packet socket per carpdev in use and closes it when unused, and applies
+ * net.inet.carp.arpbalance, which the core only keeps (docs/protocol.md §4.6).
  */
 import { type NativeBinding, type TapDevice, VNET_HEADER_LENGTH } from '../native/types';
 import type { IpAddress, MacAddress } from '../wire/address';
+import { type ArpBalanceGroup, arpBalanceGroups } from './arpbalance-groups';
+import { ArpBalanceSender } from './arpbalance-sender';
 import type { PortBalancing } from './balancing';
 import { buildCarpdevFilter, packBpf } from './bpf';
 import { CarpPort } from './carp-port';
@@ -24,6 +27,8 @@ export interface CarpPortShape {
   readonly neighborNode: number;
   /** How carpN meets the wire; null before it has a vhid. */
   readonly balancing: PortBalancing | null;
+  /** `ip link set carpN up`: an interface that is down is not counted by arpbalance. */
+  readonly adminUp: boolean;
 }
 
 export interface RelaySink extends CarpdevSink {
@@ -46,6 +51,7 @@ interface CarpEntry {
 export class Relay {
   private readonly carps = new Map<string, CarpEntry>();
   private readonly carpdevs = new Map<string, CarpdevPort>();
+  private arpBalance = false;
 
   constructor(
     private readonly binding: NativeBinding,
@@ -96,6 +102,13 @@ export class Relay {
     entry.port.setMasters(nodeIndexes(entry.shape, vhids));
   }
 
+  /** net.inet.carp.arpbalance: whether carp interfaces that share an IPv4 address balance ARP. */
+  setArpBalance(on: boolean): void {
+    if (on === this.arpBalance) return;
+    this.arpBalance = on;
+    this.reconcile();
+  }
+
   /** Sends frames the daemon built; throws if the carpdev has no socket or the send fails. */
   sendOwnFrames(carpdev: string, frames: readonly Buffer[]): number {
     const port = this.carpdevs.get(carpdev);
@@ -126,7 +139,7 @@ export class Relay {
     this.carpdevs.clear();
   }
 
-  /** Opens sockets for carpdevs in use, closes unused ones, and re-installs every route table. */
+  /** Opens sockets for carpdevs in use, closes unused ones, and re-installs every route table and arpbalance group. */
   private reconcile(): void {
     const wanted = new Set([...this.carps.values()].map((e) => e.shape.carpdev).filter((d): d is string => d !== null));
     for (const [name, port] of this.carpdevs) {
@@ -140,12 +153,19 @@ export class Relay {
     }
     for (const { port, shape } of this.carps.values()) {
       port.attach(shape.carpdev === null ? null : (this.carpdevs.get(shape.carpdev) ?? null));
+      port.setArpBalance(null);
     }
     for (const [name, carpdevPort] of this.carpdevs) {
       const attached = [...this.carps.values()].filter((e) => e.shape.carpdev === name);
+      const groups = this.arpBalance ? arpBalanceGroups(attached) : [];
       carpdevPort.setRoutes(
         attached.map(({ port, shape }) => ({ port, macs: shape.macs, addresses: shape.addresses, neighborNode: shape.neighborNode })),
+        groups,
       );
+      const sender = groups.length === 0 ? null : new ArpBalanceSender(groups);
+      for (const { port } of attached) {
+        if (isMember(groups, port)) port.setArpBalance(sender);
+      }
     }
   }
 
@@ -156,6 +176,10 @@ export class Relay {
     const socket = this.binding.openPacketSocket(name, { filter, vnetHeader: this.vnetHeader });
     return new CarpdevPort(name, socket, this.sink, this.vnetHeader);
   }
+}
+
+function isMember(groups: readonly ArpBalanceGroup<CarpPort>[], port: CarpPort): boolean {
+  return groups.some((g) => g.members.some((m) => m.port === port));
 }
 
 /** The node indexes of `vhids` in the shape's vhid order; vhids it no longer has are left out. */
