@@ -28,7 +28,9 @@ import { ActionExecutor } from './executor';
 import { KernelEventHandler } from './kernel-events';
 import { KernelWork, type KernelWorkTasks } from './kernel-work';
 import type { Logger } from './logger';
-import type { DaemonOptions } from './options';
+import { DEFAULT_RUNTIME_DIR, type DaemonOptions } from './options';
+import { resumeMasters } from './resume';
+import { StateJournal } from './state-journal';
 import { createRelaySink } from './relay-sink';
 
 export interface DaemonEnvironment {
@@ -62,11 +64,23 @@ export class Daemon {
   private readonly serialize = createSerializer();
   readonly service: CarpService;
 
-  private constructor(private readonly env: DaemonEnvironment) {
+  private readonly journal: StateJournal;
+
+  private constructor(
+    private readonly env: DaemonEnvironment,
+    options: DaemonOptions,
+  ) {
     const { logger, clock, mirror } = env;
     const host = new CarpHost(env.random ? { random: env.random } : {});
     const events = new CarpEventLog(logger, () => Number(host.getSysctl('net.inet.carp.log')), () => clock.now());
-    const execute = (action: Parameters<ActionExecutor['execute']>[0]): void => executor.execute(action);
+    const journal = new StateJournal(options.runtimeDir ?? DEFAULT_RUNTIME_DIR, env.timers, (e) =>
+      logger.warn({ err: e }, `state journal: ${describeError(e)}`),
+    );
+    const execute = (action: Parameters<ActionExecutor['execute']>[0]): void => {
+      executor.execute(action);
+      // A node that is no longer MASTER must not be resumed by a restarted carpd.
+      if (action.kind === 'state' && action.to !== 'MASTER') journal.left(action.ifname, action.vhid);
+    };
     const driver = new Driver(host, clock, execute, env.timers);
     const relay = new Relay(env.binding, createRelaySink(host, driver, logger), true);
     const taps = new CarpTaps(env.binding, env.control, env.prepareCarpInterface);
@@ -76,7 +90,10 @@ export class Daemon {
       sendFrames: (carpdev, frames) => void relay.sendOwnFrames(carpdev, frames),
       setCarrier: (ifname, up) => taps.setCarrier(ifname, up),
       setMasters: (ifname, vhids) => relay.setMasters(ifname, vhids),
-      reportSend: (ifname, vhid, ok) => driver.run((now) => host.sendResult(ifname, vhid, ok, now)),
+      reportSend: (ifname, vhid, ok) => {
+        if (ok) journal.advertised(ifname, vhid, clock.now());
+        driver.run((now) => host.sendResult(ifname, vhid, ok, now));
+      },
       dscp: () => Number(host.getSysctl('net.inet.carp.dscp')),
       ipv6Forwarding: () => env.ipv6Forwarding(),
       events,
@@ -99,10 +116,11 @@ export class Daemon {
     this.driver = driver;
     this.relay = relay;
     this.taps = taps;
+    this.journal = journal;
   }
 
   static async start(options: DaemonOptions, env: DaemonEnvironment): Promise<Daemon> {
-    const daemon = new Daemon(env);
+    const daemon = new Daemon(env, options);
     await daemon.boot(options);
     return daemon;
   }
@@ -119,6 +137,7 @@ export class Daemon {
       this.driver.stop();
       this.taps.closeAll();
       this.relay.close();
+      this.journal.flush();
       await this.server?.close();
       this.env.mirror.close();
       await this.kernelWork.idle();
@@ -136,12 +155,15 @@ export class Daemon {
     const ready = new Promise<void>((done) => (booted = done));
     const handler = createControlHandler(this.service, this.serialize);
     this.server = await env.listen(socket, (request) => ready.then(() => handler(request)));
+    // Read before anything of this run is written over it.
+    const previous = this.journal.load();
     env.mirror.onEvent((event) => this.kernelEvents.handle(event));
     await env.mirror.start();
     this.kernelEvents.reportAllLinks();
     await this.serialize(async () => {
       await this.adoptLeftoverDevices();
       await applyBootConfiguration(options.configDir, this.service, (name, value) => this.host.checkSysctl(name, value), env.logger);
+      resumeMasters(previous, this.host, this.driver, env.clock, env.logger);
     });
     booted();
     env.logger.info({ socket, interfaces: this.service.names() }, `carpd ready on ${socket}`);

@@ -124,7 +124,9 @@ export class DaemonLab {
       random: seededRandomSource(new Prng(n * 7919 + this.running.size)),
     };
     const fdsBefore = { taps: host.binding.taps.length, sockets: host.binding.sockets.length };
-    const daemon = await Daemon.start({ configDir, socket, logLevel: 'debug' }, env);
+    // The runtime directory outlives the daemon, as /run outlives a crashed carpd.
+    const runtimeDir = join(this.dir, `host${n}-run`);
+    const daemon = await Daemon.start({ configDir, runtimeDir, socket, logLevel: 'debug' }, env);
     this.running.set(n, { daemon, mirror, timers, server: () => server, socket, fdsBefore });
     return daemon;
   }

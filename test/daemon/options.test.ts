@@ -1,18 +1,19 @@
 import assert from 'node:assert/strict';
 import { DEFAULT_CONFIG_DIR } from '../../src/config/config-files';
-import { UsageError, parseCommandLine } from '../../src/daemon/options';
+import { DEFAULT_RUNTIME_DIR, UsageError, parseCommandLine } from '../../src/daemon/options';
 
 describe('daemon/options', () => {
-  it('defaults to /etc/carp, the shared socket default and level info', () => {
+  it('defaults to /etc/carp, /run/carpd, the shared socket default and level info', () => {
     assert.deepEqual(parseCommandLine([]), {
       kind: 'run',
-      options: { configDir: DEFAULT_CONFIG_DIR, socket: null, logLevel: 'info' },
+      options: { configDir: DEFAULT_CONFIG_DIR, runtimeDir: DEFAULT_RUNTIME_DIR, socket: null, logLevel: 'info' },
     });
   });
 
-  it('takes --config, --socket and --log-level', () => {
-    const parsed = parseCommandLine(['--config', '/tmp/c', '--socket=/tmp/s.sock', '--log-level', 'debug']);
-    assert.deepEqual(parsed, { kind: 'run', options: { configDir: '/tmp/c', socket: '/tmp/s.sock', logLevel: 'debug' } });
+  it('takes --config, --socket, --runtime-dir and --log-level', () => {
+    const parsed = parseCommandLine(['--config', '/tmp/c', '--socket=/tmp/s.sock', '--runtime-dir', '/tmp/r', '--log-level', 'debug']);
+    assert.deepEqual(parsed, { kind: 'run', options: { configDir: '/tmp/c', runtimeDir: '/tmp/r', socket: '/tmp/s.sock', logLevel: 'debug' } });
+    assert.throws(() => parseCommandLine(['--runtime-dir', '']), /--runtime-dir needs a path/);
   });
 
   it('refuses unknown options, stray words and bad levels, naming the valid levels', () => {

@@ -98,8 +98,10 @@ export class DemoLab {
     const config = join(this.workDir(), fw);
     await this.guarded(() => mkdir(config, { mode: 0o700 }));
     this.narrator.command(fw, ['export', `CARPD_SOCKET=${this.socketOf(fw)}`]);
-    this.narrator.command(fw, ['carpd', '--config', config, '&']);
-    const child = this.spawn(fw, process.execPath, [CARPD, '--config', config], { CARPD_SOCKET: this.socketOf(fw) });
+    // Namespaces share the file system: each firewall needs a runtime directory of its own.
+    const runtimeDir = join(this.workDir(), `${fw}-run`);
+    this.narrator.command(fw, ['carpd', '--config', config, '--runtime-dir', runtimeDir, '&']);
+    const child = this.spawn(fw, process.execPath, [CARPD, '--config', config, '--runtime-dir', runtimeDir], { CARPD_SOCKET: this.socketOf(fw) });
     const log: string[] = [];
     this.carpdLogs.set(fw, log);
     for (const stream of [child.stdout, child.stderr]) {

@@ -82,7 +82,9 @@ export class CarpLab {
     for (const [name, text] of Object.entries(options.config ?? {})) {
       await writeFile(join(configDir, name), text, { mode: 0o600 });
     }
-    const args = [CARPD, '--socket', this.socket(host), '--config', configDir, '--log-level', 'debug'];
+    // Namespaces share the file system: each host keeps its runtime directory across restarts.
+    const runtimeDir = join(this.dir, `${host}-run`);
+    const args = [CARPD, '--socket', this.socket(host), '--config', configDir, '--runtime-dir', runtimeDir, '--log-level', 'debug'];
     const [file, ...rest] = [...(options.wrapper ?? []), process.execPath, ...args];
     const child = this.net.spawn(host, file as string, rest);
     const log = this.logs.get(host) ?? [];

@@ -25,6 +25,16 @@ describe('systemd/carpd.service', () => {
     assert.deepEqual(unitValues('NoNewPrivileges'), ['yes']);
   });
 
+  it('restarts a crashed carpd at once and keeps its runtime directory for it', () => {
+    assert.deepEqual(unitValues('Restart'), ['on-failure']);
+    assert.deepEqual(unitValues('RestartSec'), ['200ms']);
+    assert.deepEqual(unitValues('RuntimeDirectory'), ['carpd']);
+    assert.deepEqual(unitValues('RuntimeDirectoryPreserve'), ['restart']);
+    const words = (unitValues('ExecStart')[0] ?? '').split(/\s+/);
+    const parsed = parseCommandLine(words.slice(2));
+    assert.ok(parsed.kind === 'run' && parsed.options.runtimeDir === '/run/carpd');
+  });
+
   it('stops with SIGTERM, which makes every MASTER bow out', () => {
     assert.deepEqual(unitValues('KillSignal'), ['SIGTERM']);
   });
