@@ -1,19 +1,19 @@
 /**
  * The classic BPF program attached to a carpdev's packet socket (docs/protocol.md §7.6). The
- * kernel runs it on every frame of the parent, so the daemon only wakes up for what concerns CARP:
- * advertisements, frames to a virtual MAC, broadcast ARP for a virtual address, and neighbour
- * solicitations to the solicited-node group of a virtual IPv6 address.
- *
- * Every conditional jump is 0 or 1 instruction long and blocks are skipped with `ja` (32-bit
- * offset), so the program stays valid however many addresses there are (the 8-bit jt/jf offsets
- * of cBPF would otherwise limit it).
+ * kernel runs it on every frame of the parent, so the daemon only wakes up for what may concern
+ * CARP: advertisements (IP protocol 112, which VRRP shares), frames to a virtual MAC, broadcast
+ * ARP, and neighbour solicitations to a solicited-node group. The program is the same however many
+ * carp interfaces and addresses use the carpdev — it matches the virtual MAC blocks, not each MAC —
+ * so it never grows past what the kernel accepts (a program that grew per interface failed with
+ * ENOMEM at the 218th one: its size counts against net.core.optmem_max). Which carp interface a
+ * frame is for is the inbound table's decision; what no interface claims is counted as unclaimed.
  */
 import { endianness } from 'node:os';
 import type { BpfInstruction } from '../native/types';
 import { type IpAddress, type MacAddress, multicastMacFor, solicitedNodeGroup } from '../wire/address';
 import { ETHERTYPE_ARP, ETHERTYPE_IPV4, ETHERTYPE_IPV6 } from '../wire/ethernet';
 import { IPPROTO_CARP } from '../wire/carp';
-import { FRAME_ARP_TARGET_IP, FRAME_ETHERTYPE, FRAME_IPV4_PROTOCOL, FRAME_IPV6_NEXT_HEADER } from './frame-offsets';
+import { FRAME_ETHERTYPE, FRAME_IPV4_PROTOCOL, FRAME_IPV6_NEXT_HEADER } from './frame-offsets';
 
 // Opcodes from linux/filter.h (BPF_CLASS | BPF_SIZE | BPF_MODE ...).
 const LD_W_ABS = 0x20;
@@ -27,14 +27,16 @@ const RET_K = 0x06;
 const ACCEPT_ALL = 0xffffffff;
 const REJECT = 0;
 
-
-/** What concerns the carp interfaces attached to one carpdev. */
-export interface CarpdevFilterSpec {
-  /** The MAC of every carp interface on the carpdev (unicast, or multicast in balancing ip). */
-  readonly virtualMacs: readonly MacAddress[];
-  /** Every virtual address of those interfaces (IPv4 for ARP, IPv6 for neighbour discovery). */
-  readonly addresses: readonly IpAddress[];
-}
+/**
+ * The first five bytes of the MACs carpN is reached on: 00:00:5e:00:01:<vhid> (the VRRP/CARP
+ * block, docs/protocol.md §1.6) and its group form 01:00:5e:00:01:<vhid> (balancing ip).
+ */
+const VIRTUAL_MAC_PREFIX = 0x00005e00;
+const MULTICAST_VIRTUAL_MAC_PREFIX = 0x01005e00;
+const VIRTUAL_MAC_FIFTH_BYTE = 0x01;
+/** 33:33:ff:xx:xx:xx, the MACs of the solicited-node groups ff02::1:ffxx:xxxx (RFC 4291, RFC 2464). */
+const IPV6_MULTICAST_MAC_PREFIX = 0x3333;
+const SOLICITED_NODE_MAC_THIRD_BYTE = 0xff;
 
 const ld = (code: number, k: number): BpfInstruction => ({ code, jt: 0, jf: 0, k });
 const ret = (k: number): BpfInstruction => ({ code: RET_K, jt: 0, jf: 0, k });
@@ -42,14 +44,6 @@ const ret = (k: number): BpfInstruction => ({ code: RET_K, jt: 0, jf: 0, k });
 /** Runs `then` when A == k; otherwise skips it. */
 function ifEqual(k: number, then: readonly BpfInstruction[]): BpfInstruction[] {
   return [{ code: JMP_JEQ_K, jt: 1, jf: 0, k: k >>> 0 }, { code: JMP_JA, jt: 0, jf: 0, k: then.length }, ...then];
-}
-
-/** Accepts frames whose Ethernet destination is `mac`. */
-function acceptDestination(mac: MacAddress): BpfInstruction[] {
-  return [
-    ld(LD_H_ABS, 0),
-    ...ifEqual(mac.readUInt16BE(0), [ld(LD_W_ABS, 2), ...ifEqual(mac.readUInt32BE(2), [ret(ACCEPT_ALL)])]),
-  ];
 }
 
 /** Accepts IPv4 or IPv6 packets carrying protocol 112. */
@@ -60,18 +54,26 @@ function acceptCarp(ethertype: number, protocolOffset: number): BpfInstruction[]
   ];
 }
 
-/** Accepts broadcast ARP whose target protocol address is one of `targets`. */
-function acceptBroadcastArp(targets: readonly IpAddress[]): BpfInstruction[] {
-  if (targets.length === 0) return [];
-  const targetChecks = targets.flatMap((t) => ifEqual(t.bytes.readUInt32BE(0), [ret(ACCEPT_ALL)]));
+/** Accepts frames whose destination starts with the 4 bytes `word` and then the byte `fifth`. */
+function acceptDestinationPrefix(word: number, fifth: number): BpfInstruction[] {
+  return [ld(LD_W_ABS, 0), ...ifEqual(word, [ld(LD_B_ABS, 4), ...ifEqual(fifth, [ret(ACCEPT_ALL)])])];
+}
+
+/** Accepts frames to any solicited-node group: neighbour solicitations for an IPv6 address. */
+function acceptSolicitedNodeGroups(): BpfInstruction[] {
   return [
-    ld(LD_H_ABS, FRAME_ETHERTYPE),
-    ...ifEqual(ETHERTYPE_ARP, [
-      ld(LD_W_ABS, 0),
-      ...ifEqual(0xffffffff, [
-        ld(LD_H_ABS, 4),
-        ...ifEqual(0xffff, [ld(LD_W_ABS, FRAME_ARP_TARGET_IP), ...targetChecks]),
-      ]),
+    ld(LD_H_ABS, 0),
+    ...ifEqual(IPV6_MULTICAST_MAC_PREFIX, [ld(LD_B_ABS, 2), ...ifEqual(SOLICITED_NODE_MAC_THIRD_BYTE, [ret(ACCEPT_ALL)])]),
+  ];
+}
+
+/** Accepts broadcast ARP. */
+function acceptBroadcastArp(): BpfInstruction[] {
+  return [
+    ld(LD_W_ABS, 0),
+    ...ifEqual(0xffffffff, [
+      ld(LD_H_ABS, 4),
+      ...ifEqual(0xffff, [ld(LD_H_ABS, FRAME_ETHERTYPE), ...ifEqual(ETHERTYPE_ARP, [ret(ACCEPT_ALL)])]),
     ]),
   ];
 }
@@ -81,18 +83,15 @@ export function solicitedNodeMac(address: IpAddress): MacAddress {
   return multicastMacFor(solicitedNodeGroup(address));
 }
 
-function unique(macs: readonly MacAddress[]): MacAddress[] {
-  return macs.filter((mac, i) => macs.findIndex((other) => other.equals(mac)) === i);
-}
-
-export function buildCarpdevFilter(spec: CarpdevFilterSpec): BpfInstruction[] {
-  const ipv4 = spec.addresses.filter((a) => a.family === 4);
-  const ndMacs = spec.addresses.filter((a) => a.family === 6).map(solicitedNodeMac);
+/** The one program of every carpdev socket. */
+export function buildCarpdevFilter(): BpfInstruction[] {
   return [
     ...acceptCarp(ETHERTYPE_IPV4, FRAME_IPV4_PROTOCOL),
     ...acceptCarp(ETHERTYPE_IPV6, FRAME_IPV6_NEXT_HEADER),
-    ...unique([...spec.virtualMacs, ...ndMacs]).flatMap(acceptDestination),
-    ...acceptBroadcastArp(ipv4),
+    ...acceptDestinationPrefix(VIRTUAL_MAC_PREFIX, VIRTUAL_MAC_FIFTH_BYTE),
+    ...acceptDestinationPrefix(MULTICAST_VIRTUAL_MAC_PREFIX, VIRTUAL_MAC_FIFTH_BYTE),
+    ...acceptSolicitedNodeGroups(),
+    ...acceptBroadcastArp(),
     ret(REJECT),
   ];
 }

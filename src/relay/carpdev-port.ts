@@ -12,7 +12,7 @@ import { type MacAddress, formatMac, multicastMacFor } from '../wire/address';
 import { CARP_IPV4_GROUP, CARP_IPV6_GROUP } from '../wire/carp';
 import { WireError } from '../wire/errors';
 import { type ParsedCarpPacket, parseCarpFrame } from '../wire/frames';
-import { buildCarpdevFilter, packBpf, solicitedNodeMac } from './bpf';
+import { solicitedNodeMac } from './bpf';
 import { type CarpdevCounters, zeroCarpdevCounters } from './counters';
 import { FrameRing, type FrameSelection, packOwnFrames } from './frame-batch';
 import type { ArpBalanceGroup } from './arpbalance-groups';
@@ -51,13 +51,13 @@ export class CarpdevPort implements OutboundPort {
   }
 
   /**
-   * Installs the routes of the attached carp interfaces — table, BPF program and NIC memberships —
-   * and the arpbalance groups among them (none while net.inet.carp.arpbalance is 0).
+   * Installs the routes of the attached carp interfaces — table and NIC memberships — and the
+   * arpbalance groups among them (none while net.inet.carp.arpbalance is 0). The kernel filter
+   * stays as it was opened: it does not depend on the routes (bpf.ts).
    */
   setRoutes(routes: readonly CarpRoutes<InboundPort>[], groups: readonly ArpBalanceGroup<InboundPort>[]): void {
     const macs = routes.flatMap((r) => r.macs.map((m) => m.mac));
     const addresses = routes.flatMap((r) => r.addresses);
-    this.socket.setFilter(packBpf(buildCarpdevFilter({ virtualMacs: macs, addresses })));
     this.table.set(routes, groups);
     this.syncMemberships([
       ...macs.map((mac) => ({ kind: membershipKindOf(mac), mac })),

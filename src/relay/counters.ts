@@ -25,7 +25,11 @@ export interface CarpdevCounters {
   advertisements: number;
   /** Frames of IP protocol 112 that were not well-formed IP packets (dropped before the CARP header). */
   malformed: number;
-  /** Frames the kernel filter passed that no carp interface claims (while routes are being replaced). */
+  /**
+   * Frames the kernel filter passed that no carp interface claims: broadcast ARP and neighbour
+   * solicitations for other addresses, frames to other virtual MACs on the segment (the filter
+   * matches the whole 00:00:5e:00:01 block, so that it never grows).
+   */
   unclaimed: number;
 }
 

@@ -170,9 +170,8 @@ export class Relay {
   }
 
   private openCarpdev(name: string): CarpdevPort {
-    // The socket is opened with a program that already passes advertisements; setRoutes()
-    // replaces it with the full one before the first read is processed.
-    const filter = packBpf(buildCarpdevFilter({ virtualMacs: [], addresses: [] }));
+    // The filter is attached before the socket is bound, so no unfiltered frame is ever queued.
+    const filter = packBpf(buildCarpdevFilter());
     const socket = this.binding.openPacketSocket(name, { filter, vnetHeader: this.vnetHeader });
     return new CarpdevPort(name, socket, this.sink, this.vnetHeader);
   }

@@ -18,9 +18,16 @@ export interface Answer {
   readonly repliesFrom: readonly string[];
 }
 
-/** Resolves the VIP (unless `mac` is given) and pings it once; waits `windowMs` for answers. */
-export async function probe(lab: DaemonLab, client: Client, sequence: number, mac: MacAddress | null = null, windowMs = 200): Promise<Answer> {
-  const vip = parseIp(VIP);
+/** Resolves the address (unless `mac` is given) and pings it once; waits `windowMs` for answers. */
+export async function probe(
+  lab: DaemonLab,
+  client: Client,
+  sequence: number,
+  mac: MacAddress | null = null,
+  windowMs = 200,
+  address = VIP,
+): Promise<Answer> {
+  const vip = parseIp(address);
   let destination = mac;
   if (destination === null) {
     const seen = client.endpoint.received.length;

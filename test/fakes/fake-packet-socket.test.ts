@@ -46,9 +46,9 @@ describe('fakes: packet socket', () => {
     assert.deepEqual(readFrames(reader), []);
   });
 
-  it("runs the relay's real program: advertisements and ARP for a VIP pass, other traffic does not", async () => {
+  it("runs the relay's real program: advertisements, broadcast ARP and virtual MACs pass, other traffic does not", async () => {
     const vip = parseIp('10.77.0.50');
-    const filter = packRelayBpf(buildCarpdevFilter({ virtualMacs: [VIRTUAL], addresses: [vip] }));
+    const filter = packRelayBpf(buildCarpdevFilter());
     const { world, reader, scheduler } = pair(filter);
     const client = world.addClient('client').endpoint;
     reader.addMembership('multicast', CARP_GROUP);
@@ -60,7 +60,7 @@ describe('fakes: packet socket', () => {
     }
     await scheduler.settle();
     const pad = (f: Buffer): Buffer => Buffer.concat([f, Buffer.alloc(Math.max(0, ETHERNET_MIN_FRAME_LENGTH - f.length))]);
-    assert.deepEqual(readFrames(reader), [advertisement, arpRequest(vip), toVirtual].map(pad), 'padded on the wire');
+    assert.deepEqual(readFrames(reader), [advertisement, arpRequest(vip), arpRequest(parseIp('10.77.0.51')), toVirtual].map(pad), 'padded on the wire');
   });
 
   it('keeps only as many bytes as the program returns', async () => {

@@ -34,7 +34,7 @@ describe('fakes: world', () => {
     await kernel.setLinkUp('carp0', true);
     kernel.ipAddrAdd('carp0', '10.77.0.50/24');
     answerLikeAHost(kernel.link('carp0') ?? assert.fail('no carp0'));
-    const filter = packBpf(buildCarpdevFilter({ virtualMacs: [VIRTUAL], addresses: [VIP] }));
+    const filter = packBpf(buildCarpdevFilter());
     const socket = binding.openPacketSocket('eth0', { filter, vnetHeader: true });
     socket.addMembership('unicast', VIRTUAL);
     socket.startReading(() => writeFrames(tap, readFrames(socket)));
