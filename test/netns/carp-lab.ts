@@ -33,6 +33,8 @@ export interface DaemonOptions {
   readonly config?: Readonly<Record<string, string>>;
   /** Runs carpd through this command (e.g. setpriv with a reduced capability set). */
   readonly wrapper?: readonly string[];
+  /** How long carpd may take to apply its configuration and answer (default 10 s). */
+  readonly readyTimeoutMs?: number;
 }
 
 interface RunningDaemon {
@@ -91,7 +93,7 @@ export class CarpLab {
     this.logs.set(host, log);
     for (const stream of [child.stdout, child.stderr]) stream?.on('data', (chunk: Buffer) => log.push(...chunk.toString().split('\n').filter(Boolean)));
     this.daemons.set(host, { child, log });
-    await this.waitFor(`carpd on ${host} to answer`, async () => (await this.carpctl(host)).code === 0, 10_000);
+    await this.waitFor(`carpd on ${host} to answer`, async () => (await this.carpctl(host)).code === 0, options.readyTimeoutMs ?? 10_000);
   }
 
   /** SIGTERM (an orderly stop, with bow-outs) or SIGKILL; resolves when the process is gone. */
