@@ -48,16 +48,20 @@ const CARPDEV_PROTOCOL_COUNTERS = {
 const MALFORMED = 'discarded: not a well-formed IP packet';
 const UNCLAIMED = 'frames claimed by no carp interface';
 
+const STALE = 'frames discarded unread after the daemon stalled';
+
 const CARPDEV_COUNTERS = {
   malformed: MALFORMED,
   ...CARPDEV_PROTOCOL_COUNTERS,
   unclaimed: UNCLAIMED,
+  stale: STALE,
 } as const satisfies Record<keyof CarpdevStatsDto, string>;
 
 const CARPDEV_DATA_PLANE_COUNTERS = {
   advertisements: 'frames of IP protocol 112 received',
   malformed: MALFORMED,
   unclaimed: UNCLAIMED,
+  stale: STALE,
 } as const satisfies Record<keyof CarpdevCounters, string>;
 
 const MIRROR_COUNTERS = {

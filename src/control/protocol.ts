@@ -200,6 +200,8 @@ export interface CarpdevStatsDto extends CarpdevStats {
   readonly malformed: number;
   /** Frames the kernel filter passed that no carp interface claimed. */
   readonly unclaimed: number;
+  /** Frames discarded unread after the daemon stalled (src/relay/counters.ts). */
+  readonly stale: number;
 }
 
 /** What the daemon knows besides the core's status: the kernel's view of carpN and the clock. */

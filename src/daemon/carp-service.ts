@@ -6,9 +6,16 @@
 import { CarpError } from '../carp/errors';
 import type { Action, CarpHostApi, Millis } from '../carp/types';
 import type { ResolvedInterfaceSettings, SysctlAssignment } from '../config/settings';
-import { type InterfaceStatusDto, type SysctlChange, interfaceStatusDto } from '../control/protocol';
+import {
+  type CarpdevCountersDto,
+  type CarpdevStatsDto,
+  type InterfaceStatusDto,
+  type SysctlChange,
+  interfaceStatusDto,
+} from '../control/protocol';
 import { KernelError } from '../kernel/errors';
 import type { KernelControl, KernelMirror } from '../kernel/types';
+import { zeroCarpdevCounters } from '../relay/counters';
 import { type IpPrefix, formatPrefix } from '../wire/address';
 import type { CarpInterfaces } from './carp-interfaces';
 import type { Clock } from './clock';
@@ -102,7 +109,7 @@ export class CarpService {
           mac: link?.mac ?? null,
           mtu: link?.mtu ?? 0,
           addresses: link ? this.deps.mirror.addressesOf(link.index).map((a) => a.prefix) : [],
-          carpdevStats: carpdev === undefined ? null : { ...carpdev.protocol, malformed: carpdev.dataPlane?.malformed ?? 0, unclaimed: carpdev.dataPlane?.unclaimed ?? 0 },
+          carpdevStats: carpdev === undefined ? null : carpdevStatsDto(carpdev),
           dataPlane: counters.interfaces.find((i) => i.name === name)?.dataPlane ?? null,
         }),
       ];
@@ -166,6 +173,12 @@ function applyToCore(host: CarpHostApi, ifname: string, change: PlannedChange, n
       // Down at once (a MASTER bows out now); up when the kernel reports it, with the addresses.
       return change.up ? [] : host.setAdminUp(ifname, false, now);
   }
+}
+
+/** A carpdev's counters for the status of a carp interface on it: the core's and the relay's. */
+function carpdevStatsDto(carpdev: CarpdevCountersDto): CarpdevStatsDto {
+  const { malformed, unclaimed, stale } = carpdev.dataPlane ?? zeroCarpdevCounters();
+  return { ...carpdev.protocol, malformed, unclaimed, stale };
 }
 
 /** The words of a configure request for the log, with the passphrase left out. */

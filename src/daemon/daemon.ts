@@ -6,7 +6,8 @@
  */
 import { CarpHost } from '../carp/host';
 import { CARP_INTERFACE_NAME } from '../carp/limits';
-import type { RandomSource } from '../carp/types';
+import { masterDownInterval } from '../carp/timing';
+import type { CarpHostApi, Millis, RandomSource } from '../carp/types';
 import { controlSocketPath } from '../control/paths';
 import type { ControlHandler } from '../control/protocol';
 import type { ControlServer } from '../control/transport';
@@ -27,6 +28,7 @@ import { Driver, type TimerApi } from './driver';
 import { ActionExecutor } from './executor';
 import { KernelEventHandler } from './kernel-events';
 import { KernelWork, type KernelWorkTasks } from './kernel-work';
+import { LoopMonitor } from './loop-monitor';
 import type { Logger } from './logger';
 import { DEFAULT_RUNTIME_DIR, type DaemonOptions } from './options';
 import { resumeMasters } from './resume';
@@ -65,6 +67,7 @@ export class Daemon {
   readonly service: CarpService;
 
   private readonly journal: StateJournal;
+  private readonly loopMonitor: LoopMonitor;
 
   private constructor(
     private readonly env: DaemonEnvironment,
@@ -117,6 +120,9 @@ export class Daemon {
     this.relay = relay;
     this.taps = taps;
     this.journal = journal;
+    this.loopMonitor = new LoopMonitor(clock, env.timers, LOOP_CHECK_INTERVAL_MS, (lag) => this.stalled(lag), () =>
+      shortestMasterDown(host),
+    );
   }
 
   static async start(options: DaemonOptions, env: DaemonEnvironment): Promise<Daemon> {
@@ -135,6 +141,7 @@ export class Daemon {
     this.stopping ??= this.serialize(async () => {
       this.driver.run((now) => this.host.shutdown(now));
       this.driver.stop();
+      this.loopMonitor.stop();
       this.taps.closeAll();
       this.relay.close();
       this.journal.flush();
@@ -166,7 +173,21 @@ export class Daemon {
       resumeMasters(previous, this.host, this.driver, env.clock, env.logger);
     });
     booted();
+    this.loopMonitor.start();
     env.logger.info({ socket, interfaces: this.service.names() }, `carpd ready on ${socket}`);
+  }
+
+  /**
+   * The daemon did not run for longer than a master-down interval (stopped, starved, blocked).
+   * What queued up on the carpdevs meanwhile is seconds old: answering it now helps nobody, and a
+   * peer may be MASTER by now. Dropped unread, and counted (`stale`).
+   */
+  private stalled(lagMs: Millis): void {
+    const discarded = this.relay.discardQueued();
+    this.env.logger.warn(
+      { lagMs: Math.round(lagMs), discarded },
+      `carpd did not run for ${(lagMs / 1000).toFixed(1)} s, longer than a master-down interval: ${discarded} frames that waited meanwhile were discarded`,
+    );
   }
 
   /** carpN devices persist across restarts; those without a config file are kept unconfigured. */
@@ -181,6 +202,19 @@ export class Daemon {
       }
     }
   }
+}
+
+/** How often the loop monitor checks the loop (loop-monitor.ts). */
+const LOOP_CHECK_INTERVAL_MS = 250;
+
+/** The shortest master-down interval of any configured virtual host: how long a stall may last. */
+function shortestMasterDown(host: CarpHostApi): Millis {
+  const style = host.getSysctl('net.inet.carp.masterdown') === 'openbsd' ? 'openbsd' : 'classic';
+  let shortest = Number.POSITIVE_INFINITY;
+  for (const iface of host.status().interfaces) {
+    for (const node of iface.nodes) shortest = Math.min(shortest, masterDownInterval(style, iface.config.advbase, node.advskew));
+  }
+  return shortest;
 }
 
 function addressesOf(mirror: KernelMirror, ifname: string): IpAddress[] {

@@ -85,6 +85,24 @@ export class CarpdevPort implements OutboundPort {
     return this.socket.writeBatch(arena, selection.offsets, selection.lengths, selection.count);
   }
 
+  /** Reads and drops everything queued in the socket now; returns how many frames. */
+  discardQueued(): number {
+    let discarded = 0;
+    for (;;) {
+      let count: number;
+      try {
+        count = this.socket.readBatch(this.ring.arena, this.ring.slotSize, this.ring.lengths);
+      } catch {
+        // The next readable event reports a broken socket; discarding is best effort.
+        break;
+      }
+      if (count === 0) break;
+      discarded += count;
+    }
+    this.counters.stale += discarded;
+    return discarded;
+  }
+
   snapshot(): CarpdevCounters {
     return { ...this.counters };
   }

@@ -31,8 +31,14 @@ export interface CarpdevCounters {
    * matches the whole 00:00:5e:00:01 block, so that it never grows).
    */
   unclaimed: number;
+  /**
+   * Frames that waited in the socket while the daemon did not run for longer than a master-down
+   * interval, discarded unread: answering them seconds late helps nobody, and by then a peer may
+   * be MASTER.
+   */
+  stale: number;
 }
 
 export function zeroCarpdevCounters(): CarpdevCounters {
-  return { advertisements: 0, malformed: 0, unclaimed: 0 };
+  return { advertisements: 0, malformed: 0, unclaimed: 0, stale: 0 };
 }

@@ -123,6 +123,13 @@ export class Relay {
     };
   }
 
+  /** After a stall: drops every frame that queued up on the carpdevs meanwhile; returns how many. */
+  discardQueued(): number {
+    let discarded = 0;
+    for (const port of this.carpdevs.values()) discarded += port.discardQueued();
+    return discarded;
+  }
+
   /** Closes the socket of a carpdev that disappeared (its ifindex is gone for good). */
   dropCarpdev(name: string): void {
     this.carpdevs.get(name)?.close();

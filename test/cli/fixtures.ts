@@ -8,7 +8,7 @@ export function nodeStats(overrides: Partial<NodeStats> = {}): NodeStats {
 }
 
 export function carpdevStats(overrides: Partial<CarpdevStatsDto> = {}): CarpdevStatsDto {
-  return { ...zeroCarpdevStats(), malformed: 0, unclaimed: 0, ...overrides };
+  return { ...zeroCarpdevStats(), malformed: 0, unclaimed: 0, stale: 0, ...overrides };
 }
 
 export function node(overrides: Partial<NodeStatusDto> = {}): NodeStatusDto {
@@ -120,7 +120,7 @@ export const COUNTERS: DaemonCountersDto = {
     {
       name: 'eth0',
       protocol: { ...zeroCarpdevStats(), ipackets: 12, badvhid: 2 },
-      dataPlane: { advertisements: 14, malformed: 3, unclaimed: 1 },
+      dataPlane: { advertisements: 14, malformed: 3, unclaimed: 1, stale: 0 },
     },
   ],
   kernel: { malformed: 0, ignored: 7, overruns: 1, resyncs: 1 },

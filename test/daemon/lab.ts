@@ -16,6 +16,8 @@ import type { TimerApi } from '../../src/daemon/driver';
 import { createLogger } from '../../src/daemon/logger';
 import type { IpPrefix } from '../../src/wire/address';
 import type { FakeMirror } from '../fakes/fake-mirror';
+import type { FakePacketSocket } from '../fakes/fake-packet-socket';
+import type { FakeTap } from '../fakes/fake-tap';
 import { World, type WorldOptions } from '../fakes/world';
 import { Prng, seededRandomSource } from '../sim/prng';
 
@@ -31,17 +33,23 @@ export interface CarpctlRun {
   readonly stderr: string;
 }
 
-/** Timers of one daemon process: a crash takes them all, as the process's event loop goes. */
+/**
+ * Timers of one daemon process: a crash takes them all, as the process's event loop goes; while
+ * the process is stopped, timers that come due wait and fire late, all at once, when it resumes.
+ */
 class ProcessTimers implements TimerApi {
   private readonly live = new Set<NodeJS.Timeout>();
   private dead = false;
+  private held: (() => void)[] | null = null;
 
   constructor(private readonly timers: TimerApi) {}
 
   setTimeout(callback: () => void, ms: number): NodeJS.Timeout {
     const handle = this.timers.setTimeout(() => {
       this.live.delete(handle);
-      if (!this.dead) callback();
+      if (this.dead) return;
+      if (this.held !== null) this.held.push(callback);
+      else callback();
     }, ms);
     this.live.add(handle);
     return handle;
@@ -50,6 +58,16 @@ class ProcessTimers implements TimerApi {
   clearTimeout(timer: NodeJS.Timeout): void {
     this.live.delete(timer);
     this.timers.clearTimeout(timer);
+  }
+
+  stop(): void {
+    this.held ??= [];
+  }
+
+  resume(): void {
+    const held = this.held ?? [];
+    this.held = null;
+    for (const callback of held) callback();
   }
 
   kill(): void {
@@ -198,6 +216,27 @@ export class DaemonLab {
     if (!running) return;
     this.running.delete(n);
     await running.daemon.stop();
+  }
+
+  /** kill -STOP: the daemon's timers and fds wait while the world goes on. */
+  freeze(n: number): void {
+    const running = this.running.get(n);
+    if (!running) throw new Error(`carpd does not run on host ${n}`);
+    running.timers.stop();
+    for (const fd of this.fdsOf(n, running)) fd.freeze();
+  }
+
+  /** kill -CONT: its overdue timers fire first, then its fds are read (libuv's order). */
+  thaw(n: number): void {
+    const running = this.running.get(n);
+    if (!running) throw new Error(`carpd does not run on host ${n}`);
+    running.timers.resume();
+    for (const fd of this.fdsOf(n, running)) fd.thaw();
+  }
+
+  private fdsOf(n: number, running: RunningDaemon): (FakeTap | FakePacketSocket)[] {
+    const binding = this.world.host(n).binding;
+    return [...binding.taps.slice(running.fdsBefore.taps), ...binding.sockets.slice(running.fdsBefore.sockets)];
   }
 
   /**

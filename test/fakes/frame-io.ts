@@ -34,6 +34,8 @@ export abstract class FakeFrameIo implements FrameIo {
   private readonly queue: Buffer[] = [];
   private onReadable: (() => void) | null = null;
   private pollQueued = false;
+  /** The owning process does not run (SIGSTOP): the fd fills up, nobody is told. */
+  private frozen = false;
   private errorWake: ErrorWake | null = null;
   private writeFailure: Errno | null = null;
   private descriptor: number;
@@ -138,6 +140,17 @@ export abstract class FakeFrameIo implements FrameIo {
     this.released();
   }
 
+  /** The process holding the fd stops running: frames keep queueing, onReadable waits. */
+  freeze(): void {
+    this.frozen = true;
+  }
+
+  /** It runs again: whatever queued up meanwhile is readable at once. */
+  thaw(): void {
+    this.frozen = false;
+    this.schedulePoll();
+  }
+
   /** The next frame written fails with `errno`; EAGAIN and ENOBUFS end the batch quietly. */
   failNextWrite(errno: Errno): void {
     this.writeFailure = errno;
@@ -199,7 +212,7 @@ export abstract class FakeFrameIo implements FrameIo {
   }
 
   private schedulePoll(): void {
-    if (this.pollQueued || this.onReadable === null || (this.queue.length === 0 && this.errorWake === null)) return;
+    if (this.pollQueued || this.frozen || this.onReadable === null || (this.queue.length === 0 && this.errorWake === null)) return;
     this.pollQueued = true;
     this.scheduler.soon(() => this.poll(), `${this.spec.subject} fd ${this.descriptor} readable`);
   }
@@ -207,7 +220,7 @@ export abstract class FakeFrameIo implements FrameIo {
   private poll(): void {
     this.pollQueued = false;
     const callback = this.onReadable;
-    if (callback === null || (this.queue.length === 0 && this.errorWake === null)) return;
+    if (this.frozen || callback === null || (this.queue.length === 0 && this.errorWake === null)) return;
     if (this.errorWake === 'stop') this.onReadable = null;
     this.errorWake = null;
     callback();
