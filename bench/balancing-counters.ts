@@ -1,9 +1,11 @@
 /**
  * What one carp host of the balancing case did with the frames: how many bytes it wrote into
  * carp0 (its share of the client's data), and the relay's own counts of frames taken, dropped by
- * the hash (another host's share, read and thrown away) and sent, plus drops at its packet socket.
+ * the hash (another host's share, read and thrown away) and sent, plus drops at its packet socket
+ * and the state changes of its nodes.
  */
 import type { CarpLab } from '../test/netns/carp-lab';
+import type { NodeStats } from '../src/carp/types';
 import type { RelayCounters } from '../src/relay/counters';
 import { packetSocketDrops } from './host-counters';
 
@@ -18,10 +20,18 @@ export interface BalancingHostCounters {
   readonly framesOut: number;
   /** Frames the kernel dropped because the relay's packet socket was full (0 while it has none). */
   readonly relayInputDrops: number;
+  /** State changes of carp0's nodes: any during a run means a takeover broke the layout. */
+  readonly transitions: number;
+}
+
+interface InterfaceCounters {
+  readonly name: string;
+  readonly nodes: readonly { readonly stats: NodeStats }[];
+  readonly dataPlane: RelayCounters | null;
 }
 
 interface CountersAnswer {
-  readonly counters?: { readonly interfaces?: readonly { readonly name: string; readonly dataPlane: RelayCounters | null }[] };
+  readonly counters?: { readonly interfaces?: readonly InterfaceCounters[] };
 }
 
 export async function readBalancingCounters(lab: CarpLab, host: string): Promise<BalancingHostCounters> {
@@ -30,13 +40,16 @@ export async function readBalancingCounters(lab: CarpLab, host: string): Promise
     lab.net.exec(host, 'ss', ['-H', '-0', '-a', '-m']),
     lab.ctl(host, '-j', 'stats'),
   ]);
-  const relay = relayCountersOf(answer);
+  const carp0 = carp0CountersOf(answer);
+  const relay = carp0.dataPlane;
+  if (!relay) throw new Error(`${host}: carpctl stats shows no relay counters for carp0`);
   return {
     carpBytesIn: rxBytesOf(link.stdout),
     framesIn: relay.framesIn,
     droppedByHash: relay.droppedNotMaster,
     framesOut: relay.framesOut,
     relayInputDrops: packetSocketDrops(sockets.stdout).reduce((sum, n) => sum + n, 0),
+    transitions: carp0.nodes.reduce((sum, { stats }) => sum + stats.toMaster + stats.toBackup + stats.toInit, 0),
   };
 }
 
@@ -48,6 +61,7 @@ export function countersBetween(before: BalancingHostCounters, after: BalancingH
     droppedByHash: after.droppedByHash - before.droppedByHash,
     framesOut: after.framesOut - before.framesOut,
     relayInputDrops: after.relayInputDrops - before.relayInputDrops,
+    transitions: after.transitions - before.transitions,
   };
 }
 
@@ -58,9 +72,9 @@ function rxBytesOf(ipJson: string): number {
   return bytes;
 }
 
-function relayCountersOf(json: string): RelayCounters {
+function carp0CountersOf(json: string): InterfaceCounters {
   const answer = JSON.parse(json) as CountersAnswer;
-  const relay = answer.counters?.interfaces?.find((i) => i.name === 'carp0')?.dataPlane;
-  if (!relay) throw new Error(`carpctl stats shows no relay counters for carp0: ${json.slice(0, 300)}`);
-  return relay;
+  const carp0 = answer.counters?.interfaces?.find((i) => i.name === 'carp0');
+  if (!carp0) throw new Error(`carpctl stats shows no carp0: ${json.slice(0, 300)}`);
+  return carp0;
 }

@@ -110,10 +110,26 @@ export class BalancingLab {
 
   /** Throws unless every node is in the state the current layout wants (no takeover during a run). */
   async checkLayout(): Promise<void> {
-    if (!(await this.inLayout(this.current))) {
-      const states = await Promise.all(HOSTS.map(async (host) => `${host} ${(await this.nodeStates(host)).join('/')}`));
-      throw new Error(`layout ${this.current} no longer holds: ${states.join(', ')}`);
-    }
+    if (!(await this.inLayout(this.current))) throw new Error(`layout ${this.current} no longer holds: ${await this.describeNodes()}`);
+  }
+
+  /** After a takeover: waits until preemption has put every node back where the layout wants it. */
+  async restoreLayout(): Promise<void> {
+    await this.carpLab.waitFor(`layout ${this.current} again`, () => this.inLayout(this.current), LAYOUT_TIMEOUT_MS);
+  }
+
+  /** Each node's state and why it got there, for a failed run's message. */
+  async describeNodes(): Promise<string> {
+    const hosts = await Promise.all(
+      HOSTS.map(async (host) => {
+        const nodes = (await this.carpLab.status(host)).nodes.map((node) => {
+          const why = node.lastTransition === null ? '' : ` (${node.lastTransition.text}, ${node.lastTransition.secondsAgo} s ago)`;
+          return `vhid ${node.vhid} ${node.state}${why}`;
+        });
+        return `${host}: ${nodes.join(', ')}`;
+      }),
+    );
+    return hosts.join('; ');
   }
 
   /** Also ends the iperf3 servers: the namespace lab kills every process it spawned. */

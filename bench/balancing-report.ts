@@ -9,7 +9,7 @@ import { fixed, formatTable, percent } from './table';
 
 export function formatBalancingReport(results: BalancingResults): string {
   const perControl = results.summary.byCongestion.map((summary) => formatThroughput(results, summary));
-  return [formatContext(results), ...perControl, formatCpu(results), formatGoals(results)].join('\n\n');
+  return [formatContext(results), ...perControl, formatCpu(results), formatEstimate(results), formatGoals(results)].join('\n\n');
 }
 
 function formatContext({ machine, options, layouts, startedAt, loadAverageAtEnd }: BalancingResults): string {
@@ -66,7 +66,11 @@ function formatThroughput({ runs, machine }: BalancingResults, summary: Congesti
     'machine busy 1 / 2',
     'busy before 1 / 2',
   ];
-  return formatTable(header, rows);
+  const repeats =
+    summary.repeatedRuns === 0
+      ? ''
+      : `\n${summary.repeatedRuns} of these runs were repeated after a takeover broke an attempt (the attempts' failures are in the JSON, repeatedAfter)`;
+  return `${formatTable(header, rows)}${repeats}`;
 }
 
 function formatCpu({ summary, machine }: BalancingResults): string {
@@ -98,6 +102,15 @@ function cpuRow(label: string, cpu: CpuWhere, percentPerGbit: number, nsPerFrame
     `${fixed(percentPerGbit, 1)}%`,
     `${fixed(nsPerFrame / 1000, 2)} us`,
   ];
+}
+
+function formatEstimate({ summary }: BalancingResults): string {
+  const controls = summary.byCongestion;
+  const row = ['two / one if each carpd had a core of its own', ...controls.map((s) => fixed(s.relayBoundRatio, 2))];
+  return [
+    formatTable(['estimate, not a measurement', ...controls.map((s) => s.congestion)], [row]),
+    '(2 x carpd CPU per Gbit/s with one host / both carpds\' per Gbit/s with two, per round, the median: the relays as the only limit, their cost per byte as measured)',
+  ].join('\n');
 }
 
 function formatGoals({ summary }: BalancingResults): string {

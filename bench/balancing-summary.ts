@@ -41,9 +41,17 @@ export interface CongestionSummary {
   readonly cpu: ByLayout<CpuWhere>;
   /** Both carpds' CPU together per Gbit/s carried, in percent of one core: what the relays spend per byte. */
   readonly daemonPercentPerGbit: ByLayout<number>;
+  /**
+   * An estimate, not a measurement: two / one if the relays were the only limit and each carpd had
+   * a core to itself, from what they spent per Gbit/s: 2 x (one host's) / (two hosts' together),
+   * per round, the median. It assumes the cost per byte stays as measured.
+   */
+  readonly relayBoundRatio: number;
   /** carpd CPU time per frame it handled (read from the carpdev, or sent to it), ns: the relay's cost of one frame. */
   readonly daemonNsPerFrame: ByLayout<number>;
   readonly goalMet: boolean;
+  /** Runs that had to be repeated because a takeover broke them. */
+  readonly repeatedRuns: number;
 }
 
 export interface BalancingSummary {
@@ -69,8 +77,10 @@ function summarizeCongestion(runs: readonly BalancingRun[], congestion: string):
     droppedByHashShare: { h1: median(of('two').map((r) => droppedShare(r, 'h1'))), h2: median(of('two').map((r) => droppedShare(r, 'h2'))) },
     cpu: { one: cpuWhere(of('one')), two: cpuWhere(of('two')) },
     daemonPercentPerGbit: { one: median(of('one').map(daemonPercentPerGbit)), two: median(of('two').map(daemonPercentPerGbit)) },
+    relayBoundRatio: median(layoutPairs(runs).map(({ one, two }) => (2 * daemonPercentPerGbit(one)) / daemonPercentPerGbit(two))),
     daemonNsPerFrame: { one: median(of('one').flatMap(daemonNsPerFrame)), two: median(of('two').flatMap(daemonNsPerFrame)) },
     goalMet: ratio >= TWO_HOST_GOAL,
+    repeatedRuns: runs.filter((r) => r.repeatedAfter.length > 0).length,
   };
 }
 

@@ -9,6 +9,8 @@ import { fixed, formatTable } from './table';
 
 const LOOPS: readonly { kind: VariantKind; mode: FilterMode; label: string }[] = [
   { kind: 'bare', mode: 'none', label: 'bare pass over the batch' },
+  { kind: 'hash', mode: 'none', label: 'hash, balancing none' },
+  { kind: 'hash', mode: 'ip', label: 'hash, balancing ip' },
   { kind: 'decide', mode: 'none', label: 'decide, balancing none' },
   { kind: 'decide', mode: 'ip', label: 'decide, balancing ip' },
   { kind: 'send', mode: 'none', label: 'send, balancing none' },
@@ -28,8 +30,8 @@ function formatContext({ machine, options, startedAt, loadAverageAtEnd }: Filter
     `load        1-minute load average ${fixed(machine.loadAverageAtStart, 2)} at start, ${fixed(loadAverageAtEnd, 2)} at end (a shared machine: others' work counts in)`,
     `parameters  ${options.rounds} rounds, every loop timed for about ${SAMPLE_MS} ms of CPU time per round (CPU time: waiting for a CPU is not counted), in an order rotating from round to round`,
     'frames      a ring of 64 slots as the relay reads them: inbound 1514-byte TCP data segments from 16 client addresses to the VIP, outbound the server\'s ACKs',
-    'loops       decide: CarpPort.offer on each frame, then flush (BalancingPolicy.nodeOf, MASTER check, readdressing in); send: a batch from carp0',
-    '            (readdressing out); relay batch: a carpdev batch through CarpdevPort and CarpPort; native reads and writes do nothing.',
+    'loops       hash: BalancingPolicy.nodeOf on each frame; decide: CarpPort.offer on each frame, then flush (nodeOf, MASTER check, readdressing in);',
+    '            send: a batch from carp0 (readdressing out); relay batch: a carpdev batch through CarpdevPort and CarpPort; native reads and writes do nothing.',
     '            none: carp0 with one vhid; ip: carpnodes 1 and 2, balancing ip, MASTER of both (every frame kept)',
     'differences are per round (ip against none in the same round); values are medians over rounds, ranges lowest-highest',
   ].join('\n');
@@ -51,6 +53,7 @@ function formatCosts({ summary }: FilterResults): string {
   const column = (pick: (f: FamilySummary) => string): string[] => summary.families.map(pick);
   const rows = [
     ['inbound: decide ip - none (ns per frame)', ...column((f) => fixed(f.inboundNs, 1))],
+    ['  of which the hash: hash ip - none', ...column((f) => fixed(f.hashNs, 1))],
     ['outbound: send ip - none (ns per frame)', ...column((f) => fixed(f.outboundNs, 1))],
     ["share of the relay's JavaScript time for a carpdev batch", ...column((f) => `${fixed(100 * f.shareOfRelayBatch, 1)}%`)],
   ];

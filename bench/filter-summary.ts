@@ -20,6 +20,8 @@ export interface VariantSummary {
 
 export interface FamilySummary {
   readonly family: Family;
+  /** Of inboundNs, the hash decision alone (hash ip - hash none): BalancingPolicy.nodeOf. */
+  readonly hashNs: number;
   /** What `balancing ip` adds per inbound frame: the hash decision and the readdressing (decide ip - decide none). */
   readonly inboundNs: number;
   /** What it adds per outbound frame: the readdressing (send ip - send none). */
@@ -63,6 +65,7 @@ function summarizeFamily(samples: readonly FilterSample[], family: Family): Fami
   };
   return {
     family,
+    hashNs: median(rounds.map((r) => at(r, 'hash', 'ip') - at(r, 'hash', 'none'))),
     inboundNs: median(rounds.map((r) => at(r, 'decide', 'ip') - at(r, 'decide', 'none'))),
     outboundNs: median(rounds.map((r) => at(r, 'send', 'ip') - at(r, 'send', 'none'))),
     shareOfRelayBatch: median(rounds.map((r) => (at(r, 'relay', 'ip') - at(r, 'relay', 'none')) / at(r, 'relay', 'ip'))),

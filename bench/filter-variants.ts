@@ -3,6 +3,7 @@
  * (bench/filter-frames.ts), with the relay's real classes and the native ends of
  * bench/filter-devices.ts. Pairs differ in the balancing mode alone, so their difference is what
  * `balancing ip` costs per frame:
+ *   hash     BalancingPolicy.nodeOf alone on every frame: the IP fold and the node it picks;
  *   decide   CarpPort.offer on every frame of a batch, then flush: BalancingPolicy.nodeOf (the IP
  *            fold), the MASTER check and the inbound readdressing, as a carpdev batch calls them;
  *   send     a batch carp0 emitted: the outbound readdressing (carpdev MAC as source, ARP/NA check);
@@ -13,6 +14,7 @@ import { BY_IP_HASH } from '../src/balance/node-selectors';
 import type { BalancingMode } from '../src/balance/modes';
 import { type LinkLayer, linkLayerOf } from '../src/carp/link-layer';
 import { VNET_HEADER_LENGTH } from '../src/native/types';
+import { BalancingPolicy } from '../src/relay/balancing';
 import { CarpPort } from '../src/relay/carp-port';
 import { CarpdevPort, type CarpdevSink } from '../src/relay/carpdev-port';
 import { FrameSelection } from '../src/relay/frame-batch';
@@ -21,7 +23,7 @@ import { VIP4, VIP6 } from '../test/netns/carp-lab';
 import { ReplayDevice, restoreAddresses } from './filter-devices';
 import { tcpBatch } from './filter-frames';
 
-export type VariantKind = 'bare' | 'decide' | 'send' | 'relay';
+export type VariantKind = 'bare' | 'hash' | 'decide' | 'send' | 'relay';
 /** The two modes compared: no balancing (one vhid) and `balancing ip` over two carpnodes. */
 export type FilterMode = Extract<BalancingMode, 'none' | 'ip'>;
 export const FILTER_MODES: readonly FilterMode[] = ['none', 'ip'];
@@ -41,10 +43,11 @@ export interface Variant {
 /** The carpdev's own MAC: the source of what carp0 sends in `balancing ip`. */
 const CARPDEV_MAC = Buffer.from([0x02, 0x77, 0x00, 0x00, 0x00, 0x01]);
 
-/** Every variant for one address family: bare, then decide, send and relay in both modes. */
+/** Every variant for one address family: bare, then hash, decide, send and relay in both modes. */
 export function filterVariants(family: Family): Variant[] {
   return [
     bare(family),
+    ...FILTER_MODES.map((mode) => hash(family, mode)),
     ...FILTER_MODES.map((mode) => decide(family, mode)),
     ...FILTER_MODES.map((mode) => send(family, mode)),
     ...FILTER_MODES.map((mode) => relay(family, mode)),
@@ -68,6 +71,12 @@ function shapeOf(mode: FilterMode): Shape {
   if (layer2.tapMac === null || layer2.wireMac === null || route === undefined) throw new Error(`no link layer for ${mode}`);
   if (mode === 'ip' && route.node !== BY_IP_HASH) throw new Error('balancing ip should route the wire MAC by the IP hash');
   return { layer2, nodeCount: nodes.length, tapMac: layer2.tapMac, wireMac: layer2.wireMac, selector: route.node };
+}
+
+/** The per-frame rules of carp0 in `mode`, as its relay port holds them. */
+function policyOf(shape: Shape): BalancingPolicy {
+  const { layer2, tapMac, wireMac } = shape;
+  return new BalancingPolicy({ mode: layer2.balancing, tapMac, wireMac, nodeMacs: layer2.nodeMacs, arpKey: null, carpdevMac: CARPDEV_MAC }, shape.nodeCount);
 }
 
 /**
@@ -100,6 +109,28 @@ function bare(family: Family): Variant {
       selection.clear();
       for (let slot = 0; slot < batch.slots; slot++) selection.add(batch.offsetOf(slot), batch.lengths[slot] as number);
       passed += selection.count;
+    },
+    passed: () => passed,
+  };
+}
+
+function hash(family: Family, mode: FilterMode): Variant {
+  const shape = shapeOf(mode);
+  const policy = policyOf(shape);
+  const batch = tcpBatch(family, 'inbound', shape.wireMac);
+  const arena = batch.arena;
+  let passed = 0;
+  return {
+    kind: 'hash',
+    mode,
+    family,
+    frames: batch.slots,
+    run(): void {
+      // Counting the frames a node took keeps the calls from being optimized away.
+      for (let slot = 0; slot < batch.slots; slot++) {
+        const at = batch.offsetOf(slot) + VNET_HEADER_LENGTH;
+        if (policy.nodeOf(arena, at, (batch.lengths[slot] as number) - VNET_HEADER_LENGTH, shape.selector) >= 0) passed++;
+      }
     },
     passed: () => passed,
   };

@@ -20,6 +20,7 @@ const host = (carpBytesIn: number, framesIn: number, droppedByHash: number): Bal
   droppedByHash,
   framesOut: 0,
   relayInputDrops: 0,
+  transitions: 0,
 });
 
 /** A 2-second run of two flows; carpd CPU in percent of one core per host. */
@@ -29,6 +30,7 @@ function run(round: number, layout: Layout, flows: [number, number], carpd: [num
     round,
     layout,
     congestion: 'cubic',
+    repeatedAfter: round === 3 && layout === 'two' ? ['flow reset'] : [],
     flows: flows.map(flow),
     gbitPerSecond: flows[0] + flows[1],
     hosts:
@@ -63,6 +65,7 @@ describe('bench/balancing-summary', () => {
     assert.equal(summary.ratioMax, 3.5);
     assert.deepEqual(summary.gbitPerSecond, { one: 10, two: 14 });
     assert.equal(summary.goalMet, false);
+    assert.equal(summary.repeatedRuns, 1);
   });
 
   it("gives each host's share of the bytes and of the frames it read for the other host", () => {
@@ -79,6 +82,8 @@ describe('bench/balancing-summary', () => {
     // busy 162 = 100 (carpds) + 10 + 20 + 4 + 28
     assert.equal(two.other, 28);
     assert.deepEqual(summary.daemonPercentPerGbit, { one: 8, two: 100 / 14 });
+    // Per round 2 x 8 / (100 / 12), 2 x 20 / (100 / 14), 2 x 8 / (100 / 14): the median is 2.24.
+    assert.ok(Math.abs(summary.relayBoundRatio - 2.24) < 1e-9);
   });
 
   it("prices a frame at carpd's CPU time over the frames it read and sent", () => {

@@ -40,6 +40,8 @@ describe('bench/filter', () => {
       [3, 1],
     ] as const) {
       add(round, 'bare', 'none', 10 * slow);
+      add(round, 'hash', 'none', 5 * slow);
+      add(round, 'hash', 'ip', 15 * slow);
       add(round, 'decide', 'none', 20 * slow);
       add(round, 'decide', 'ip', (round === 3 ? 60 : 50) * slow);
       add(round, 'send', 'none', 20 * slow);
@@ -48,7 +50,7 @@ describe('bench/filter', () => {
       add(round, 'relay', 'ip', 100 * slow);
     }
     const summary = summarizeFilter(samples, 2000);
-    assert.deepEqual(summary.families, [{ family: 4, inboundNs: 40, outboundNs: 10, shareOfRelayBatch: 0.5 }]);
+    assert.deepEqual(summary.families, [{ family: 4, hashNs: 10, inboundNs: 40, outboundNs: 10, shareOfRelayBatch: 0.5 }]);
     assert.deepEqual(summary.ofDaemonFrame, { daemonNsPerFrame: 2000, share: 0.02 });
     const decideIp = summary.variants.find((v) => v.kind === 'decide' && v.mode === 'ip');
     assert.deepEqual(decideIp && [decideIp.median, decideIp.min, decideIp.max], [60, 50, 150]);
