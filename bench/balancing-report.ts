@@ -76,19 +76,24 @@ function formatThroughput({ runs, machine }: BalancingResults, summary: Congesti
 function formatCpu({ summary, machine }: BalancingResults): string {
   const rows = summary.byCongestion.flatMap((s) =>
     (['one', 'two'] as const).map((layout) =>
-      cpuRow(`${layout === 'one' ? 'one host' : 'two hosts'}, ${s.congestion}`, s.cpu[layout], s.daemonPercentPerGbit[layout], s.daemonNsPerFrame[layout]),
+      cpuRow(`${layout === 'one' ? 'one host' : 'two hosts'}, ${s.congestion}`, s.cpu[layout], {
+        percentPerGbit: s.daemonPercentPerGbit[layout],
+        nsPerFrame: s.daemonNsPerFrame[layout],
+        gbitPerLabCore: s.gbitPerLabCore[layout],
+      }),
     ),
   );
-  const header = ['CPU, % of one core', 'carpd h1', 'carpd h2', 'iperf3 clients', 'iperf3 servers', 'ksoftirqd', 'other busy', 'idle', 'busy before', 'carpds per Gbit/s', 'carpd per frame'];
+  const header = ['CPU, % of one core', 'carpd h1', 'carpd h2', 'iperf3 clients', 'iperf3 servers', 'ksoftirqd', 'other busy', 'idle', 'busy before', 'Gbit/s per lab core', 'carpds per Gbit/s', 'carpd per frame'];
   return [
     formatTable(header, rows),
     `(medians over rounds; ${machine.cores} cores make ${machine.cores * 100}%. "other busy": charged to none of the processes on the left (other kernel threads,`,
     'softirq work the tick caught, other people\'s load); "busy before": the whole machine over 1 s just before the run, with the lab idle, i.e. other people\'s load;',
-    '"carpds per Gbit/s": both daemons together per Gbit/s carried; "carpd per frame": CPU time per frame read from or sent to the carpdev, GSO frames of up to 64 KB)',
+    '"Gbit/s per lab core": throughput per core used by the processes on the left; "carpds per Gbit/s": both daemons together per Gbit/s carried;',
+    '"carpd per frame": CPU time per frame read from or sent to the carpdev, GSO frames of up to 64 KB)',
   ].join('\n');
 }
 
-function cpuRow(label: string, cpu: CpuWhere, percentPerGbit: number, nsPerFrame: number): string[] {
+function cpuRow(label: string, cpu: CpuWhere, per: { percentPerGbit: number; nsPerFrame: number; gbitPerLabCore: number }): string[] {
   return [
     label,
     percent(cpu.carpd.h1),
@@ -99,8 +104,9 @@ function cpuRow(label: string, cpu: CpuWhere, percentPerGbit: number, nsPerFrame
     percent(cpu.other),
     percent(cpu.idle),
     percent(cpu.busyBefore),
-    `${fixed(percentPerGbit, 1)}%`,
-    `${fixed(nsPerFrame / 1000, 2)} us`,
+    fixed(per.gbitPerLabCore, 2),
+    `${fixed(per.percentPerGbit, 1)}%`,
+    `${fixed(per.nsPerFrame / 1000, 2)} us`,
   ];
 }
 

@@ -42,6 +42,11 @@ export interface CongestionSummary {
   /** Both carpds' CPU together per Gbit/s carried, in percent of one core: what the relays spend per byte. */
   readonly daemonPercentPerGbit: ByLayout<number>;
   /**
+   * Gbit/s per core the lab's own processes used (carpds, iperf3 clients and servers, ksoftirqd):
+   * what the layout gets out of the CPU it had, whatever other people's load left it.
+   */
+  readonly gbitPerLabCore: ByLayout<number>;
+  /**
    * An estimate, not a measurement: two / one if the relays were the only limit and each carpd had
    * a core to itself, from what they spent per Gbit/s: 2 x (one host's) / (two hosts' together),
    * per round, the median. It assumes the cost per byte stays as measured.
@@ -77,6 +82,7 @@ function summarizeCongestion(runs: readonly BalancingRun[], congestion: string):
     droppedByHashShare: { h1: median(of('two').map((r) => droppedShare(r, 'h1'))), h2: median(of('two').map((r) => droppedShare(r, 'h2'))) },
     cpu: { one: cpuWhere(of('one')), two: cpuWhere(of('two')) },
     daemonPercentPerGbit: { one: median(of('one').map(daemonPercentPerGbit)), two: median(of('two').map(daemonPercentPerGbit)) },
+    gbitPerLabCore: { one: median(of('one').map(gbitPerLabCore)), two: median(of('two').map(gbitPerLabCore)) },
     relayBoundRatio: median(layoutPairs(runs).map(({ one, two }) => (2 * daemonPercentPerGbit(one)) / daemonPercentPerGbit(two))),
     daemonNsPerFrame: { one: median(of('one').flatMap(daemonNsPerFrame)), two: median(of('two').flatMap(daemonNsPerFrame)) },
     goalMet: ratio >= TWO_HOST_GOAL,
@@ -106,6 +112,11 @@ export function droppedShare(run: BalancingRun, host: HostName): number {
 
 export function daemonPercentPerGbit(run: BalancingRun): number {
   return ((run.cpu.processes.h1 ?? 0) + (run.cpu.processes.h2 ?? 0)) / run.gbitPerSecond;
+}
+
+export function gbitPerLabCore(run: BalancingRun): number {
+  const { carpd, iperfClients, iperfServers, ksoftirqd } = cpuWhereOf(run);
+  return (100 * run.gbitPerSecond) / (carpd.h1 + carpd.h2 + iperfClients + iperfServers + ksoftirqd);
 }
 
 /** Per run, each carp host's CPU time per frame it handled; hosts that handled none are left out. */

@@ -56,8 +56,8 @@ export const USAGE = `usage: npm run bench -- [--case CASE] [--rounds N] [--seco
   --flows N           TCP flows of the balancing case, one client address each, ${MIN_FLOWS}-${MAX_FLOWS} (default ${DEFAULT_OPTIONS.flows})
 dataplane and balancing need root, iperf3 and ping; filter needs neither. Times (seconds):
   dataplane  about rounds * (2 * (controls + 1) * (seconds + 2) + 2 * pings * interval)
-  balancing  about rounds * (2 * controls * (seconds + 3) + 10)
-  filter     about rounds * 3`;
+  balancing  about 20 + rounds * (2 * controls * (seconds + 4) + 5)
+  filter     about 6 + rounds * 2`;
 
 export class UsageError extends Error {
   override readonly name = 'UsageError';

@@ -82,6 +82,8 @@ describe('bench/balancing-summary', () => {
     // busy 162 = 100 (carpds) + 10 + 20 + 4 + 28
     assert.equal(two.other, 28);
     assert.deepEqual(summary.daemonPercentPerGbit, { one: 8, two: 100 / 14 });
+    // The lab used 80 + 10 + 20 + 4 = 114% with one host, 134% with two.
+    assert.deepEqual(summary.gbitPerLabCore, { one: 1000 / 114, two: 1400 / 134 });
     // Per round 2 x 8 / (100 / 12), 2 x 20 / (100 / 14), 2 x 8 / (100 / 14): the median is 2.24.
     assert.ok(Math.abs(summary.relayBoundRatio - 2.24) < 1e-9);
   });
