@@ -13,7 +13,7 @@ export const TWO_HOST_GOAL = 1.6;
 
 type ByLayout<T> = Readonly<Record<Layout, T>>;
 
-/** Where the machine's CPU went during a run, each in percent of one core (medians over rounds). */
+/** Where the machine's CPU went during a run (or the medians over rounds), each in percent of one core. */
 export interface CpuWhere {
   readonly carpd: Readonly<Record<HostName, number>>;
   readonly iperfClients: number;

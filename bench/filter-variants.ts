@@ -14,7 +14,7 @@ import { BY_IP_HASH } from '../src/balance/node-selectors';
 import type { BalancingMode } from '../src/balance/modes';
 import { type LinkLayer, linkLayerOf } from '../src/carp/link-layer';
 import { VNET_HEADER_LENGTH } from '../src/native/types';
-import { BalancingPolicy } from '../src/relay/balancing';
+import { BalancingPolicy, type PortBalancing } from '../src/relay/balancing';
 import { CarpPort } from '../src/relay/carp-port';
 import { CarpdevPort, type CarpdevSink } from '../src/relay/carpdev-port';
 import { FrameSelection } from '../src/relay/frame-batch';
@@ -73,10 +73,9 @@ function shapeOf(mode: FilterMode): Shape {
   return { layer2, nodeCount: nodes.length, tapMac: layer2.tapMac, wireMac: layer2.wireMac, selector: route.node };
 }
 
-/** The per-frame rules of carp0 in `mode`, as its relay port holds them. */
-function policyOf(shape: Shape): BalancingPolicy {
-  const { layer2, tapMac, wireMac } = shape;
-  return new BalancingPolicy({ mode: layer2.balancing, tapMac, wireMac, nodeMacs: layer2.nodeMacs, arpKey: null, carpdevMac: CARPDEV_MAC }, shape.nodeCount);
+/** How carp0 meets the wire in the shape's mode, as the daemon tells its relay port. */
+function viewOf({ layer2, tapMac, wireMac }: Shape): PortBalancing {
+  return { mode: layer2.balancing, tapMac, wireMac, nodeMacs: layer2.nodeMacs, arpKey: null, carpdevMac: CARPDEV_MAC };
 }
 
 /**
@@ -87,8 +86,7 @@ function carpPort(shape: Shape, tap: ReplayDevice, carpdev: ReplayDevice): CarpP
   const port = new CarpPort('carp0', tap, VNET_HEADER_LENGTH, (ifname, operation, e) => {
     throw new Error(`${ifname} ${operation}: ${String(e)}`);
   });
-  const { layer2, tapMac, wireMac } = shape;
-  port.setBalancing({ mode: layer2.balancing, tapMac, wireMac, nodeMacs: layer2.nodeMacs, arpKey: null, carpdevMac: CARPDEV_MAC }, shape.nodeCount);
+  port.setBalancing(viewOf(shape), shape.nodeCount);
   port.setMasters(Array.from({ length: shape.nodeCount }, (_, node) => node));
   port.attach(carpdev);
   return port;
@@ -116,7 +114,7 @@ function bare(family: Family): Variant {
 
 function hash(family: Family, mode: FilterMode): Variant {
   const shape = shapeOf(mode);
-  const policy = policyOf(shape);
+  const policy = new BalancingPolicy(viewOf(shape), shape.nodeCount);
   const batch = tcpBatch(family, 'inbound', shape.wireMac);
   const arena = batch.arena;
   let passed = 0;

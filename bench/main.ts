@@ -74,8 +74,10 @@ function daemonNsPerFrame(results: BalancingResults): number {
   return median(results.summary.byCongestion.map((s) => s.daemonNsPerFrame.two));
 }
 
+/** The report first, so that it is seen even when the results cannot be written. */
 async function publish(benchCase: BenchCase, results: { readonly startedAt: string }, report: string): Promise<void> {
-  console.log(`${report}\n\nresults: ${relative(process.cwd(), await saveResults(benchCase, results))}\n`);
+  console.log(`${report}\n`);
+  console.log(`results: ${relative(process.cwd(), await saveResults(benchCase, results))}\n`);
 }
 
 /** Interrupted: remove the namespaces and the daemons before leaving. */
