@@ -36,9 +36,14 @@ function carpFramesOf(ipJson: string): number {
 
 /** `d<N>` (sk_drops) of the packet sockets' skmem in `ss -0 -m`; the daemon's is the only one. */
 function packetSocketDropsOf(ssOutput: string): number {
-  const counts = [...ssOutput.matchAll(/skmem:\([^)]*\bd(\d+)\)/g)].map((match) => Number(match[1]));
+  const counts = packetSocketDrops(ssOutput);
   if (counts.length === 0) throw new Error(`no packet socket in: ${ssOutput}`);
   return counts.reduce((sum, n) => sum + n, 0);
+}
+
+/** `d<N>` of each packet socket in `ss -H -0 -a -m` output. */
+export function packetSocketDrops(ssOutput: string): number[] {
+  return [...ssOutput.matchAll(/skmem:\([^)]*\bd(\d+)\)/g)].map((match) => Number(match[1]));
 }
 
 /** /proc/net/snmp pairs a line of names with a line of values under the same prefix. */

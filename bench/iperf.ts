@@ -34,8 +34,16 @@ export const UDP_PAYLOAD_BYTES = 64;
 const IPERF_GRACE_MS = 15_000;
 
 export async function measureTcp(net: NetnsLab, client: string, server: Endpoint, seconds: number, congestion: string): Promise<TcpResult> {
-  const args = ['-t', String(seconds), '-O', String(TCP_OMIT_SECONDS), '-C', congestion];
-  const report = await runClient(net, client, server, seconds + TCP_OMIT_SECONDS, args);
+  const report = await runClient(net, client, server, seconds + TCP_OMIT_SECONDS, tcpArgs(seconds, congestion));
+  return tcpResultOf(report, congestion);
+}
+
+/** The arguments of a TCP run of `seconds` measured seconds after the slow start. */
+export function tcpArgs(seconds: number, congestion: string): string[] {
+  return ['-t', String(seconds), '-O', String(TCP_OMIT_SECONDS), '-C', congestion];
+}
+
+export function tcpResultOf(report: unknown, congestion: string): TcpResult {
   return {
     congestion,
     gbitPerSecond: numberAt(report, ['end', 'sum_received', 'bits_per_second']) / 1e9,
@@ -53,7 +61,8 @@ export async function measureUdp(net: NetnsLab, client: string, server: Endpoint
   };
 }
 
-async function runClient(net: NetnsLab, client: string, server: Endpoint, runSeconds: number, args: readonly string[]): Promise<unknown> {
+/** Runs the iperf3 client and returns its JSON report; throws with iperf3's own error when it failed. */
+export async function runClient(net: NetnsLab, client: string, server: Endpoint, runSeconds: number, args: readonly string[]): Promise<unknown> {
   const what = `iperf3 ${args.join(' ')} to ${server.address}:${server.port}`;
   const output = await runInNamespace(net, client, 'iperf3', ['-J', '-c', server.address, '-p', String(server.port), ...args], runSeconds * 1000 + IPERF_GRACE_MS);
   let report: unknown;
@@ -77,7 +86,7 @@ function valueAt(value: unknown, path: readonly string[]): unknown {
   return here;
 }
 
-function numberAt(report: unknown, path: readonly string[]): number {
+export function numberAt(report: unknown, path: readonly string[]): number {
   const value = valueAt(report, path);
   if (typeof value !== 'number') throw new Error(`iperf3 report has no number at ${path.join('.')}`);
   return value;

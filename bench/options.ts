@@ -1,8 +1,17 @@
-/** The benchmark's command line: how many rounds, and how long each measurement lasts. */
+/** The benchmark's command line: which cases, how many rounds, and how long each measurement lasts. */
 import { parseArgs } from 'node:util';
 
+/**
+ * dataplane: carp0 against the kernel's direct path. balancing: `balancing ip` through two hosts
+ * against one. filter: the per-frame cost of the balancing decision, without root.
+ */
+export type BenchCase = 'dataplane' | 'balancing' | 'filter';
+export const BENCH_CASES: readonly BenchCase[] = ['dataplane', 'balancing', 'filter'];
+
 export interface BenchOptions {
-  /** Rounds; each measures every test on both paths, back to back. */
+  /** The cases to run, in this order (`--case all`: every one). */
+  readonly cases: readonly BenchCase[];
+  /** Rounds; each measures every test of a case on both of its sides, back to back. */
   readonly rounds: number;
   /** Measured seconds of each iperf3 run (TCP also runs one unmeasured second of slow start first). */
   readonly seconds: number;
@@ -16,17 +25,39 @@ export interface BenchOptions {
    * (docs/benchmarks.md), so one alone would misreport the relay either way.
    */
   readonly congestion: readonly string[];
+  /**
+   * Concurrent TCP flows of the balancing case, each from its own client address: the IP hash
+   * folds addresses only, so flows that differ by port alone would all land on one host.
+   */
+  readonly flows: number;
 }
 
-const DEFAULT_OPTIONS: BenchOptions = { rounds: 5, seconds: 5, pings: 500, pingInterval: 0.01, congestion: ['cubic', 'bbr'] };
+const DEFAULT_OPTIONS: BenchOptions = {
+  cases: BENCH_CASES,
+  rounds: 5,
+  seconds: 5,
+  pings: 500,
+  pingInterval: 0.01,
+  congestion: ['cubic', 'bbr'],
+  flows: 8,
+};
 
-export const USAGE = `usage: npm run bench -- [--rounds N] [--seconds S] [--pings N] [--ping-interval S] [--congestion LIST]
-  --rounds N          rounds of direct and carp runs, interleaved (default ${DEFAULT_OPTIONS.rounds})
+/** Two flows are the fewest that can split over two hosts; the client addresses .101-.164 stay clear of the lab's. */
+export const MIN_FLOWS = 2;
+export const MAX_FLOWS = 64;
+
+export const USAGE = `usage: npm run bench -- [--case CASE] [--rounds N] [--seconds S] [--pings N] [--ping-interval S] [--congestion LIST] [--flows N]
+  --case CASE         ${BENCH_CASES.join(', ')} or all, comma-separated (default all)
+  --rounds N          rounds of each case, both sides interleaved (default ${DEFAULT_OPTIONS.rounds})
   --seconds S         measured seconds per iperf3 run (default ${DEFAULT_OPTIONS.seconds})
   --pings N           echo requests per ping run (default ${DEFAULT_OPTIONS.pings})
   --ping-interval S   seconds between echo requests (default ${DEFAULT_OPTIONS.pingInterval})
   --congestion LIST   TCP congestion controls, comma-separated (default ${DEFAULT_OPTIONS.congestion.join(',')})
-Needs root, iperf3 and ping; takes about rounds * (2 * (controls + 1) * (seconds + 2) + 2 * pings * interval) seconds.`;
+  --flows N           TCP flows of the balancing case, one client address each, ${MIN_FLOWS}-${MAX_FLOWS} (default ${DEFAULT_OPTIONS.flows})
+dataplane and balancing need root, iperf3 and ping; filter needs neither. Times (seconds):
+  dataplane  about rounds * (2 * (controls + 1) * (seconds + 2) + 2 * pings * interval)
+  balancing  about 20 + rounds * (2 * controls * (seconds + 4) + 5)
+  filter     about 6 + rounds * 2`;
 
 export class UsageError extends Error {
   override readonly name = 'UsageError';
@@ -40,11 +71,13 @@ export function parseBenchArgs(argv: readonly string[]): ParsedBenchArgs {
     ({ values } = parseArgs({
       args: [...argv],
       options: {
+        case: { type: 'string' },
         rounds: { type: 'string' },
         seconds: { type: 'string' },
         pings: { type: 'string' },
         'ping-interval': { type: 'string' },
         congestion: { type: 'string' },
+        flows: { type: 'string' },
         help: { type: 'boolean', short: 'h' },
       },
       strict: true,
@@ -54,16 +87,29 @@ export function parseBenchArgs(argv: readonly string[]): ParsedBenchArgs {
     throw new UsageError(e instanceof Error ? e.message : String(e));
   }
   if (values.help === true) return { kind: 'help' };
+  const flows = integerOption('--flows', values.flows, DEFAULT_OPTIONS.flows);
+  if (flows < MIN_FLOWS || flows > MAX_FLOWS) throw new UsageError(`--flows wants ${MIN_FLOWS} to ${MAX_FLOWS}, not "${flows}"`);
   return {
     kind: 'run',
     options: {
+      cases: caseOption(values.case),
       rounds: integerOption('--rounds', values.rounds, DEFAULT_OPTIONS.rounds),
       seconds: integerOption('--seconds', values.seconds, DEFAULT_OPTIONS.seconds),
       pings: integerOption('--pings', values.pings, DEFAULT_OPTIONS.pings),
       pingInterval: intervalOption(values['ping-interval']),
       congestion: congestionOption(values.congestion),
+      flows,
     },
   };
+}
+
+/** `all` or a list of cases; they run in the order of BENCH_CASES whatever order they are given in. */
+function caseOption(text: string | undefined): readonly BenchCase[] {
+  if (text === undefined || text === 'all') return DEFAULT_OPTIONS.cases;
+  const names = text.split(',');
+  const unknown = names.filter((name) => !(BENCH_CASES as readonly string[]).includes(name));
+  if (unknown.length > 0) throw new UsageError(`--case wants ${BENCH_CASES.join(', ')} or all, not "${unknown.join(',')}"`);
+  return BENCH_CASES.filter((name) => names.includes(name));
 }
 
 function integerOption(name: string, text: string | undefined, fallback: number): number {

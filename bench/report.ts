@@ -1,5 +1,6 @@
 /** The benchmark's results as text: context, one table per test with every run, then the goals. */
 import { TCP_OMIT_SECONDS, UDP_PAYLOAD_BYTES, type UdpResult } from './iperf';
+import { formatHost } from './machine';
 import type { BenchResults } from './results';
 import type { RunRecord } from './rounds';
 import { type TcpSummary, roundPairs } from './summary';
@@ -13,7 +14,7 @@ export function formatReport(results: BenchResults): string {
 function formatContext({ machine, options, topology, startedAt, loadAverageAtEnd }: BenchResults): string {
   return [
     `carp data plane against the kernel's direct path, ${startedAt}`,
-    `machine     ${machine.cpuModel}, ${machine.cores} cores, Linux ${machine.kernel}, Node ${machine.node}, ${machine.iperf3}, default TCP congestion control ${machine.tcpCongestionControl}`,
+    `machine     ${formatHost(machine)}, ${machine.iperf3}, default TCP congestion control ${machine.tcpCongestionControl}`,
     `load        1-minute load average ${fixed(machine.loadAverageAtStart, 2)} at start, ${fixed(loadAverageAtEnd, 2)} at end (a shared machine: others' work counts in)`,
     `parameters  ${options.rounds} rounds, direct and carp back to back, order alternating; iperf3 runs of ${options.seconds} s ` +
       `(TCP with ${options.congestion.join(' and ')}, each on both paths, after ${TCP_OMIT_SECONDS} s of slow start left out); UDP ${UDP_PAYLOAD_BYTES}-byte payload, no rate limit; ` +
