@@ -171,7 +171,7 @@ function relay(family: Family, mode: FilterMode): Variant {
   const socket = new ReplayDevice(batch);
   const carpdev = new CarpdevPort('eth0', socket, FAILING_SINK, true);
   const vip = parseIp(family === 4 ? VIP4 : VIP6);
-  carpdev.setRoutes([{ port, macs: [{ mac: shape.wireMac, node: shape.selector }], addresses: [vip], neighborNode: 0 }]);
+  carpdev.setRoutes([{ port, macs: [{ mac: shape.wireMac, node: shape.selector }], addresses: [vip], neighborNode: 0 }], []);
   return { kind: 'relay', mode, family, frames: batch.slots, run: () => socket.readable(), passed: () => tap.framesWritten };
 }
 
