@@ -8,12 +8,18 @@ import type { Family, IpAddress } from '../wire/address';
 import { isIpv6LinkLocal } from '../wire/address';
 import type { CarpKey } from '../wire/hmac';
 import { deriveKey } from '../wire/hmac';
-import type { CoreContext } from './context';
 import { CARP_GROUP, type DemotionMember } from './demotion';
 import { DEFAULT_ADVBASE } from './limits';
 import type { Action, CarpInterfaceConfig, TransitionReason } from './types';
 import type { VirtualHost } from './virtual-host';
 import { copyAddress } from './virtual-host';
+
+/** What the running condition needs of the host besides the interface (the CoreContext has it). */
+export interface HostConditions {
+  readonly shutDown: boolean;
+  readonly settings: { readonly allow: boolean };
+  isCarpdevRunning(carpdev: string): boolean;
+}
 
 export class CarpInterface implements DemotionMember {
   carpdev: string | null = null;
@@ -79,7 +85,7 @@ export class CarpInterface implements DemotionMember {
    * Why the interface does not run, or null when it runs: admin up, carpdev set and running, a
    * vhid, an address and net.inet.carp.allow = 1. The first applicable reason is reported.
    */
-  haltReason(ctx: CoreContext): TransitionReason | null {
+  haltReason(ctx: HostConditions): TransitionReason | null {
     if (ctx.shutDown) return 'shutdown';
     if (!ctx.settings.allow) return 'allow-off';
     if (!this.adminUp) return 'admin-down';
