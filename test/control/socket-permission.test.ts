@@ -12,6 +12,7 @@ import { join, resolve } from 'node:path';
 import { promisify } from 'node:util';
 import type { ControlHandler } from '../../src/control/protocol';
 import { type ControlServer, sendRequest, startControlServer } from '../../src/control/transport';
+import { UNPRIVILEGED_ENV } from '../helpers/netns';
 
 const run = promisify(execFile);
 const USER = 'tester';
@@ -19,8 +20,14 @@ const CARPCTL = resolve(__dirname, '..', '..', 'src', 'bin', 'carpctl.js');
 
 const handler: ControlHandler = () => Promise.resolve({ group: 'carp', demote: 0 });
 
+function skip(context: Mocha.Context, reason: string): void {
+  console.log(`      skipped: ${reason}`);
+  context.skip();
+}
+
 function unavailableReason(): string | null {
   if (process.getuid?.() !== 0) return 'needs root: the socket must belong to root, and only root can act as another user';
+  if (process.env[UNPRIVILEGED_ENV] === '1') return `${UNPRIVILEGED_ENV}=1: running as an unprivileged user would`;
   try {
     execFileSync('id', ['-u', USER], { stdio: 'ignore' });
   } catch {
@@ -46,7 +53,7 @@ describe(`control socket: another user (${USER}) cannot connect to a socket root
 
   before(async function () {
     const reason = unavailableReason();
-    if (reason) return this.skip();
+    if (reason) return skip(this, reason);
     dir = await mkdtemp(join(tmpdir(), 'carp-socket-permission-'));
     // Only the socket's own mode may keep the other user out, not a directory on the way.
     await chmod(dir, 0o755);
@@ -71,7 +78,7 @@ describe(`control socket: another user (${USER}) cannot connect to a socket root
       await run('runuser', ['-u', USER, '--', 'test', '-r', CARPCTL]);
     } catch {
       // A checkout the other user may not read (CI clones as root) leaves carpctl out of reach.
-      return this.skip();
+      return skip(this, `${USER} cannot read ${CARPCTL}`);
     }
     const { code, stderr } = await asOtherUser(process.execPath, [CARPCTL, '--socket', (server as ControlServer).path, '-g', 'carp']);
     assert.notEqual(code, 0);
