@@ -1,10 +1,11 @@
 /**
  * The receive pipeline (docs/protocol.md §1.8, §2.5, §2.6): flat guards, each with its own counter,
- * in the order allow, length/checksum/version, vhid, TTL, HMAC, own cookie. A peer's mistakes
+ * in the order allow, VRRP, length/checksum/version, vhid, TTL, HMAC, own cookie. A peer's mistakes
  * are counted and reported as DropAction, never thrown. What passes goes to the state rules.
  */
 import { type Family, formatIp } from '../wire/address';
-import { CARP_TTL, type DecodedCarp, decodeCarp } from '../wire/carp';
+import { CARP_TTL, type DecodedCarp, IPPROTO_CARP, decodeCarp } from '../wire/carp';
+import { finishChecksum, internetChecksum, sumWords } from '../wire/checksum';
 import { WireError } from '../wire/errors';
 import { verifyHmac } from '../wire/hmac';
 import { isBowOut } from './advertisement';
@@ -78,6 +79,40 @@ function dropAtNode(
   return null;
 }
 
+/** Version and type bytes of VRRP advertisements (RFC 3768 5.3.1, RFC 5798 5.2.1). */
+const VRRP2_ADVERTISEMENT = 0x21;
+const VRRP3_ADVERTISEMENT = 0x31;
+
+/**
+ * VRRPv2 (RFC 3768, IPv4 only): 8 header bytes, 4 per address (count in byte 3), 8 bytes of
+ * authentication data, a checksum over all of it. A CARP header has byte 3 = 7 in 36 bytes, which
+ * would be 44 bytes of VRRPv2 (docs/protocol.md §8.2).
+ */
+function isVrrp2(packet: ReceivedAdvertisement): boolean {
+  const { payload } = packet;
+  const count = payload[3] ?? 0;
+  return (
+    packet.family === 4 &&
+    payload[0] === VRRP2_ADVERTISEMENT &&
+    payload.length === 16 + 4 * count &&
+    internetChecksum(payload) === 0
+  );
+}
+
+/**
+ * VRRPv3 (RFC 5798): 8 header bytes and the addresses, a checksum that covers the IP
+ * pseudo-header. That checksum tells a real VRRPv3 packet from a CARP header with version 3.
+ */
+function isVrrp3(packet: ReceivedAdvertisement): boolean {
+  const { payload } = packet;
+  const count = payload[3] ?? 0;
+  if (payload[0] !== VRRP3_ADVERTISEMENT || payload.length !== 8 + count * (packet.family === 4 ? 4 : 16)) return false;
+  const source = packet.source.bytes;
+  const destination = packet.destination.bytes;
+  const pseudo = sumWords(destination, 0, destination.length, sumWords(source, 0, source.length)) + IPPROTO_CARP + payload.length;
+  return finishChecksum(sumWords(payload, 0, payload.length, pseudo)) === 0;
+}
+
 function decode(stats: CarpdevStats, packet: ReceivedAdvertisement, out: Action[]): DecodedCarp | null {
   try {
     return decodeCarp(packet.payload);
@@ -115,6 +150,11 @@ export function screenAdvertisement(
   const family: Family = packet.family === 6 ? 6 : 4;
   if (family === 4) stats.ipackets++;
   else stats.ipackets6++;
+  if (isVrrp2(packet) || isVrrp3(packet)) {
+    // VRRP routers share protocol 112 and the groups: a neighbour, counted but not reported.
+    stats.vrrp++;
+    return null;
+  }
   const ad = decode(stats, packet, out);
   if (ad === null) return null;
   const match = findRunningNode(ctx, packet.carpdev, ad.vhid);

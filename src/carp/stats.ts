@@ -6,7 +6,7 @@
 import type { CarpState, CarpdevStats, DropReason, NodeStats } from './types';
 
 export function zeroCarpdevStats(): CarpdevStats {
-  return { ipackets: 0, ipackets6: 0, hdrops: 0, badsum: 0, badver: 0, badvhid: 0, disallowed: 0 };
+  return { ipackets: 0, ipackets6: 0, hdrops: 0, badsum: 0, badver: 0, badvhid: 0, disallowed: 0, vrrp: 0 };
 }
 
 export function zeroNodeStats(): NodeStats {

@@ -200,6 +200,11 @@ export interface CarpdevStats {
   badver: number;
   badvhid: number;
   disallowed: number;
+  /**
+   * VRRP advertisements (same IP protocol and groups, docs/protocol.md §8.2): a neighbour's
+   * traffic, counted and not reported, like badvhid.
+   */
+  vrrp: number;
 }
 
 /** Per virtual host: everything after the vhid matched, and what it sent and did. */

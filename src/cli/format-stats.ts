@@ -43,6 +43,7 @@ const CARPDEV_PROTOCOL_COUNTERS = {
   badver: `discarded: ${DROP_REASONS.badver}`,
   badvhid: `discarded: ${DROP_REASONS.badvhid}`,
   disallowed: `discarded: ${DROP_REASONS.disallowed}`,
+  vrrp: 'discarded: VRRP advertisements (VRRPv2, VRRPv3), not CARP',
 } as const satisfies Record<keyof CarpdevStats, string>;
 
 const MALFORMED = 'discarded: not a well-formed IP packet';

@@ -240,7 +240,7 @@ describe('interfaceStatusDto', () => {
     mac: Buffer.from('00005e000101', 'hex'),
     mtu: 1500,
     addresses: [{ address: parseIp('192.0.2.10'), prefixLength: 24 }],
-    carpdevStats: { ipackets: 9, ipackets6: 0, hdrops: 0, badsum: 0, badver: 0, badvhid: 3, disallowed: 0, malformed: 1, unclaimed: 0, stale: 0 },
+    carpdevStats: { ipackets: 9, ipackets6: 0, hdrops: 0, badsum: 0, badver: 0, badvhid: 3, disallowed: 0, vrrp: 0, malformed: 1, unclaimed: 0, stale: 0 },
     dataPlane: { framesIn: 10, framesOut: 8, droppedNotMaster: 2, droppedWriteFailed: 0 },
   });
 
@@ -269,7 +269,7 @@ describe('interfaceStatusDto', () => {
           stats,
         },
       ],
-      carpdevStats: { ipackets: 9, ipackets6: 0, hdrops: 0, badsum: 0, badver: 0, badvhid: 3, disallowed: 0, malformed: 1, unclaimed: 0, stale: 0 },
+      carpdevStats: { ipackets: 9, ipackets6: 0, hdrops: 0, badsum: 0, badver: 0, badvhid: 3, disallowed: 0, vrrp: 0, malformed: 1, unclaimed: 0, stale: 0 },
       dataPlane: { framesIn: 10, framesOut: 8, droppedNotMaster: 2, droppedWriteFailed: 0 },
     });
   });

@@ -1,0 +1,89 @@
+/**
+ * keepalived (VRRP) in a lab namespace, as a neighbour of a CARP pair on the same segment: one
+ * VRRPv2 and one VRRPv3 instance, both on 224.0.0.18 with IP protocol 112 like CARP. It runs in
+ * the foreground, logging to the console; the state of each instance is read from its
+ * "(NAME) Entering MASTER STATE" lines. The lab's cleanup kills it also when a test fails.
+ */
+import type { ChildProcess } from 'node:child_process';
+import { writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import type { CarpLab } from './carp-lab';
+
+export const KEEPALIVED = '/usr/sbin/keepalived';
+
+export interface VrrpInstance {
+  readonly name: string;
+  readonly version: 2 | 3;
+  readonly vrid: number;
+  readonly priority: number;
+  readonly vip: string;
+}
+
+export type VrrpState = 'INIT' | 'BACKUP' | 'MASTER' | 'FAULT';
+
+const STATE_LINE = /\((\S+)\) Entering (BACKUP|MASTER|FAULT) STATE/;
+
+function configuration(instances: readonly VrrpInstance[]): string {
+  const blocks = instances.map(
+    (i) => `vrrp_instance ${i.name} {
+  state BACKUP
+  interface eth0
+  version ${i.version}
+  virtual_router_id ${i.vrid}
+  priority ${i.priority}
+  advert_int 1
+  virtual_ipaddress {
+    ${i.vip}/24
+  }
+}`,
+  );
+  // Scripts are not used; the security setting only silences the warning that they could be.
+  return ['global_defs {\n  enable_script_security\n  script_user root\n}', ...blocks].join('\n');
+}
+
+export class Keepalived {
+  private readonly lines: string[] = [];
+  private exit: string | null = null;
+
+  private constructor(child: ChildProcess) {
+    let pending = '';
+    const collect = (chunk: Buffer): void => {
+      pending += chunk.toString();
+      const complete = pending.split('\n');
+      pending = complete.pop() ?? '';
+      this.lines.push(...complete.filter(Boolean));
+    };
+    child.stdout?.on('data', collect);
+    child.stderr?.on('data', collect);
+    child.once('exit', (code, signal) => (this.exit = `exited with ${signal ?? code}`));
+  }
+
+  /** VRRP only (-P), in the foreground, its own pid files so that several run side by side. */
+  static async start(lab: CarpLab, host: string, instances: readonly VrrpInstance[]): Promise<Keepalived> {
+    const config = join(lab.dir, `${host}-keepalived.conf`);
+    await writeFile(config, configuration(instances), { mode: 0o600 });
+    const pid = (name: string): string => `--${name}=${join(lab.dir, `${host}-${name}.pid`)}`;
+    const args = ['-P', '-n', '-l', '-D', '-f', config, pid('pid'), pid('vrrp_pid'), pid('checkers_pid')];
+    return new Keepalived(lab.net.spawn(host, KEEPALIVED, args));
+  }
+
+  /** The state each instance last entered (INIT before the first). */
+  state(name: string): VrrpState {
+    const entered = this.lines.map((line) => STATE_LINE.exec(line)).filter((m) => m?.[1] === name);
+    return (entered.at(-1)?.[2] ?? 'INIT') as VrrpState;
+  }
+
+  /** How many state changes it has logged so far, over all instances. */
+  get transitions(): number {
+    return this.lines.filter((line) => STATE_LINE.test(line)).length;
+  }
+
+  get running(): boolean {
+    return this.exit === null;
+  }
+
+  /** Everything it logged, for a failing test's message. */
+  get log(): string {
+    return [...this.lines, ...(this.exit === null ? [] : [`(keepalived ${this.exit})`])].join('\n');
+  }
+}
