@@ -91,7 +91,9 @@ describe('netns: carpd in an approximation of the unit`s sandbox, under strace',
     await lab.waitState('h1', 'MASTER');
     await waitFor('READY=1', () => Promise.resolve(systemd?.lines.includes('READY=1') === true));
     assert.match((await lab.net.exec('cl', 'ping', ['-c', '2', '-W', '1', VIP4])).stdout, /2 received/);
-    assert.match((await lab.net.exec('h1', 'curl', ['-s', 'http://127.0.0.1:9580/metrics'])).stdout, /carp_vhost_state\{ifname="carp0",vhid="3",state="MASTER"\} 1/);
+    // The endpoint listens on h1's loopback: fetch from inside h1.
+    const scrape = "fetch('http://127.0.0.1:9580/metrics').then((r) => r.text()).then((t) => process.stdout.write(t))";
+    assert.match((await lab.net.exec('h1', process.execPath, ['-e', scrape])).stdout, /carp_vhost_state\{ifname="carp0",vhid="3",state="MASTER"\} 1/);
     assert.match(lab.logOf('h1'), /ip -4 rule add/);
     await waitFor('the hook of the takeover', () => Promise.resolve(readIfThere(hookOut).includes('3@carp0 MASTER')));
     assert.deepEqual(readIfThere(hookOut).split('\n').filter(Boolean), ['3@carp0 BACKUP /etc read-only', '3@carp0 MASTER /etc read-only']);
