@@ -5,6 +5,7 @@
       "sources": [
         "native/addon.cc",
         "native/args.cc",
+        "native/datagram.cc",
         "native/errors.cc",
         "native/frame_io.cc",
         "native/packet_socket.cc",

@@ -1,9 +1,11 @@
-// Module init: openTap and openPacketSocket, the only ways to make the handle objects, and
-// connectUnixSocket for carpctl. src/native/binding.ts is the only module that loads this addon.
+// Module init: openTap and openPacketSocket, the only ways to make the handle objects,
+// connectUnixSocket for carpctl and sendUnixDatagram for carpd's sd_notify messages.
+// src/native/binding.ts is the only module that loads this addon.
 #include <napi.h>
 #include <unistd.h>
 
 #include "args.h"
+#include "datagram.h"
 #include "errors.h"
 #include "packet_socket.h"
 #include "tap.h"
@@ -79,6 +81,21 @@ Napi::Value ConnectUnixSocketJs(const Napi::CallbackInfo& info) {
   return result;
 }
 
+// sendUnixDatagram(address: string, payload: Buffer): void; address "@name" is abstract.
+Napi::Value SendUnixDatagramJs(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  std::string address;
+  uint8_t* data = nullptr;
+  size_t length = 0;
+  if (!GetPath(env, info[0], "sendUnixDatagram", &address) ||
+      !GetBytes(env, info[1], address, "the payload", &data, &length)) {
+    return env.Undefined();
+  }
+  SysFailure failure;
+  if (!SendUnixDatagram(address, data, length, &failure)) ThrowSystemError(env, address, failure);
+  return env.Undefined();
+}
+
 }  // namespace
 }  // namespace carp
 
@@ -89,6 +106,7 @@ static Napi::Object Init(Napi::Env env, Napi::Object exports) {
   exports.Set("openTap", Napi::Function::New(env, carp::OpenTap, "openTap"));
   exports.Set("openPacketSocket", Napi::Function::New(env, carp::OpenPacketSocketJs, "openPacketSocket"));
   exports.Set("connectUnixSocket", Napi::Function::New(env, carp::ConnectUnixSocketJs, "connectUnixSocket"));
+  exports.Set("sendUnixDatagram", Napi::Function::New(env, carp::SendUnixDatagramJs, "sendUnixDatagram"));
   return exports;
 }
 

@@ -26,14 +26,24 @@ import { type DaemonCounters, collectCounters } from './counters';
 import { describeError } from './describe-error';
 import { Driver, type TimerApi } from './driver';
 import { ActionExecutor } from './executor';
+import { listHooks } from './hook-directory';
+import { type SpawnHook, spawnHook } from './hook-process';
+import { DEFAULT_HOOK_TIMEOUT_MS, HookRunner } from './hook-runner';
 import { KernelEventHandler } from './kernel-events';
 import { KernelWork, type KernelWorkTasks } from './kernel-work';
+import { type ListenAddress, formatListenAddress } from './listen-address';
 import { LoopMonitor } from './loop-monitor';
 import type { Logger } from './logger';
-import { DEFAULT_RUNTIME_DIR, type DaemonOptions } from './options';
+import { daemonMetrics } from './metrics';
+import { METRICS_PATH, type MetricsEndpoint, startMetricsServer } from './metrics-server';
+import type { MetricFamily } from './metrics-text';
+import { DEFAULT_RUNTIME_DIR, type DaemonOptions, hooksDirFor } from './options';
 import { resumeMasters } from './resume';
+import { SILENT_NOTIFIER, type ServiceNotifier } from './service-notifier';
+import { DEFAULT_READY_TIMEOUT_MS, ServiceReport } from './service-report';
 import { StateJournal } from './state-journal';
 import { createRelaySink } from './relay-sink';
+import { Watchdog } from './watchdog';
 
 export interface DaemonEnvironment {
   readonly binding: NativeBinding;
@@ -51,6 +61,12 @@ export interface DaemonEnvironment {
   readonly timers: TimerApi;
   readonly logger: Logger;
   readonly random?: RandomSource;
+  /** The service manager (sd_notify: READY, STATUS, WATCHDOG, STOPPING); silent when absent. */
+  readonly notifier?: ServiceNotifier;
+  /** Starts a hook (hook-process.ts) when absent. */
+  readonly spawnHook?: SpawnHook;
+  /** Opens the metrics endpoint; startMetricsServer (metrics-server.ts) when absent. */
+  serveMetrics?(address: ListenAddress, families: () => readonly MetricFamily[]): Promise<MetricsEndpoint>;
 }
 
 export class Daemon {
@@ -68,6 +84,9 @@ export class Daemon {
 
   private readonly journal: StateJournal;
   private readonly loopMonitor: LoopMonitor;
+  private readonly report: ServiceReport;
+  private readonly hooks: HookRunner;
+  private metrics: MetricsEndpoint | null = null;
 
   private constructor(
     private readonly env: DaemonEnvironment,
@@ -79,10 +98,22 @@ export class Daemon {
     const journal = new StateJournal(options.runtimeDir ?? DEFAULT_RUNTIME_DIR, env.timers, (e) =>
       logger.warn({ err: e }, `state journal: ${describeError(e)}`),
     );
+    const notifier = env.notifier ?? SILENT_NOTIFIER;
+    const allow = (): boolean => host.getSysctl('net.inet.carp.allow') === '1';
+    const { timers } = env;
+    const readyTimeoutMs = options.readyTimeoutMs ?? DEFAULT_READY_TIMEOUT_MS;
+    const report = new ServiceReport({ notifier, status: () => host.status(), allow, clock, timers, logger, readyTimeoutMs });
+    const hooksDir = options.hooksDir ?? hooksDirFor(options.configDir);
+    const spawn = env.spawnHook ?? spawnHook;
+    const hooks = new HookRunner({ dir: hooksDir, list: listHooks, spawn, clock, timers, logger, timeoutMs: DEFAULT_HOOK_TIMEOUT_MS });
     const execute = (action: Parameters<ActionExecutor['execute']>[0]): void => {
       executor.execute(action);
       // A node that is no longer MASTER must not be resumed by a restarted carpd.
       if (action.kind === 'state' && action.to !== 'MASTER') journal.left(action.ifname, action.vhid);
+      if (action.kind === 'state') {
+        report.changed();
+        hooks.stateChanged(action);
+      }
     };
     const driver = new Driver(host, clock, execute, env.timers);
     const relay = new Relay(env.binding, createRelaySink(host, driver, logger), true);
@@ -120,8 +151,16 @@ export class Daemon {
     this.relay = relay;
     this.taps = taps;
     this.journal = journal;
-    this.loopMonitor = new LoopMonitor(clock, env.timers, LOOP_CHECK_INTERVAL_MS, (lag) => this.stalled(lag), () =>
-      shortestMasterDown(host),
+    this.report = report;
+    this.hooks = hooks;
+    const watchdog = new Watchdog(notifier);
+    this.loopMonitor = new LoopMonitor(
+      clock,
+      env.timers,
+      LOOP_CHECK_INTERVAL_MS,
+      (lag) => this.stalled(lag),
+      () => shortestMasterDown(host),
+      (now) => watchdog.tick(now),
     );
   }
 
@@ -136,15 +175,24 @@ export class Daemon {
     return collectCounters({ host: this.host, relay: this.relay, mirror: this.env.mirror });
   }
 
+  /** Where the metrics endpoint listens (the port chosen, for port 0), or null without one. */
+  get metricsAddress(): ListenAddress | null {
+    return this.metrics?.address ?? null;
+  }
+
   /** Orderly stop: masters bow out, carriers go off, and the devices stay with their addresses. */
   stop(): Promise<void> {
     this.stopping ??= this.serialize(async () => {
+      this.report.stopping();
       this.driver.run((now) => this.host.shutdown(now));
       this.driver.stop();
       this.loopMonitor.stop();
       this.taps.closeAll();
       this.relay.close();
       this.journal.flush();
+      // The hooks of the shutdown's own transitions (to INIT) get their chance too.
+      await this.hooks.stop(DEFAULT_HOOK_TIMEOUT_MS);
+      await this.metrics?.close();
       await this.server?.close();
       this.env.mirror.close();
       await this.kernelWork.idle();
@@ -162,6 +210,7 @@ export class Daemon {
     const ready = new Promise<void>((done) => (booted = done));
     const handler = createControlHandler(this.service, this.serialize);
     this.server = await env.listen(socket, (request) => ready.then(() => handler(request)));
+    if (options.metrics) await this.serveMetrics(options.metrics);
     // Read before anything of this run is written over it.
     const previous = this.journal.load();
     env.mirror.onEvent((event) => this.kernelEvents.handle(event));
@@ -174,7 +223,27 @@ export class Daemon {
     });
     booted();
     this.loopMonitor.start();
+    this.report.booted();
     env.logger.info({ socket, interfaces: this.service.names() }, `carpd ready on ${socket}`);
+  }
+
+  /** Like the socket, before any device is touched: a port in use fails the start. */
+  private async serveMetrics(address: ListenAddress): Promise<void> {
+    const { host, env } = this;
+    const sources = {
+      counters: () => this.counters(),
+      status: () => host.status(),
+      demotion: () => Number(host.getSysctl('net.inet.carp.demotion')),
+      loopLag: () => this.loopMonitor.loopLag,
+    };
+    try {
+      this.metrics = await (env.serveMetrics ?? startMetricsServer)(address, () => daemonMetrics(sources));
+    } catch (e: unknown) {
+      await this.server?.close();
+      throw new Error(`--metrics ${formatListenAddress(address)}: ${describeError(e)}`);
+    }
+    const url = `http://${formatListenAddress(this.metrics.address)}${METRICS_PATH}`;
+    env.logger.info({ metrics: url }, `metrics on ${url}`);
   }
 
   /**

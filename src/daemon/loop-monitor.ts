@@ -1,15 +1,27 @@
 /**
  * Watches the daemon's own event loop. A timer that should fire every interval and fires much later
  * means the process did not run in between: stopped (SIGSTOP, a debugger), starved of CPU, or
- * blocked. The monitor reports how long, so the daemon can deal with what piled up meanwhile.
+ * blocked. The monitor reports how long, so the daemon can deal with what piled up meanwhile, and
+ * hands every check on (the watchdog pings from there: a check that runs is a loop that runs).
  */
 import type { Millis } from '../carp/types';
 import type { Clock } from './clock';
 import type { TimerApi } from './driver';
 
+/** What the monitor saw, for the metrics endpoint. */
+export interface LoopLag {
+  /** How late the latest check came. */
+  readonly lastMs: Millis;
+  /** The latest check that came latest since the start. */
+  readonly maxMs: Millis;
+  /** Checks that came later than the stall threshold. */
+  readonly stalls: number;
+}
+
 export class LoopMonitor {
   private timer: NodeJS.Timeout | null = null;
   private expected: Millis = 0;
+  private lag: LoopLag = { lastMs: 0, maxMs: 0, stalls: 0 };
 
   constructor(
     private readonly clock: Clock,
@@ -18,7 +30,13 @@ export class LoopMonitor {
     /** Called with how much later than due the loop came back, when that exceeds `thresholdMs()`. */
     private readonly onStall: (lagMs: Millis) => void,
     private readonly thresholdMs: () => Millis,
+    /** Called at every check, with the time of the check. */
+    private readonly onCheck: (now: Millis) => void = () => undefined,
   ) {}
+
+  get loopLag(): LoopLag {
+    return this.lag;
+  }
 
   start(): void {
     this.schedule();
@@ -35,9 +53,13 @@ export class LoopMonitor {
   }
 
   private check(): void {
-    const lag = this.clock.now() - this.expected;
+    const now = this.clock.now();
+    const lag = Math.max(0, now - this.expected);
     // The threshold is asked for only when the loop was late at all: it may cost something.
-    if (lag > this.intervalMs && lag > this.thresholdMs()) this.onStall(lag);
+    const stalled = lag > this.intervalMs && lag > this.thresholdMs();
+    this.lag = { lastMs: lag, maxMs: Math.max(this.lag.maxMs, lag), stalls: this.lag.stalls + (stalled ? 1 : 0) };
+    if (stalled) this.onStall(lag);
+    this.onCheck(now);
     this.schedule();
   }
 }

@@ -1,4 +1,7 @@
-/** The real collaborators of carpd: the native addon, rtnetlink, /proc, /sys, iproute2 and a Unix socket. */
+/**
+ * The real collaborators of carpd: the native addon, rtnetlink, /proc, /sys, iproute2, a Unix
+ * socket, and systemd's notification socket when carpd runs as a Type=notify service.
+ */
 import { startControlServer } from '../control/transport';
 import { configureCarpInterface, configureCarpdev } from '../kernel/carp-kernel-setup';
 import { ipv6Forwarding, isTapDevice } from '../kernel/host-facts';
@@ -6,10 +9,11 @@ import { NetlinkControl } from '../kernel/link-control';
 import { NetlinkMirror } from '../kernel/netlink-mirror';
 import { reconcilePolicyRouting } from '../kernel/policy-routing';
 import type { SysctlChange } from '../kernel/proc-sys';
-import { nativeBinding } from '../native/binding';
+import { nativeBinding, sendUnixDatagram } from '../native/binding';
 import { monotonicClock } from './clock';
 import type { DaemonEnvironment } from './daemon';
 import type { Logger } from './logger';
+import { systemdNotifier } from './systemd-notifier';
 
 const describeChange = (change: SysctlChange): string => `${change.name}: ${change.from} -> ${change.to}`;
 
@@ -29,5 +33,6 @@ export function productionEnvironment(logger: Logger): DaemonEnvironment {
     clock: monotonicClock,
     timers: { setTimeout, clearTimeout },
     logger,
+    notifier: systemdNotifier(process.env, sendUnixDatagram, (message) => logger.warn(message)),
   };
 }

@@ -58,6 +58,7 @@ interface RawAddon {
   openTap(name: string, vnetHeader: boolean): RawTap;
   openPacketSocket(ifname: string, filter: Buffer, vnetHeader: boolean): RawPacketSocket;
   connectUnixSocket(path: string): UnixConnection;
+  sendUnixDatagram(address: string, payload: Buffer): void;
 }
 
 /** The addon marks a system-call failure with errno, code and syscall (native/errors.cc). */
@@ -166,13 +167,14 @@ function findAddon(): string {
   return found;
 }
 
+const ADDON_FUNCTIONS: readonly (keyof RawAddon)[] = ['openTap', 'openPacketSocket', 'connectUnixSocket', 'sendUnixDatagram'];
+
 function loadAddon(file: string): RawAddon {
   const addonModule: { exports: Partial<Record<keyof RawAddon, unknown>> } = { exports: {} };
   process.dlopen(addonModule, file);
-  const { openTap, openPacketSocket, connectUnixSocket } = addonModule.exports;
-  if (typeof openTap !== 'function' || typeof openPacketSocket !== 'function' || typeof connectUnixSocket !== 'function') {
-    throw new Error(`${file} is not the carp native addon (it lacks openTap/openPacketSocket/connectUnixSocket)`);
-  }
+  const exported = addonModule.exports;
+  const missing = ADDON_FUNCTIONS.filter((name) => typeof exported[name] !== 'function');
+  if (missing.length > 0) throw new Error(`${file} is not the carp native addon (it lacks ${missing.join('/')})`);
   return addonModule.exports as RawAddon;
 }
 
@@ -200,4 +202,13 @@ export const nativeBinding: NativeBinding = {
  */
 export function connectUnixSocket(path: string): UnixConnection {
   return call(() => theAddon().connectUnixSocket(path));
+}
+
+/**
+ * Sends one datagram to the Unix datagram socket at `address` (a path, or `@name` for an abstract
+ * one): sd_notify's transport, which Node lacks. Never blocks: a full receiver fails with EAGAIN.
+ * Fails with a NativeSystemError (ENOENT, ECONNREFUSED, EAGAIN, ...).
+ */
+export function sendUnixDatagram(address: string, payload: Buffer): void {
+  call(() => theAddon().sendUnixDatagram(address, payload));
 }

@@ -4,6 +4,7 @@
  * in a temporary directory, so tests drive it with the real carpctl code path. No root, no real
  * sleeps: time moves only through `advance`.
  */
+import type { ChildProcess } from 'node:child_process';
 import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -13,11 +14,15 @@ import type { InterfaceStatusDto } from '../../src/control/protocol';
 import { type ControlServer, startControlServer } from '../../src/control/transport';
 import { Daemon, type DaemonEnvironment } from '../../src/daemon/daemon';
 import type { TimerApi } from '../../src/daemon/driver';
+import { killHook, spawnHook } from '../../src/daemon/hook-process';
+import type { ListenAddress } from '../../src/daemon/listen-address';
 import { createLogger } from '../../src/daemon/logger';
+import { type MetricsEndpoint, startMetricsServer } from '../../src/daemon/metrics-server';
 import type { IpPrefix } from '../../src/wire/address';
 import type { FakeMirror } from '../fakes/fake-mirror';
 import type { FakePacketSocket } from '../fakes/fake-packet-socket';
 import type { FakeTap } from '../fakes/fake-tap';
+import { RecordingNotifier } from '../fakes/recording-notifier';
 import { World, type WorldOptions } from '../fakes/world';
 import { Prng, seededRandomSource } from '../sim/prng';
 
@@ -83,6 +88,7 @@ interface RunningDaemon {
   readonly mirror: FakeMirror;
   readonly timers: ProcessTimers;
   readonly server: () => ControlServer | null;
+  readonly metrics: () => MetricsEndpoint | null;
   readonly socket: string;
   readonly fdsBefore: { readonly taps: number; readonly sockets: number };
 }
@@ -90,6 +96,14 @@ interface RunningDaemon {
 export interface StartOptions {
   /** Files of the daemon's configuration directory, by name (carp0.conf, sysctl.conf, ...). */
   readonly config?: Readonly<Record<string, string>>;
+  /** --hooks-dir; by default the configuration directory's hooks.d (which the lab leaves absent). */
+  readonly hooksDir?: string;
+  /** --metrics (real HTTP; port 0 takes a free port, see Daemon.metricsAddress). */
+  readonly metrics?: ListenAddress;
+  /** --ready-timeout in ms. */
+  readonly readyTimeoutMs?: number;
+  /** WATCHDOG_USEC of the recording service manager, in ms; none by default. */
+  readonly watchdogMs?: number;
 }
 
 export class DaemonLab {
@@ -97,6 +111,9 @@ export class DaemonLab {
   private readonly running = new Map<number, RunningDaemon>();
   private readonly logs = new Map<number, LogRecord[]>();
   private readonly kernelTasks = new Map<number, string[]>();
+  private readonly notifiers = new Map<number, RecordingNotifier>();
+  /** Hook processes of every daemon: real processes, killed when the lab closes. */
+  private readonly hookProcesses = new Set<ChildProcess>();
 
   private constructor(
     options: WorldOptions,
@@ -121,8 +138,11 @@ export class DaemonLab {
     const log = this.logs.get(n) ?? [];
     this.logs.set(n, log);
     let server: ControlServer | null = null;
+    let metricsEndpoint: MetricsEndpoint | null = null;
     const tasks = this.kernelTasks.get(n) ?? [];
     this.kernelTasks.set(n, tasks);
+    const notifier = new RecordingNotifier(this.world.scheduler.clock, options.watchdogMs ?? null);
+    this.notifiers.set(n, notifier);
     const env: DaemonEnvironment = {
       binding: host.binding,
       mirror,
@@ -136,16 +156,25 @@ export class DaemonLab {
       isTapDevice: (ifname) => host.kernel.isTapDevice(ifname),
       ipv6Forwarding: () => host.kernel.ipv6Forwarding,
       listen: async (path, handler) => (server = await startControlServer(path, handler)),
+      serveMetrics: async (address, families) => (metricsEndpoint = await startMetricsServer(address, families)),
       clock: this.world.scheduler.clock,
       timers,
       logger: createLogger('debug', { write: (line: string) => void log.push(JSON.parse(line) as LogRecord) }),
       random: seededRandomSource(new Prng(n * 7919 + this.running.size)),
+      notifier,
+      spawnHook: (file, args, environment) => {
+        const child = spawnHook(file, args, environment);
+        this.hookProcesses.add(child);
+        child.once('exit', () => this.hookProcesses.delete(child));
+        return child;
+      },
     };
     const fdsBefore = { taps: host.binding.taps.length, sockets: host.binding.sockets.length };
     // The runtime directory outlives the daemon, as /run outlives a crashed carpd.
     const runtimeDir = join(this.dir, `host${n}-run`);
-    const daemon = await Daemon.start({ configDir, runtimeDir, socket, logLevel: 'debug' }, env);
-    this.running.set(n, { daemon, mirror, timers, server: () => server, socket, fdsBefore });
+    const { hooksDir, metrics, readyTimeoutMs } = options;
+    const daemon = await Daemon.start({ configDir, runtimeDir, socket, logLevel: 'debug', hooksDir, metrics, readyTimeoutMs }, env);
+    this.running.set(n, { daemon, mirror, timers, server: () => server, metrics: () => metricsEndpoint, socket, fdsBefore });
     return daemon;
   }
 
@@ -205,6 +234,13 @@ export class DaemonLab {
     return this.logs.get(n) ?? [];
   }
 
+  /** What host n's carpd told its service manager (sd_notify), latest start. */
+  notifications(n: number): RecordingNotifier {
+    const notifier = this.notifiers.get(n);
+    if (!notifier) throw new Error(`carpd never started on host ${n}`);
+    return notifier;
+  }
+
   /** What carpd asked of the kernel besides links and addresses (sysctls, policy routes). */
   kernelWork(n: number): readonly string[] {
     return this.kernelTasks.get(n) ?? [];
@@ -241,7 +277,7 @@ export class DaemonLab {
 
   /**
    * kill -9: nothing of the daemon runs any more; the kernel closes its fds (persistent TAPs stay,
-   * their carrier goes off), its netlink socket and its control socket.
+   * their carrier goes off), its netlink socket, its control socket and its metrics port.
    */
   async crash(n: number): Promise<void> {
     const running = this.running.get(n);
@@ -253,11 +289,13 @@ export class DaemonLab {
     for (const tap of binding.taps.slice(running.fdsBefore.taps)) tap.close();
     for (const socket of binding.sockets.slice(running.fdsBefore.sockets)) socket.close();
     await running.server()?.close();
+    await running.metrics()?.close();
   }
 
   /** Stops every daemon and removes the temporary files, also after a failed test. */
   async close(): Promise<void> {
     for (const n of [...this.running.keys()]) await this.crash(n);
+    for (const child of this.hookProcesses) killHook(child);
     await rm(this.dir, { recursive: true, force: true });
   }
 }

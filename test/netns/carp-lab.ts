@@ -35,6 +35,10 @@ export interface DaemonOptions {
   readonly wrapper?: readonly string[];
   /** How long carpd may take to apply its configuration and answer (default 10 s). */
   readonly readyTimeoutMs?: number;
+  /** carpd's environment (default: the test's); e.g. NOTIFY_SOCKET as systemd sets it. */
+  readonly env?: NodeJS.ProcessEnv;
+  /** More options for carpd (--metrics, --hooks-dir, ...). */
+  readonly args?: readonly string[];
 }
 
 interface RunningDaemon {
@@ -86,9 +90,9 @@ export class CarpLab {
     }
     // Namespaces share the file system: each host keeps its runtime directory across restarts.
     const runtimeDir = join(this.dir, `${host}-run`);
-    const args = [CARPD, '--socket', this.socket(host), '--config', configDir, '--runtime-dir', runtimeDir, '--log-level', 'debug'];
+    const args = [CARPD, '--socket', this.socket(host), '--config', configDir, '--runtime-dir', runtimeDir, '--log-level', 'debug', ...(options.args ?? [])];
     const [file, ...rest] = [...(options.wrapper ?? []), process.execPath, ...args];
-    const child = this.net.spawn(host, file as string, rest);
+    const child = this.net.spawn(host, file as string, rest, options.env);
     const log = this.logs.get(host) ?? [];
     this.logs.set(host, log);
     for (const stream of [child.stdout, child.stderr]) stream?.on('data', (chunk: Buffer) => log.push(...chunk.toString().split('\n').filter(Boolean)));
