@@ -140,7 +140,8 @@ describe('carpctl output formats', () => {
           '\t1 discarded: invalid version\n' +
           '\t5 discarded: no running carp interface with this vhid on this carpdev\n' +
           '\t0 discarded: net.inet.carp.allow is 0\n' +
-          '\t0 frames claimed by no carp interface\n',
+          '\t0 frames claimed by no carp interface\n' +
+          '\t0 frames discarded unread after the daemon stalled\n',
       );
     });
 
