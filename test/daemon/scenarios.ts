@@ -45,11 +45,12 @@ export async function pairLab(settled: boolean): Promise<DaemonLab> {
 }
 
 /**
- * The client resolves the VIP and pings it; returns the MAC that answered the ARP request, after
- * checking that exactly one echo reply came back. Fails if nothing answers within a second.
+ * The client resolves the VIP (or `address`) and pings it; returns the MAC that answered the ARP
+ * request, after checking that exactly one echo reply came back. Fails if nothing answers within a
+ * second.
  */
-export async function pingVip(lab: DaemonLab, client: Client, sequence = 1): Promise<string> {
-  const vip = parseIp(VIP);
+export async function pingVip(lab: DaemonLab, client: Client, sequence = 1, address = VIP): Promise<string> {
+  const vip = parseIp(address);
   const from = { mac: client.mac, ip: client.ipv4 };
   const seen = client.endpoint.received.length;
   client.endpoint.send(arpRequest(from, vip));
