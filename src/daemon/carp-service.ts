@@ -90,7 +90,7 @@ export class CarpService {
     const others = host.status().interfaces;
     checkWanted(ifname, wanted.config, others);
     checkWanted(ifname, { ...wanted.config, carpdev: carpdev.predicted }, others);
-    if (typeof settings.carpdev === 'string') interfaces.checkCarpdev(settings.carpdev);
+    if (typeof settings.carpdev === 'string' && settings.carpdev !== running.config.carpdev) interfaces.checkCarpdev(settings.carpdev);
     await this.changeAddresses(ifname, addresses.changes);
     interfaces.carpdevs.commit(ifname, settings.carpdev, carpdev);
     await this.apply(ifname, planChanges(running, wanted), changed);
@@ -111,10 +111,7 @@ export class CarpService {
     const missing = prefixes.filter((p) => !known.has(formatPrefix(p)));
     const current = interfaces.status(ifname).config.carpdev;
     interfaces.carpdevs.plan(ifname, current, undefined, { expected: [...present, ...missing], changed: missing.length > 0 });
-    await this.changeAddresses(
-      ifname,
-      missing.map((prefix) => ({ kind: 'add', prefix })),
-    );
+    await this.changeAddresses(ifname, missing.map((prefix) => ({ kind: 'add', prefix })));
   }
 
   show(ifname: string | null): InterfaceStatusDto[] {
