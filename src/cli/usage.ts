@@ -12,13 +12,13 @@ export const USAGE = `usage: carpctl [--socket PATH] [-j] [command]
   carpctl stats                       show every counter of carpd
   carpctl carpN create [settings]     create carpN
   carpctl carpN destroy               destroy carpN
-  carpctl carpN settings              change carpN
+  carpctl carpN settings              change carpN, creating it if it does not exist
   carpctl -g GROUP                    show the group's carp demote count
   carpctl -g GROUP carpdemote [N]     raise it by N (default 1)
   carpctl -g GROUP -carpdemote [N]    lower it by N (default 1)
   carpctl sysctl [-a]                 show every net.inet.carp sysctl
   carpctl sysctl NAME ...             show some
-  carpctl sysctl NAME=VALUE ...       set some
+  carpctl sysctl [-w] NAME=VALUE ...  set some
 
 settings, in any order (keywords may be abbreviated to a unique prefix):
   vhid ${rangeText(LIMITS.vhid)}   advbase ${rangeText(LIMITS.advbase)}   advskew ${rangeText(LIMITS.advskew)}
@@ -27,6 +27,8 @@ settings, in any order (keywords may be abbreviated to a unique prefix):
   carpdev IFNAME | -carpdev
   state init|backup|master   up | down
   group GROUP   -group GROUP
+  [inet | inet6] ADDRESS[/PREFIX] [netmask MASK | prefixlen N] [alias | -alias]
+                one address per command: without alias, an IPv4 address replaces the first one
 
   -j            print JSON
   --socket PATH the daemon's control socket (default ${DEFAULT_CONTROL_SOCKET}, or $${CONTROL_SOCKET_ENV})

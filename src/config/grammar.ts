@@ -57,7 +57,7 @@ export interface Keyword {
  * The token whose keyword is `word`, or the only one that `word` is a prefix of. `what` names the
  * kind of word in messages ("word", "state", "command").
  */
-export function matchKeyword<T extends Keyword>(word: string, tokens: readonly T[], what: string): T {
+export function matchKeyword<T extends Keyword>(word: string, tokens: readonly T[], what: string, alsoValid: readonly string[] = []): T {
   const exact = tokens.find((t) => t.keyword === word);
   if (exact !== undefined) return exact;
   const candidates = word === '' ? [] : tokens.filter((t) => t.keyword.startsWith(word));
@@ -67,7 +67,7 @@ export function matchKeyword<T extends Keyword>(word: string, tokens: readonly T
     const names = candidates.map((t) => t.keyword);
     throw new ConfigError('ambiguous-word', `${what} ${quote(word)} is ambiguous: it could be ${wordList(names)}`);
   }
-  const valid = tokens.map((t) => t.keyword);
+  const valid = [...tokens.map((t) => t.keyword), ...alsoValid];
   throw new ConfigError('unknown-word', `unknown ${what} ${quote(word)}: valid ${what}s are ${wordList(valid)}`);
 }
 
@@ -96,8 +96,13 @@ export type InterfaceAction =
   | 'down'
   | 'group'
   | 'no-group'
+  | 'address' // ADDRESS[/PREFIX] alone: not a keyword, recognised by its form
   | 'inet'
-  | 'inet6';
+  | 'inet6'
+  | 'netmask'
+  | 'prefixlen'
+  | 'alias'
+  | 'no-alias';
 
 export interface InterfaceToken extends Keyword {
   readonly action: InterfaceAction;
@@ -108,6 +113,12 @@ export interface InterfaceToken extends Keyword {
 }
 
 const NOT_A_SETTING = 'a configuration file holds settings only';
+
+/** The forms of an address, for the messages that ask for one. */
+export const ADDRESS_FORMS = {
+  inet: 'e.g. 192.0.2.10/24, or 192.0.2.10 netmask 255.255.255.0',
+  inet6: 'e.g. 2001:db8::10/64, or 2001:db8::10 prefixlen 64',
+} as const;
 
 /** The words after `carpctl carpN` and in `carpN.conf` (OpenBSD ifconfig's carp words). */
 export const INTERFACE_TOKENS: readonly InterfaceToken[] = [
@@ -144,19 +155,22 @@ export const INTERFACE_TOKENS: readonly InterfaceToken[] = [
   { keyword: 'down', action: 'down', value: null },
   { keyword: 'group', action: 'group', value: 'a group name' },
   { keyword: '-group', action: 'no-group', value: 'a group name' },
+  // The address family, as in `ifconfig carp0 inet alias 192.0.2.11`: the address may come anywhere.
+  { keyword: 'inet', action: 'inet', value: null },
+  { keyword: 'inet6', action: 'inet6', value: null },
+  { keyword: 'netmask', action: 'netmask', value: 'a netmask (e.g. netmask 255.255.255.0 or netmask 0xffffff00)' },
+  { keyword: 'prefixlen', action: 'prefixlen', value: 'a prefix length (e.g. prefixlen 64)' },
+  { keyword: 'alias', action: 'alias', value: null },
   {
-    keyword: 'inet',
-    action: 'inet',
-    value: 'an IPv4 address with prefix length (e.g. inet 192.0.2.10/24)',
-    refusedIn: { command: 'addresses are set with ip: ip addr add ADDR/PLEN dev carpN (or an inet line in carpN.conf)' },
-  },
-  {
-    keyword: 'inet6',
-    action: 'inet6',
-    value: 'an IPv6 address with prefix length (e.g. inet6 2001:db8::10/64)',
-    refusedIn: { command: 'addresses are set with ip: ip -6 addr add ADDR/PLEN dev carpN (or an inet6 line in carpN.conf)' },
+    keyword: '-alias',
+    action: 'no-alias',
+    value: null,
+    refusedIn: { file: `${NOT_A_SETTING}: it lists the addresses carpN gets; remove one with carpctl carpN -alias ADDRESS` },
   },
 ];
+
+/** What a word that is no keyword may be, for the list of valid words. */
+export const ADDRESS_WORD = 'an address (ADDRESS[/PREFIX], e.g. 192.0.2.10/24)';
 
 export function tokensFor(context: WordContext): readonly InterfaceToken[] {
   return INTERFACE_TOKENS.filter((t) => t.refusedIn?.[context] === undefined);

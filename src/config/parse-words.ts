@@ -7,8 +7,10 @@
 import type { CarpNode } from '../balance/carpnodes';
 import type { BalancingMode } from '../balance/modes';
 import { LIMITS } from '../carp/limits';
-import { AddressError, type IpPrefix, formatIp, parsePrefix } from '../wire/address';
+import { type IpPrefix, formatIp } from '../wire/address';
+import { AddressWords, type AddressWordsRead, addressSetting, isAddressWord, lengthOf } from './address-words';
 import {
+  ADDRESS_WORD,
   ConfigError,
   DEMOTE_STEP,
   GROUP_TOKENS,
@@ -28,7 +30,7 @@ import {
   tokensFor,
 } from './grammar';
 import { refusalAfterPass } from './hidden-words';
-import type { ForcedState, InterfaceSettings, PassSetting, SysctlAssignment } from './settings';
+import type { AddressSetting, ForcedState, InterfaceSettings, PassSetting, SysctlAssignment } from './settings';
 
 interface Draft {
   vhid?: number;
@@ -77,26 +79,40 @@ function refusesValue(token: InterfaceToken | undefined, error: ConfigError): bo
   return error.code !== 'repeated-word' && error.code !== 'not-allowed' && error.code !== 'missing-value';
 }
 
-/** Finds the token for `word`, or refuses a word that is valid only in the other context. */
-function matchInterfaceWord(word: string, context: WordContext): InterfaceToken {
+/** A bare address stands for itself: it is its own value, as in `ifconfig carp0 192.0.2.10`. */
+const ADDRESS_TOKEN: InterfaceToken = { keyword: 'ADDRESS', action: 'address', value: null };
+
+/**
+ * Finds the token for `word` (an address is one too, and so is any word not a keyword right after
+ * `inet` or `inet6`, where ifconfig reads the address), or refuses a word that is valid only in the
+ * other context.
+ */
+function matchInterfaceWord(word: string, context: WordContext, afterFamily: boolean): InterfaceToken {
+  if (isAddressWord(word)) return ADDRESS_TOKEN;
   const refused = INTERFACE_TOKENS.find((t) => t.keyword === word && t.refusedIn?.[context] !== undefined);
   const reason = refused?.refusedIn?.[context];
   if (reason !== undefined) {
     const where = context === 'file' ? 'in a configuration file' : 'on the command line';
     throw new ConfigError('not-allowed', `${word} is not allowed ${where}: ${reason}`);
   }
-  return matchKeyword(word, tokensFor(context), 'word');
+  try {
+    return matchKeyword(word, tokensFor(context), 'word', [ADDRESS_WORD]);
+  } catch (e: unknown) {
+    if (afterFamily && e instanceof ConfigError && e.code === 'unknown-word') return ADDRESS_TOKEN;
+    throw e;
+  }
 }
 
 /**
  * Accumulates words, from one command line or from the lines of one file, into InterfaceSettings
- * (plus the inet/inet6 addresses of a file). Every word is checked as it arrives.
+ * (plus the addresses of a file, one per line). Every word is checked as it arrives.
  */
 export class SettingsBuilder {
   private readonly draft: Draft = {};
   private readonly groupsAdded: string[] = [];
   private readonly groupsRemoved: string[] = [];
   private readonly prefixes: IpPrefix[] = [];
+  private address: AddressSetting | undefined;
   /** Where each setting, group or address was first given (a file line, or 0 on a command line). */
   private readonly seen = new Map<string, number>();
   private passfileAt = 0;
@@ -109,21 +125,29 @@ export class SettingsBuilder {
    */
   addWords(words: readonly string[], line = 0): void {
     let passAt: number | null = null;
+    const hide = (e: unknown, blame: number): unknown =>
+      passAt === null || blame <= passAt || !(e instanceof ConfigError) ? e : refusalAfterPass(e, blame - passAt, this.context);
+    const address = new AddressWords(this.context);
     let index = 0;
     while (index < words.length) {
       const at = index;
       let token: InterfaceToken | undefined;
       try {
-        token = matchInterfaceWord(words[at] ?? '', this.context);
-        const value = token.value === null ? '' : words[at + 1];
+        const previous = at === 0 ? undefined : words[at - 1];
+        token = matchInterfaceWord(words[at] ?? '', this.context, previous === 'inet' || previous === 'inet6');
+        const value = token.action === 'address' ? (words[at] ?? '') : token.value === null ? '' : words[at + 1];
         if (value === undefined) throw new ConfigError('missing-value', `${token.keyword} needs ${token.value}`);
-        this.apply(token, value, line);
+        this.apply(token, value, line, address, at);
       } catch (e: unknown) {
-        if (passAt === null || !(e instanceof ConfigError)) throw e;
-        throw refusalAfterPass(e, at - passAt + (refusesValue(token, e) ? 1 : 0), this.context);
+        throw hide(e, at + (e instanceof ConfigError && refusesValue(token, e) ? 1 : 0));
       }
       if (token.action === 'pass') passAt = at;
       index += token.value === null ? 1 : 2;
+    }
+    try {
+      this.addAddress(address.finish(), line);
+    } catch (e: unknown) {
+      throw hide(e, address.blame);
     }
   }
 
@@ -137,6 +161,7 @@ export class SettingsBuilder {
       ...this.draft,
       ...(this.groupsAdded.length > 0 ? { groupsAdded: [...this.groupsAdded] } : {}),
       ...(this.groupsRemoved.length > 0 ? { groupsRemoved: [...this.groupsRemoved] } : {}),
+      ...(this.address === undefined ? {} : { address: this.address }),
     };
   }
 
@@ -144,7 +169,7 @@ export class SettingsBuilder {
     return [...this.prefixes];
   }
 
-  private apply(token: InterfaceToken, value: string, line: number): void {
+  private apply(token: InterfaceToken, value: string, line: number, address: AddressWords, at: number): void {
     switch (token.action) {
       case 'create':
         throw new ConfigError('not-allowed', 'create must be the first word: carpctl carpN create [settings]');
@@ -180,9 +205,18 @@ export class SettingsBuilder {
       case 'group':
       case 'no-group':
         return this.changeGroup(token.action === 'group', parseGroupName(value), line);
+      case 'address':
+        return address.setAddress(value);
       case 'inet':
       case 'inet6':
-        return this.addAddress(token.action === 'inet' ? 4 : 6, value, line);
+        return address.setFamily(token.action, at);
+      case 'netmask':
+        return address.setNetmask(value, at);
+      case 'prefixlen':
+        return address.setPrefixlen(value, at);
+      case 'alias':
+      case 'no-alias':
+        return address.setKind(token.action === 'no-alias', at);
     }
   }
 
@@ -223,22 +257,19 @@ export class SettingsBuilder {
     (add ? this.groupsAdded : this.groupsRemoved).push(group);
   }
 
-  private addAddress(family: 4 | 6, text: string, line: number): void {
-    const keyword = family === 4 ? 'inet' : 'inet6';
-    let prefix: IpPrefix;
-    try {
-      prefix = parsePrefix(text);
-    } catch (e: unknown) {
-      if (e instanceof AddressError) throw new ConfigError('bad-value', `${keyword}: ${e.message}`);
-      throw e;
+  /**
+   * A command holds at most one address (AddressWords refuses a second); a file one per line,
+   * each added, so that every address of the file appears once.
+   */
+  private addAddress(read: AddressWordsRead | null, line: number): void {
+    if (read === null) return;
+    if (this.context === 'command') {
+      this.address = addressSetting(read);
+      return;
     }
-    if (prefix.address.family !== family) {
-      const right = family === 4 ? 'inet6' : 'inet';
-      throw new ConfigError('bad-value', `${keyword} needs an IPv${family} address: write ${right} ${text}`);
-    }
-    const address = `address ${formatIp(prefix.address)}`;
-    this.once(address, address, line);
-    this.prefixes.push(prefix);
+    const key = `address ${formatIp(read.address)}`;
+    this.once(key, key, line);
+    this.prefixes.push({ address: read.address, prefixLength: lengthOf(read) });
   }
 }
 
@@ -256,7 +287,7 @@ export type InterfaceCommand =
 export function parseInterfaceCommand(words: readonly string[]): InterfaceCommand {
   const [first] = words;
   if (first === undefined) return { kind: 'show' };
-  const token = matchInterfaceWord(first, 'command');
+  const token = matchInterfaceWord(first, 'command', false);
   if (token.action === 'stats' || token.action === 'destroy') {
     if (words.length > 1) {
       throw new ConfigError('not-allowed', `${token.keyword} takes no other words: carpctl carpN ${token.keyword}`);
@@ -294,9 +325,18 @@ export type SysctlCommand =
 /**
  * `sysctl` alone or `sysctl -a` lists every knob (as OpenBSD sysctl does), `sysctl NAME...` shows
  * some, `sysctl NAME=VALUE...` sets them. Showing and setting in one command are refused, because
- * they travel as different requests and one could succeed without the other.
+ * they travel as different requests and one could succeed without the other. `-w` before
+ * assignments is the write flag of older sysctl(8)s (`sysctl -w net.inet.carp.preempt=1`, as the
+ * OpenBSD handbook writes it): it changes nothing, since an assignment always writes.
  */
 export function parseSysctlCommand(words: readonly string[]): SysctlCommand {
+  if (words[0] === '-w') {
+    const assignments = words.slice(1);
+    if (assignments.length === 0 || assignments.some((w) => !w.includes('='))) {
+      throw new ConfigError('not-allowed', '-w sets sysctls: give assignments after it, e.g. sysctl -w net.inet.carp.preempt=1');
+    }
+    return parseSysctlCommand(assignments);
+  }
   if (words.length === 0 || (words.length === 1 && words[0] === '-a')) return { kind: 'sysctl-get', names: [] };
   if (words.includes('-a')) throw new ConfigError('not-allowed', '-a shows every sysctl: give it alone');
   const setting = words.filter((w) => w.includes('='));

@@ -17,6 +17,22 @@ export type ResolvedPassSetting = Exclude<PassSetting, { readonly kind: 'file' }
 
 export type ForcedState = 'INIT' | 'BACKUP' | 'MASTER';
 
+/**
+ * The address words of one command, as OpenBSD's ifconfig takes them: `ADDRESS[/PREFIX]` or
+ * `inet`/`inet6 ADDRESS`, with `netmask M` or `prefixlen N`, and `alias` or `-alias`. Plain text,
+ * so that settings travel to the daemon as JSON.
+ */
+export type AddressSetting =
+  /**
+   * `set`: without alias, an IPv4 address replaces carpN's first IPv4 address (ifconfig's
+   * SIOCDIFADDR of the primary) and an IPv6 address is added (ifconfig cannot replace one);
+   * `alias`: added besides the others. The length as given (/PREFIX, netmask or prefixlen), else
+   * the host length (32, 128), as `ip addr add` gives it. The address in canonical text.
+   */
+  | { readonly kind: 'set' | 'alias'; readonly address: string; readonly prefixLength: number }
+  /** `-alias`: removed; without a length, whatever its length. */
+  | { readonly kind: 'remove'; readonly address: string; readonly prefixLength: number | null };
+
 export interface InterfaceSettings {
   readonly vhid?: number;
   readonly advbase?: number;
@@ -35,6 +51,8 @@ export interface InterfaceSettings {
   readonly up?: boolean;
   readonly groupsAdded?: readonly string[];
   readonly groupsRemoved?: readonly string[];
+  /** The address words of a command (a file lists its addresses in InterfaceFileConfig). */
+  readonly address?: AddressSetting;
 }
 
 /** InterfaceSettings whose passphrase, if any, is text: what the daemon receives and applies. */
@@ -48,7 +66,7 @@ export interface InterfaceFileConfig {
   /** The file it came from, for the daemon's messages. */
   readonly file: string;
   readonly settings: ResolvedInterfaceSettings;
-  /** `inet` / `inet6` lines, in file order. */
+  /** The address of each line that has one, in file order. */
   readonly addresses: readonly IpPrefix[];
 }
 

@@ -16,7 +16,8 @@ import {
   parseSysctlValue,
   quote,
 } from '../config/grammar';
-import type { ForcedState, ResolvedInterfaceSettings, ResolvedPassSetting, SysctlAssignment } from '../config/settings';
+import type { AddressSetting, ForcedState, ResolvedInterfaceSettings, ResolvedPassSetting, SysctlAssignment } from '../config/settings';
+import { AddressError, type IpAddress, formatIp, parseIp } from '../wire/address';
 import {
   CONTROL_PROTOCOL_VERSION,
   type ErrorDto,
@@ -139,6 +140,7 @@ const SETTING_FIELDS = [
   'up',
   'groupsAdded',
   'groupsRemoved',
+  'address',
 ] as const satisfies readonly (keyof ResolvedInterfaceSettings)[];
 
 /** The same checks as the grammar: the daemon may trust every field it receives. */
@@ -162,7 +164,30 @@ function decodeSettings(value: unknown): ResolvedInterfaceSettings {
   if (o.up !== undefined) s.up = boolean(o.up, 'up');
   if (o.groupsAdded !== undefined) s.groupsAdded = groups(o.groupsAdded, 'groupsAdded');
   if (o.groupsRemoved !== undefined) s.groupsRemoved = groups(o.groupsRemoved, 'groupsRemoved');
+  if (o.address !== undefined) s.address = decodeAddress(o.address);
   return s;
+}
+
+const ADDRESS_KINDS: readonly AddressSetting['kind'][] = ['set', 'alias', 'remove'];
+
+/** An address word: a valid address, and a length within its family (none only for remove). */
+function decodeAddress(value: unknown): AddressSetting {
+  const o = object(value, 'address');
+  fields(o, ['kind', 'address', 'prefixLength'], []);
+  const kind = ADDRESS_KINDS.find((k) => k === o.kind);
+  if (kind === undefined) throw badRequest(`address.kind must be one of ${ADDRESS_KINDS.join(', ')}`);
+  let address: IpAddress;
+  try {
+    address = parseIp(string(o.address, 'address.address'));
+  } catch (e: unknown) {
+    if (e instanceof AddressError) throw badRequest(`address.address: ${e.message}`);
+    throw e;
+  }
+  const max = address.family === 4 ? 32 : 128;
+  const text = formatIp(address);
+  if (kind === 'remove' && o.prefixLength === null) return { kind, address: text, prefixLength: null };
+  const prefixLength = checkNumber('address.prefixLength', integer(o.prefixLength, 'address.prefixLength'), { min: 0, max });
+  return { kind, address: text, prefixLength };
 }
 
 /** Only text or none: a passfile is read by carpctl, never by the daemon on a client's behalf. */

@@ -9,7 +9,8 @@ import { linkLayerOf } from '../carp/link-layer';
 import type { CarpHostApi, InterfaceStatus } from '../carp/types';
 import type { KernelMirror, LinkInfo } from '../kernel/types';
 import type { Relay } from '../relay/relay';
-import type { MacAddress } from '../wire/address';
+import type { IpPrefix, MacAddress } from '../wire/address';
+import { CarpdevBySubnet } from './carpdev-by-subnet';
 import type { CarpTaps } from './carp-taps';
 import { describeError } from './describe-error';
 import type { Driver } from './driver';
@@ -28,7 +29,13 @@ export interface CarpInterfacesDeps {
 }
 
 export class CarpInterfaces {
-  constructor(private readonly deps: CarpInterfacesDeps) {}
+  /** The carpdev of the interfaces that were given none. */
+  readonly carpdevs: CarpdevBySubnet;
+
+  constructor(private readonly deps: CarpInterfacesDeps) {
+    const { host, driver, mirror, logger } = deps;
+    this.carpdevs = new CarpdevBySubnet({ host, driver, mirror, logger, checkCarpdev: (name) => this.checkCarpdev(name) });
+  }
 
   /** Whether carpd manages `ifname` (it has its TAP). */
   has(ifname: string): boolean {
@@ -37,6 +44,14 @@ export class CarpInterfaces {
 
   names(): string[] {
     return this.deps.taps.names();
+  }
+
+  /**
+   * Whether `link` is the device of a managed carpN, and not one of the same name that was
+   * removed before it was created again (its removal may be reported after the creation).
+   */
+  owns(link: LinkInfo): boolean {
+    return this.deps.taps.ifindex(link.name) === link.index;
   }
 
   /** The core's view of a managed interface; throws no-such-interface, naming how to create it. */
@@ -72,6 +87,7 @@ export class CarpInterfaces {
     const { host, driver, relay, taps } = this.deps;
     if (host.interfaceStatus(ifname) !== undefined) driver.run((now) => host.destroyInterface(ifname, now));
     relay.removeCarpInterface(ifname);
+    this.carpdevs.forget(ifname);
     if (how === 'destroy') taps.destroy(ifname);
     else taps.forget(ifname);
     await this.deps.kernelWork.interfaceRemoved(ifname);
@@ -79,15 +95,18 @@ export class CarpInterfaces {
 
   /**
    * Brings core, relay, TAP and kernel in line with the kernel's view of carpN (up state,
-   * addresses) and the core's configuration (nodes, carpdev).
+   * addresses), the carpdev chosen by subnet and the core's configuration (nodes, carpdev).
+   * `addressesPending`: carpd has just changed carpN's addresses and the mirror has not reported
+   * them yet, so the carpdev is chosen when it does, not from the addresses it had.
    */
-  sync(ifname: string): void {
+  sync(ifname: string, addressesPending = false): void {
     const { host, driver, mirror, relay, taps, logger } = this.deps;
     const link = mirror.linkByName(ifname);
     if (!link || !this.has(ifname)) return;
     const prefixes = mirror.addressesOf(link.index).map((a) => a.prefix);
     const addresses = prefixes.map((p) => p.address);
     driver.run((now) => [...host.setAdminUp(ifname, link.adminUp, now), ...host.setAddresses(ifname, addresses, now)]);
+    if (!addressesPending) this.carpdevs.update(ifname, prefixes);
     const { config } = this.status(ifname);
     const layer2 = linkLayerOf(config);
     if (layer2.tapMac && !link.mac?.equals(layer2.tapMac)) taps.setMac(ifname, layer2.tapMac);
@@ -106,6 +125,17 @@ export class CarpInterfaces {
    */
   applySysctls(): void {
     this.deps.relay.setArpBalance(this.deps.host.getSysctl('net.inet.carp.arpbalance') === '1');
+  }
+
+  /** An address of another interface changed: the carpdevs chosen by subnet may change with it. */
+  syncAutomatic(): void {
+    for (const name of this.names()) if (this.carpdevs.isAutomatic(name)) this.sync(name);
+  }
+
+  /** The addresses of carpN as the kernel mirror has them, in kernel order. */
+  prefixesOf(ifname: string): IpPrefix[] {
+    const link = this.deps.mirror.linkByName(ifname);
+    return link ? this.deps.mirror.addressesOf(link.index).map((a) => a.prefix) : [];
   }
 
   /** The managed carp interfaces attached to `carpdev`. */

@@ -19,8 +19,10 @@ import { zeroCarpdevCounters } from '../relay/counters';
 import { type IpPrefix, formatPrefix } from '../wire/address';
 import type { CarpInterfaces } from './carp-interfaces';
 import type { Clock } from './clock';
-import { type PlannedChange, planChanges, wantedFromSettings } from './configuration-plan';
+import { type AddressChange, planAddress } from './address-plan';
+import { type PlannedChange, checkWanted, planChanges, wantedFromSettings } from './configuration-plan';
 import type { DaemonCounters } from './counters';
+import { describeError } from './describe-error';
 import type { Driver } from './driver';
 import type { Logger } from './logger';
 
@@ -46,7 +48,10 @@ export class CarpService {
     return this.deps.interfaces.names();
   }
 
-  /** `carpctl carpN create [settings]`: a new device; if the settings are refused, no device. */
+  /**
+   * `carpctl carpN create [settings]`, and `carpctl carpN settings` on a carpN that does not exist:
+   * a new device; if the settings are refused, no device.
+   */
   async create(ifname: string, settings: ResolvedInterfaceSettings): Promise<string[]> {
     await this.deps.interfaces.attach(ifname, 'create');
     try {
@@ -67,30 +72,46 @@ export class CarpService {
     await this.deps.interfaces.remove(ifname, 'destroy');
   }
 
+  /**
+   * Every check first (the words, the addresses, the carpdev by subnet, the core's own), then the
+   * kernel's address changes, then the core and the kernel's up/down. OpenBSD's ifconfig creates a
+   * cloned interface on first use: so does a configure of a carpN that does not exist.
+   */
   async configure(ifname: string, settings: ResolvedInterfaceSettings): Promise<string[]> {
-    const running = this.deps.interfaces.status(ifname);
-    const { wanted, warnings } = wantedFromSettings(ifname, running.config, settings);
-    await this.apply(ifname, planChanges(running, wanted));
+    const { interfaces, host } = this.deps;
+    if (!interfaces.has(ifname)) return this.create(ifname, settings);
+    const running = interfaces.status(ifname);
+    const present = interfaces.prefixesOf(ifname);
+    const addresses = planAddress(ifname, present, settings.address);
+    const changed = addresses.changes.length > 0;
+    const carpdev = interfaces.carpdevs.plan(ifname, running.config.carpdev, settings.carpdev, { expected: addresses.expected, changed });
+    const resolved = carpdev.setting === undefined ? settings : { ...settings, carpdev: carpdev.setting };
+    const { wanted, warnings } = wantedFromSettings(ifname, running.config, resolved);
+    const others = host.status().interfaces;
+    checkWanted(ifname, wanted.config, others);
+    checkWanted(ifname, { ...wanted.config, carpdev: carpdev.predicted }, others);
+    if (typeof settings.carpdev === 'string' && settings.carpdev !== running.config.carpdev) interfaces.checkCarpdev(settings.carpdev);
+    await this.changeAddresses(ifname, addresses.changes);
+    interfaces.carpdevs.commit(ifname, settings.carpdev, carpdev);
+    await this.apply(ifname, planChanges(running, wanted), changed);
     this.deps.logger.info({ ifname, settings: describeSettings(settings) }, `${ifname}: configured`);
-    return warnings;
+    return [...carpdev.warnings, ...warnings];
   }
 
   /**
-   * Boot configuration: `inet`/`inet6` lines are added when missing; other addresses stay. The
-   * mirror may not have heard of a device created a moment ago (its netlink events arrive on their
-   * own socket), so an address the kernel already has is taken as present, not as an error.
+   * Boot configuration: the addresses of the file are added when missing; other addresses stay.
+   * Refused, as a command is, when they would match two interfaces by subnet while the carpdev is
+   * chosen so. The mirror may not have heard of a device created a moment ago (its netlink events
+   * arrive on their own socket), so an address the kernel already has is taken as present.
    */
   async ensureAddresses(ifname: string, prefixes: readonly IpPrefix[]): Promise<void> {
-    const link = this.deps.mirror.linkByName(ifname);
-    const present = new Set(link ? this.deps.mirror.addressesOf(link.index).map((a) => formatPrefix(a.prefix)) : []);
-    for (const prefix of prefixes) {
-      if (present.has(formatPrefix(prefix))) continue;
-      try {
-        await this.deps.control.addAddress(ifname, prefix);
-      } catch (e: unknown) {
-        if (!(e instanceof KernelError && e.code === 'EEXIST')) throw e;
-      }
-    }
+    const { interfaces } = this.deps;
+    const present = interfaces.prefixesOf(ifname);
+    const known = new Set(present.map(formatPrefix));
+    const missing = prefixes.filter((p) => !known.has(formatPrefix(p)));
+    const current = interfaces.status(ifname).config.carpdev;
+    interfaces.carpdevs.plan(ifname, current, undefined, { expected: [...present, ...missing], changed: missing.length > 0 });
+    await this.changeAddresses(ifname, missing.map((prefix) => ({ kind: 'add', prefix })));
   }
 
   show(ifname: string | null): InterfaceStatusDto[] {
@@ -147,19 +168,49 @@ export class CarpService {
   }
 
   /**
-   * The core changes in one run (the core validates a configuration as a whole before it changes
-   * anything, so a refusal leaves everything as it was), then the kernel's up/down, then upkeep.
+   * The kernel's address changes, one by one as `ip addr` makes them (IPv6 without duplicate
+   * address detection, see KernelControl); if one fails, those made are undone.
    */
-  private async apply(ifname: string, plan: readonly PlannedChange[]): Promise<void> {
-    const { driver, host, control, interfaces } = this.deps;
-    for (const change of plan) {
-      if (change.kind === 'configure' && typeof change.change.carpdev === 'string') interfaces.checkCarpdev(change.change.carpdev);
+  private async changeAddresses(ifname: string, changes: readonly AddressChange[]): Promise<void> {
+    const made: AddressChange[] = [];
+    try {
+      for (const change of changes) if (await this.changeAddress(ifname, change)) made.push(change);
+    } catch (e: unknown) {
+      for (const change of made.reverse()) {
+        const undo: AddressChange = { kind: change.kind === 'add' ? 'remove' : 'add', prefix: change.prefix };
+        await this.changeAddress(ifname, undo).catch((failed: unknown) =>
+          this.deps.logger.error({ ifname, err: failed }, `${ifname}: cannot undo a change of ${formatPrefix(change.prefix)}: ${describeError(failed)}`),
+        );
+      }
+      throw e;
     }
+  }
+
+  /** False when the kernel had it so already: the mirror had not heard of that yet. */
+  private async changeAddress(ifname: string, change: AddressChange): Promise<boolean> {
+    const { control, logger } = this.deps;
+    try {
+      if (change.kind === 'add') await control.addAddress(ifname, change.prefix);
+      else await control.removeAddress(ifname, change.prefix);
+    } catch (e: unknown) {
+      if (e instanceof KernelError && e.code === (change.kind === 'add' ? 'EEXIST' : 'EADDRNOTAVAIL')) return false;
+      throw e;
+    }
+    logger.info({ ifname }, `${ifname}: ${change.kind === 'add' ? 'added' : 'removed'} ${formatPrefix(change.prefix)}`);
+    return true;
+  }
+
+  /**
+   * The core changes in one run (checked as a whole beforehand, and again by the core, so a
+   * refusal leaves everything as it was), then the kernel's up/down, then upkeep.
+   */
+  private async apply(ifname: string, plan: readonly PlannedChange[], addressesPending: boolean): Promise<void> {
+    const { driver, host, control, interfaces } = this.deps;
     driver.run((now) => plan.flatMap((change) => applyToCore(host, ifname, change, now)));
     for (const change of plan) {
       if (change.kind === 'admin') await control.setLinkUp(ifname, change.up);
     }
-    interfaces.sync(ifname);
+    interfaces.sync(ifname, addressesPending);
   }
 }
 

@@ -28,6 +28,11 @@ export class CarpTaps {
     return [...this.taps.keys()];
   }
 
+  /** The ifindex of our carpN: a device of that name with another one is an earlier, gone one. */
+  ifindex(ifname: string): number | undefined {
+    return this.taps.get(ifname)?.ifindex;
+  }
+
   /**
    * A new carpN: created persistent with vnet headers and no carrier, prepared (no automatic
    * link-local address: that has to happen before it first goes up), then brought up.

@@ -7,7 +7,8 @@
  */
 import { CarpError } from '../carp/errors';
 import { DEFAULT_ADVSKEW } from '../carp/limits';
-import type { CarpInterfaceChange, CarpInterfaceConfig, CarpNodeConfig, CarpState } from '../carp/types';
+import type { CarpInterfaceChange, CarpInterfaceConfig, CarpNodeConfig, CarpState, InterfaceStatus } from '../carp/types';
+import { checkVhidsFree, validateConfig } from '../carp/validate';
 import type { ResolvedInterfaceSettings } from '../config/settings';
 import { CARP_PASSPHRASE_MAX, deriveKey } from '../wire/hmac';
 
@@ -73,6 +74,16 @@ export function wantedFromSettings(
     },
     warnings,
   };
+}
+
+/**
+ * The core's own checks of a whole configuration (src/carp/validate.ts), run before anything is
+ * applied, since the kernel's address changes come before the core's: `others` are the carp
+ * interfaces of the host, whose vhids must stay unique per carpdev.
+ */
+export function checkWanted(ifname: string, config: CarpInterfaceConfig, others: readonly InterfaceStatus[]): void {
+  const owners = others.map((o) => ({ name: o.name, carpdev: o.config.carpdev, vhids: o.config.nodes.map((n) => n.vhid) }));
+  checkVhidsFree(ifname, validateConfig(config), owners);
 }
 
 /** The changes that take `running` to `wanted`, nothing for what already is as wanted. */

@@ -46,6 +46,8 @@ export class KernelEventHandler {
       case 'address-removed': {
         const link = this.mirror.linkByIndex(event.address.ifindex);
         if (link && this.interfaces.has(link.name)) this.interfaces.sync(link.name);
+        // Another interface's subnets decide the carpdev of the carp interfaces given none.
+        else if (link) this.interfaces.syncAutomatic();
         return;
       }
     }
@@ -64,7 +66,7 @@ export class KernelEventHandler {
   }
 
   private linkRemoved(link: LinkInfo): void {
-    if (this.interfaces.has(link.name)) {
+    if (this.interfaces.owns(link)) {
       this.logger.warn({ ifname: link.name }, `${link.name}: the device was deleted outside carpd; forgetting it`);
       void this.interfaces.remove(link.name, 'vanished');
       return;

@@ -224,6 +224,19 @@ describe('carpctl end to end (fake daemon)', () => {
       ]);
     });
 
+    it('sends an address word as ifconfig takes it, and sysctl -w as an assignment', async () => {
+      assert.equal((await carpctl('carp0', 'vhid', '1', '192.168.1.10')).status, EXIT_OK);
+      assert.equal((await carpctl('carp0', 'inet', 'alias', '192.168.1.11', 'netmask', '0xffffff00')).status, EXIT_OK);
+      assert.equal((await carpctl('carp0', '-alias', '2001:db8::1')).status, EXIT_OK);
+      assert.equal((await carpctl('sysctl', '-w', 'net.inet.carp.allow=1')).status, EXIT_OK);
+      assert.deepEqual(requests(), [
+        { type: 'configure', ifname: 'carp0', settings: { vhid: 1, address: { kind: 'set', address: '192.168.1.10', prefixLength: 32 } } },
+        { type: 'configure', ifname: 'carp0', settings: { address: { kind: 'alias', address: '192.168.1.11', prefixLength: 24 } } },
+        { type: 'configure', ifname: 'carp0', settings: { address: { kind: 'remove', address: '2001:db8::1', prefixLength: null } } },
+        { type: 'sysctl-set', assignments: [{ name: 'net.inet.carp.allow', value: '1' }] },
+      ]);
+    });
+
     it('prints the daemon\'s warnings on stderr', async () => {
       const run = await carpctl('carp0', 'pass', 'a-passphrase-of-24-bytes');
       assert.equal(run.status, EXIT_OK);
@@ -326,7 +339,7 @@ describe('carpctl end to end (fake daemon)', () => {
       [['carp0', 'adv', '5'], /^carpctl: word "adv" is ambiguous: it could be advbase or advskew\n$/],
       [['carp0', 'vhid', '256'], /^carpctl: vhid 256 is out of range: valid values are 1-255\n$/],
       [['carp0', 'vhid'], /^carpctl: vhid needs a number 1-255\n$/],
-      [['carp0', 'bogus'], /^carpctl: unknown word "bogus": valid words are create, destroy, stats, vhid, .* or -group\n$/],
+      [['carp0', 'bogus'], /^carpctl: unknown word "bogus": valid words are create, destroy, stats, vhid, .*, -alias or an address \(ADDRESS\[\/PREFIX\], e\.g\. 192\.0\.2\.10\/24\)\n$/],
       [['carpX'], /^carpctl: "carpX" is not a carp interface name/],
       [['eth0'], /^carpctl: unknown command "eth0": give a carp interface \(carpN \.\.\.\), -g GROUP, sysctl or stats\n$/],
       [['-x'], /^carpctl: unknown option "-x": valid options are --socket PATH, -j, -g GROUP or -h\n$/],

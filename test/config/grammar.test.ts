@@ -65,16 +65,16 @@ describe('grammar', () => {
       assert.equal(new Set(keywords).size, keywords.length);
     });
 
-    it('keeps create, destroy, stats and state out of files and inet/inet6 out of commands', () => {
+    it('keeps create, destroy, stats, state and -alias out of files, and takes the address words in both', () => {
       const file = tokensFor('file').map((t) => t.keyword);
       const command = tokensFor('command').map((t) => t.keyword);
-      for (const word of ['create', 'destroy', 'stats', 'state']) {
+      for (const word of ['create', 'destroy', 'stats', 'state', '-alias']) {
         assert.ok(!file.includes(word), word);
         assert.ok(command.includes(word), word);
       }
-      for (const word of ['inet', 'inet6']) {
+      for (const word of ['inet', 'inet6', 'netmask', 'prefixlen', 'alias']) {
         assert.ok(file.includes(word), word);
-        assert.ok(!command.includes(word), word);
+        assert.ok(command.includes(word), word);
       }
     });
   });

@@ -128,7 +128,7 @@ describe('parse-words', () => {
         () => parseInterfaceCommand(['vhid', '1', 'priority', '5']),
         refusal(
           'unknown-word',
-          /^unknown word "priority": valid words are create, destroy, stats, vhid, advbase, advskew, carpnodes, balancing, pass, -pass, passfile, carpdev, -carpdev, state, up, down, group or -group$/,
+          /^unknown word "priority": valid words are create, destroy, stats, vhid, advbase, advskew, carpnodes, balancing, pass, -pass, passfile, carpdev, -carpdev, state, up, down, group, -group, inet, inet6, netmask, prefixlen, alias, -alias or an address \(ADDRESS\[\/PREFIX\], e\.g\. 192\.0\.2\.10\/24\)$/,
         ),
       );
     });
@@ -175,8 +175,9 @@ describe('parse-words', () => {
       assert.throws(() => parseInterfaceCommand(['pass', '']), refusal('bad-value', /-pass removes it/));
     });
 
-    it('refuses inet and inet6 on the command line, saying how to add addresses', () => {
-      assert.throws(() => parseInterfaceCommand(['inet', '192.0.2.1/24']), refusal('not-allowed', /not allowed on the command line: .*ip addr add/));
+    it('takes one address per command, as ifconfig does (address-words.test.ts has the forms)', () => {
+      assert.deepEqual(configure('vhid 1 192.168.1.10'), { vhid: 1, address: { kind: 'set', address: '192.168.1.10', prefixLength: 32 } });
+      assert.throws(() => configure('192.0.2.1 inet 192.0.2.2'), refusal('repeated-word', /^an address is given twice: give one address per command, with alias to add another$/));
     });
   });
 
@@ -243,6 +244,17 @@ describe('parse-words', () => {
       assert.throws(() => parseSysctlCommand(['a.b=1', 'a.b=2']), refusal('repeated-word', /a\.b is assigned twice/));
       assert.throws(() => parseSysctlCommand(['a.b=']), refusal('bad-value', /not a single word/));
     });
+
+    it('takes the -w of older sysctl(8)s before assignments, as the OpenBSD handbook writes it', () => {
+      assert.deepEqual(parseSysctlCommand(['-w', 'net.inet.carp.allow=1']), {
+        kind: 'sysctl-set',
+        assignments: [{ name: 'net.inet.carp.allow', value: '1' }],
+      });
+      for (const words of [['-w'], ['-w', 'net.inet.carp.allow'], ['-w', '-a'], ['-w', 'a.b=1', 'a.c']]) {
+        assert.throws(() => parseSysctlCommand(words), refusal('not-allowed', /^-w sets sysctls: give assignments after it, e\.g\. sysctl -w net\.inet\.carp\.preempt=1$/), words.join(' '));
+      }
+      assert.throws(() => parseSysctlCommand(['a.b=1', '-w']), refusal('not-allowed', /not both/), '-w comes first');
+    });
   });
 
   describe('SettingsBuilder in a file', () => {
@@ -262,13 +274,17 @@ describe('parse-words', () => {
       assert.throws(() => builder.addWords(['inet', '192.0.2.10/32'], 6), refusal('repeated-word', /address 192\.0\.2\.10 is given twice \(first on line 2\)/));
     });
 
-    it('refuses addresses of the wrong family or without a prefix length', () => {
+    it('refuses addresses of the wrong family or length, and takes one without a length as a host address', () => {
       const builder = new SettingsBuilder('file');
       assert.throws(() => builder.addWords(['inet', '2001:db8::1/64']), refusal('bad-value', /inet needs an IPv4 address: write inet6 2001:db8::1\/64/));
       assert.throws(() => builder.addWords(['inet6', '192.0.2.1/24']), refusal('bad-value', /inet6 needs an IPv6 address/));
-      assert.throws(() => builder.addWords(['inet', '192.0.2.1']), refusal('bad-value', /^inet: .*needs a prefix length/));
-      assert.throws(() => builder.addWords(['inet', '192.0.2.1/33']), refusal('bad-value', /prefix length "33" must be 0-32/));
+      assert.throws(() => builder.addWords(['inet', '192.0.2.1/33']), refusal('bad-value', /^prefix length "33" is not valid: valid values are 0-32 for an IPv4 address$/));
       assert.deepEqual(builder.addresses(), []);
+      builder.addWords(['inet', '192.0.2.1'], 1);
+      builder.addWords(['2001:db8::1', 'prefixlen', '64'], 2);
+      builder.addWords(['inet', 'alias', '192.0.2.2', 'netmask', '255.255.255.0'], 3);
+      assert.deepEqual(builder.addresses().map(formatPrefix), ['192.0.2.1/32', '2001:db8::1/64', '192.0.2.2/24']);
+      assert.deepEqual(builder.settings(), {}, 'a file`s addresses are no setting');
     });
 
     it('refuses state, create, destroy and stats with a reason', () => {

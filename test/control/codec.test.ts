@@ -40,6 +40,10 @@ describe('control codec', () => {
         },
       },
       { type: 'configure', ifname: 'carp0', settings: { pass: { kind: 'none' } } },
+      { type: 'configure', ifname: 'carp0', settings: { vhid: 1, address: { kind: 'set', address: '192.168.1.10', prefixLength: 32 } } },
+      { type: 'configure', ifname: 'carp0', settings: { address: { kind: 'alias', address: '2001:db8::10', prefixLength: 64 } } },
+      { type: 'configure', ifname: 'carp0', settings: { address: { kind: 'remove', address: '192.0.2.1', prefixLength: null } } },
+      { type: 'configure', ifname: 'carp0', settings: { address: { kind: 'remove', address: '192.0.2.1', prefixLength: 24 } } },
       {
         type: 'create',
         ifname: 'carp2',
@@ -151,6 +155,27 @@ describe('control codec', () => {
       for (const bad of ['ip-s', 'IP', '', 1, null]) {
         assert.throws(() => decodeRequest(settings(bad)), rejected('bad-request', /^balancing must be one of none, ip, ip-stealth, ip-unicast, arp$/), String(bad));
       }
+    });
+
+    it('checks an address as the grammar does, and hands it on in canonical form', () => {
+      const settings = (address: unknown): string => line({ type: 'configure', ifname: 'carp0', settings: { address } });
+      assert.deepEqual(decodeRequest(settings({ kind: 'set', address: '2001:DB8:0::10', prefixLength: 128 })), {
+        type: 'configure',
+        ifname: 'carp0',
+        settings: { address: { kind: 'set', address: '2001:db8::10', prefixLength: 128 } },
+      });
+      const refusals: readonly (readonly [unknown, string, RegExp])[] = [
+        [{ kind: 'add', address: '192.0.2.1', prefixLength: 24 }, 'bad-request', /^address\.kind must be one of set, alias, remove$/],
+        [{ kind: 'set', address: '192.0.2.300', prefixLength: 24 }, 'bad-request', /^address\.address: "192\.0\.2\.300" is not an IPv4 or IPv6 address$/],
+        [{ kind: 'set', address: 7, prefixLength: 24 }, 'bad-request', /^address\.address must be a string$/],
+        [{ kind: 'set', address: '192.0.2.1', prefixLength: 33 }, 'out-of-range', /^address\.prefixLength 33 is out of range: valid values are 0-32$/],
+        [{ kind: 'alias', address: '2001:db8::1', prefixLength: 129 }, 'out-of-range', /0-128$/],
+        [{ kind: 'set', address: '192.0.2.1', prefixLength: null }, 'bad-request', /^address\.prefixLength must be an integer$/],
+        [{ kind: 'set', address: '192.0.2.1' }, 'bad-request', /^address\.prefixLength must be an integer$/],
+        [{ kind: 'set', address: '192.0.2.1', prefixLength: 24, via: 'eth0' }, 'bad-request', /unknown field "via"/],
+        ['192.0.2.1/24', 'bad-request', /^address must be a JSON object$/],
+      ];
+      for (const [address, code, pattern] of refusals) assert.throws(() => decodeRequest(settings(address)), rejected(code, pattern), JSON.stringify(address));
     });
 
     it('accepts a passphrase only as text or none: the daemon never reads a client\'s passfile', () => {

@@ -72,7 +72,8 @@ describe('carpd in-process: boot configuration, restart, devices that come and g
     await lab.start(1);
     const dto = await lab.show(1);
     assert.equal(dto.nodes.length, 0);
-    assert.equal(dto.carpdev, null);
+    assert.equal(dto.carpdev, 'eth0', 'chosen by subnet: its address is in eth0`s; without a vhid it stays INIT');
+    assert.equal(dto.running, false);
     assert.deepEqual(addressesOf(lab, 1), [`${VIP}/24`]);
   });
 

@@ -1,5 +1,5 @@
 /** Setups and probes shared by the in-process daemon tests. */
-import { formatMac, parseIp } from '../../src/wire/address';
+import { formatMac, formatPrefix, parseIp } from '../../src/wire/address';
 import { decodeArp } from '../../src/wire/arp';
 import { ETHERTYPE_ARP, ETHERTYPE_IPV4, decodeEthernet } from '../../src/wire/ethernet';
 import { decodeIpv4 } from '../../src/wire/ipv4';
@@ -9,6 +9,16 @@ import { DaemonLab } from './lab';
 
 export const VIP = '10.77.0.50';
 export const PASS = 'mekmitasdigoat';
+
+/** What `ip addr show dev IFNAME` lists on host n: the kernel's truth, IPv4 then IPv6. */
+export function ipAddr(lab: DaemonLab, n: number, ifname = 'carp0'): string[] {
+  return (lab.world.host(n).kernel.link(ifname)?.addresses() ?? []).map(formatPrefix);
+}
+
+/** The messages carpd on host n logged, in order. */
+export function logged(lab: DaemonLab, n: number): string[] {
+  return lab.log(n).map((record) => record.msg);
+}
 
 /** carp0 on every given host: vhid 1 on eth0; host 1 preferred (advskew 0), the others 100. */
 export async function configurePair(lab: DaemonLab, hosts: readonly number[] = [1, 2]): Promise<void> {
@@ -35,11 +45,12 @@ export async function pairLab(settled: boolean): Promise<DaemonLab> {
 }
 
 /**
- * The client resolves the VIP and pings it; returns the MAC that answered the ARP request, after
- * checking that exactly one echo reply came back. Fails if nothing answers within a second.
+ * The client resolves the VIP (or `address`) and pings it; returns the MAC that answered the ARP
+ * request, after checking that exactly one echo reply came back. Fails if nothing answers within a
+ * second.
  */
-export async function pingVip(lab: DaemonLab, client: Client, sequence = 1): Promise<string> {
-  const vip = parseIp(VIP);
+export async function pingVip(lab: DaemonLab, client: Client, sequence = 1, address = VIP): Promise<string> {
+  const vip = parseIp(address);
   const from = { mac: client.mac, ip: client.ipv4 };
   const seen = client.endpoint.received.length;
   client.endpoint.send(arpRequest(from, vip));

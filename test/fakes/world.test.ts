@@ -24,6 +24,21 @@ describe('fakes: world', () => {
     assert.equal(formatPrefix(linkLocalFor(parseMac('52:54:00:12:34:56'))), 'fe80::5054:ff:fe12:3456/64');
   });
 
+  it('gives the hosts other NICs on segments of their own when asked, the clients joining the first', async () => {
+    const world = new World({ hosts: 2, nics: [{ name: 'em0', subnet: '192.168.1', firstHost: 11 }, { name: 'em1', subnet: '192.168.2' }] });
+    const mirror = world.mirror(2);
+    await mirror.start();
+    const shown = ['em0', 'em1'].map((name) => {
+      const link = mirror.linkByName(name);
+      return `${name} ${formatMac(link?.mac ?? Buffer.alloc(6))} ${mirror.addressesOf(link?.index ?? -1).map((a) => formatPrefix(a.prefix)).join(' ')}`;
+    });
+    assert.deepEqual(shown, ['em0 02:00:00:00:00:02 192.168.1.12/24 fe80::ff:fe00:2/64', 'em1 02:00:00:01:00:02 192.168.2.2/24 fe80::ff:fe01:2/64']);
+    assert.equal(mirror.linkByName('eth0'), undefined);
+    assert.deepEqual(world.segments.length, 2);
+    assert.equal(world.segment, world.segments[0]);
+    assert.deepEqual(world.addClient('client').ipv4.bytes.join('.'), '192.168.1.101');
+  });
+
   it('carries a client ARP for a VIP through a hand-made relay to carpN and the answer back', async () => {
     const world = new World({ hosts: 2 });
     const client = world.addClient('client');
