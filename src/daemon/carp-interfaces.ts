@@ -31,6 +31,8 @@ export interface CarpInterfacesDeps {
 export class CarpInterfaces {
   /** The carpdev of the interfaces that were given none. */
   readonly carpdevs: CarpdevBySubnet;
+  /** The up state carpd set on a carpN that the mirror has not reported yet (expectAdmin). */
+  private readonly expectedAdmin = new Map<string, boolean>();
 
   constructor(private readonly deps: CarpInterfacesDeps) {
     const { host, driver, mirror, logger } = deps;
@@ -101,8 +103,9 @@ export class CarpInterfaces {
    */
   sync(ifname: string, addressesPending = false): void {
     const { host, driver, mirror, relay, taps, logger } = this.deps;
-    const link = mirror.linkByName(ifname);
-    if (!link || !this.has(ifname)) return;
+    const mirrored = mirror.linkByName(ifname);
+    if (!mirrored || !this.has(ifname)) return;
+    const link = { ...mirrored, adminUp: this.adminUp(ifname, mirrored.adminUp) };
     const prefixes = mirror.addressesOf(link.index).map((a) => a.prefix);
     const addresses = prefixes.map((p) => p.address);
     driver.run((now) => [...host.setAdminUp(ifname, link.adminUp, now), ...host.setAddresses(ifname, addresses, now)]);
@@ -117,6 +120,24 @@ export class CarpInterfaces {
       logger.error({ ifname, carpdev: carpdev?.name, err: e }, `${ifname}: cannot attach to carpdev ${carpdev?.name}: ${describeError(e)}`);
     }
     this.deps.kernelWork.interfaceChanged(ifname, carpdev, link.adminUp ? prefixes : null);
+  }
+
+  /**
+   * carpd is about to set carpN up or down in the kernel. Until the mirror reports that state, its
+   * older reports (the carrier change that taking carpN down itself causes comes first) must not
+   * undo it in the core for a moment; `undefined` forgets the expectation (the kernel refused).
+   */
+  expectAdmin(ifname: string, up: boolean | undefined): void {
+    if (up === undefined) this.expectedAdmin.delete(ifname);
+    else this.expectedAdmin.set(ifname, up);
+  }
+
+  /** carpN's up state: what carpd set, until the mirror reports it; then the mirror's. */
+  private adminUp(ifname: string, mirrored: boolean): boolean {
+    const expected = this.expectedAdmin.get(ifname);
+    if (expected === undefined) return mirrored;
+    if (expected === mirrored) this.expectedAdmin.delete(ifname);
+    return expected;
   }
 
   /**

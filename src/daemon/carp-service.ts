@@ -206,9 +206,16 @@ export class CarpService {
    */
   private async apply(ifname: string, plan: readonly PlannedChange[], addressesPending: boolean): Promise<void> {
     const { driver, host, control, interfaces } = this.deps;
+    const admin = plan.find((change) => change.kind === 'admin');
+    if (admin !== undefined) interfaces.expectAdmin(ifname, admin.up);
     driver.run((now) => plan.flatMap((change) => applyToCore(host, ifname, change, now)));
-    for (const change of plan) {
-      if (change.kind === 'admin') await control.setLinkUp(ifname, change.up);
+    if (admin !== undefined) {
+      try {
+        await control.setLinkUp(ifname, admin.up);
+      } catch (e: unknown) {
+        interfaces.expectAdmin(ifname, undefined);
+        throw e;
+      }
     }
     interfaces.sync(ifname, addressesPending);
   }
@@ -221,7 +228,7 @@ function applyToCore(host: CarpHostApi, ifname: string, change: PlannedChange, n
     case 'configure':
       return host.configure(ifname, change.change, now);
     case 'admin':
-      // Down at once (a MASTER bows out now); up when the kernel reports it, with the addresses.
+      // Down at once (a MASTER bows out now); up once the kernel has acknowledged it (upkeep).
       return change.up ? [] : host.setAdminUp(ifname, false, now);
   }
 }

@@ -57,10 +57,19 @@ describe('carpd in-process: election and failover on a simulated LAN', () => {
     await lab.until(() => lab.state(1) === 'MASTER', 4000);
     await lab.advance(300);
     const before = lab.world.scheduler.clock.now();
+    await lab.ok(1, 'sysctl', 'net.inet.carp.log=4');
+    const logged = lab.log(1).length;
     await lab.ok(1, 'carp0', 'down');
     await lab.until(() => lab.state(2) === 'MASTER', 1000);
     assert.ok(lab.world.scheduler.clock.now() - before < 50, 'the backup took over on the bow-out, not on a timeout');
+    await lab.advance(100);
     assert.equal(lab.state(1), 'INIT');
+    const transitions = lab.log(1).slice(logged).filter((r) => /state transition/.test(r.msg));
+    assert.deepEqual(
+      transitions.map((r) => r.msg),
+      ['carp0: state transition (vhid 1): MASTER -> INIT (interface down)'],
+      'no flap back to BACKUP while the kernel`s report of the down state is on its way',
+    );
   });
 
   it('fails over after a crash of the MASTER`s daemon, which leaves no bow-out behind', async () => {
