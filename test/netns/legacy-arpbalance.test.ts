@@ -30,15 +30,26 @@ async function answerer(lab: CarpLab, client: string): Promise<string> {
   return stdout.trim();
 }
 
-/** When carpd logged a takeover on a master-down timeout, after `since` (epoch ms). */
-function takeoverTimes(log: string, since: number): number[] {
+/** When carpd logged a takeover (by default on a master-down timeout), after `since` (epoch ms). */
+function takeoverTimes(log: string, since: number, byReason = (reason: string | undefined) => reason === 'master-down'): number[] {
   return log
     .split('\n')
     .flatMap((line) => {
       const record = /^\{/.test(line) ? (JSON.parse(line) as { time?: string; to?: string; reason?: string }) : {};
-      return record.to === 'MASTER' && record.reason === 'master-down' && record.time !== undefined ? [Date.parse(record.time)] : [];
+      return record.to === 'MASTER' && byReason(record.reason) && record.time !== undefined ? [Date.parse(record.time)] : [];
     })
     .filter((at) => at >= since);
+}
+
+/**
+ * Waits out the gratuitous ARP that a new MASTER repeats two advertisements after taking over
+ * (docs/protocol.md §3): it points every client that hears it at that member, so a client that
+ * resolved the address before it would not show the member its address selects.
+ */
+async function announcementsDone(lab: CarpLab): Promise<void> {
+  const last = Math.max(...['h1', 'h2'].flatMap((host) => takeoverTimes(lab.logOf(host), 0, () => true)));
+  const delayedRound = last + 2 * 1000 + 500;
+  await new Promise((done) => setTimeout(done, Math.max(0, delayedRound - Date.now())));
 }
 
 describe('netns: net.inet.carp.arpbalance=1 through real carpN devices (three interfaces, two hosts)', function () {
@@ -61,6 +72,7 @@ describe('netns: net.inet.carp.arpbalance=1 through real carpN devices (three in
         lab.net.spawn(host, 'socat', [`TCP-LISTEN:${PORT},bind=${VIP4},reuseaddr,fork`, `SYSTEM:echo ${host}`]);
       }
       for (const [k, ifname] of INTERFACES.entries()) await lab.waitState(masterOf(k), 'MASTER', 10_000, ifname);
+      await announcementsDone(lab);
       for (const client of CLIENTS) {
         await lab.net.addNamespace(client.name);
         await lab.net.plug(client.name, 'eth0', 'lan', 'br0', client.mac);
