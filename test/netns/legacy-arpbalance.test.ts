@@ -31,7 +31,7 @@ async function answerer(lab: CarpLab, client: string): Promise<string> {
 }
 
 /** When carpd logged a takeover (by default on a master-down timeout), after `since` (epoch ms). */
-function takeoverTimes(log: string, since: number, byReason = (reason: string | undefined) => reason === 'master-down'): number[] {
+function takeoverTimes(log: string, since: number, byReason: (reason: string | undefined) => boolean = (reason) => reason === 'master-down'): number[] {
   return log
     .split('\n')
     .flatMap((line) => {
