@@ -7,6 +7,8 @@ import { relative } from 'node:path';
 import { type BalancingResults, runBalancing } from './balancing';
 import { formatBalancingReport } from './balancing-report';
 import { runDataplane } from './dataplane';
+import { runFailover } from './failover';
+import { formatFailoverReport } from './failover-report';
 import { runFilter } from './filter';
 import { formatFilterReport } from './filter-report';
 import { type BenchCase, type BenchOptions, USAGE, UsageError, parseBenchArgs } from './options';
@@ -18,7 +20,7 @@ import { median } from './stats';
 
 const EXIT_BY_SIGNAL: Readonly<Partial<Record<NodeJS.Signals, number>>> = { SIGINT: 130, SIGTERM: 143 };
 /** The cases that build namespaces and run carpd; the filter case runs in this process alone. */
-const PRIVILEGED_CASES: readonly BenchCase[] = ['dataplane', 'balancing'];
+const PRIVILEGED_CASES: readonly BenchCase[] = ['dataplane', 'balancing', 'failover'];
 
 const progress = (line: string): void => console.error(line);
 
@@ -37,7 +39,7 @@ async function main(argv: readonly string[]): Promise<number> {
   }
   const { options } = parsed;
   const privileged = options.cases.filter((c) => PRIVILEGED_CASES.includes(c));
-  const missing = privileged.length > 0 ? missingRequirements() : [];
+  const missing = privileged.length > 0 ? missingRequirements(options) : [];
   if (missing.length > 0) {
     console.error(`bench: cannot run ${privileged.join(', ')}: ${missing.join('; ')} (--case filter runs without them)`);
     return 1;
@@ -63,6 +65,11 @@ async function runCases(options: BenchOptions): Promise<void> {
       case 'filter': {
         const results = runFilter(options, balancing === null ? null : daemonNsPerFrame(balancing), progress);
         await publish('filter', results, formatFilterReport(results));
+        break;
+      }
+      case 'failover': {
+        const results = await runFailover(options, progress);
+        await publish('failover', results, formatFailoverReport(results));
         break;
       }
     }

@@ -1,12 +1,14 @@
 /** The benchmark's command line: which cases, how many rounds, and how long each measurement lasts. */
 import { parseArgs } from 'node:util';
+import { CONTENDER_NAMES, type ContenderName } from './failover-contenders';
 
 /**
  * dataplane: carp0 against the kernel's direct path. balancing: `balancing ip` through two hosts
- * against one. filter: the per-frame cost of the balancing decision, without root.
+ * against one. filter: the per-frame cost of the balancing decision, without root. failover:
+ * carpd's failover against ucarp's and keepalived's.
  */
-export type BenchCase = 'dataplane' | 'balancing' | 'filter';
-export const BENCH_CASES: readonly BenchCase[] = ['dataplane', 'balancing', 'filter'];
+export type BenchCase = 'dataplane' | 'balancing' | 'filter' | 'failover';
+export const BENCH_CASES: readonly BenchCase[] = ['dataplane', 'balancing', 'filter', 'failover'];
 
 export interface BenchOptions {
   /** The cases to run, in this order (`--case all`: every one). */
@@ -30,6 +32,10 @@ export interface BenchOptions {
    * folds addresses only, so flows that differ by port alone would all land on one host.
    */
   readonly flows: number;
+  /** Failover: rounds of trials, each contender and scenario once per round. */
+  readonly trials: number;
+  /** Failover: the daemons measured side by side. */
+  readonly contenders: readonly ContenderName[];
 }
 
 const DEFAULT_OPTIONS: BenchOptions = {
@@ -40,13 +46,15 @@ const DEFAULT_OPTIONS: BenchOptions = {
   pingInterval: 0.01,
   congestion: ['cubic', 'bbr'],
   flows: 8,
+  trials: 7,
+  contenders: CONTENDER_NAMES,
 };
 
 /** Two flows are the fewest that can split over two hosts; the client addresses .101-.164 stay clear of the lab's. */
 export const MIN_FLOWS = 2;
 export const MAX_FLOWS = 64;
 
-export const USAGE = `usage: npm run bench -- [--case CASE] [--rounds N] [--seconds S] [--pings N] [--ping-interval S] [--congestion LIST] [--flows N]
+export const USAGE = `usage: npm run bench -- [--case CASE] [--rounds N] [--seconds S] [--pings N] [--ping-interval S] [--congestion LIST] [--flows N] [--trials N] [--contenders LIST]
   --case CASE         ${BENCH_CASES.join(', ')} or all, comma-separated (default all)
   --rounds N          rounds of each case, both sides interleaved (default ${DEFAULT_OPTIONS.rounds})
   --seconds S         measured seconds per iperf3 run (default ${DEFAULT_OPTIONS.seconds})
@@ -54,10 +62,14 @@ export const USAGE = `usage: npm run bench -- [--case CASE] [--rounds N] [--seco
   --ping-interval S   seconds between echo requests (default ${DEFAULT_OPTIONS.pingInterval})
   --congestion LIST   TCP congestion controls, comma-separated (default ${DEFAULT_OPTIONS.congestion.join(',')})
   --flows N           TCP flows of the balancing case, one client address each, ${MIN_FLOWS}-${MAX_FLOWS} (default ${DEFAULT_OPTIONS.flows})
-dataplane and balancing need root, iperf3 and ping; filter needs neither. Times (seconds):
+  --trials N          rounds of failover trials, every contender and scenario once each (default ${DEFAULT_OPTIONS.trials})
+  --contenders LIST   failover: ${CONTENDER_NAMES.join(',')} or some of them (default all)
+dataplane, balancing and failover need root, iperf3 and ping (failover: ucarp, keepalived, tcpdump);
+filter needs neither. Times (seconds):
   dataplane  about rounds * (2 * (controls + 1) * (seconds + 2) + 2 * pings * interval)
   balancing  about 20 + rounds * (2 * controls * (seconds + 4) + 5)
-  filter     about 6 + rounds * 2`;
+  filter     about 6 + rounds * 2
+  failover   about trials * 12 * (4 * contenders + 1)`;
 
 export class UsageError extends Error {
   override readonly name = 'UsageError';
@@ -78,6 +90,8 @@ export function parseBenchArgs(argv: readonly string[]): ParsedBenchArgs {
         'ping-interval': { type: 'string' },
         congestion: { type: 'string' },
         flows: { type: 'string' },
+        trials: { type: 'string' },
+        contenders: { type: 'string' },
         help: { type: 'boolean', short: 'h' },
       },
       strict: true,
@@ -99,8 +113,19 @@ export function parseBenchArgs(argv: readonly string[]): ParsedBenchArgs {
       pingInterval: intervalOption(values['ping-interval']),
       congestion: congestionOption(values.congestion),
       flows,
+      trials: integerOption('--trials', values.trials, DEFAULT_OPTIONS.trials),
+      contenders: contendersOption(values.contenders),
     },
   };
+}
+
+/** A list of contenders, measured in the order of CONTENDER_NAMES. */
+function contendersOption(text: string | undefined): readonly ContenderName[] {
+  if (text === undefined) return DEFAULT_OPTIONS.contenders;
+  const names = text.split(',');
+  const unknown = names.filter((name) => !(CONTENDER_NAMES as readonly string[]).includes(name));
+  if (unknown.length > 0) throw new UsageError(`--contenders wants some of ${CONTENDER_NAMES.join(', ')}, not "${unknown.join(',')}"`);
+  return CONTENDER_NAMES.filter((name) => names.includes(name));
 }
 
 /** `all` or a list of cases; they run in the order of BENCH_CASES whatever order they are given in. */

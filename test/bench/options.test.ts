@@ -2,25 +2,48 @@ import assert from 'node:assert/strict';
 import { UsageError, parseBenchArgs } from '../../bench/options';
 
 describe('bench/options', () => {
-  it('defaults to every case, 5 rounds of 5 s, 500 pings every 10 ms, TCP with cubic and bbr, 8 flows', () => {
+  it('defaults to every case, 5 rounds of 5 s, 500 pings every 10 ms, TCP with cubic and bbr, 8 flows, 7 failover trials of every contender', () => {
     assert.deepEqual(parseBenchArgs([]), {
       kind: 'run',
-      options: { cases: ['dataplane', 'balancing', 'filter'], rounds: 5, seconds: 5, pings: 500, pingInterval: 0.01, congestion: ['cubic', 'bbr'], flows: 8 },
+      options: {
+        cases: ['dataplane', 'balancing', 'filter', 'failover'],
+        rounds: 5,
+        seconds: 5,
+        pings: 500,
+        pingInterval: 0.01,
+        congestion: ['cubic', 'bbr'],
+        flows: 8,
+        trials: 7,
+        contenders: ['carpd', 'ucarp', 'keepalived-v2', 'keepalived-v3'],
+      },
     });
   });
 
   it('takes every option', () => {
-    const parsed = parseBenchArgs(['--case', 'dataplane', '--rounds', '3', '--seconds', '2', '--pings', '100', '--ping-interval', '0.05', '--congestion', 'reno', '--flows', '16']);
+    const parsed = parseBenchArgs([
+      ...['--case', 'dataplane', '--rounds', '3', '--seconds', '2', '--pings', '100', '--ping-interval', '0.05', '--congestion', 'reno', '--flows', '16'],
+      ...['--trials', '9', '--contenders', 'keepalived-v3,carpd'],
+    ]);
     assert.deepEqual(parsed, {
       kind: 'run',
-      options: { cases: ['dataplane'], rounds: 3, seconds: 2, pings: 100, pingInterval: 0.05, congestion: ['reno'], flows: 16 },
+      options: {
+        cases: ['dataplane'],
+        rounds: 3,
+        seconds: 2,
+        pings: 100,
+        pingInterval: 0.05,
+        congestion: ['reno'],
+        flows: 16,
+        trials: 9,
+        contenders: ['carpd', 'keepalived-v3'],
+      },
     });
   });
 
   it('runs the cases named, in their fixed order (the filter case uses what the balancing case measured)', () => {
     const cases = (text: string): unknown => (parseBenchArgs(['--case', text]) as { options: { cases: unknown } }).options.cases;
     assert.deepEqual(cases('filter,balancing'), ['balancing', 'filter']);
-    assert.deepEqual(cases('all'), ['dataplane', 'balancing', 'filter']);
+    assert.deepEqual(cases('all'), ['dataplane', 'balancing', 'filter', 'failover']);
   });
 
   it('refuses bad values, saying what it wants', () => {
@@ -28,7 +51,9 @@ describe('bench/options', () => {
     assert.throws(() => parseBenchArgs(['--seconds', '1.5']), /whole number of at least 1/);
     assert.throws(() => parseBenchArgs(['--ping-interval', '0']), /seconds above 0/);
     assert.throws(() => parseBenchArgs(['--congestion', 'cubic;rm']), /names such as cubic,bbr/);
-    assert.throws(() => parseBenchArgs(['--case', 'dataplane,latency']), /--case wants dataplane, balancing, filter or all, not "latency"/);
+    assert.throws(() => parseBenchArgs(['--case', 'dataplane,latency']), /--case wants dataplane, balancing, filter, failover or all, not "latency"/);
+    assert.throws(() => parseBenchArgs(['--contenders', 'carpd,vrrpd']), /--contenders wants some of carpd, ucarp, keepalived-v2, keepalived-v3, not "vrrpd"/);
+    assert.throws(() => parseBenchArgs(['--trials', '0']), /--trials wants a whole number of at least 1/);
     assert.throws(() => parseBenchArgs(['--flows', '1']), /--flows wants 2 to 64/);
     assert.throws(() => parseBenchArgs(['--flows', '65']), /--flows wants 2 to 64/);
     assert.throws(() => parseBenchArgs(['--fast']), UsageError);

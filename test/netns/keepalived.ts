@@ -17,6 +17,8 @@ export interface VrrpInstance {
   readonly vrid: number;
   readonly priority: number;
   readonly vip: string;
+  /** advert_int in seconds (default 1); VRRPv3 takes centiseconds, so 0.1 is possible there. */
+  readonly advertInt?: number;
 }
 
 export type VrrpState = 'INIT' | 'BACKUP' | 'MASTER' | 'FAULT';
@@ -31,7 +33,7 @@ function configuration(instances: readonly VrrpInstance[]): string {
   version ${i.version}
   virtual_router_id ${i.vrid}
   priority ${i.priority}
-  advert_int 1
+  advert_int ${i.advertInt ?? 1}
   virtual_ipaddress {
     ${i.vip}/24
   }
@@ -45,7 +47,7 @@ export class Keepalived {
   private readonly lines: string[] = [];
   private exit: string | null = null;
 
-  private constructor(child: ChildProcess) {
+  private constructor(private readonly child: ChildProcess) {
     let pending = '';
     const collect = (chunk: Buffer): void => {
       pending += chunk.toString();
@@ -80,6 +82,14 @@ export class Keepalived {
 
   get running(): boolean {
     return this.exit === null;
+  }
+
+  /** SIGTERM (keepalived then sends priority 0, RFC 3768 6.4.3) or SIGKILL; resolves when it is gone. */
+  async stop(signal: NodeJS.Signals = 'SIGTERM'): Promise<void> {
+    if (this.exit !== null) return;
+    const gone = new Promise<void>((done) => this.child.once('exit', () => done()));
+    this.child.kill(signal);
+    await gone;
   }
 
   /** Everything it logged, for a failing test's message. */

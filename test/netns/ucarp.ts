@@ -21,6 +21,8 @@ export interface UcarpSettings {
   /** --addr: its single virtual address (the only address its HMAC covers). */
   readonly vip: string;
   readonly ifname?: string;
+  /** --preempt: take over from a worse MASTER (off by default in ucarp, as here). */
+  readonly preempt?: boolean;
 }
 
 export type UcarpState = 'INIT' | 'BACKUP' | 'MASTER';
@@ -79,6 +81,7 @@ export class Ucarp {
       // The down-script also runs when ucarp is stopped while MASTER, so a stopped ucarp does
       // not leave the VIP on its NIC (it still sends no bow-out: it just stops advertising).
       '--shutdown',
+      ...(settings.preempt === true ? ['--preempt'] : []),
     ];
     const ucarp = new Ucarp(lab, lab.net.spawn(host, UCARP, args));
     try {
@@ -117,11 +120,11 @@ export class Ucarp {
     }, timeoutMs);
   }
 
-  /** SIGTERM, as `systemctl stop` would; resolves when the process is gone. */
-  async stop(): Promise<void> {
+  /** SIGTERM, as `systemctl stop` would, or SIGKILL; resolves when the process is gone. */
+  async stop(signal: NodeJS.Signals = 'SIGTERM'): Promise<void> {
     if (this.exit !== null) return;
     const gone = new Promise<void>((done) => this.child.once('exit', () => done()));
-    this.child.kill('SIGTERM');
+    this.child.kill(signal);
     await gone;
   }
 }

@@ -1,0 +1,118 @@
+/**
+ * The failover benchmark's contenders: carpd and the tools an administrator would pick instead,
+ * each set up as the issue's goals assume (advertisements every second, the backup 100 worse, the
+ * better host preempting), with the VIP moved the way each tool moves it. One host's daemon
+ * becomes a `Running`, which the scenarios start, watch and stop alike.
+ */
+import { type CarpLab, SUBNET4, VIP4 } from '../test/netns/carp-lab';
+import { Keepalived } from '../test/netns/keepalived';
+import { Ucarp } from '../test/netns/ucarp';
+
+export type ContenderName = 'carpd' | 'ucarp' | 'keepalived-v2' | 'keepalived-v3';
+export const CONTENDER_NAMES: readonly ContenderName[] = ['carpd', 'ucarp', 'keepalived-v2', 'keepalived-v3'];
+
+/** The preferred host is MASTER when both run; the backup advertises 100/256 of an interval later. */
+export type Role = 'preferred' | 'backup';
+
+/** One host's daemon. */
+export interface Running {
+  isMaster(): Promise<boolean>;
+  /** SIGKILL: nothing more leaves it. */
+  crash(): Promise<void>;
+  /** SIGTERM, as `systemctl stop` sends: what the tool does on an orderly stop. */
+  stop(): Promise<void>;
+  /** Taken down administratively while the daemon runs; null where the tool has no such command. */
+  readonly down: (() => Promise<void>) | null;
+}
+
+export interface Contender {
+  readonly name: ContenderName;
+  /** Its settings, for the report. */
+  readonly settings: string;
+  /** How often the MASTER advertises, ms. */
+  readonly advertisementMs: number;
+  /** The backup's master-down interval by the tool's own rules, ms. */
+  readonly masterDownMs: number;
+  start(lab: CarpLab, host: string, role: Role): Promise<Running>;
+}
+
+const PASS = 'bench';
+const VHID = 1;
+const BACKUP_SKEW = 100;
+
+/** h1 -> 10.77.0.1, as CarpLab numbers its hosts. */
+const hostAddress = (lab: CarpLab, host: string): string => `${SUBNET4}.${lab.hosts.indexOf(host) + 1}`;
+
+const carpd: Contender = {
+  name: 'carpd',
+  settings: `advbase 1, advskew 0/${BACKUP_SKEW}, net.inet.carp.preempt=1`,
+  advertisementMs: 1000,
+  masterDownMs: 3000 + (BACKUP_SKEW * 1000) / 256,
+  async start(lab, host, role) {
+    await lab.startDaemon(host, { config: { 'sysctl.conf': 'net.inet.carp.preempt=1\n' } });
+    const skew = role === 'backup' ? `advskew ${BACKUP_SKEW} ` : '';
+    await lab.configureCarp(host, `vhid ${VHID} ${skew}pass ${PASS} carpdev eth0`);
+    return {
+      isMaster: async () => (await lab.state(host)) === 'MASTER',
+      crash: async () => void (await lab.stopDaemon(host, 'SIGKILL')),
+      stop: async () => void (await lab.stopDaemon(host, 'SIGTERM')),
+      down: async () => void (await lab.ctl(host, 'carp0', 'down')),
+    };
+  },
+};
+
+const ucarp: Contender = {
+  name: 'ucarp',
+  settings: `advbase 1, advskew 0/${BACKUP_SKEW}, --preempt, --shutdown, VIP moved by up/down scripts`,
+  advertisementMs: 1000,
+  masterDownMs: 3000 + (BACKUP_SKEW * 1000) / 256,
+  async start(lab, host, role) {
+    const daemon = await Ucarp.start(lab, host, {
+      vhid: VHID,
+      pass: PASS,
+      advskew: role === 'backup' ? BACKUP_SKEW : 0,
+      srcip: hostAddress(lab, host),
+      vip: VIP4,
+      preempt: true,
+    });
+    return {
+      isMaster: () => Promise.resolve(daemon.state === 'MASTER'),
+      crash: () => daemon.stop('SIGKILL'),
+      stop: () => daemon.stop('SIGTERM'),
+      down: null,
+    };
+  },
+};
+
+/**
+ * VRRP's skew is (256 - priority) / 256 of an interval (RFC 5798 6.1), so priority 100 on the
+ * backup is advskew 100's master-down within 6 ms: 3.61 s at 1 s, 0.36 s at 0.1 s.
+ */
+function keepalived(version: 2 | 3, advertInt: number): Contender {
+  const advertisementMs = advertInt * 1000;
+  const backupPriority = 100;
+  return {
+    name: version === 2 ? 'keepalived-v2' : 'keepalived-v3',
+    settings: `VRRPv${version}, advert_int ${advertInt}, priority 200/${backupPriority}, preempt`,
+    advertisementMs,
+    masterDownMs: 3 * advertisementMs + ((256 - backupPriority) * advertisementMs) / 256,
+    async start(lab, host, role) {
+      const daemon = await Keepalived.start(lab, host, [
+        { name: 'BENCH', version, vrid: VHID, priority: role === 'backup' ? backupPriority : 200, vip: VIP4, advertInt },
+      ]);
+      return {
+        isMaster: () => Promise.resolve(daemon.state('BENCH') === 'MASTER'),
+        crash: () => daemon.stop('SIGKILL'),
+        stop: () => daemon.stop('SIGTERM'),
+        down: null,
+      };
+    },
+  };
+}
+
+export const CONTENDERS: Readonly<Record<ContenderName, Contender>> = {
+  carpd,
+  ucarp,
+  'keepalived-v2': keepalived(2, 1),
+  'keepalived-v3': keepalived(3, 0.1),
+};

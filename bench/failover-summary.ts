@@ -1,0 +1,93 @@
+/**
+ * The failover trials summarized: per scenario and contender the median and the worst of each
+ * measure, and carpd's median as a ratio to the best of the others measured in the same run.
+ */
+import type { ContenderName } from './failover-contenders';
+import type { ScenarioName, TrialResult } from './failover-trial';
+import { median } from './stats';
+
+export interface FailoverTrial {
+  readonly scenario: ScenarioName;
+  readonly contender: ContenderName;
+  readonly round: number;
+  /** null when the trial failed; `error` says why. */
+  readonly result: TrialResult | null;
+  readonly error?: string;
+}
+
+export type Measure = 'icmpOutageMs' | 'udpOutageMs' | 'advertisementGapMs' | 'bothAdvertiseMs';
+export const MEASURES: readonly Measure[] = ['icmpOutageMs', 'udpOutageMs', 'advertisementGapMs', 'bothAdvertiseMs'];
+
+export interface Spread {
+  readonly median: number;
+  readonly max: number;
+  readonly samples: number;
+}
+
+export interface FailoverCell {
+  readonly scenario: ScenarioName;
+  readonly contender: ContenderName;
+  readonly trials: number;
+  readonly failed: number;
+  readonly measures: Readonly<Partial<Record<Measure, Spread>>>;
+  /** start: in how many trials the backup turned MASTER. */
+  readonly backupTurnedMaster: number;
+}
+
+/** carpd's median over the best (lowest) median of the other contenders; below 1 is better. */
+export interface FailoverRatio {
+  readonly scenario: ScenarioName;
+  readonly measure: Measure;
+  readonly carpd: number;
+  readonly best: { readonly contender: ContenderName; readonly median: number };
+  readonly ratio: number;
+}
+
+export interface FailoverSummary {
+  readonly cells: readonly FailoverCell[];
+  readonly ratios: readonly FailoverRatio[];
+}
+
+export function summarizeFailover(trials: readonly FailoverTrial[]): FailoverSummary {
+  const keys = [...new Set(trials.map((t) => `${t.scenario}/${t.contender}`))];
+  const cells = keys.map((key) => cellOf(trials.filter((t) => `${t.scenario}/${t.contender}` === key)));
+  return { cells, ratios: ratiosOf(cells) };
+}
+
+function cellOf(trials: readonly FailoverTrial[]): FailoverCell {
+  const [first] = trials as [FailoverTrial];
+  const results = trials.flatMap((t) => (t.result === null ? [] : [t.result]));
+  const measures: Partial<Record<Measure, Spread>> = {};
+  for (const measure of MEASURES) {
+    const samples = results.flatMap((r) => (r[measure] === null ? [] : [r[measure]]));
+    if (samples.length > 0) measures[measure] = { median: median(samples), max: Math.max(...samples), samples: samples.length };
+  }
+  return {
+    scenario: first.scenario,
+    contender: first.contender,
+    trials: trials.length,
+    failed: trials.length - results.length,
+    measures,
+    backupTurnedMaster: results.filter((r) => r.backupTurnedMaster === true).length,
+  };
+}
+
+function ratiosOf(cells: readonly FailoverCell[]): FailoverRatio[] {
+  return cells
+    .filter((cell) => cell.contender === 'carpd')
+    .flatMap((ours) =>
+      MEASURES.flatMap((measure) => {
+        const carpd = ours.measures[measure]?.median;
+        const others = cells
+          .filter((cell) => cell.scenario === ours.scenario && cell.contender !== 'carpd')
+          .flatMap((cell) => {
+            const value = cell.measures[measure]?.median;
+            return value === undefined ? [] : [{ contender: cell.contender, median: value }];
+          })
+          .sort((a, b) => a.median - b.median);
+        const best = others[0];
+        if (carpd === undefined || best === undefined) return [];
+        return [{ scenario: ours.scenario, measure, carpd, best, ratio: best.median === 0 ? NaN : carpd / best.median }];
+      }),
+    );
+}

@@ -1,0 +1,66 @@
+/**
+ * The failover case: carpd, ucarp and keepalived through the same scenarios in the same run
+ * (docs/benchmarks.md, "Failover"). Trials go round by round, every contender and scenario once
+ * per round, so that a noisy minute of a shared machine falls on all of them alike.
+ */
+import { CONTENDERS, type ContenderName } from './failover-contenders';
+import { type FailoverSummary, type FailoverTrial, summarizeFailover } from './failover-summary';
+import { SCENARIO_NAMES, runTrial, scenarioApplies } from './failover-trial';
+import { type HostInfo, describeHost, oneMinuteLoad } from './machine';
+import type { BenchOptions } from './options';
+
+export interface FailoverResults {
+  /** ISO 8601, UTC. */
+  readonly startedAt: string;
+  readonly finishedAt: string;
+  readonly machine: HostInfo;
+  readonly loadAverageAtEnd: number;
+  readonly options: BenchOptions;
+  readonly settings: Readonly<Partial<Record<ContenderName, string>>>;
+  readonly trials: readonly FailoverTrial[];
+  readonly summary: FailoverSummary;
+}
+
+export async function runFailover(options: BenchOptions, progress: (line: string) => void): Promise<FailoverResults> {
+  const startedAt = new Date().toISOString();
+  const machine = describeHost();
+  const trials: FailoverTrial[] = [];
+  for (let round = 1; round <= options.trials; round++) {
+    for (const scenario of SCENARIO_NAMES) {
+      for (const name of options.contenders) {
+        const contender = CONTENDERS[name];
+        if (!scenarioApplies(contender, scenario)) continue;
+        const trial = await attempt(round, scenario, name);
+        trials.push(trial);
+        progress(`failover round ${round}/${options.trials}: ${scenario} ${name}: ${describeTrial(trial)}`);
+      }
+    }
+  }
+  return {
+    startedAt,
+    finishedAt: new Date().toISOString(),
+    machine,
+    loadAverageAtEnd: oneMinuteLoad(),
+    options,
+    settings: Object.fromEntries(options.contenders.map((name) => [name, CONTENDERS[name].settings])),
+    trials,
+    summary: summarizeFailover(trials),
+  };
+}
+
+/** A failed trial is recorded with its reason; the others still run. */
+async function attempt(round: number, scenario: FailoverTrial['scenario'], contender: ContenderName): Promise<FailoverTrial> {
+  try {
+    return { round, scenario, contender, result: await runTrial(CONTENDERS[contender], scenario, Math.random) };
+  } catch (e: unknown) {
+    return { round, scenario, contender, result: null, error: e instanceof Error ? e.message : String(e) };
+  }
+}
+
+function describeTrial(trial: FailoverTrial): string {
+  if (trial.result === null) return `failed: ${trial.error ?? 'unknown'}`;
+  return Object.entries(trial.result)
+    .filter(([, value]) => value !== null)
+    .map(([key, value]) => `${key} ${typeof value === 'number' ? value.toFixed(0) : String(value)}`)
+    .join(', ');
+}
