@@ -16,11 +16,13 @@ import { cleanupOpenLabs } from './open-labs';
 import { missingRequirements } from './preflight';
 import { formatReport } from './report';
 import { saveResults } from './results';
+import { runScale } from './scale';
+import { formatScaleReport } from './scale-report';
 import { median } from './stats';
 
 const EXIT_BY_SIGNAL: Readonly<Partial<Record<NodeJS.Signals, number>>> = { SIGINT: 130, SIGTERM: 143 };
 /** The cases that build namespaces and run carpd; the filter case runs in this process alone. */
-const PRIVILEGED_CASES: readonly BenchCase[] = ['dataplane', 'balancing', 'failover'];
+const PRIVILEGED_CASES: readonly BenchCase[] = ['dataplane', 'balancing', 'failover', 'scale'];
 
 const progress = (line: string): void => console.error(line);
 
@@ -70,6 +72,11 @@ async function runCases(options: BenchOptions): Promise<void> {
       case 'failover': {
         const results = await runFailover(options, progress);
         await publish('failover', results, formatFailoverReport(results));
+        break;
+      }
+      case 'scale': {
+        const results = await runScale(options, progress);
+        await publish('scale', results, formatScaleReport(results));
         break;
       }
     }

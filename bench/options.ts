@@ -5,10 +5,11 @@ import { CONTENDER_NAMES, type ContenderName } from './failover-contenders';
 /**
  * dataplane: carp0 against the kernel's direct path. balancing: `balancing ip` through two hosts
  * against one. filter: the per-frame cost of the balancing decision, without root. failover:
- * carpd's failover against ucarp's and keepalived's.
+ * carpd's failover against ucarp's and keepalived's. scale: one carpd with many vhids against a
+ * ucarp process per vhid.
  */
-export type BenchCase = 'dataplane' | 'balancing' | 'filter' | 'failover';
-export const BENCH_CASES: readonly BenchCase[] = ['dataplane', 'balancing', 'filter', 'failover'];
+export type BenchCase = 'dataplane' | 'balancing' | 'filter' | 'failover' | 'scale';
+export const BENCH_CASES: readonly BenchCase[] = ['dataplane', 'balancing', 'filter', 'failover', 'scale'];
 
 export interface BenchOptions {
   /** The cases to run, in this order (`--case all`: every one). */
@@ -34,8 +35,12 @@ export interface BenchOptions {
   readonly flows: number;
   /** Failover: rounds of trials, each contender and scenario once per round. */
   readonly trials: number;
-  /** Failover: the daemons measured side by side. */
+  /** Failover: the daemons measured side by side; scale: ucarp is measured if named. */
   readonly contenders: readonly ContenderName[];
+  /** Scale: vhids on the one carpdev (1 to 255, the vhid range). */
+  readonly vhids: number;
+  /** Scale: seconds of CPU measurement once every vhid is elected. */
+  readonly scaleSeconds: number;
 }
 
 const DEFAULT_OPTIONS: BenchOptions = {
@@ -48,6 +53,8 @@ const DEFAULT_OPTIONS: BenchOptions = {
   flows: 8,
   trials: 7,
   contenders: CONTENDER_NAMES,
+  vhids: 255,
+  scaleSeconds: 60,
 };
 
 /** Two flows are the fewest that can split over two hosts; the client addresses .101-.164 stay clear of the lab's. */
@@ -55,6 +62,7 @@ export const MIN_FLOWS = 2;
 export const MAX_FLOWS = 64;
 
 export const USAGE = `usage: npm run bench -- [--case CASE] [--rounds N] [--seconds S] [--pings N] [--ping-interval S] [--congestion LIST] [--flows N] [--trials N] [--contenders LIST]
+                             [--vhids N] [--scale-seconds S]
   --case CASE         ${BENCH_CASES.join(', ')} or all, comma-separated (default all)
   --rounds N          rounds of each case, both sides interleaved (default ${DEFAULT_OPTIONS.rounds})
   --seconds S         measured seconds per iperf3 run (default ${DEFAULT_OPTIONS.seconds})
@@ -63,13 +71,16 @@ export const USAGE = `usage: npm run bench -- [--case CASE] [--rounds N] [--seco
   --congestion LIST   TCP congestion controls, comma-separated (default ${DEFAULT_OPTIONS.congestion.join(',')})
   --flows N           TCP flows of the balancing case, one client address each, ${MIN_FLOWS}-${MAX_FLOWS} (default ${DEFAULT_OPTIONS.flows})
   --trials N          rounds of failover trials, every contender and scenario once each (default ${DEFAULT_OPTIONS.trials})
-  --contenders LIST   failover: ${CONTENDER_NAMES.join(',')} or some of them (default all)
-dataplane, balancing and failover need root, iperf3 and ping (failover: ucarp, keepalived, tcpdump);
+  --contenders LIST   failover: ${CONTENDER_NAMES.join(',')} or some of them (default all); scale: ucarp if named
+  --vhids N           scale: vhids on one carpdev, 1-255 (default ${DEFAULT_OPTIONS.vhids})
+  --scale-seconds S   scale: seconds of CPU measurement once all are elected (default ${DEFAULT_OPTIONS.scaleSeconds})
+dataplane, balancing, failover and scale need root, iperf3 and ping (failover: ucarp, keepalived, tcpdump);
 filter needs neither. Times (seconds):
   dataplane  about rounds * (2 * (controls + 1) * (seconds + 2) + 2 * pings * interval)
   balancing  about 20 + rounds * (2 * controls * (seconds + 4) + 5)
   filter     about 6 + rounds * 2
-  failover   about trials * 12 * (4 * contenders + 1)`;
+  failover   about trials * 12 * (4 * contenders + 1)
+  scale      about 2 * (election + scale-seconds): a few minutes for 255 vhids`;
 
 export class UsageError extends Error {
   override readonly name = 'UsageError';
@@ -92,6 +103,8 @@ export function parseBenchArgs(argv: readonly string[]): ParsedBenchArgs {
         flows: { type: 'string' },
         trials: { type: 'string' },
         contenders: { type: 'string' },
+        vhids: { type: 'string' },
+        'scale-seconds': { type: 'string' },
         help: { type: 'boolean', short: 'h' },
       },
       strict: true,
@@ -102,6 +115,8 @@ export function parseBenchArgs(argv: readonly string[]): ParsedBenchArgs {
   }
   if (values.help === true) return { kind: 'help' };
   const flows = integerOption('--flows', values.flows, DEFAULT_OPTIONS.flows);
+  const vhids = integerOption('--vhids', values.vhids, DEFAULT_OPTIONS.vhids);
+  if (vhids > 255) throw new UsageError(`--vhids wants 1 to 255, not "${vhids}"`);
   if (flows < MIN_FLOWS || flows > MAX_FLOWS) throw new UsageError(`--flows wants ${MIN_FLOWS} to ${MAX_FLOWS}, not "${flows}"`);
   return {
     kind: 'run',
@@ -115,6 +130,8 @@ export function parseBenchArgs(argv: readonly string[]): ParsedBenchArgs {
       flows,
       trials: integerOption('--trials', values.trials, DEFAULT_OPTIONS.trials),
       contenders: contendersOption(values.contenders),
+      vhids,
+      scaleSeconds: integerOption('--scale-seconds', values['scale-seconds'], DEFAULT_OPTIONS.scaleSeconds),
     },
   };
 }

@@ -10,9 +10,10 @@ export function missingRequirements({ cases, contenders }: Pick<BenchOptions, 'c
   if (netns !== null) missing.push(netns);
   if (!runs('iperf3', ['--version'])) missing.push('needs iperf3 (Debian: apt-get install iperf3)');
   if (!runs('ping', ['-V'])) missing.push('needs ping (Debian: apt-get install iputils-ping)');
+  const comparing = cases.includes('failover') || cases.includes('scale');
+  if (comparing && contenders.includes('ucarp') && !runs('ucarp', ['--help'])) missing.push('needs ucarp (Debian: apt-get install ucarp)');
   if (cases.includes('failover')) {
     if (!runs('tcpdump', ['--version'])) missing.push('needs tcpdump (Debian: apt-get install tcpdump)');
-    if (contenders.includes('ucarp') && !runs('ucarp', ['--help'])) missing.push('needs ucarp (Debian: apt-get install ucarp)');
     if (contenders.some((c) => c.startsWith('keepalived')) && !runs('keepalived', ['--version'])) {
       missing.push('needs keepalived (Debian: apt-get install keepalived)');
     }

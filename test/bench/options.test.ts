@@ -6,7 +6,7 @@ describe('bench/options', () => {
     assert.deepEqual(parseBenchArgs([]), {
       kind: 'run',
       options: {
-        cases: ['dataplane', 'balancing', 'filter', 'failover'],
+        cases: ['dataplane', 'balancing', 'filter', 'failover', 'scale'],
         rounds: 5,
         seconds: 5,
         pings: 500,
@@ -15,6 +15,8 @@ describe('bench/options', () => {
         flows: 8,
         trials: 7,
         contenders: ['carpd', 'ucarp', 'keepalived-v2', 'keepalived-v3'],
+        vhids: 255,
+        scaleSeconds: 60,
       },
     });
   });
@@ -22,7 +24,7 @@ describe('bench/options', () => {
   it('takes every option', () => {
     const parsed = parseBenchArgs([
       ...['--case', 'dataplane', '--rounds', '3', '--seconds', '2', '--pings', '100', '--ping-interval', '0.05', '--congestion', 'reno', '--flows', '16'],
-      ...['--trials', '9', '--contenders', 'keepalived-v3,carpd'],
+      ...['--trials', '9', '--contenders', 'keepalived-v3,carpd', '--vhids', '16', '--scale-seconds', '5'],
     ]);
     assert.deepEqual(parsed, {
       kind: 'run',
@@ -36,6 +38,8 @@ describe('bench/options', () => {
         flows: 16,
         trials: 9,
         contenders: ['carpd', 'keepalived-v3'],
+        vhids: 16,
+        scaleSeconds: 5,
       },
     });
   });
@@ -43,7 +47,7 @@ describe('bench/options', () => {
   it('runs the cases named, in their fixed order (the filter case uses what the balancing case measured)', () => {
     const cases = (text: string): unknown => (parseBenchArgs(['--case', text]) as { options: { cases: unknown } }).options.cases;
     assert.deepEqual(cases('filter,balancing'), ['balancing', 'filter']);
-    assert.deepEqual(cases('all'), ['dataplane', 'balancing', 'filter', 'failover']);
+    assert.deepEqual(cases('all'), ['dataplane', 'balancing', 'filter', 'failover', 'scale']);
   });
 
   it('refuses bad values, saying what it wants', () => {
@@ -51,7 +55,8 @@ describe('bench/options', () => {
     assert.throws(() => parseBenchArgs(['--seconds', '1.5']), /whole number of at least 1/);
     assert.throws(() => parseBenchArgs(['--ping-interval', '0']), /seconds above 0/);
     assert.throws(() => parseBenchArgs(['--congestion', 'cubic;rm']), /names such as cubic,bbr/);
-    assert.throws(() => parseBenchArgs(['--case', 'dataplane,latency']), /--case wants dataplane, balancing, filter, failover or all, not "latency"/);
+    assert.throws(() => parseBenchArgs(['--case', 'dataplane,latency']), /--case wants dataplane, balancing, filter, failover, scale or all, not "latency"/);
+    assert.throws(() => parseBenchArgs(['--vhids', '256']), /--vhids wants 1 to 255, not "256"/);
     assert.throws(() => parseBenchArgs(['--contenders', 'carpd,vrrpd']), /--contenders wants some of carpd, ucarp, keepalived-v2, keepalived-v3, not "vrrpd"/);
     assert.throws(() => parseBenchArgs(['--trials', '0']), /--trials wants a whole number of at least 1/);
     assert.throws(() => parseBenchArgs(['--flows', '1']), /--flows wants 2 to 64/);

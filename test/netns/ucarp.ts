@@ -103,6 +103,12 @@ export class Ucarp {
     return this.exit === null;
   }
 
+  /** The ucarp process itself (`ip netns exec` replaces itself with it). */
+  get pid(): number {
+    if (this.child.pid === undefined) throw new Error('ucarp did not start');
+    return this.child.pid;
+  }
+
   /** The lines matching `pattern`, in order. */
   logged(pattern: RegExp): readonly UcarpLogLine[] {
     return this.lines.filter((line) => pattern.test(line.text));

@@ -1,12 +1,15 @@
 /**
- * The failover benchmark's smoke run (bench/failover*.ts): one crash trial of carpd and one of
- * keepalived's VRRPv3, through the benchmark's own code, so that it cannot rot. The numbers are
- * checked only for sense; the benchmark itself reports them (docs/benchmarks.md).
+ * Smoke runs of the benchmarks that need namespaces, through their own code, so that they cannot
+ * rot: one crash trial of carpd and one of keepalived's VRRPv3 (bench/failover*.ts), and the scale
+ * case with two vhids (bench/scale.ts). The numbers are checked only for sense; the benchmark
+ * itself reports them (docs/benchmarks.md).
  */
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
 import { CONTENDERS } from '../../bench/failover-contenders';
 import { runTrial } from '../../bench/failover-trial';
+import { parseBenchArgs } from '../../bench/options';
+import { runScale } from '../../bench/scale';
 import { netnsUnavailableReason } from '../helpers/netns';
 
 function hasKeepalived(): boolean {
@@ -18,7 +21,7 @@ function hasKeepalived(): boolean {
   }
 }
 
-describe('netns: the failover benchmark, smoke run', function () {
+describe('netns: the benchmarks, smoke runs', function () {
   before(function () {
     if (netnsUnavailableReason()) this.skip();
   });
@@ -39,5 +42,16 @@ describe('netns: the failover benchmark, smoke run', function () {
     const result = await runTrial(CONTENDERS['keepalived-v3'], 'crash', () => 0.5);
     const gap = result.advertisementGapMs ?? NaN;
     assert.ok(gap > masterDownMs - 100 && gap < masterDownMs + 500, `last ad to new ad ${gap} ms`);
+  });
+
+  it('measures the scale case: one carpd for all vhids against a ucarp process per vhid, elected and running', async () => {
+    const parsed = parseBenchArgs(['--case', 'scale', '--vhids', '2', '--scale-seconds', '1', '--contenders', 'carpd,ucarp']);
+    assert.equal(parsed.kind, 'run');
+    const results = await runScale(parsed.options, () => undefined);
+    const sides = [results.carpd.master, results.carpd.backup, results.ucarp?.master, results.ucarp?.backup];
+    assert.deepEqual(sides.map((side) => side?.processes), [1, 1, 2, 2]);
+    for (const side of sides) {
+      assert.ok(side !== undefined && side.electedSeconds > 0 && Number.isFinite(side.cpuPercentOfCore) && side.residentMegabytes > 1, JSON.stringify(side));
+    }
   });
 });

@@ -1,0 +1,126 @@
+/**
+ * The scale case: one carpd with many vhids, as MASTER of all of them on h1 and as BACKUP of all
+ * of them on h2, against ucarp doing the same with one process per vhid (its only model) in the
+ * same run (docs/benchmarks.md, "Scale"). Measured: the time until every vhid is elected, then
+ * CPU (user + system) and resident memory over a quiet span.
+ */
+import { CarpLab } from '../test/netns/carp-lab';
+import { Ucarp } from '../test/netns/ucarp';
+import { residentBytes } from '../test/netns/process-memory';
+import type { InterfaceStatusDto } from '../src/control/protocol';
+import { CpuSplitMeter } from './cpu';
+import { type HostInfo, describeHost, oneMinuteLoad } from './machine';
+import type { BenchOptions } from './options';
+import { withLab } from './open-labs';
+import { sleep } from '../test/helpers/poll';
+
+export interface ScaleSide {
+  /** Seconds from starting the daemon(s) until every vhid is in its state. */
+  readonly electedSeconds: number;
+  /** user + system over the quiet span, percent of one core. */
+  readonly cpuPercentOfCore: number;
+  readonly residentMegabytes: number;
+  readonly processes: number;
+}
+
+export interface ScaleResults {
+  /** ISO 8601, UTC. */
+  readonly startedAt: string;
+  readonly finishedAt: string;
+  readonly machine: HostInfo;
+  readonly loadAverageAtEnd: number;
+  readonly options: BenchOptions;
+  readonly carpd: { readonly master: ScaleSide; readonly backup: ScaleSide };
+  readonly ucarp: { readonly master: ScaleSide; readonly backup: ScaleSide } | null;
+}
+
+const MASTER_HOST = 'h1';
+const BACKUP_HOST = 'h2';
+const PASS = 'scale';
+const BACKUP_SKEW = 100;
+/** Time for everything to be elected: carpd boots its files one by one; ucarp starts a process each. */
+const ELECTION_LIMIT_MS = 300_000;
+
+/** carp<vhid-1> with vhid `vhid` on eth0, address 10.78.<vhid>.1: what carp.conf(5) files hold. */
+function configFiles(vhids: number, advskew: number): Record<string, string> {
+  const files: Record<string, string> = {};
+  for (let vhid = 1; vhid <= vhids; vhid++) {
+    files[`carp${vhid - 1}.conf`] = `vhid ${vhid} advskew ${advskew} pass ${PASS} carpdev eth0\ninet 10.78.${vhid}.1/24\n`;
+  }
+  return files;
+}
+
+export async function runScale(options: BenchOptions, progress: (line: string) => void): Promise<ScaleResults> {
+  const startedAt = new Date().toISOString();
+  const machine = describeHost();
+  const carpd = await withLab(() => CarpLab.create('scale'), (lab) => measureCarpd(lab, options, progress));
+  const ucarp = options.contenders.includes('ucarp') ? await withLab(() => CarpLab.create('scaleu'), (lab) => measureUcarp(lab, options, progress)) : null;
+  return { startedAt, finishedAt: new Date().toISOString(), machine, loadAverageAtEnd: oneMinuteLoad(), options, carpd, ucarp };
+}
+
+async function measureCarpd(lab: CarpLab, options: BenchOptions, progress: (line: string) => void): Promise<{ master: ScaleSide; backup: ScaleSide }> {
+  const electedIn = async (host: string, advskew: number, state: 'MASTER' | 'BACKUP'): Promise<number> => {
+    const start = performance.now();
+    await lab.startDaemon(host, { config: configFiles(options.vhids, advskew), readyTimeoutMs: ELECTION_LIMIT_MS });
+    await lab.waitFor(`${options.vhids} ${state}s on ${host}`, async () => {
+      const { interfaces } = JSON.parse(await lab.ctl(host, '-j')) as { interfaces: InterfaceStatusDto[] };
+      return interfaces.length === options.vhids && interfaces.every((i) => i.nodes[0]?.state === state);
+    }, ELECTION_LIMIT_MS);
+    return (performance.now() - start) / 1000;
+  };
+  const masterElected = await electedIn(MASTER_HOST, 0, 'MASTER');
+  progress(`scale: carpd MASTER of ${options.vhids} vhids after ${masterElected.toFixed(1)} s`);
+  const backupElected = await electedIn(BACKUP_HOST, BACKUP_SKEW, 'BACKUP');
+  progress(`scale: carpd BACKUP of ${options.vhids} vhids after ${backupElected.toFixed(1)} s`);
+  const pids = { master: [daemonPid(lab, MASTER_HOST)], backup: [daemonPid(lab, BACKUP_HOST)] };
+  const sides = await quietSpan(pids, options.scaleSeconds);
+  return {
+    master: { electedSeconds: masterElected, ...sides.master },
+    backup: { electedSeconds: backupElected, ...sides.backup },
+  };
+}
+
+/** ucarp has one vhid and one address per process: `vhids` processes on each host. */
+async function measureUcarp(lab: CarpLab, options: BenchOptions, progress: (line: string) => void): Promise<{ master: ScaleSide; backup: ScaleSide }> {
+  const start = async (host: string, advskew: number, srcip: string): Promise<Ucarp[]> => {
+    const daemons: Ucarp[] = [];
+    for (let vhid = 1; vhid <= options.vhids; vhid++) daemons.push(await Ucarp.start(lab, host, { vhid, pass: PASS, advskew, srcip, vip: `10.78.${vhid}.1` }));
+    return daemons;
+  };
+  const electedIn = async (daemons: Ucarp[], state: 'MASTER' | 'BACKUP', since: number): Promise<number> => {
+    await lab.waitFor(`${options.vhids} ucarp ${state}s`, () => Promise.resolve(daemons.every((d) => d.state === state)), ELECTION_LIMIT_MS);
+    return (performance.now() - since) / 1000;
+  };
+  let since = performance.now();
+  const masters = await start(MASTER_HOST, 0, '10.77.0.1');
+  const masterElected = await electedIn(masters, 'MASTER', since);
+  progress(`scale: ucarp MASTER of ${options.vhids} vhids after ${masterElected.toFixed(1)} s`);
+  since = performance.now();
+  const backups = await start(BACKUP_HOST, BACKUP_SKEW, '10.77.0.2');
+  const backupElected = await electedIn(backups, 'BACKUP', since);
+  progress(`scale: ucarp BACKUP of ${options.vhids} vhids after ${backupElected.toFixed(1)} s`);
+  const sides = await quietSpan({ master: masters.map((d) => d.pid), backup: backups.map((d) => d.pid) }, options.scaleSeconds);
+  return {
+    master: { electedSeconds: masterElected, ...sides.master },
+    backup: { electedSeconds: backupElected, ...sides.backup },
+  };
+}
+
+/** CPU over `seconds` with nothing but advertisements happening, and memory at its end. */
+async function quietSpan(
+  pids: { master: readonly number[]; backup: readonly number[] },
+  seconds: number,
+): Promise<Record<'master' | 'backup', Omit<ScaleSide, 'electedSeconds'>>> {
+  const { cpu } = await new CpuSplitMeter(pids).around(() => sleep(seconds * 1000));
+  const side = async (name: 'master' | 'backup'): Promise<Omit<ScaleSide, 'electedSeconds'>> => {
+    const bytes = (await Promise.all(pids[name].map(residentBytes))).reduce((a, b) => a + b, 0);
+    return { cpuPercentOfCore: cpu.processes[name] ?? NaN, residentMegabytes: bytes / 2 ** 20, processes: pids[name].length };
+  };
+  return { master: await side('master'), backup: await side('backup') };
+}
+
+function daemonPid(lab: CarpLab, host: string): number {
+  const pid = lab.daemonPid(host);
+  if (pid === undefined) throw new Error(`carpd on ${host} is not running`);
+  return pid;
+}
