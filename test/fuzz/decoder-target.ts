@@ -13,6 +13,7 @@ import { parseCarpFrame } from '../../src/wire/frames';
 import { decodeIpv4 } from '../../src/wire/ipv4';
 import { decodeIpv6 } from '../../src/wire/ipv6';
 import { decodeNdp } from '../../src/wire/ndp';
+import { decodeVrrp3 } from '../../src/wire/vrrp';
 import { NA_ENDPOINTS } from './seeds';
 
 type Decoder = (buf: Buffer, offset: number) => unknown;
@@ -31,6 +32,20 @@ const DECODERS: Readonly<Record<string, { readonly decode: Decoder; readonly lay
     layer: 14,
   },
   carp: { decode: (buf, offset) => decodeCarp(buf, offset), layer: 34 },
+  'vrrp3 in ipv4': {
+    decode: (buf, offset) => {
+      const ip = decodeIpv4(buf, offset);
+      return decodeVrrp3(buf, ip.payloadOffset, ip.payloadLength, ip);
+    },
+    layer: 14,
+  },
+  'vrrp3 in ipv6': {
+    decode: (buf, offset) => {
+      const ip = decodeIpv6(buf, offset);
+      return decodeVrrp3(buf, ip.payloadOffset, ip.payloadLength, ip);
+    },
+    layer: 14,
+  },
   parseCarpFrame: {
     decode: (buf, offset) => {
       const parsed = parseCarpFrame(buf, offset);

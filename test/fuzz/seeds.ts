@@ -1,6 +1,6 @@
 /**
  * Well-formed frames the mutations start from: each protocol the decoders know, in the forms
- * OpenBSD, FreeBSD and ucarp send, so that most mutants are one or two bytes away from valid.
+ * OpenBSD, FreeBSD and ucarp send and keepalived's VRRPv3, so that most mutants are one or two bytes away from valid.
  */
 import { parseIp, virtualMac } from '../../src/wire/address';
 import { encodeArp } from '../../src/wire/arp';
@@ -41,6 +41,9 @@ function ipv6BowOut(): Buffer {
 
 export function seedFrames(): readonly Buffer[] {
   const ucarp = readPcap(fixturePath('ucarp', 'vec3_ucarp_vhid42_b2_s50_vip142.pcap')).records.map((r) => r.data);
+  const keepalived = ['v3_ipv4_vrid7_prio200_int100.pcap', 'v3_ipv6_vrid9_prio150_int10.pcap'].map(
+    (file) => readPcap(fixturePath('keepalived', file)).records[0]?.data ?? Buffer.alloc(0),
+  );
   return [
     V1_FRAME_OPENBSD,
     V1_FRAME_FREEBSD,
@@ -52,5 +55,6 @@ export function seedFrames(): readonly Buffer[] {
     neighborSolicitation(),
     arpReply(),
     ...ucarp,
+    ...keepalived,
   ];
 }
