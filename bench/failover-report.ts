@@ -48,7 +48,8 @@ function formatCells(cells: readonly FailoverCell[]): string {
 
 function formatRatios({ summary }: FailoverResults): string {
   const rows = summary.ratios.map((r) => [r.scenario, MEASURE_TITLES[r.measure], fixed(r.carpd, 0), `${fixed(r.best.median, 0)} (${r.best.contender})`, fixed(r.ratio, 2)]);
-  return rows.length === 0 ? 'no ratios: carpd or every other contender is missing' : formatTable(['scenario', 'measure', 'carpd median', 'best other median', 'carpd / best'], rows);
+  const table = formatTable(['scenario', 'measure', 'carpd median', 'best peer median', 'carpd / best'], rows);
+  return rows.length === 0 ? 'no ratios: carpd or every peer advertising as often is missing' : `ratios against the contenders that advertise as often as carpd\n${table}`;
 }
 
 const GOALS = [

@@ -34,7 +34,10 @@ export interface FailoverCell {
   readonly backupTurnedMaster: number;
 }
 
-/** carpd's median over the best (lowest) median of the other contenders; below 1 is better. */
+/**
+ * carpd's median over the best (lowest) median of the other contenders that advertise as often
+ * (keepalived's VRRPv3 at 0.1 s is no peer of advbase 1 in a takeover); below 1 is better.
+ */
 export interface FailoverRatio {
   readonly scenario: ScenarioName;
   readonly measure: Measure;
@@ -48,10 +51,11 @@ export interface FailoverSummary {
   readonly ratios: readonly FailoverRatio[];
 }
 
-export function summarizeFailover(trials: readonly FailoverTrial[]): FailoverSummary {
+/** `peers`: the contenders carpd's ratios are taken against. */
+export function summarizeFailover(trials: readonly FailoverTrial[], peers: readonly ContenderName[]): FailoverSummary {
   const keys = [...new Set(trials.map((t) => `${t.scenario}/${t.contender}`))];
   const cells = keys.map((key) => cellOf(trials.filter((t) => `${t.scenario}/${t.contender}` === key)));
-  return { cells, ratios: ratiosOf(cells) };
+  return { cells, ratios: ratiosOf(cells, peers) };
 }
 
 function cellOf(trials: readonly FailoverTrial[]): FailoverCell {
@@ -72,14 +76,14 @@ function cellOf(trials: readonly FailoverTrial[]): FailoverCell {
   };
 }
 
-function ratiosOf(cells: readonly FailoverCell[]): FailoverRatio[] {
+function ratiosOf(cells: readonly FailoverCell[], peers: readonly ContenderName[]): FailoverRatio[] {
   return cells
     .filter((cell) => cell.contender === 'carpd')
     .flatMap((ours) =>
       MEASURES.flatMap((measure) => {
         const carpd = ours.measures[measure]?.median;
         const others = cells
-          .filter((cell) => cell.scenario === ours.scenario && cell.contender !== 'carpd')
+          .filter((cell) => cell.scenario === ours.scenario && cell.contender !== 'carpd' && peers.includes(cell.contender))
           .flatMap((cell) => {
             const value = cell.measures[measure]?.median;
             return value === undefined ? [] : [{ contender: cell.contender, median: value }];

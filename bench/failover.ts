@@ -44,8 +44,13 @@ export async function runFailover(options: BenchOptions, progress: (line: string
     options,
     settings: Object.fromEntries(options.contenders.map((name) => [name, CONTENDERS[name].settings])),
     trials,
-    summary: summarizeFailover(trials),
+    summary: summarizeFailover(trials, peersOfCarpd(options.contenders)),
   };
+}
+
+/** The contenders that advertise as often as carpd does here. */
+function peersOfCarpd(contenders: readonly ContenderName[]): ContenderName[] {
+  return contenders.filter((name) => name !== 'carpd' && CONTENDERS[name].advertisementMs === CONTENDERS.carpd.advertisementMs);
 }
 
 /** A failed trial is recorded with its reason; the others still run. */

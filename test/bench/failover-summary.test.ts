@@ -22,7 +22,7 @@ describe('bench/failover-summary', () => {
     { round: 1, scenario: 'start', contender: 'ucarp', result: { ...crash(0, 0), advertisementGapMs: null, icmpOutageMs: null, udpOutageMs: null, backupTurnedMaster: true } },
     { round: 2, scenario: 'start', contender: 'ucarp', result: { ...crash(0, 0), advertisementGapMs: null, icmpOutageMs: null, udpOutageMs: null, backupTurnedMaster: false } },
   ];
-  const summary = summarizeFailover(trials);
+  const summary = summarizeFailover(trials, ['ucarp', 'keepalived-v2']);
 
   it('gives the median and the worst of each measure per scenario and contender, counting failed trials apart', () => {
     const carpd = summary.cells.find((c) => c.scenario === 'crash' && c.contender === 'carpd');
@@ -46,5 +46,11 @@ describe('bench/failover-summary', () => {
     assert.deepEqual(gap?.best, { contender: 'keepalived-v2', median: 3600 });
     assert.ok(Math.abs((gap?.ratio ?? 0) - 3410 / 3600) < 1e-9);
     assert.equal(summary.ratios.filter((r) => r.scenario === 'start').length, 0, 'no carpd trial of start: no ratio');
+  });
+
+  it('takes ratios against the peers named only', () => {
+    const onlyUcarp = summarizeFailover(trials, ['ucarp']).ratios.find((r) => r.measure === 'advertisementGapMs');
+    assert.deepEqual(onlyUcarp?.best, { contender: 'ucarp', median: 5150 });
+    assert.equal(summarizeFailover(trials, []).ratios.length, 0);
   });
 });
