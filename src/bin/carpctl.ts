@@ -7,6 +7,7 @@ runCarpctl(process.argv.slice(2), {
   err: (text) => process.stderr.write(text),
   env: process.env,
   cwd: process.cwd(),
+  interrupted: () => new Promise((resolve) => ['SIGINT', 'SIGTERM'].forEach((signal) => process.once(signal, () => resolve()))),
 }).then(
   (status) => {
     process.exitCode = status;

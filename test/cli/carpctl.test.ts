@@ -56,6 +56,10 @@ function answer(request: Request): Result {
       return { changes: request.assignments.map((a) => ({ name: a.name, from: '0', to: a.value })) };
     case 'counters':
       return { counters: COUNTERS };
+    case 'explain':
+    case 'monitor':
+      // Covered against a real daemon in-process (test/daemon/monitor.test.ts, explain.test.ts).
+      throw new CarpError('not-running', `${request.type} is not answered by the fake daemon`);
   }
 }
 

@@ -254,6 +254,7 @@ describe('interfaceStatusDto', () => {
         state: 'BACKUP',
         lastTransition: { reason: 'ready', at: 1000 },
         peers: [{ source: parseIp('192.0.2.1'), advbase: 1, advskew: 0, demote: 0, counter: Buffer.alloc(8), lastSeen: 9500 }],
+        nextTimer: { kind: 'master-down', at: 13_000 },
         stats,
       },
     ],
