@@ -88,4 +88,24 @@ describe('netns: carpctl monitor against a real carpd', function () {
       assert.equal(run.stderr(), '');
     }
   });
+
+  it('ends with status 0 when the reader of its output goes away (carpctl monitor | head -n 1)', async () => {
+    const command = `'${process.execPath}' '${CARPCTL}' --socket '${lab.socket('h2')}' monitor | head -n 1; echo "carpctl exited \${PIPESTATUS[0]}"`;
+    const pipeline = lab.net.spawn('h2', 'bash', ['-c', command]);
+    let stdout = '';
+    let stderr = '';
+    pipeline.stdout?.on('data', (chunk: Buffer) => (stdout += chunk.toString()));
+    pipeline.stderr?.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
+    const gone = exited(pipeline);
+    let ended = false;
+    void gone.then(() => (ended = true));
+    // Demotion changes until head has its line and carpctl, writing the next, finds the pipe closed.
+    await lab.waitFor('the pipeline to end', async () => {
+      await lab.ctl('h2', '-g', 'carp', 'carpdemote', '1');
+      await lab.ctl('h2', '-g', 'carp', '-carpdemote', '1');
+      return ended;
+    });
+    assert.match(stdout, new RegExp(`^${STAMP} group carp demote \\d -> \\d \\(set by administrator\\)\ncarpctl exited 0\n$`));
+    assert.equal(stderr, '');
+  });
 });
