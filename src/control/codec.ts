@@ -292,7 +292,7 @@ export function encodeEvent(event: MonitorEventDto): string {
   return JSON.stringify({ version: CONTROL_PROTOCOL_VERSION, event });
 }
 
-const EVENT_KINDS: readonly MonitorEventDto['kind'][] = ['state', 'demotion'];
+const EVENT_KINDS: readonly MonitorEventDto['kind'][] = ['state', 'demotion', 'interface'];
 
 /** Parses an event line; throws ProtocolError `bad-response` when it is not one. */
 export function decodeEvent(line: string): MonitorEventDto {

@@ -48,7 +48,8 @@ export type Request =
   | { readonly type: 'explain'; readonly ifname: string }
   /**
    * Turns the connection into a stream: after the answer, carpd sends one event line
-   * (`{version, event}`) per state or demotion change until the client closes it.
+   * (`{version, event}`) per state or demotion change and per carpN created or destroyed, until
+   * the client closes it.
    */
   | { readonly type: 'monitor' };
 
@@ -357,7 +358,15 @@ export interface DemotionEventDto {
   readonly text: string;
 }
 
-export type MonitorEventDto = StateEventDto | DemotionEventDto;
+/** carpN came or went: created by a command, destroyed by one, or deleted outside carpd (vanished). */
+export interface InterfaceEventDto {
+  readonly kind: 'interface';
+  readonly time: string;
+  readonly ifname: string;
+  readonly change: 'created' | 'destroyed' | 'vanished';
+}
+
+export type MonitorEventDto = StateEventDto | DemotionEventDto | InterfaceEventDto;
 
 // ---------------------------------------------------------------------------------------------
 // Explanation: why each virtual host of an interface is in its state (src/daemon/explain.ts).

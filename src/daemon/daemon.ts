@@ -140,7 +140,7 @@ export class Daemon {
       failure: (message, error) => logger.error({ err: error }, `${message}: ${describeError(error)}`),
     });
     this.kernelWork = new KernelWork(env.kernelTasks, logger);
-    this.interfaces = new CarpInterfaces({ host, driver, taps, relay, mirror, kernelWork: this.kernelWork, logger });
+    this.interfaces = new CarpInterfaces({ host, driver, taps, relay, mirror, kernelWork: this.kernelWork, logger, feed });
     this.service = new CarpService({
       host,
       driver,

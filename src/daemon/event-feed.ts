@@ -1,10 +1,12 @@
 /**
  * State and demotion changes as events for monitor connections (`carpctl monitor`). The daemon
- * publishes from the one place where the core's actions are carried out (daemon.ts), beside the
- * log and the hooks, so every subscriber sees each change once, in the order the core made them.
+ * publishes them from the one place where the core's actions are carried out (daemon.ts), beside
+ * the log and the hooks, so every subscriber sees each change once, in the order the core made
+ * them; interfaces coming and going come from the one place that attaches and removes them
+ * (carp-interfaces.ts).
  */
 import { DEMOTION_REASONS, type DemotionAction, type StateChangeAction, TRANSITION_REASONS } from '../carp/types';
-import type { EventStream, MonitorEventDto } from '../control/protocol';
+import type { EventStream, InterfaceEventDto, MonitorEventDto } from '../control/protocol';
 
 export class EventFeed {
   private readonly subscribers = new Set<EventStream>();
@@ -19,8 +21,18 @@ export class EventFeed {
   }
 
   publish(action: StateChangeAction | DemotionAction): void {
-    if (this.subscribers.size === 0) return;
-    const event = eventOf(action, new Date(this.wallClock()).toISOString());
+    if (this.subscribers.size > 0) this.send(eventOf(action, this.time()));
+  }
+
+  interfaceChanged(ifname: string, change: InterfaceEventDto['change']): void {
+    if (this.subscribers.size > 0) this.send({ kind: 'interface', time: this.time(), ifname, change });
+  }
+
+  private time(): string {
+    return new Date(this.wallClock()).toISOString();
+  }
+
+  private send(event: MonitorEventDto): void {
     for (const stream of this.subscribers) stream.push(event);
   }
 }

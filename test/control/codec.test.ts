@@ -221,6 +221,7 @@ describe('control codec', () => {
       const events: readonly MonitorEventDto[] = [
         { kind: 'state', time: '2026-12-06T17:40:00.123Z', ifname: 'carp0', vhid: 1, from: 'BACKUP', to: 'MASTER', reason: 'master-down', text: 'master down timer expired' },
         { kind: 'demotion', time: '2026-12-06T17:40:01.000Z', group: null, from: 0, to: 240, reason: 'carpdev', text: 'carpdev link down or interface down' },
+        { kind: 'interface', time: '2026-12-06T17:40:02.000Z', ifname: 'carp1', change: 'vanished' },
       ];
       for (const event of events) {
         const encoded = encodeEvent(event);

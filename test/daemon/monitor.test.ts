@@ -77,6 +77,24 @@ describe('carpd in-process: carpctl monitor', () => {
     await monitor.interrupt();
   });
 
+  it('prints interfaces created, destroyed, and deleted outside carpd', async () => {
+    lab = await pairLab(true);
+    const monitor = await lab.monitor(1);
+    await lab.ok(1, 'carp1', 'create');
+    const created = lab.world.scheduler.clock.now();
+    await lab.ok(1, 'carp1', 'destroy');
+    await lab.ok(1, 'carp2', 'create');
+    lab.world.host(1).kernel.deleteLink('carp2');
+    await lab.until(() => !lab.daemon(1).service.isCarpInterface('carp2'), 1000);
+    assert.deepEqual(await linesOf(monitor, 4), [
+      `${stamp(created)} carp1 created`,
+      `${stamp(created)} carp1 destroyed`,
+      `${stamp(created)} carp2 created`,
+      `${stamp(created)} carp2 vanished (its device was deleted outside carpd)`,
+    ]);
+    await monitor.interrupt();
+  });
+
   it('shows the shutdown transition, then exits 2 when carpd stops', async () => {
     lab = await pairLab(true);
     const monitor = await lab.monitor(1);
