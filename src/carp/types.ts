@@ -247,6 +247,8 @@ export interface NodeStatus {
   readonly lastTransition: { readonly reason: TransitionReason; readonly at: Millis } | null;
   /** The most recent authenticated peers, newest first, at most 8. */
   readonly peers: readonly PeerStatus[];
+  /** The next timer: the advertisement (MASTER) or the earliest master-down (BACKUP); null in INIT. */
+  readonly nextTimer: { readonly kind: 'advertise' | 'master-down'; readonly at: Millis } | null;
   readonly stats: Readonly<NodeStats>;
 }
 

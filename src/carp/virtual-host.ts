@@ -65,6 +65,7 @@ export class VirtualHost {
   }
 
   status(effectiveAdvskew: number): NodeStatus {
+    const timer = this.earliestTimer();
     return {
       vhid: this.vhid,
       advskew: this.advskew,
@@ -76,6 +77,7 @@ export class VirtualHost {
         source: copyAddress(p.source),
         counter: Buffer.from(p.counter),
       })),
+      nextTimer: timer === null ? null : { kind: timer.kind === 'advertise' ? 'advertise' : 'master-down', at: timer.at },
       stats: { ...this.stats },
     };
   }

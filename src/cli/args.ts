@@ -1,6 +1,6 @@
 /**
  * carpctl's argument list: global options first (`--socket PATH`, `-j`, `-h`), then one command:
- * nothing (show all), `carpN [words]`, `-g GROUP [words]`, `sysctl [words]` or `stats`. The words after the
+ * nothing (show all), `carpN [words]`, `-g GROUP [words]`, `sysctl [words]`, `stats` or `monitor`. The words after the
  * command are parsed by the token tables of src/config.
  */
 import { ConfigError, matchKeyword, parseCarpInterfaceName, parseGroupName, quote } from '../config/grammar';
@@ -23,6 +23,8 @@ export type CliCommand =
   | { readonly kind: 'help' }
   | { readonly kind: 'show'; readonly ifname: string | null }
   | { readonly kind: 'stats'; readonly ifname: string }
+  | { readonly kind: 'explain'; readonly ifname: string }
+  | { readonly kind: 'monitor' }
   | { readonly kind: 'counters' }
   | { readonly kind: 'destroy'; readonly ifname: string }
   | { readonly kind: 'create' | 'configure'; readonly ifname: string; readonly settings: InterfaceSettings }
@@ -35,7 +37,7 @@ export interface ParsedArgs {
 }
 
 const VALID_OPTIONS = '--socket PATH, -j, -g GROUP or -h';
-const COMMAND_TOKENS = [{ keyword: 'sysctl' }, { keyword: 'stats' }] as const;
+const COMMAND_TOKENS = [{ keyword: 'sysctl' }, { keyword: 'stats' }, { keyword: 'monitor' }] as const;
 
 export function parseArgs(argv: readonly string[], env: NodeJS.ProcessEnv): ParsedArgs {
   let socket: string | undefined;
@@ -74,12 +76,12 @@ function parseCommand(words: readonly string[]): CliCommand {
     command = matchKeyword(first, COMMAND_TOKENS, 'command');
   } catch (e: unknown) {
     if (!(e instanceof ConfigError)) throw e;
-    throw new ConfigError(e.code, `unknown command ${quote(first)}: give a carp interface (carpN ...), -g GROUP, sysctl or stats`);
+    throw new ConfigError(e.code, `unknown command ${quote(first)}: give a carp interface (carpN ...), -g GROUP, sysctl, stats or monitor`);
   }
   if (command.keyword === 'sysctl') return parseSysctlCommand(rest);
   // Only the first extra word is named: it cannot follow a `pass` (stats pass secret).
-  if (rest[0] !== undefined) throw new ConfigError('unknown-word', `stats takes no words, not ${quote(rest[0])}`);
-  return { kind: 'counters' };
+  if (rest[0] !== undefined) throw new ConfigError('unknown-word', `${command.keyword} takes no words, not ${quote(rest[0])}`);
+  return command.keyword === 'monitor' ? { kind: 'monitor' } : { kind: 'counters' };
 }
 
 function groupCommand(words: readonly string[]): CliCommand {
@@ -93,6 +95,7 @@ function interfaceCommand(ifname: string, words: readonly string[]): CliCommand 
   switch (command.kind) {
     case 'show':
     case 'stats':
+    case 'explain':
     case 'destroy':
       return { kind: command.kind, ifname };
     case 'create':

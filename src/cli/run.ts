@@ -5,8 +5,10 @@
 import { ConfigError } from '../config/grammar';
 import { resolvePassfile } from '../config/passfile';
 import type { Request, ResultFor } from '../control/protocol';
-import { ControlTransportError, RemoteError, sendRequest } from '../control/transport';
+import { ControlTransportError, RemoteError, monitorEvents, sendRequest } from '../control/transport';
 import { type CliCommand, type GlobalOptions, parseArgs } from './args';
+import { formatEvent, formatEventJson } from './format-events';
+import { formatExplanation } from './format-explain';
 import { formatInterface } from './format-interface';
 import { formatGroup, formatJson, formatSysctlChanges, formatSysctlValues, formatWarnings } from './format-results';
 import { formatCounters, formatStats } from './format-stats';
@@ -25,6 +27,12 @@ export interface CarpctlIo {
   /** Where a relative passfile path starts. */
   readonly cwd: string;
   readonly timeoutMs?: number;
+  /**
+   * Settles on the first ^C (SIGINT) or SIGTERM: `monitor` then ends with status 0. Called by
+   * monitor only, so that other commands keep the default ^C. Without it monitor runs until carpd
+   * closes the connection.
+   */
+  readonly interrupted?: () => Promise<void>;
 }
 
 export async function runCarpctl(argv: readonly string[], io: CarpctlIo): Promise<number> {
@@ -65,6 +73,13 @@ class Session {
     this.io.out(this.options.json ? formatJson(result) : text(result));
   }
 
+  /** Prints each event as it comes until interrupted. */
+  monitor(): Promise<void> {
+    const format = this.options.json ? formatEventJson : formatEvent;
+    const stop = this.io.interrupted?.() ?? new Promise<void>(() => undefined);
+    return monitorEvents(this.options.socketPath, (event) => this.io.out(format(event)), stop, { timeoutMs: this.io.timeoutMs });
+  }
+
   /** Changes print nothing on success (like ifconfig) except the daemon's warnings. */
   printChange(result: ResultFor<'configure'>): void {
     if (this.options.json) this.io.out(formatJson(result));
@@ -99,5 +114,9 @@ async function execute(command: Exclude<CliCommand, { kind: 'help' }>, session: 
     }
     case 'counters':
       return session.print(await session.send({ type: 'counters' }), (r) => formatCounters(r.counters));
+    case 'explain':
+      return session.print(await session.send({ type: 'explain', ifname: command.ifname }), (r) => formatExplanation(r.explanation));
+    case 'monitor':
+      return session.monitor();
   }
 }

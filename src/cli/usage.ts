@@ -9,7 +9,9 @@ export const USAGE = `usage: carpctl [--socket PATH] [-j] [command]
   carpctl                             show every carp interface
   carpctl carpN                       show carpN
   carpctl carpN stats                 show carpN's counters
+  carpctl carpN explain               show why each vhid of carpN is MASTER or BACKUP
   carpctl stats                       show every counter of carpd
+  carpctl monitor                     print state and demotion changes as they happen, until ^C
   carpctl carpN create [settings]     create carpN
   carpctl carpN destroy               destroy carpN
   carpctl carpN settings              change carpN, creating it if it does not exist

@@ -81,6 +81,7 @@ export type InterfaceAction =
   | 'create'
   | 'destroy'
   | 'stats'
+  | 'explain'
   | 'vhid'
   | 'advbase'
   | 'advskew'
@@ -135,6 +136,12 @@ export const INTERFACE_TOKENS: readonly InterfaceToken[] = [
     refusedIn: { file: `${NOT_A_SETTING}: remove the file to stop configuring the interface` },
   },
   { keyword: 'stats', action: 'stats', value: null, refusedIn: { file: `${NOT_A_SETTING}: stats shows counters` } },
+  {
+    keyword: 'explain',
+    action: 'explain',
+    value: null,
+    refusedIn: { file: `${NOT_A_SETTING}: explain shows why each vhid is in its state` },
+  },
   { keyword: 'vhid', action: 'vhid', value: `a number ${rangeText(LIMITS.vhid)}` },
   { keyword: 'advbase', action: 'advbase', value: `a number ${rangeText(LIMITS.advbase)}` },
   { keyword: 'advskew', action: 'advskew', value: `a number ${rangeText(LIMITS.advskew)}` },

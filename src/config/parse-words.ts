@@ -175,6 +175,7 @@ export class SettingsBuilder {
         throw new ConfigError('not-allowed', 'create must be the first word: carpctl carpN create [settings]');
       case 'destroy':
       case 'stats':
+      case 'explain':
         throw new ConfigError('not-allowed', `${token.keyword} takes no other words: carpctl carpN ${token.keyword}`);
       case 'vhid':
       case 'advbase':
@@ -279,6 +280,7 @@ export class SettingsBuilder {
 export type InterfaceCommand =
   | { readonly kind: 'show' }
   | { readonly kind: 'stats' }
+  | { readonly kind: 'explain' }
   | { readonly kind: 'destroy' }
   | { readonly kind: 'create'; readonly settings: InterfaceSettings }
   | { readonly kind: 'configure'; readonly settings: InterfaceSettings };
@@ -288,7 +290,7 @@ export function parseInterfaceCommand(words: readonly string[]): InterfaceComman
   const [first] = words;
   if (first === undefined) return { kind: 'show' };
   const token = matchInterfaceWord(first, 'command', false);
-  if (token.action === 'stats' || token.action === 'destroy') {
+  if (token.action === 'stats' || token.action === 'destroy' || token.action === 'explain') {
     if (words.length > 1) {
       throw new ConfigError('not-allowed', `${token.keyword} takes no other words: carpctl carpN ${token.keyword}`);
     }

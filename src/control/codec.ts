@@ -21,6 +21,7 @@ import { AddressError, type IpAddress, formatIp, parseIp } from '../wire/address
 import {
   CONTROL_PROTOCOL_VERSION,
   type ErrorDto,
+  type MonitorEventDto,
   ProtocolError,
   type Request,
   type RequestOf,
@@ -113,6 +114,14 @@ const REQUEST_DECODERS: { readonly [T in RequestType]: (message: JsonObject) => 
   counters: (m) => {
     fields(m, []);
     return { type: 'counters' };
+  },
+  explain: (m) => {
+    fields(m, ['ifname']);
+    return { type: 'explain', ifname: ifnameOf(m) };
+  },
+  monitor: (m) => {
+    fields(m, []);
+    return { type: 'monitor' };
   },
 };
 
@@ -258,6 +267,7 @@ export function decodeResponse<T extends RequestType>(line: string, type: T): De
 }
 
 const isArray = (v: unknown): boolean => Array.isArray(v);
+const isObject = (v: unknown): boolean => typeof v === 'object' && v !== null && !Array.isArray(v);
 const isStringArray = (v: unknown): boolean => Array.isArray(v) && v.every((x) => typeof x === 'string');
 
 /** The field that identifies each result shape; the formatters rely on it. */
@@ -270,8 +280,30 @@ const RESULT_SHAPES: { readonly [T in RequestType]: readonly [string, (value: un
   'group-show': ['demote', (v) => typeof v === 'number'],
   'sysctl-get': ['values', isArray],
   'sysctl-set': ['changes', isArray],
-  counters: ['counters', (v) => typeof v === 'object' && v !== null && !Array.isArray(v)],
+  counters: ['counters', isObject],
+  explain: ['explanation', isObject],
+  monitor: ['monitoring', (v) => v === true],
 };
+
+// ---------------------------------------------------------------------------------------------
+// Events of a monitor connection.
+
+export function encodeEvent(event: MonitorEventDto): string {
+  return JSON.stringify({ version: CONTROL_PROTOCOL_VERSION, event });
+}
+
+const EVENT_KINDS: readonly MonitorEventDto['kind'][] = ['state', 'demotion', 'interface'];
+
+/** Parses an event line; throws ProtocolError `bad-response` when it is not one. */
+export function decodeEvent(line: string): MonitorEventDto {
+  const message = parseObject(line, 'event', 'bad-response');
+  checkVersion(message, 'bad-response');
+  const event = object(message.event, 'event', 'bad-response');
+  if (!EVENT_KINDS.some((k) => k === event.kind) || typeof event.time !== 'string') {
+    throw new ProtocolError('bad-response', 'the event has no valid kind or time');
+  }
+  return event as unknown as MonitorEventDto;
+}
 
 // ---------------------------------------------------------------------------------------------
 // Field checks.

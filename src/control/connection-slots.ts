@@ -9,12 +9,19 @@
  *
  * At the limit, a new connection takes the place of the one idle longest. Only when every
  * connection has a request in progress is the new one refused, and carpd then is busy indeed.
+ *
+ * A monitor connection (`carpctl monitor`) is a request that stays in progress: it holds its slot,
+ * is never idle, so never timed out nor evicted. So that monitors cannot take every slot and lock
+ * out the commands, at most `maxStreams` connections may stream at once; a monitor request beyond
+ * that is answered busy. The other slots stay for requests.
  */
 import type { Socket } from 'node:net';
 
 export interface ConnectionLimits {
   readonly maxConnections: number;
   readonly idleTimeoutMs: number;
+  /** Connections that may stream events at once (monitors); fewer than maxConnections. */
+  readonly maxStreams: number;
 }
 
 /** What became of a new connection: taken in, taken in by closing an idle one, or refused. */
@@ -25,6 +32,8 @@ export class ConnectionSlots {
   private readonly inProgress = new Map<Socket, number>();
   /** The idle ones with their timers, in the order they became idle (Map keeps insertion order). */
   private readonly idle = new Map<Socket, NodeJS.Timeout>();
+  /** Connections turned into event streams: in progress for good. */
+  private readonly streams = new Set<Socket>();
 
   constructor(private readonly limits: ConnectionLimits) {}
 
@@ -52,12 +61,24 @@ export class ConnectionSlots {
     this.stopIdle(socket);
   }
 
+  /**
+   * Its request in progress becomes an event stream, if there is room for one more: from then on
+   * the connection is never idle. False when `maxStreams` connections stream already.
+   */
+  startStream(socket: Socket): boolean {
+    if (!this.inProgress.has(socket)) return false;
+    if (this.streams.has(socket)) return true;
+    if (this.streams.size >= this.limits.maxStreams) return false;
+    this.streams.add(socket);
+    return true;
+  }
+
   /** One of its requests has been answered. */
   requestAnswered(socket: Socket): void {
     const count = this.inProgress.get(socket);
     if (count === undefined) return;
     this.inProgress.set(socket, count - 1);
-    if (count === 1) this.startIdle(socket);
+    if (count === 1 && !this.streams.has(socket)) this.startIdle(socket);
   }
 
   private startIdle(socket: Socket): void {
@@ -71,6 +92,7 @@ export class ConnectionSlots {
 
   private forget(socket: Socket): void {
     this.stopIdle(socket);
+    this.streams.delete(socket);
     this.inProgress.delete(socket);
   }
 }

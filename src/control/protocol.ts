@@ -13,6 +13,7 @@ import { TRANSITION_REASONS } from '../carp/types';
 import type {
   CarpState,
   CarpdevStats,
+  DemotionReason,
   InterfaceStatus,
   Millis,
   NodeStats,
@@ -42,7 +43,15 @@ export type Request =
   | { readonly type: 'sysctl-get'; readonly names: readonly string[] }
   /** Every counter of the daemon. */
   | { readonly type: 'counters' }
-  | { readonly type: 'sysctl-set'; readonly assignments: readonly SysctlAssignment[] };
+  | { readonly type: 'sysctl-set'; readonly assignments: readonly SysctlAssignment[] }
+  /** Why each virtual host of carpN is in its state (carpctl carpN explain). */
+  | { readonly type: 'explain'; readonly ifname: string }
+  /**
+   * Turns the connection into a stream: after the answer, carpd sends one event line
+   * (`{version, event}`) per state or demotion change and per carpN created or destroyed, until
+   * the client closes it.
+   */
+  | { readonly type: 'monitor' };
 
 export type RequestType = Request['type'];
 export type RequestOf<T extends RequestType> = Extract<Request, { readonly type: T }>;
@@ -83,6 +92,14 @@ export interface CountersResult {
   readonly counters: DaemonCountersDto;
 }
 
+export interface MonitorResult {
+  readonly monitoring: true;
+}
+
+export interface ExplainResult {
+  readonly explanation: ExplanationDto;
+}
+
 export interface ResultMap {
   show: ShowResult;
   create: WarningsResult;
@@ -93,6 +110,8 @@ export interface ResultMap {
   'sysctl-get': SysctlGetResult;
   'sysctl-set': SysctlSetResult;
   counters: CountersResult;
+  explain: ExplainResult;
+  monitor: MonitorResult;
 }
 
 export type ResultFor<T extends RequestType> = ResultMap[T];
@@ -102,7 +121,17 @@ export type Result = ResultMap[RequestType];
  * What carpd implements. A thrown error with string `code` and `message` (CarpError, ConfigError)
  * becomes an error response with those; anything else becomes code `internal`.
  */
-export type ControlHandler = (request: Request) => Promise<Result>;
+export type ControlHandler = (request: Request, stream: EventStream) => Promise<Result>;
+
+/**
+ * The connection a request arrived on, as a `monitor` request uses it: events pushed here go out
+ * after the request's answer, one line each, until the connection closes.
+ */
+export interface EventStream {
+  push(event: MonitorEventDto): void;
+  /** Runs once when the connection is gone (the client left, or carpd closes the socket). */
+  onClose(listener: () => void): void;
+}
 
 export interface ErrorDto {
   readonly code: string;
@@ -248,6 +277,11 @@ export function interfaceStatusDto(sources: InterfaceDtoSources): InterfaceStatu
   };
 }
 
+export function transitionDto(transition: NodeStatus['lastTransition'], now: Millis): TransitionDto | null {
+  if (transition === null) return null;
+  return { reason: transition.reason, text: TRANSITION_REASONS[transition.reason], secondsAgo: secondsSince(now, transition.at) };
+}
+
 function nodeStatusDto(node: NodeStatus, now: Millis): NodeStatusDto {
   const transition = node.lastTransition;
   // Only a BACKUP has a master to show; a MASTER's last peer is stale news from its BACKUP days.
@@ -257,14 +291,7 @@ function nodeStatusDto(node: NodeStatus, now: Millis): NodeStatusDto {
     advskew: node.advskew,
     effectiveAdvskew: node.effectiveAdvskew,
     state: node.state,
-    lastTransition:
-      transition === null
-        ? null
-        : {
-            reason: transition.reason,
-            text: TRANSITION_REASONS[transition.reason],
-            secondsAgo: secondsSince(now, transition.at),
-          },
+    lastTransition: transitionDto(transition, now),
     master:
       peer === undefined
         ? null
@@ -302,4 +329,77 @@ export interface DaemonCountersDto {
   readonly carpdevs: readonly CarpdevCountersDto[];
   /** The rtnetlink mirror of links and addresses. */
   readonly kernel: MirrorCounters;
+}
+
+// ---------------------------------------------------------------------------------------------
+// Events of a monitor connection: one line `{version, event}` each.
+
+export interface StateEventDto {
+  readonly kind: 'state';
+  /** Wall-clock time of the change, ISO 8601 UTC. */
+  readonly time: string;
+  readonly ifname: string;
+  readonly vhid: number;
+  readonly from: CarpState;
+  readonly to: CarpState;
+  readonly reason: TransitionReason;
+  /** The reason as a sentence (TRANSITION_REASONS). */
+  readonly text: string;
+}
+
+export interface DemotionEventDto {
+  readonly kind: 'demotion';
+  readonly time: string;
+  /** The interface group, or null for net.inet.carp.demotion. */
+  readonly group: string | null;
+  readonly from: number;
+  readonly to: number;
+  readonly reason: DemotionReason;
+  readonly text: string;
+}
+
+/** carpN came or went: created by a command, destroyed by one, or deleted outside carpd (vanished). */
+export interface InterfaceEventDto {
+  readonly kind: 'interface';
+  readonly time: string;
+  readonly ifname: string;
+  readonly change: 'created' | 'destroyed' | 'vanished';
+}
+
+export type MonitorEventDto = StateEventDto | DemotionEventDto | InterfaceEventDto;
+
+// ---------------------------------------------------------------------------------------------
+// Explanation: why each virtual host of an interface is in its state (src/daemon/explain.ts).
+
+export interface PeerDto {
+  readonly source: string;
+  readonly advbase: number;
+  readonly advskew: number;
+  readonly demote: number;
+  readonly secondsAgo: number;
+}
+
+export interface NodeExplanationDto {
+  readonly vhid: number;
+  readonly state: CarpState;
+  readonly advskew: number;
+  /** advskew on the wire, FreeBSD-style demotion included. */
+  readonly effectiveAdvskew: number;
+  readonly lastTransition: TransitionDto | null;
+  /** Each peer heard on this vhid, newest first (the core keeps the last few). */
+  readonly peers: readonly PeerDto[];
+  /** What runs next: the next advertisement (MASTER) or master-down (BACKUP); null in INIT. */
+  readonly timer: { readonly kind: 'advertise' | 'master-down'; readonly secondsLeft: number } | null;
+  /** The rule that keeps the node in its state, as a sentence. */
+  readonly rule: string;
+}
+
+export interface ExplanationDto {
+  readonly name: string;
+  readonly advbase: number;
+  /** The OpenBSD demote count sent in byte 4. */
+  readonly demote: number;
+  /** net.inet.carp.preempt. */
+  readonly preempt: boolean;
+  readonly nodes: readonly NodeExplanationDto[];
 }

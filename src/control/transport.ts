@@ -8,8 +8,10 @@
 import { type Server, type Socket, createConnection, createServer } from 'node:net';
 import { lstat, stat, unlink } from 'node:fs/promises';
 import {
+  decodeEvent,
   decodeRequest,
   decodeResponse,
+  encodeEvent,
   encodeRequest,
   encodeResponse,
   errorDtoOf,
@@ -19,7 +21,16 @@ import {
 import { ConnectionSlots } from './connection-slots';
 import { type ControlLogger, OverloadReport } from './overload-report';
 import { CONTROL_SOCKET_ENV } from './paths';
-import { BUSY, type ControlHandler, ProtocolError, type Request, type ResultFor } from './protocol';
+import {
+  BUSY,
+  type ControlHandler,
+  type EventStream,
+  type MonitorEventDto,
+  ProtocolError,
+  type Request,
+  type RequestType,
+  type ResultFor,
+} from './protocol';
 import { UntrustedSocketError, connectTrusted } from './trusted-connection';
 
 export const DEFAULT_SERVER_MAX_LINE_BYTES = 64 * 1024;
@@ -29,6 +40,13 @@ export const DEFAULT_CLIENT_MAX_LINE_BYTES = 16 * 1024 * 1024;
 export const DEFAULT_IDLE_TIMEOUT_MS = 5_000;
 export const DEFAULT_REQUEST_TIMEOUT_MS = 10_000;
 const DEFAULT_MAX_CONNECTIONS = 32;
+/** Monitors at once: a quarter of the connections, so that commands always find a slot. */
+const DEFAULT_MAX_STREAMS = 8;
+/**
+ * Event bytes carpd holds for a monitor that does not read. A burst of transitions of every vhid
+ * is far less; beyond it the client is stuck, and its connection is closed rather than let grow.
+ */
+export const MAX_QUEUED_EVENT_BYTES = 1024 * 1024;
 const DEFAULT_OVERLOAD_REPORT_INTERVAL_MS = 60_000;
 /** How long an existing socket may take to accept before it counts as a live (if stuck) daemon. */
 const PROBE_TIMEOUT_MS = 1000;
@@ -79,6 +97,8 @@ export interface ControlServerOptions {
   readonly idleTimeoutMs?: number;
   /** Open connections at most; at the limit a new one replaces the one idle longest (connection-slots.ts). */
   readonly maxConnections?: number;
+  /** Connections that may stream events (monitor requests) at once; the rest are busy. */
+  readonly maxStreams?: number;
   /** Where a full socket is reported; nothing is logged without one. */
   readonly logger?: ControlLogger;
   /** After the first record of a full socket, further evictions and refusals are summed up this often. */
@@ -118,7 +138,8 @@ export async function startControlServer(
   const maxConnections = options.maxConnections ?? DEFAULT_MAX_CONNECTIONS;
   const idleTimeoutMs = options.idleTimeoutMs ?? DEFAULT_IDLE_TIMEOUT_MS;
   const maxLineBytes = options.maxLineBytes ?? DEFAULT_SERVER_MAX_LINE_BYTES;
-  const slots = new ConnectionSlots({ maxConnections, idleTimeoutMs });
+  const maxStreams = Math.min(options.maxStreams ?? DEFAULT_MAX_STREAMS, maxConnections - 1);
+  const slots = new ConnectionSlots({ maxConnections, idleTimeoutMs, maxStreams });
   const report = new OverloadReport(options.logger, path, maxConnections, options.overloadReportIntervalMs ?? DEFAULT_OVERLOAD_REPORT_INTERVAL_MS);
   const connections = new Set<Socket>();
   const server = createServer({ allowHalfOpen: true }, (socket) => {
@@ -129,7 +150,7 @@ export async function startControlServer(
     const admission = slots.admit(socket);
     if (admission !== 'admitted') report.note(admission);
     if (admission === 'refused') refuseAsBusy(socket, maxConnections, idleTimeoutMs);
-    else serveConnection(socket, handler, slots, maxLineBytes);
+    else serveConnection(socket, handler, slots, { maxLineBytes, maxStreams });
   });
   await listenPrivately(server, path);
   const close = async (): Promise<void> => {
@@ -211,23 +232,39 @@ async function verifySocketMode(path: string): Promise<void> {
   }
 }
 
-function serveConnection(socket: Socket, handler: ControlHandler, slots: ConnectionSlots, maxLineBytes: number): void {
-  const reader = new LineReader(maxLineBytes);
+interface ConnectionLimits {
+  readonly maxLineBytes: number;
+  readonly maxStreams: number;
+}
+
+function serveConnection(socket: Socket, handler: ControlHandler, slots: ConnectionSlots, limits: ConnectionLimits): void {
+  const reader = new LineReader(limits.maxLineBytes);
+  const events = new ConnectionEvents(socket);
   let queue = Promise.resolve();
   let refused = false;
+  let streaming = false;
   socket.on('data', (chunk: Buffer) => {
+    // Once streaming, the connection carries only carpd's events: what the client sends is ignored.
+    if (streaming) return;
     const { lines, overflow } = reader.push(chunk);
     for (const line of lines.filter((l) => l.trim() !== '')) {
       slots.requestStarted(socket);
       queue = queue.then(async () => {
-        reply(socket, await answerLine(line, handler));
+        if (!streaming) {
+          const answer = await answerLine(line, handler, events, () => slots.startStream(socket), limits.maxStreams);
+          reply(socket, answer.line);
+          if (answer.then === 'stream') {
+            streaming = true;
+            events.open();
+          } else if (answer.then === 'close') socket.end();
+        }
         slots.requestAnswered(socket);
       });
     }
     if (overflow && !refused) {
       // The framing is lost: answer what came before, say why, and stop talking.
       refused = true;
-      const error = { code: 'line-too-long', message: `request line longer than ${maxLineBytes} bytes: connection closed` };
+      const error = { code: 'line-too-long', message: `request line longer than ${limits.maxLineBytes} bytes: connection closed` };
       queue = queue.then(() => {
         reply(socket, encodeResponse(errorResponse(error)));
         socket.end();
@@ -237,6 +274,46 @@ function serveConnection(socket: Socket, handler: ControlHandler, slots: Connect
   socket.on('end', () => {
     void queue.then(() => socket.end());
   });
+}
+
+/**
+ * The event side of a connection. Events pushed before the answer to the monitor request is out
+ * wait for it, so that the client reads the answer first.
+ */
+class ConnectionEvents implements EventStream {
+  private waiting: string[] | null = [];
+  private readonly closeListeners: (() => void)[] = [];
+  private closed = false;
+
+  constructor(private readonly socket: Socket) {
+    socket.once('close', () => {
+      this.closed = true;
+      for (const listener of this.closeListeners.splice(0)) listener();
+    });
+  }
+
+  push(event: MonitorEventDto): void {
+    const line = encodeEvent(event);
+    if (this.waiting === null) this.write(line);
+    else this.waiting.push(line);
+  }
+
+  onClose(listener: () => void): void {
+    if (this.closed) listener();
+    else this.closeListeners.push(listener);
+  }
+
+  /** The answer is out: what waited goes now, the rest as it comes. */
+  open(): void {
+    const waiting = this.waiting ?? [];
+    this.waiting = null;
+    for (const line of waiting) this.write(line);
+  }
+
+  private write(line: string): void {
+    if (this.socket.writableLength > MAX_QUEUED_EVENT_BYTES) this.socket.destroy();
+    else reply(this.socket, line);
+  }
 }
 
 /**
@@ -252,13 +329,32 @@ function refuseAsBusy(socket: Socket, maxConnections: number, idleTimeoutMs: num
   socket.once('close', () => clearTimeout(deadline));
 }
 
-/** Never rejects: every failure becomes an error response. */
-async function answerLine(line: string, handler: ControlHandler): Promise<string> {
+/** An answer line, and what becomes of the connection after it. */
+interface Answer {
+  readonly line: string;
+  readonly then: 'more' | 'stream' | 'close';
+}
+
+/** Never rejects: every failure becomes an error response; a failed monitor request closes. */
+async function answerLine(
+  line: string,
+  handler: ControlHandler,
+  events: EventStream,
+  startStream: () => boolean,
+  maxStreams: number,
+): Promise<Answer> {
+  let monitor = false;
   try {
     const request = decodeRequest(line);
-    return encodeResponse(okResponse(await handler(request)));
+    if (request.type === 'monitor' && !startStream()) {
+      const error = { code: BUSY, message: `${maxStreams} monitors are running already (the limit); stop one or try again later` };
+      return { line: encodeResponse(errorResponse(error)), then: 'more' };
+    }
+    monitor = request.type === 'monitor';
+    const result = await handler(request, events);
+    return { line: encodeResponse(okResponse(result)), then: monitor ? 'stream' : 'more' };
   } catch (e: unknown) {
-    return encodeResponse(errorResponse(errorDtoOf(e)));
+    return { line: encodeResponse(errorResponse(errorDtoOf(e))), then: monitor ? 'close' : 'more' };
   }
 }
 
@@ -307,18 +403,80 @@ export async function sendRequest<R extends Request>(
   options: ClientOptions = {},
 ): Promise<ResultFor<R['type']>> {
   const line = await exchange(path, encodeRequest(request), options);
+  return resultOf(path, line, request.type) as ResultFor<R['type']>;
+}
+
+/** The result in a response line; throws RemoteError or ControlTransportError. */
+function resultOf<T extends RequestType>(path: string, line: string, type: T): ResultFor<T> {
   let decoded;
   try {
-    decoded = decodeResponse(line, request.type);
+    decoded = decodeResponse(line, type);
   } catch (e: unknown) {
-    if (!(e instanceof ProtocolError)) throw e;
-    throw new ControlTransportError('protocol', path, `carpd at ${path} sent an invalid response: ${e.message}`);
+    throw invalid(path, e);
   }
   if (!decoded.ok && decoded.error.code === BUSY) {
     throw new ControlTransportError('busy', path, `carpd at ${path} is busy: ${decoded.error.message}`);
   }
   if (!decoded.ok) throw new RemoteError(decoded.error.code, decoded.error.message);
-  return decoded.result as ResultFor<R['type']>;
+  return decoded.result;
+}
+
+function invalid(path: string, e: unknown): Error {
+  if (!(e instanceof ProtocolError)) return e instanceof Error ? e : new Error(String(e));
+  return new ControlTransportError('protocol', path, `carpd at ${path} sent an invalid response: ${e.message}`);
+}
+
+/**
+ * Sends a monitor request and hands each event to `onEvent` until `stop` settles (resolves) or
+ * carpd closes the connection (rejects with ControlTransportError). The timeout covers the answer
+ * to the request only: events may be hours apart.
+ */
+export async function monitorEvents(
+  path: string,
+  onEvent: (event: MonitorEventDto) => void,
+  stop: Promise<void>,
+  options: ClientOptions = {},
+): Promise<void> {
+  const socket = await connect(path);
+  return new Promise((resolve, reject) => {
+    const reader = new LineReader(options.maxLineBytes ?? DEFAULT_CLIENT_MAX_LINE_BYTES);
+    const timeoutMs = options.timeoutMs ?? DEFAULT_REQUEST_TIMEOUT_MS;
+    let answered = false;
+    let done = false;
+    const finish = (error: Error | null): void => {
+      if (done) return;
+      done = true;
+      clearTimeout(timer);
+      socket.destroy();
+      if (error === null) resolve();
+      else reject(error);
+    };
+    const timer = setTimeout(() => {
+      finish(new ControlTransportError('timeout', path, `carpd at ${path} did not answer within ${timeoutMs} ms; ${CHECK_LOG}`));
+    }, timeoutMs);
+    void stop.then(() => finish(null));
+    socket.on('data', (chunk: Buffer) => {
+      const { lines, overflow } = reader.push(chunk);
+      try {
+        for (const line of lines) {
+          if (done) return;
+          if (answered) onEvent(decodeEvent(line));
+          else {
+            resultOf(path, line, 'monitor');
+            answered = true;
+            clearTimeout(timer);
+          }
+        }
+      } catch (e: unknown) {
+        finish(invalid(path, e));
+      }
+      if (overflow) finish(new ControlTransportError('protocol', path, `carpd at ${path} sent a line longer than the limit`));
+    });
+    const closed = (): void => finish(answered ? monitorEnded(path) : closedEarly(path));
+    socket.once('error', closed);
+    socket.once('close', closed);
+    socket.write(`${encodeRequest({ type: 'monitor' })}\n`);
+  });
 }
 
 async function exchange(path: string, line: string, options: ClientOptions): Promise<string> {
@@ -364,6 +522,10 @@ async function connect(path: string): Promise<Socket> {
 function closedEarly(path: string): ControlTransportError {
   const message = `carpd at ${path} closed the connection without answering; ${CHECK_LOG}`;
   return new ControlTransportError('protocol', path, message);
+}
+
+function monitorEnded(path: string): ControlTransportError {
+  return new ControlTransportError('unreachable', path, `carpd at ${path} closed the monitor connection: it stopped, or ${CHECK_LOG}`);
 }
 
 function unreachable(path: string, e: Error): ControlTransportError {

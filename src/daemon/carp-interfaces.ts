@@ -14,6 +14,7 @@ import { CarpdevBySubnet } from './carpdev-by-subnet';
 import type { CarpTaps } from './carp-taps';
 import { describeError } from './describe-error';
 import type { Driver } from './driver';
+import type { EventFeed } from './event-feed';
 import type { CarpdevRef, KernelWork } from './kernel-work';
 import type { Logger } from './logger';
 import { DETACHED_SHAPE, portShapeOf } from './port-shape';
@@ -26,6 +27,7 @@ export interface CarpInterfacesDeps {
   readonly mirror: KernelMirror;
   readonly kernelWork: KernelWork;
   readonly logger: Logger;
+  readonly feed: EventFeed;
 }
 
 export class CarpInterfaces {
@@ -79,6 +81,7 @@ export class CarpInterfaces {
     for (const change of attached.changes) logger.info({ ifname }, `${ifname}: ${change}`);
     relay.addCarpInterface(ifname, attached.tap, DETACHED_SHAPE);
     this.sync(ifname);
+    if (how === 'create') this.deps.feed.interfaceChanged(ifname, 'created');
   }
 
   /**
@@ -92,6 +95,7 @@ export class CarpInterfaces {
     this.carpdevs.forget(ifname);
     if (how === 'destroy') taps.destroy(ifname);
     else taps.forget(ifname);
+    this.deps.feed.interfaceChanged(ifname, how === 'destroy' ? 'destroyed' : 'vanished');
     await this.deps.kernelWork.interfaceRemoved(ifname);
   }
 

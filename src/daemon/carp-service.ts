@@ -9,6 +9,8 @@ import type { ResolvedInterfaceSettings, SysctlAssignment } from '../config/sett
 import {
   type CarpdevCountersDto,
   type CarpdevStatsDto,
+  type EventStream,
+  type ExplanationDto,
   type InterfaceStatusDto,
   type SysctlChange,
   interfaceStatusDto,
@@ -24,6 +26,8 @@ import { type PlannedChange, checkWanted, planChanges, wantedFromSettings } from
 import type { DaemonCounters } from './counters';
 import { describeError } from './describe-error';
 import type { Driver } from './driver';
+import type { EventFeed } from './event-feed';
+import { explainInterface } from './explain';
 import type { Logger } from './logger';
 
 export interface CarpServiceDeps {
@@ -35,6 +39,7 @@ export interface CarpServiceDeps {
   readonly clock: Clock;
   readonly logger: Logger;
   readonly counters: () => DaemonCounters;
+  readonly feed: EventFeed;
 }
 
 export class CarpService {
@@ -139,6 +144,17 @@ export class CarpService {
 
   counters(): DaemonCounters {
     return this.deps.counters();
+  }
+
+  /** `carpctl monitor`: every later state and demotion change goes to `stream`. */
+  monitor(stream: EventStream): void {
+    this.deps.feed.subscribe(stream);
+  }
+
+  /** `carpctl carpN explain`. */
+  explain(ifname: string): ExplanationDto {
+    const status = this.deps.interfaces.status(ifname);
+    return explainInterface(status, this.deps.clock.now(), this.deps.host.getSysctl('net.inet.carp.preempt') === '1');
   }
 
   groupDemote(group: string, delta: number): void {

@@ -2,14 +2,14 @@
  * The daemon's side of the control protocol: each request maps to one CarpService operation.
  * Requests run one at a time, so a command never sees another half done.
  */
-import type { ControlHandler, Request, Result } from '../control/protocol';
+import type { ControlHandler, EventStream, Request, Result } from '../control/protocol';
 import type { CarpService } from './carp-service';
 
 export function createControlHandler(service: CarpService, serialize: <T>(work: () => Promise<T>) => Promise<T>): ControlHandler {
-  return (request) => serialize(() => handle(service, request));
+  return (request, stream) => serialize(() => handle(service, request, stream));
 }
 
-async function handle(service: CarpService, request: Request): Promise<Result> {
+async function handle(service: CarpService, request: Request, stream: EventStream): Promise<Result> {
   switch (request.type) {
     case 'show':
       return { interfaces: service.show(request.ifname) };
@@ -31,6 +31,11 @@ async function handle(service: CarpService, request: Request): Promise<Result> {
       return { changes: service.sysctlSet(request.assignments) };
     case 'counters':
       return { counters: service.counters() };
+    case 'explain':
+      return { explanation: service.explain(request.ifname) };
+    case 'monitor':
+      service.monitor(stream);
+      return { monitoring: true };
   }
 }
 

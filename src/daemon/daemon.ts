@@ -20,6 +20,7 @@ import { CarpEventLog } from './carp-event-log';
 import { CarpInterfaces } from './carp-interfaces';
 import { CarpService } from './carp-service';
 import { CarpTaps, type PrepareCarpInterface } from './carp-taps';
+import { EventFeed } from './event-feed';
 import type { Clock } from './clock';
 import { createControlHandler, createSerializer } from './control-handler';
 import { type DaemonCounters, collectCounters } from './counters';
@@ -60,6 +61,8 @@ export interface DaemonEnvironment {
   readonly clock: Clock;
   readonly timers: TimerApi;
   readonly logger: Logger;
+  /** Milliseconds since the epoch, for the time stamps of monitor events; Date.now when absent. */
+  readonly wallClock?: () => number;
   readonly random?: RandomSource;
   /** The service manager (sd_notify: READY, STATUS, WATCHDOG, STOPPING); silent when absent. */
   readonly notifier?: ServiceNotifier;
@@ -106,8 +109,11 @@ export class Daemon {
     const hooksDir = options.hooksDir ?? hooksDirFor(options.configDir);
     const spawn = env.spawnHook ?? spawnHook;
     const hooks = new HookRunner({ dir: hooksDir, list: listHooks, spawn, clock, timers, logger, timeoutMs: DEFAULT_HOOK_TIMEOUT_MS });
+    const feed = new EventFeed(env.wallClock ?? Date.now);
     const execute = (action: Parameters<ActionExecutor['execute']>[0]): void => {
       executor.execute(action);
+      // Where a change becomes an event: logged (executor), journaled, reported, hooked, published.
+      if (action.kind === 'state' || action.kind === 'demotion') feed.publish(action);
       // A node that is no longer MASTER must not be resumed by a restarted carpd.
       if (action.kind === 'state' && action.to !== 'MASTER') journal.left(action.ifname, action.vhid);
       if (action.kind === 'state') {
@@ -134,7 +140,7 @@ export class Daemon {
       failure: (message, error) => logger.error({ err: error }, `${message}: ${describeError(error)}`),
     });
     this.kernelWork = new KernelWork(env.kernelTasks, logger);
-    this.interfaces = new CarpInterfaces({ host, driver, taps, relay, mirror, kernelWork: this.kernelWork, logger });
+    this.interfaces = new CarpInterfaces({ host, driver, taps, relay, mirror, kernelWork: this.kernelWork, logger, feed });
     this.service = new CarpService({
       host,
       driver,
@@ -144,6 +150,7 @@ export class Daemon {
       clock,
       logger,
       counters: () => this.counters(),
+      feed,
     });
     this.kernelEvents = new KernelEventHandler(this.interfaces, host, driver, relay, mirror, logger);
     this.host = host;
@@ -209,7 +216,7 @@ export class Daemon {
     let booted!: () => void;
     const ready = new Promise<void>((done) => (booted = done));
     const handler = createControlHandler(this.service, this.serialize);
-    this.server = await env.listen(socket, (request) => ready.then(() => handler(request)));
+    this.server = await env.listen(socket, (request, stream) => ready.then(() => handler(request, stream)));
     if (options.metrics) await this.serveMetrics(options.metrics);
     // Read before anything of this run is written over it.
     const previous = this.journal.load();

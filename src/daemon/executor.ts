@@ -87,6 +87,7 @@ export class ActionExecutor {
   }
 
   private link(action: LinkStateAction): void {
+    this.deps.events.linkChanged(action);
     this.deps.setMasters(action.ifname, action.masters);
     try {
       this.deps.setCarrier(action.ifname, action.up);

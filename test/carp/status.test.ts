@@ -30,6 +30,8 @@ describe('carp/status', () => {
             state: 'BACKUP',
             lastTransition: { reason: 'ready', at: 0 },
             peers: [{ source: ip('192.0.2.2'), advbase: 1, advskew: 5, demote: 0, counter: PEER_COUNTER, lastSeen: 500 }],
+            // The advertisement at 500 restarted master-down: 3 * advbase + advskew/256 s (raw advskew).
+            nextTimer: { kind: 'master-down', at: 500 + 3000 + (20 * 1000) / 256 },
             stats: {
               ipackets: 1,
               ipackets6: 0,

@@ -56,6 +56,10 @@ function answer(request: Request): Result {
       return { changes: request.assignments.map((a) => ({ name: a.name, from: '0', to: a.value })) };
     case 'counters':
       return { counters: COUNTERS };
+    case 'explain':
+    case 'monitor':
+      // Covered against a real daemon in-process (test/daemon/monitor.test.ts, explain.test.ts).
+      throw new CarpError('not-running', `${request.type} is not answered by the fake daemon`);
   }
 }
 
@@ -339,9 +343,9 @@ describe('carpctl end to end (fake daemon)', () => {
       [['carp0', 'adv', '5'], /^carpctl: word "adv" is ambiguous: it could be advbase or advskew\n$/],
       [['carp0', 'vhid', '256'], /^carpctl: vhid 256 is out of range: valid values are 1-255\n$/],
       [['carp0', 'vhid'], /^carpctl: vhid needs a number 1-255\n$/],
-      [['carp0', 'bogus'], /^carpctl: unknown word "bogus": valid words are create, destroy, stats, vhid, .*, -alias or an address \(ADDRESS\[\/PREFIX\], e\.g\. 192\.0\.2\.10\/24\)\n$/],
+      [['carp0', 'bogus'], /^carpctl: unknown word "bogus": valid words are create, destroy, stats, explain, vhid, .*, -alias or an address \(ADDRESS\[\/PREFIX\], e\.g\. 192\.0\.2\.10\/24\)\n$/],
       [['carpX'], /^carpctl: "carpX" is not a carp interface name/],
-      [['eth0'], /^carpctl: unknown command "eth0": give a carp interface \(carpN \.\.\.\), -g GROUP, sysctl or stats\n$/],
+      [['eth0'], /^carpctl: unknown command "eth0": give a carp interface \(carpN \.\.\.\), -g GROUP, sysctl, stats or monitor\n$/],
       [['-x'], /^carpctl: unknown option "-x": valid options are --socket PATH, -j, -g GROUP or -h\n$/],
       [['--socket'], /^carpctl: --socket needs a path/],
       [['-g'], /^carpctl: -g needs a group name/],

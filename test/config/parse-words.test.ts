@@ -128,7 +128,7 @@ describe('parse-words', () => {
         () => parseInterfaceCommand(['vhid', '1', 'priority', '5']),
         refusal(
           'unknown-word',
-          /^unknown word "priority": valid words are create, destroy, stats, vhid, advbase, advskew, carpnodes, balancing, pass, -pass, passfile, carpdev, -carpdev, state, up, down, group, -group, inet, inet6, netmask, prefixlen, alias, -alias or an address \(ADDRESS\[\/PREFIX\], e\.g\. 192\.0\.2\.10\/24\)$/,
+          /^unknown word "priority": valid words are create, destroy, stats, explain, vhid, advbase, advskew, carpnodes, balancing, pass, -pass, passfile, carpdev, -carpdev, state, up, down, group, -group, inet, inet6, netmask, prefixlen, alias, -alias or an address \(ADDRESS\[\/PREFIX\], e\.g\. 192\.0\.2\.10\/24\)$/,
         ),
       );
     });

@@ -2,8 +2,18 @@ import assert from 'node:assert/strict';
 import { CarpError } from '../../src/carp/errors';
 import type { InterfaceStatus, NodeStats } from '../../src/carp/types';
 import { ConfigError } from '../../src/config/grammar';
-import { decodeRequest, decodeResponse, encodeRequest, encodeResponse, errorDtoOf, errorResponse, okResponse } from '../../src/control/codec';
-import { CONTROL_PROTOCOL_VERSION, ProtocolError, type Request, interfaceStatusDto } from '../../src/control/protocol';
+import {
+  decodeEvent,
+  decodeRequest,
+  decodeResponse,
+  encodeEvent,
+  encodeRequest,
+  encodeResponse,
+  errorDtoOf,
+  errorResponse,
+  okResponse,
+} from '../../src/control/codec';
+import { CONTROL_PROTOCOL_VERSION, type MonitorEventDto, ProtocolError, type Request, interfaceStatusDto } from '../../src/control/protocol';
 import { parseIp } from '../../src/wire/address';
 
 function rejected(code: string, pattern: RegExp): (e: unknown) => boolean {
@@ -60,6 +70,8 @@ describe('control codec', () => {
       { type: 'group-show', group: 'carp' },
       { type: 'sysctl-get', names: [] },
       { type: 'sysctl-set', assignments: [{ name: 'net.inet.carp.preempt', value: '1' }] },
+      { type: 'explain', ifname: 'carp0' },
+      { type: 'monitor' },
     ];
 
     it('round-trips every request type, with the version on the line', () => {
@@ -89,7 +101,7 @@ describe('control codec', () => {
     it('refuses an unknown type, listing the valid ones', () => {
       assert.throws(
         () => decodeRequest(line({ type: 'reboot' })),
-        rejected('bad-request', /unknown request type "reboot": valid types are show, create, destroy, configure, group-demote, group-show, sysctl-get, sysctl-set, counters$/),
+        rejected('bad-request', /unknown request type "reboot": valid types are show, create, destroy, configure, group-demote, group-show, sysctl-get, sysctl-set, counters, explain, monitor$/),
       );
     });
 
@@ -204,6 +216,32 @@ describe('control codec', () => {
     });
   });
 
+  describe('monitor events', () => {
+    it('round-trips state and demotion events, one line each with the version', () => {
+      const events: readonly MonitorEventDto[] = [
+        { kind: 'state', time: '2026-12-06T17:40:00.123Z', ifname: 'carp0', vhid: 1, from: 'BACKUP', to: 'MASTER', reason: 'master-down', text: 'master down timer expired' },
+        { kind: 'demotion', time: '2026-12-06T17:40:01.000Z', group: null, from: 0, to: 240, reason: 'carpdev', text: 'carpdev link down or interface down' },
+        { kind: 'interface', time: '2026-12-06T17:40:02.000Z', ifname: 'carp1', change: 'vanished' },
+      ];
+      for (const event of events) {
+        const encoded = encodeEvent(event);
+        assert.ok(!encoded.includes('\n'));
+        assert.deepEqual(decodeEvent(encoded), event);
+      }
+    });
+
+    it('refuses a line that is no event: a response, an unknown kind, another version', () => {
+      assert.throws(() => decodeEvent(encodeResponse(okResponse({ monitoring: true }))), rejected('bad-response', /event must be a JSON object/));
+      assert.throws(() => decodeEvent(line({ event: { kind: 'reboot', time: 'now' } })), rejected('bad-response', /no valid kind or time/));
+      assert.throws(() => decodeEvent(JSON.stringify({ version: 9, event: {} })), rejected('bad-response', /version 9/));
+    });
+
+    it('refuses fields on a monitor request, and checks the interface name of explain', () => {
+      assert.throws(() => decodeRequest(line({ type: 'monitor', ifname: 'carp0' })), rejected('bad-request', /unknown field "ifname"/));
+      assert.throws(() => decodeRequest(line({ type: 'explain', ifname: 'eth0' })), rejected('bad-value', /eth0/));
+    });
+  });
+
   it('turns thrown errors into error responses, keeping code and message', () => {
     assert.deepEqual(errorDtoOf(new CarpError('vhid-in-use', 'vhid 1 is used by carp1 on eth0')), { code: 'vhid-in-use', message: 'vhid 1 is used by carp1 on eth0' });
     assert.deepEqual(errorDtoOf(new TypeError('x is undefined')), { code: 'internal', message: 'internal error: x is undefined' });
@@ -254,6 +292,7 @@ describe('interfaceStatusDto', () => {
         state: 'BACKUP',
         lastTransition: { reason: 'ready', at: 1000 },
         peers: [{ source: parseIp('192.0.2.1'), advbase: 1, advskew: 0, demote: 0, counter: Buffer.alloc(8), lastSeen: 9500 }],
+        nextTimer: { kind: 'master-down', at: 13_000 },
         stats,
       },
     ],

@@ -7,11 +7,13 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { encodeRequest } from '../../src/control/codec';
-import type { ControlHandler, Request, Result } from '../../src/control/protocol';
+import type { ControlHandler, EventStream, MonitorEventDto, Request, Result } from '../../src/control/protocol';
 import {
   type ControlServer,
   type ControlServerOptions,
   ControlTransportError,
+  MAX_QUEUED_EVENT_BYTES,
+  monitorEvents,
   sendRequest,
   startControlServer,
 } from '../../src/control/transport';
@@ -25,6 +27,26 @@ interface LogRecord {
 
 const echo: ControlHandler = (request: Request): Promise<Result> =>
   Promise.resolve(request.type === 'group-show' ? { group: request.group, demote: 0 } : { warnings: [] });
+
+const EVENT: MonitorEventDto = {
+  kind: 'state',
+  time: '2026-12-06T17:40:00.000Z',
+  ifname: 'carp0',
+  vhid: 1,
+  from: 'BACKUP',
+  to: 'MASTER',
+  reason: 'master-down',
+  text: 'master down timer expired',
+};
+
+/** echo, and monitor requests kept as streams the test pushes events to. */
+function monitoring(streams: EventStream[]): ControlHandler {
+  return (request, stream) => {
+    if (request.type !== 'monitor') return echo(request, stream);
+    streams.push(stream);
+    return Promise.resolve({ monitoring: true });
+  };
+}
 
 describe('control server connection limits', () => {
   let dir = '';
@@ -97,9 +119,9 @@ describe('control server connection limits', () => {
   });
 
   it('keeps a connection whose request is still being answered past the idle timeout, and times it out after the answer', async () => {
-    const slowHandler: ControlHandler = async (request) => {
+    const slowHandler: ControlHandler = async (request, stream) => {
       await new Promise((resolve) => setTimeout(resolve, 250));
-      return echo(request);
+      return echo(request, stream);
     };
     const server = await start({ idleTimeoutMs: 100 }, slowHandler);
     const [client] = await openIdle(server.path, 1);
@@ -113,7 +135,7 @@ describe('control server connection limits', () => {
 
   it('answers busy when every connection has a request in progress, and the client says so with the limit', async () => {
     const release: (() => void)[] = [];
-    const held: ControlHandler = (request) => new Promise((resolve) => release.push(() => resolve(echo(request))));
+    const held: ControlHandler = (request, stream) => new Promise((resolve) => release.push(() => resolve(echo(request, stream))));
     const server = await start({ maxConnections: 2 }, held);
     const [first, second] = await openIdle(server.path, 2);
     first?.send(`${encodeRequest({ type: 'group-show', group: 'ga' })}\n`);
@@ -147,5 +169,70 @@ describe('control server connection limits', () => {
       ],
     );
     assert.match(records[1]?.message ?? '', /^control socket full \(limit 1\): in the last 50 ms, 3 connections closed to make room and 0 refused as busy$/);
+  });
+
+  describe('monitor connections', () => {
+    it('are never timed out nor evicted; beyond maxStreams a monitor is busy, and commands still get a slot', async () => {
+      const streams: EventStream[] = [];
+      const server = await start({ idleTimeoutMs: 100, maxConnections: 3, maxStreams: 2 }, monitoring(streams));
+      const received: MonitorEventDto[][] = [[], []];
+      let stop!: () => void;
+      const stopped = new Promise<void>((resolve) => (stop = resolve));
+      const monitors = received.map((events) => monitorEvents(server.path, (e) => events.push(e), stopped));
+      await waitFor('two monitors', () => Promise.resolve(streams.length === 2), 1000, 10);
+      await assert.rejects(monitorEvents(server.path, () => undefined, stopped), (e: unknown) => {
+        assert.ok(e instanceof ControlTransportError, String(e));
+        assert.equal(e.kind, 'busy');
+        assert.match(e.message, /2 monitors are running already \(the limit\)/);
+        return true;
+      });
+      // Three idle timeouts pass, and idle connections come and go through the one free slot.
+      await new Promise((resolve) => setTimeout(resolve, 300));
+      const [firstIdle] = await openIdle(server.path, 2);
+      await firstIdle?.closed;
+      assert.deepEqual(await sendRequest(server.path, { type: 'group-show', group: 'carp' }), { group: 'carp', demote: 0 });
+      for (const stream of streams) stream.push(EVENT);
+      await waitFor('the event on both monitors', () => Promise.resolve(received.every((events) => events.length === 1)), 1000, 10);
+      assert.deepEqual(received, [[EVENT], [EVENT]]);
+      let closes = 0;
+      for (const stream of streams) stream.onClose(() => closes++);
+      stop();
+      await Promise.all(monitors);
+      await waitFor('the server to see both monitors go', () => Promise.resolve(closes === 2), 1000, 10);
+    });
+
+    it('sends the events pushed before the answer after it, and ignores what the client sends later', async () => {
+      const server = await start({}, (request, stream) => {
+        if (request.type !== 'monitor') return echo(request, stream);
+        stream.push(EVENT);
+        return Promise.resolve({ monitoring: true });
+      });
+      const [connection] = await openIdle(server.path, 1);
+      connection?.send(`${encodeRequest({ type: 'monitor' })}\n${encodeRequest({ type: 'group-show', group: 'carp' })}\n`);
+      assert.deepEqual(await connection?.next(), { version: 1, ok: true, result: { monitoring: true } });
+      assert.deepEqual(await connection?.next(), { version: 1, event: EVENT });
+      connection?.send(`${encodeRequest({ type: 'group-show', group: 'carp' })}\n`);
+      await new Promise((resolve) => setTimeout(resolve, 50));
+      connection?.close();
+      assert.equal(await connection?.next(), null, 'no answer to requests after monitor');
+    });
+
+    it('closes a monitor that does not read once more than the limit of events waits for it', async () => {
+      const streams: EventStream[] = [];
+      const server = await start({}, monitoring(streams));
+      const [connection] = await openIdle(server.path, 1);
+      connection?.send(`${encodeRequest({ type: 'monitor' })}\n`);
+      assert.deepEqual((await connection?.next())?.result, { monitoring: true });
+      connection?.socket.pause();
+      const [stream] = streams;
+      let closed = false;
+      stream?.onClose(() => (closed = true));
+      const big: MonitorEventDto = { ...EVENT, ifname: 'carp0'.padEnd(1000, '0') };
+      for (let i = 0; i < (4 * MAX_QUEUED_EVENT_BYTES) / 1000 && !closed; i++) {
+        stream?.push(big);
+        await new Promise((resolve) => setImmediate(resolve));
+      }
+      assert.ok(closed, 'the server closed the stuck monitor');
+    });
   });
 });

@@ -132,11 +132,11 @@ describe('control transport', () => {
   });
 
   it('answers a client that half-closes after its request, even when the answer takes a while', async () => {
-    const server = await start(async (request) => {
+    const server = await start(async (request, stream) => {
       // Answer only after the end of the request stream has been seen by the server.
       await new Promise((resolve) => setImmediate(resolve));
       await new Promise((resolve) => setImmediate(resolve));
-      return echoHandler(request);
+      return echoHandler(request, stream);
     });
     const connection = new RawConnection(server.path);
     connection.socket.end(`${encodeRequest({ type: 'group-show', group: 'g' })}\n`);

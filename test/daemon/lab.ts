@@ -24,6 +24,7 @@ import type { FakePacketSocket } from '../fakes/fake-packet-socket';
 import type { FakeTap } from '../fakes/fake-tap';
 import { RecordingNotifier } from '../fakes/recording-notifier';
 import { World, type WorldOptions } from '../fakes/world';
+import { waitFor } from '../helpers/poll';
 import { Prng, seededRandomSource } from '../sim/prng';
 
 export interface LogRecord {
@@ -36,6 +37,19 @@ export interface CarpctlRun {
   readonly status: number;
   readonly stdout: string;
   readonly stderr: string;
+}
+
+/** The wall-clock time of fake time 0: monitor events are stamped LAB_EPOCH + fake now. */
+export const LAB_EPOCH = Date.UTC(2026, 11, 6, 17, 40, 0);
+
+/** A `carpctl monitor` running in-process: its output so far, and ^C. */
+export interface MonitorRun {
+  stdout(): string;
+  stderr(): string;
+  /** ^C: the run ends with its status. */
+  interrupt(): Promise<CarpctlRun>;
+  /** The run as it ended by itself (carpd went away). */
+  readonly done: Promise<CarpctlRun>;
 }
 
 /**
@@ -112,6 +126,8 @@ export class DaemonLab {
   private readonly logs = new Map<number, LogRecord[]>();
   private readonly kernelTasks = new Map<number, string[]>();
   private readonly notifiers = new Map<number, RecordingNotifier>();
+  /** Monitor requests each carpd has answered (so far, over all its starts). */
+  private readonly monitorsAnswered = new Map<number, number>();
   /** Hook processes of every daemon: real processes, killed when the lab closes. */
   private readonly hookProcesses = new Set<ChildProcess>();
 
@@ -155,9 +171,15 @@ export class DaemonLab {
       prepareCarpInterface: () => Promise.resolve([]),
       isTapDevice: (ifname) => host.kernel.isTapDevice(ifname),
       ipv6Forwarding: () => host.kernel.ipv6Forwarding,
-      listen: async (path, handler) => (server = await startControlServer(path, handler)),
+      listen: async (path, handler) =>
+        (server = await startControlServer(path, async (request, stream) => {
+          const result = await handler(request, stream);
+          if (request.type === 'monitor') this.monitorsAnswered.set(n, (this.monitorsAnswered.get(n) ?? 0) + 1);
+          return result;
+        })),
       serveMetrics: async (address, families) => (metricsEndpoint = await startMetricsServer(address, families)),
       clock: this.world.scheduler.clock,
+      wallClock: () => LAB_EPOCH + this.world.scheduler.clock.now(),
       timers,
       logger: createLogger('debug', { write: (line: string) => void log.push(JSON.parse(line) as LogRecord) }),
       random: seededRandomSource(new Prng(n * 7919 + this.running.size)),
@@ -196,6 +218,41 @@ export class DaemonLab {
       cwd: this.dir,
     });
     return { status, stdout, stderr };
+  }
+
+  /**
+   * `carpctl ARGS... monitor` against host n's carpd, in-process; resolves once carpd has answered
+   * the monitor request, so every later change reaches it. Output arrives in real time.
+   */
+  async monitor(n: number, ...argv: string[]): Promise<MonitorRun> {
+    const running = this.running.get(n);
+    let stdout = '';
+    let stderr = '';
+    let interrupt!: () => void;
+    const interrupted = new Promise<void>((resolve) => (interrupt = resolve));
+    const answered = this.monitorsAnswered.get(n) ?? 0;
+    let ended = false;
+    const done = runCarpctl([...argv, 'monitor'], {
+      out: (text) => (stdout += text),
+      err: (text) => (stderr += text),
+      env: { CARPD_SOCKET: running?.socket ?? join(this.dir, `host${n}.sock`) },
+      cwd: this.dir,
+      interrupted: () => interrupted,
+    }).then((status) => {
+      ended = true;
+      return { status, stdout, stderr };
+    });
+    // A monitor that ended at once (carpd unreachable, busy) is for the test to look at.
+    await waitFor('carpd to answer the monitor request', () => Promise.resolve(ended || (this.monitorsAnswered.get(n) ?? 0) > answered));
+    return {
+      stdout: () => stdout,
+      stderr: () => stderr,
+      interrupt: () => {
+        interrupt();
+        return done;
+      },
+      done,
+    };
   }
 
   /** Like carpctl, but fails the test unless the command succeeded. */
