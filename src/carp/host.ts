@@ -164,6 +164,10 @@ export class CarpHost implements CarpHostApi {
     return this.operate(now, (step) => this.ctx.demotion.adjustGroupByAdmin(group, delta, step.out));
   }
 
+  setMaintenance(on: boolean, now: Millis): Action[] {
+    return this.operate(now, (step) => this.ctx.demotion.setMaintenance(on, step.out));
+  }
+
   setSysctl(name: string, value: string, now: Millis): Action[] {
     return this.setSysctls([{ name, value }], now);
   }
@@ -250,6 +254,7 @@ export class CarpHost implements CarpHostApi {
     return {
       interfaces: [...this.ctx.interfaces.values()].map((iface) => this.statusOf(iface)),
       groups: this.ctx.demotion.groupNames().map((name) => ({ name, demote: this.ctx.demotion.counter(name) })),
+      maintenance: this.ctx.demotion.maintenance,
       carpdevs: this.ctx.carpdevNames().map((name) => ({ name, stats: { ...this.ctx.statsOf(name) } })),
     };
   }

@@ -171,6 +171,7 @@ export const DEMOTION_REASONS = {
   snderrors: 'advertisements could not be sent',
   'snderrors-cleared': 'advertisements sent again',
   admin: 'set by administrator',
+  maintenance: 'maintenance mode',
   'group-membership': 'interface joined or left the group',
 } as const;
 export type DemotionReason = keyof typeof DEMOTION_REASONS;
@@ -271,6 +272,8 @@ export interface HostStatus {
   readonly interfaces: readonly InterfaceStatus[];
   /** Every group with its OpenBSD demotion counter, including `carp`. */
   readonly groups: readonly { readonly name: string; readonly demote: number }[];
+  /** Maintenance mode: MAINTENANCE_DEMOTION is in the `carp` group and the FreeBSD total. */
+  readonly maintenance: boolean;
   readonly carpdevs: readonly { readonly name: string; readonly stats: Readonly<CarpdevStats> }[];
 }
 
@@ -301,6 +304,11 @@ export interface CarpHostApi {
   forceState(name: string, state: CarpState, now: Millis): Action[];
   /** Adds `delta` to a group's counter (carpdemote / -carpdemote); the result must stay 0-255. */
   adjustGroupDemotion(group: string, delta: number, now: Millis): Action[];
+  /**
+   * Maintenance mode on or off: every MASTER advertises the new demotion at once, so that peers
+   * take over (or, with preempt, give back) without waiting for a master-down interval.
+   */
+  setMaintenance(on: boolean, now: Millis): Action[];
   /** Sets a knob by name from its text form; throws bad-sysctl naming the valid values. */
   setSysctl(name: string, value: string, now: Millis): Action[];
   /** Several knobs, all or none: every value is checked before any is applied. */

@@ -8,7 +8,7 @@ import type { Request, ResultFor } from '../control/protocol';
 import { ControlTransportError, RemoteError, sendRequest } from '../control/transport';
 import { type CliCommand, type GlobalOptions, parseArgs } from './args';
 import { formatInterface } from './format-interface';
-import { formatGroup, formatJson, formatSysctlChanges, formatSysctlValues, formatWarnings } from './format-results';
+import { formatGroup, formatJson, formatMaintenance, formatSysctlChanges, formatSysctlValues, formatWarnings } from './format-results';
 import { formatCounters, formatStats } from './format-stats';
 import { USAGE } from './usage';
 
@@ -74,11 +74,13 @@ class Session {
 
 async function execute(command: Exclude<CliCommand, { kind: 'help' }>, session: Session): Promise<void> {
   switch (command.kind) {
-    case 'show':
-    case 'stats': {
-      const format = command.kind === 'show' ? formatInterface : formatStats;
+    case 'show': {
       const result = await session.send({ type: 'show', ifname: command.ifname });
-      return session.print(result, (r) => r.interfaces.map(format).join(''));
+      return session.print(result, (r) => r.interfaces.map((i) => formatInterface(i, r.maintenance)).join(''));
+    }
+    case 'stats': {
+      const result = await session.send({ type: 'show', ifname: command.ifname });
+      return session.print(result, (r) => r.interfaces.map(formatStats).join(''));
     }
     case 'create':
     case 'configure': {
@@ -99,5 +101,9 @@ async function execute(command: Exclude<CliCommand, { kind: 'help' }>, session: 
     }
     case 'counters':
       return session.print(await session.send({ type: 'counters' }), (r) => formatCounters(r.counters));
+    case 'maintenance-get':
+      return session.print(await session.send({ type: 'maintenance-get' }), formatMaintenance);
+    case 'maintenance-set':
+      return session.print(await session.send({ type: 'maintenance-set', on: command.on }), formatMaintenance);
   }
 }

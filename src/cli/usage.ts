@@ -19,6 +19,9 @@ export const USAGE = `usage: carpctl [--socket PATH] [-j] [command]
   carpctl sysctl [-a]                 show every net.inet.carp sysctl
   carpctl sysctl NAME ...             show some
   carpctl sysctl [-w] NAME=VALUE ...  set some
+  carpctl maintenance                 show whether maintenance mode is on
+  carpctl maintenance on|off          demote this host so that peers take over, or end it
+                                      (kept across restarts and reboots)
 
 settings, in any order (keywords may be abbreviated to a unique prefix):
   vhid ${rangeText(LIMITS.vhid)}   advbase ${rangeText(LIMITS.advbase)}   advskew ${rangeText(LIMITS.advskew)}

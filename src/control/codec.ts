@@ -114,6 +114,14 @@ const REQUEST_DECODERS: { readonly [T in RequestType]: (message: JsonObject) => 
     fields(m, []);
     return { type: 'counters' };
   },
+  'maintenance-get': (m) => {
+    fields(m, []);
+    return { type: 'maintenance-get' };
+  },
+  'maintenance-set': (m) => {
+    fields(m, ['on']);
+    return { type: 'maintenance-set', on: boolean(m.on, 'on') };
+  },
 };
 
 function ifnameOf(message: JsonObject): string {
@@ -259,6 +267,8 @@ export function decodeResponse<T extends RequestType>(line: string, type: T): De
 
 const isArray = (v: unknown): boolean => Array.isArray(v);
 const isStringArray = (v: unknown): boolean => Array.isArray(v) && v.every((x) => typeof x === 'string');
+const isMaintenance = (v: unknown): boolean =>
+  typeof v === 'object' && v !== null && typeof (v as { on?: unknown }).on === 'boolean' && typeof (v as { demotion?: unknown }).demotion === 'number';
 
 /** The field that identifies each result shape; the formatters rely on it. */
 const RESULT_SHAPES: { readonly [T in RequestType]: readonly [string, (value: unknown) => boolean] } = {
@@ -271,6 +281,8 @@ const RESULT_SHAPES: { readonly [T in RequestType]: readonly [string, (value: un
   'sysctl-get': ['values', isArray],
   'sysctl-set': ['changes', isArray],
   counters: ['counters', (v) => typeof v === 'object' && v !== null && !Array.isArray(v)],
+  'maintenance-get': ['maintenance', isMaintenance],
+  'maintenance-set': ['maintenance', isMaintenance],
 };
 
 // ---------------------------------------------------------------------------------------------

@@ -9,6 +9,7 @@
  * these types into lines and validates what arrives.
  */
 import type { BalancingMode } from '../balance/modes';
+import { MAINTENANCE_DEMOTION } from '../carp/demotion';
 import { TRANSITION_REASONS } from '../carp/types';
 import type {
   CarpState,
@@ -42,6 +43,9 @@ export type Request =
   | { readonly type: 'sysctl-get'; readonly names: readonly string[] }
   /** Every counter of the daemon. */
   | { readonly type: 'counters' }
+  | { readonly type: 'maintenance-get' }
+  /** Kept across restarts and reboots (the state directory). */
+  | { readonly type: 'maintenance-set'; readonly on: boolean }
   | { readonly type: 'sysctl-set'; readonly assignments: readonly SysctlAssignment[] };
 
 export type RequestType = Request['type'];
@@ -57,6 +61,21 @@ export interface WarningsResult {
 
 export interface ShowResult {
   readonly interfaces: readonly InterfaceStatusDto[];
+  readonly maintenance: MaintenanceDto;
+}
+
+/** Maintenance mode, host-wide: whether it is on, and the demotion it adds (0 when off). */
+export interface MaintenanceDto {
+  readonly on: boolean;
+  readonly demotion: number;
+}
+
+export interface MaintenanceResult {
+  readonly maintenance: MaintenanceDto;
+}
+
+export function maintenanceDto(on: boolean): MaintenanceDto {
+  return { on, demotion: on ? MAINTENANCE_DEMOTION : 0 };
 }
 
 export interface GroupShowResult {
@@ -93,6 +112,8 @@ export interface ResultMap {
   'sysctl-get': SysctlGetResult;
   'sysctl-set': SysctlSetResult;
   counters: CountersResult;
+  'maintenance-get': MaintenanceResult;
+  'maintenance-set': MaintenanceResult;
 }
 
 export type ResultFor<T extends RequestType> = ResultMap[T];

@@ -12,7 +12,7 @@ export function createControlHandler(service: CarpService, serialize: <T>(work: 
 async function handle(service: CarpService, request: Request): Promise<Result> {
   switch (request.type) {
     case 'show':
-      return { interfaces: service.show(request.ifname) };
+      return { interfaces: service.show(request.ifname), maintenance: service.maintenance() };
     case 'create':
       return { warnings: await service.create(request.ifname, request.settings) };
     case 'destroy':
@@ -31,6 +31,10 @@ async function handle(service: CarpService, request: Request): Promise<Result> {
       return { changes: service.sysctlSet(request.assignments) };
     case 'counters':
       return { counters: service.counters() };
+    case 'maintenance-get':
+      return { maintenance: service.maintenance() };
+    case 'maintenance-set':
+      return { maintenance: service.setMaintenance(request.on) };
   }
 }
 

@@ -60,6 +60,9 @@ describe('control codec', () => {
       { type: 'group-show', group: 'carp' },
       { type: 'sysctl-get', names: [] },
       { type: 'sysctl-set', assignments: [{ name: 'net.inet.carp.preempt', value: '1' }] },
+      { type: 'maintenance-get' },
+      { type: 'maintenance-set', on: true },
+      { type: 'maintenance-set', on: false },
     ];
 
     it('round-trips every request type, with the version on the line', () => {
@@ -89,7 +92,7 @@ describe('control codec', () => {
     it('refuses an unknown type, listing the valid ones', () => {
       assert.throws(
         () => decodeRequest(line({ type: 'reboot' })),
-        rejected('bad-request', /unknown request type "reboot": valid types are show, create, destroy, configure, group-demote, group-show, sysctl-get, sysctl-set, counters$/),
+        rejected('bad-request', /unknown request type "reboot": valid types are show, create, destroy, configure, group-demote, group-show, sysctl-get, sysctl-set, counters, maintenance-get, maintenance-set$/),
       );
     });
 
@@ -101,6 +104,8 @@ describe('control codec', () => {
       assert.throws(() => decodeRequest(line({ type: 'configure', ifname: 'carp0', settings: { vhid: '1' } })), rejected('bad-request', /vhid must be an integer/));
       assert.throws(() => decodeRequest(line({ type: 'configure', ifname: 'carp0', settings: { up: 1 } })), rejected('bad-request', /up must be true or false/));
       assert.throws(() => decodeRequest(line({ type: 'sysctl-get', names: 'all' })), rejected('bad-request', /names must be an array/));
+      assert.throws(() => decodeRequest(line({ type: 'maintenance-set', on: 'yes' })), rejected('bad-request', /on must be true or false/));
+      assert.throws(() => decodeRequest(line({ type: 'maintenance-get', on: true })), rejected('bad-request', /unknown field "on"/));
     });
 
     it('applies the grammar\'s checks to values', () => {
