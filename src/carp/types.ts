@@ -38,6 +38,12 @@ export interface CarpInterfaceConfig {
   readonly balancing: BalancingMode;
   /** Interface groups besides `carp`, which every carp interface is in. */
   readonly groups: readonly string[];
+  /**
+   * `garp-refresh SECONDS` (ours, default 0: off): while MASTER, the announcer repeats its
+   * gratuitous ARP / unsolicited NA round every SECONDS, for neighbours that age out or lose the
+   * entry (switch MAC tables, ARP caches of devices that ignored the takeover round).
+   */
+  readonly garpRefresh: number;
 }
 
 /** Fields that `configure` changes; absent fields keep their value. */
@@ -86,9 +92,10 @@ export interface AnnounceAction {
   /**
    * `takeover`: on becoming MASTER; `delayed`: after two more ads; `address-added`: new address;
    * `mac-changed`: a configuration change moved the addresses to this MAC while its node is
-   * MASTER (a new leader, or back to balancing none), so neighbours must learn it now.
+   * MASTER (a new leader, or back to balancing none), so neighbours must learn it now;
+   * `refresh`: the periodic round of `garp-refresh SECONDS`.
    */
-  readonly occasion: 'takeover' | 'delayed' | 'address-added' | 'mac-changed';
+  readonly occasion: 'takeover' | 'delayed' | 'address-added' | 'mac-changed' | 'refresh';
 }
 
 export interface StateChangeAction {

@@ -7,7 +7,8 @@
  * - `index`/`priority` lines are not printed; IPv6 link-local addresses show `%carpN` but no scopeid.
  * - No broadcast for /31 and /32 (RFC 3021: such prefixes have none).
  * - `carp demote count N` closes the block: the interface's demote count (byte 4).
- * - In maintenance mode `carp: maintenance mode (demoted by 240)` follows the carp line(s).
+ * - `carp: garp-refresh N` (ours) follows the carp line(s) while garp-refresh is on, and in
+ *   maintenance mode `carp: maintenance mode (demoted by 240)`.
  */
 import { DEFAULT_ADVSKEW } from '../carp/limits';
 import type { AddressDto, InterfaceStatusDto, MaintenanceDto } from '../control/protocol';
@@ -33,6 +34,7 @@ export function formatInterface(dto: InterfaceStatusDto, maintenance: Maintenanc
     `${dto.name}: ${flagsText(dto)} mtu ${dto.mtu}`,
     ...(dto.mac === null ? [] : [`\tlladdr ${dto.mac}`]),
     ...carpLines(dto),
+    ...(dto.garpRefresh > 0 ? [`\tcarp: garp-refresh ${dto.garpRefresh}`] : []),
     ...(maintenance?.on === true ? [`\tcarp: maintenance mode (demoted by ${maintenance.demotion})`] : []),
     `\tgroups: ${dto.groups.join(' ')}`,
     `\tstatus: ${linkStatus(dto)}`,

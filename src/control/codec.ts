@@ -148,6 +148,7 @@ const SETTING_FIELDS = [
   'up',
   'groupsAdded',
   'groupsRemoved',
+  'garpRefresh',
   'address',
 ] as const satisfies readonly (keyof ResolvedInterfaceSettings)[];
 
@@ -172,6 +173,7 @@ function decodeSettings(value: unknown): ResolvedInterfaceSettings {
   if (o.up !== undefined) s.up = boolean(o.up, 'up');
   if (o.groupsAdded !== undefined) s.groupsAdded = groups(o.groupsAdded, 'groupsAdded');
   if (o.groupsRemoved !== undefined) s.groupsRemoved = groups(o.groupsRemoved, 'groupsRemoved');
+  if (o.garpRefresh !== undefined) s.garpRefresh = checkNumber('garp-refresh', integer(o.garpRefresh, 'garpRefresh'), LIMITS.garpRefresh);
   if (o.address !== undefined) s.address = decodeAddress(o.address);
   return s;
 }

@@ -208,6 +208,8 @@ export interface InterfaceStatusDto {
   readonly groups: readonly string[];
   /** The OpenBSD demote count sent in byte 4. */
   readonly demote: number;
+  /** `garp-refresh SECONDS`: the period of the MASTER's announcement rounds; 0: off. */
+  readonly garpRefresh: number;
   readonly addresses: readonly AddressDto[];
   readonly nodes: readonly NodeStatusDto[];
   /** Counters of the carpdev (shared by the carp interfaces on it), or null without a carpdev. */
@@ -258,6 +260,7 @@ export function interfaceStatusDto(sources: InterfaceDtoSources): InterfaceStatu
     balancing: status.balancing,
     groups: [CARP_GROUP, ...status.config.groups.filter((g) => g !== CARP_GROUP)],
     demote: status.demote,
+    garpRefresh: status.config.garpRefresh,
     addresses: sources.addresses.map((p) => ({
       family: p.address.family,
       address: formatIp(p.address),

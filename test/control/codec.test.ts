@@ -244,6 +244,7 @@ describe('interfaceStatusDto', () => {
       nodes: [{ vhid: 1, advskew: 100 }],
       balancing: 'none',
       groups: ['uplink'],
+      garpRefresh: 30,
     },
     adminUp: true,
     carpdevRunning: true,
@@ -287,6 +288,7 @@ describe('interfaceStatusDto', () => {
       balancing: 'none',
       groups: ['carp', 'uplink'],
       demote: 0,
+      garpRefresh: 30,
       addresses: [{ family: 4, address: '192.0.2.10', prefixLength: 24 }],
       nodes: [
         {
