@@ -40,6 +40,8 @@ describe('control codec', () => {
         },
       },
       { type: 'configure', ifname: 'carp0', settings: { pass: { kind: 'none' } } },
+      { type: 'configure', ifname: 'carp0', settings: { garpRefresh: 30 } },
+      { type: 'configure', ifname: 'carp0', settings: { garpRefresh: 0 } },
       { type: 'configure', ifname: 'carp0', settings: { vhid: 1, address: { kind: 'set', address: '192.168.1.10', prefixLength: 32 } } },
       { type: 'configure', ifname: 'carp0', settings: { address: { kind: 'alias', address: '2001:db8::10', prefixLength: 64 } } },
       { type: 'configure', ifname: 'carp0', settings: { address: { kind: 'remove', address: '192.0.2.1', prefixLength: null } } },
@@ -112,6 +114,10 @@ describe('control codec', () => {
       assert.throws(() => decodeRequest(line({ type: 'destroy', ifname: 'eth0' })), rejected('bad-value', /use carp0 to carp9999, without leading zeros/));
       assert.throws(() => decodeRequest(line({ type: 'configure', ifname: 'carp0', settings: { vhid: 256 } })), rejected('out-of-range', /vhid 256 is out of range: valid values are 1-255/));
       assert.throws(() => decodeRequest(line({ type: 'configure', ifname: 'carp0', settings: { advskew: 255 } })), rejected('out-of-range', /0-254/));
+      assert.throws(
+        () => decodeRequest(line({ type: 'configure', ifname: 'carp0', settings: { garpRefresh: 3601 } })),
+        rejected('out-of-range', /garp-refresh 3601 is out of range: valid values are 0-3600/),
+      );
       assert.throws(() => decodeRequest(line({ type: 'configure', ifname: 'carp0', settings: { carpdev: 'a/b' } })), rejected('bad-value', /not an interface name/));
       assert.throws(() => decodeRequest(line({ type: 'configure', ifname: 'carp0', settings: { state: 'master' } })), rejected('bad-request', /INIT, BACKUP, MASTER/));
       assert.throws(() => decodeRequest(line({ type: 'configure', ifname: 'carp0', settings: { groupsAdded: ['x1'] } })), rejected('bad-value', /ends in a digit/));
