@@ -5,7 +5,7 @@
  * power cut leaves the old file or the new one, never a torn one. Root-only: the directory is
  * created 0700 and the file 0600.
  */
-import { closeSync, fsyncSync, mkdirSync, openSync, readFileSync, renameSync, rmSync, writeSync } from 'node:fs';
+import { closeSync, fsyncSync, mkdirSync, openSync, readFileSync, renameSync, unlinkSync, writeSync } from 'node:fs';
 import { join } from 'node:path';
 import { describeError } from './describe-error';
 
@@ -67,10 +67,19 @@ export class MaintenanceStore {
       }
       renameSync(temporary, this.path);
     } catch (e: unknown) {
-      rmSync(temporary, { force: true });
+      discard(temporary);
       throw new StateFileError(`cannot write ${this.path}: ${describeError(e)}`);
     }
     syncDirectory(this.dir);
+  }
+}
+
+/** A temporary file left by a failed write; nothing to do when there is none (or it is no file). */
+function discard(path: string): void {
+  try {
+    unlinkSync(path);
+  } catch {
+    // Nothing of ours is there.
   }
 }
 
