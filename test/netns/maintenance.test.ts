@@ -34,6 +34,7 @@ describe('netns: maintenance mode with two real carpd', function () {
     await lab.waitState('h2', 'MASTER', BEFORE_MASTER_DOWN_MS);
     await lab.waitState('h1', 'BACKUP', 1000);
     const tookOver = Date.now() - started;
+    process.stdout.write(`      h2 MASTER ${tookOver} ms after carpctl maintenance on was started (carpctl and polling included)\n`);
     assert.equal((await lab.status('h2')).nodes[0]?.lastTransition?.reason, 'master-demoted');
     assert.equal((await lab.status('h1')).demote, 240);
     assert.match(await lab.ctl('h1', 'carp0'), /\tcarp: maintenance mode \(demoted by 240\)\n/);
