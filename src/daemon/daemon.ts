@@ -115,6 +115,7 @@ export class Daemon {
         report.changed();
         hooks.stateChanged(action);
       }
+      if (action.kind === 'demotion') report.changed();
     };
     const driver = new Driver(host, clock, execute, env.timers);
     const relay = new Relay(env.binding, createRelaySink(host, driver, logger), true);
