@@ -31,6 +31,8 @@ export class CarpInterface implements DemotionMember {
   nodes: VirtualHost[] = [];
   /** As configured; see balancingInForce. */
   balancing: BalancingMode = 'none';
+  /** `garp-refresh SECONDS`; 0: off. */
+  garpRefresh = 0;
   /** As the kernel reports them, in configuration order (the HMAC input of old peers). */
   addresses: IpAddress[] = [];
   adminUp = false;
@@ -117,6 +119,7 @@ export class CarpInterface implements DemotionMember {
       nodes: this.nodes.map((n) => ({ vhid: n.vhid, advskew: n.advskew })),
       balancing: this.balancing,
       groups: [...this.groups],
+      garpRefresh: this.garpRefresh,
     };
   }
 

@@ -13,6 +13,14 @@ import type { Action, DemotionReason } from './types';
 /** The group every carp interface is in; it exists even when empty (OpenBSD carpattach). */
 export const CARP_GROUP = 'carp';
 
+/**
+ * What maintenance mode adds, in both styles: 240 to the `carp` group (byte 4 of every interface,
+ * far above the small counts of automatic demotion) and to net.inet.carp.demotion (FreeBSD and
+ * ucarp peers only see advskew, which rises to 240), as pfSense's persistent CARP maintenance
+ * mode adds 240 to net.inet.carp.demotion.
+ */
+export const MAINTENANCE_DEMOTION = 240;
+
 /** What demotion needs to know of a carp interface. */
 export interface DemotionMember {
   /** Every group of the interface, `carp` first. */
@@ -24,6 +32,25 @@ export interface DemotionMember {
 export class DemotionCounters {
   private readonly groups = new Map<string, number>([[CARP_GROUP, 0]]);
   private freebsdTotal = 0;
+  private maintenanceOn = false;
+
+  /** Whether maintenance mode adds MAINTENANCE_DEMOTION to the counters. */
+  get maintenance(): boolean {
+    return this.maintenanceOn;
+  }
+
+  /**
+   * Maintenance mode on or off: MAINTENANCE_DEMOTION added to, or taken from, the `carp` group
+   * and the FreeBSD total. Like any automatic demotion the group counter never goes below 0, so
+   * an administrator's -carpdemote meanwhile is not undone twice. No action when nothing changed.
+   */
+  setMaintenance(on: boolean, out: Action[]): void {
+    if (on === this.maintenanceOn) return;
+    this.maintenanceOn = on;
+    const delta = on ? MAINTENANCE_DEMOTION : -MAINTENANCE_DEMOTION;
+    this.adjustGroup(CARP_GROUP, delta, 'maintenance', out);
+    this.adjustFreebsd(delta, 'maintenance', out);
+  }
 
   /** net.inet.carp.demotion. */
   get freebsd(): number {

@@ -92,6 +92,7 @@ export class CarpHost implements CarpHostApi {
       nodes: change.nodes ?? current.nodes,
       balancing: change.balancing ?? current.balancing,
       groups: change.groups ?? current.groups,
+      garpRefresh: change.garpRefresh ?? current.garpRefresh,
     });
     checkVhidsFree(name, next, this.vhidOwners());
     return this.operate(now, (step) => {
@@ -162,6 +163,10 @@ export class CarpHost implements CarpHostApi {
   adjustGroupDemotion(group: string, delta: number, now: Millis): Action[] {
     // adjustGroupByAdmin checks the group and the range before it changes anything.
     return this.operate(now, (step) => this.ctx.demotion.adjustGroupByAdmin(group, delta, step.out));
+  }
+
+  setMaintenance(on: boolean, now: Millis): Action[] {
+    return this.operate(now, (step) => this.ctx.demotion.setMaintenance(on, step.out));
   }
 
   setSysctl(name: string, value: string, now: Millis): Action[] {
@@ -250,6 +255,7 @@ export class CarpHost implements CarpHostApi {
     return {
       interfaces: [...this.ctx.interfaces.values()].map((iface) => this.statusOf(iface)),
       groups: this.ctx.demotion.groupNames().map((name) => ({ name, demote: this.ctx.demotion.counter(name) })),
+      maintenance: this.ctx.demotion.maintenance,
       carpdevs: this.ctx.carpdevNames().map((name) => ({ name, stats: { ...this.ctx.statsOf(name) } })),
     };
   }

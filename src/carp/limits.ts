@@ -17,6 +17,8 @@ export const LIMITS = {
   advskew: { min: 0, max: 254 },
   /** OpenBSD's carp_group_demote_adj keeps a group counter within one byte. */
   groupDemote: { min: 0, max: 255 },
+  /** `garp-refresh SECONDS` (ours): 0 turns the periodic announcements off; at most an hour. */
+  garpRefresh: { min: 0, max: 3600 },
   /** OpenBSD: up to 32 carpnodes per carp interface. */
   carpnodes: { min: 1, max: 32 },
 } as const satisfies Record<string, Range>;

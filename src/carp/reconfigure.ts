@@ -10,7 +10,16 @@ import { CARP_COUNTER_LENGTH } from '../wire/carp';
 import type { CarpInterface } from './carp-interface';
 import type { CoreContext } from './context';
 import { releaseNodeDemotion } from './demotion-sync';
-import { type Step, announceAdded, armTimers, followAnnouncer, isAnnouncer, restartFamilyTimers, stopNode } from './state-machine';
+import {
+  type Step,
+  announceAdded,
+  armTimers,
+  followAnnouncer,
+  followRefresh,
+  isAnnouncer,
+  restartFamilyTimers,
+  stopNode,
+} from './state-machine';
 import type { CarpInterfaceConfig } from './types';
 import { VirtualHost } from './virtual-host';
 
@@ -53,7 +62,8 @@ function changeGroups(ctx: CoreContext, step: Step, iface: CarpInterface, groups
  * Commits `next` (already validated). advbase/advskew changes keep the state and restart the
  * running timers (BACKUP: master-down from now; MASTER: next round after the new interval); a
  * key change takes effect with the next advertisement sent or received; a change of the leader
- * or the balancing mode moves the gratuitous ARP / NA duty (followAnnouncer).
+ * or the balancing mode moves the gratuitous ARP / NA duty (followAnnouncer), and with it the
+ * garp-refresh rounds (followRefresh).
  */
 export function applyConfig(ctx: CoreContext, step: Step, iface: CarpInterface, next: CarpInterfaceConfig): void {
   const announcer = iface.nodes.find((node) => isAnnouncer(iface, node));
@@ -63,11 +73,14 @@ export function applyConfig(ctx: CoreContext, step: Step, iface: CarpInterface, 
   iface.advbase = next.advbase;
   iface.key = next.key;
   iface.balancing = next.balancing;
+  const refreshChanged = next.garpRefresh !== iface.garpRefresh;
+  iface.garpRefresh = next.garpRefresh;
   changeGroups(ctx, step, iface, next.groups);
   for (const node of retimed) {
     if (node.state !== 'INIT') armTimers(ctx, step, iface, node);
   }
   followAnnouncer(step, iface, announcer);
+  followRefresh(step, iface, refreshChanged);
 }
 
 function notIn(list: readonly IpAddress[]): (a: IpAddress) => boolean {

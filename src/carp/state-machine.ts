@@ -41,8 +41,19 @@ function masterDown(ctx: CoreContext, iface: CarpInterface, node: VirtualHost): 
 }
 
 /**
+ * When the next garp-refresh round is due: `garp-refresh SECONDS` from now for a MASTER that
+ * announces (docs/protocol.md §3.8); null when it is off, or the node is not MASTER or not the
+ * announcer (a balancing mode sends no announcements at all).
+ */
+function refreshDue(step: Step, iface: CarpInterface, node: VirtualHost): Millis | null {
+  if (node.state !== 'MASTER' || iface.garpRefresh === 0 || !isAnnouncer(iface, node)) return null;
+  return step.now + iface.garpRefresh * 1000;
+}
+
+/**
  * The deadlines that follow from the state (carp_setrun with af = 0): none in INIT; in BACKUP a
- * fresh master-down timer per active family; in MASTER the next advertisement round.
+ * fresh master-down timer per active family; in MASTER the next advertisement round, and the next
+ * garp-refresh round when it is on.
  */
 export function armTimers(ctx: CoreContext, step: Step, iface: CarpInterface, node: VirtualHost): void {
   node.clearTimers();
@@ -58,6 +69,7 @@ export function armTimers(ctx: CoreContext, step: Step, iface: CarpInterface, no
     }
     case 'MASTER':
       node.advertiseAt = step.now + adInterval(ctx, iface, node);
+      node.refreshAt = refreshDue(step, iface, node);
       break;
   }
 }
@@ -145,6 +157,18 @@ export function followAnnouncer(step: Step, iface: CarpInterface, before: Virtua
 }
 
 /**
+ * After a configuration change: the garp-refresh rounds follow the setting and the announcer. A
+ * node that no longer refreshes stops; one that starts (or whose interval changed) counts from
+ * now; the others keep their schedule.
+ */
+export function followRefresh(step: Step, iface: CarpInterface, intervalChanged: boolean): void {
+  for (const node of iface.nodes) {
+    const due = refreshDue(step, iface, node);
+    if (due === null || node.refreshAt === null || intervalChanged) node.refreshAt = due;
+  }
+}
+
+/**
  * The master-down routine (carp_master_down, OpenBSD-current order): MASTER, an advertisement per
  * active family, the gratuitous ARP / NA round (the announcer only) with a second round scheduled,
  * and the advertisement timer (armed by setState).
@@ -174,6 +198,11 @@ function advertisementTimer(ctx: CoreContext, step: Step, iface: CarpInterface, 
 }
 
 export function fireTimer(ctx: CoreContext, step: Step, iface: CarpInterface, node: VirtualHost, kind: TimerKind): void {
+  if (kind === 'garp-refresh') {
+    node.refreshAt = refreshDue(step, iface, node);
+    if (node.refreshAt !== null) announce(step, iface, node, 'refresh');
+    return;
+  }
   if (kind === 'advertise') {
     if (node.state === 'MASTER') advertisementTimer(ctx, step, iface, node);
     else node.advertiseAt = null;

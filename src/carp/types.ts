@@ -38,6 +38,12 @@ export interface CarpInterfaceConfig {
   readonly balancing: BalancingMode;
   /** Interface groups besides `carp`, which every carp interface is in. */
   readonly groups: readonly string[];
+  /**
+   * `garp-refresh SECONDS` (ours, default 0: off): while MASTER, the announcer repeats its
+   * gratuitous ARP / unsolicited NA round every SECONDS, for neighbours that age out or lose the
+   * entry (switch MAC tables, ARP caches of devices that ignored the takeover round).
+   */
+  readonly garpRefresh: number;
 }
 
 /** Fields that `configure` changes; absent fields keep their value. */
@@ -86,9 +92,10 @@ export interface AnnounceAction {
   /**
    * `takeover`: on becoming MASTER; `delayed`: after two more ads; `address-added`: new address;
    * `mac-changed`: a configuration change moved the addresses to this MAC while its node is
-   * MASTER (a new leader, or back to balancing none), so neighbours must learn it now.
+   * MASTER (a new leader, or back to balancing none), so neighbours must learn it now;
+   * `refresh`: the periodic round of `garp-refresh SECONDS`.
    */
-  readonly occasion: 'takeover' | 'delayed' | 'address-added' | 'mac-changed';
+  readonly occasion: 'takeover' | 'delayed' | 'address-added' | 'mac-changed' | 'refresh';
 }
 
 export interface StateChangeAction {
@@ -171,6 +178,7 @@ export const DEMOTION_REASONS = {
   snderrors: 'advertisements could not be sent',
   'snderrors-cleared': 'advertisements sent again',
   admin: 'set by administrator',
+  maintenance: 'maintenance mode',
   'group-membership': 'interface joined or left the group',
 } as const;
 export type DemotionReason = keyof typeof DEMOTION_REASONS;
@@ -273,6 +281,8 @@ export interface HostStatus {
   readonly interfaces: readonly InterfaceStatus[];
   /** Every group with its OpenBSD demotion counter, including `carp`. */
   readonly groups: readonly { readonly name: string; readonly demote: number }[];
+  /** Maintenance mode: MAINTENANCE_DEMOTION is in the `carp` group and the FreeBSD total. */
+  readonly maintenance: boolean;
   readonly carpdevs: readonly { readonly name: string; readonly stats: Readonly<CarpdevStats> }[];
 }
 
@@ -303,6 +313,11 @@ export interface CarpHostApi {
   forceState(name: string, state: CarpState, now: Millis): Action[];
   /** Adds `delta` to a group's counter (carpdemote / -carpdemote); the result must stay 0-255. */
   adjustGroupDemotion(group: string, delta: number, now: Millis): Action[];
+  /**
+   * Maintenance mode on or off: every MASTER advertises the new demotion at once, so that peers
+   * take over (or, with preempt, give back) without waiting for a master-down interval.
+   */
+  setMaintenance(on: boolean, now: Millis): Action[];
   /** Sets a knob by name from its text form; throws bad-sysctl naming the valid values. */
   setSysctl(name: string, value: string, now: Millis): Action[];
   /** Several knobs, all or none: every value is checked before any is applied. */

@@ -103,6 +103,7 @@ export function validateConfig(config: CarpInterfaceConfig): CarpInterfaceConfig
   const nodes = checkNodes(config.nodes);
   const balancing = checkBalancing(config.balancing, nodes.length);
   checkGroups(config.groups);
+  checkRange('garp-refresh', config.garpRefresh, LIMITS.garpRefresh);
   return {
     carpdev: config.carpdev,
     advbase: config.advbase,
@@ -110,6 +111,7 @@ export function validateConfig(config: CarpInterfaceConfig): CarpInterfaceConfig
     nodes,
     balancing,
     groups: [...config.groups],
+    garpRefresh: config.garpRefresh,
   };
 }
 

@@ -11,8 +11,11 @@ import type { CarpState, Millis, NodeStats, NodeStatus, PeerStatus, TransitionRe
 /** Room for a strict-counter mode later: the last counter of each recent sender. */
 export const MAX_PEERS = 8;
 
-/** A timer of a virtual host: the advertisement timer (MASTER) or a family's master-down timer (BACKUP). */
-export type TimerKind = 'advertise' | 'master-down-4' | 'master-down-6';
+/**
+ * A timer of a virtual host: the advertisement timer and the garp-refresh round (MASTER), or a
+ * family's master-down timer (BACKUP).
+ */
+export type TimerKind = 'advertise' | 'garp-refresh' | 'master-down-4' | 'master-down-6';
 
 export class VirtualHost {
   state: CarpState = 'INIT';
@@ -20,6 +23,8 @@ export class VirtualHost {
   advertiseAt: Millis | null = null;
   /** BACKUP: one master-down timer per active family (OpenBSD md_tmo / md6_tmo). */
   readonly masterDownAt: Record<Family, Millis | null> = { 4: null, 6: null };
+  /** MASTER with garp-refresh: when the next periodic announcement round is due. */
+  refreshAt: Millis | null = null;
   /** Advertisement rounds left before the delayed announcement; null when none is pending. */
   delayedAnnounce: number | null = null;
   lastTransition: { readonly reason: TransitionReason; readonly at: Millis } | null = null;
@@ -40,17 +45,19 @@ export class VirtualHost {
 
   clearTimers(): void {
     this.advertiseAt = null;
+    this.refreshAt = null;
     this.masterDownAt[4] = null;
     this.masterDownAt[6] = null;
   }
 
-  /** The earliest armed timer, advertisement first and IPv4 before IPv6 on a tie. */
+  /** The earliest armed timer; on a tie advertisement first, then garp-refresh, IPv4 before IPv6. */
   earliestTimer(): { readonly kind: TimerKind; readonly at: Millis } | null {
     let best: { kind: TimerKind; at: Millis } | null = null;
     const consider = (kind: TimerKind, at: Millis | null): void => {
       if (at !== null && (best === null || at < best.at)) best = { kind, at };
     };
     consider('advertise', this.advertiseAt);
+    consider('garp-refresh', this.refreshAt);
     consider('master-down-4', this.masterDownAt[4]);
     consider('master-down-6', this.masterDownAt[6]);
     return best;

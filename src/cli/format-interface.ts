@@ -7,9 +7,11 @@
  * - `index`/`priority` lines are not printed; IPv6 link-local addresses show `%carpN` but no scopeid.
  * - No broadcast for /31 and /32 (RFC 3021: such prefixes have none).
  * - `carp demote count N` closes the block: the interface's demote count (byte 4).
+ * - `carp: garp-refresh N` (ours) follows the carp line(s) while garp-refresh is on, and in
+ *   maintenance mode `carp: maintenance mode (demoted by 240)`.
  */
 import { DEFAULT_ADVSKEW } from '../carp/limits';
-import type { AddressDto, InterfaceStatusDto } from '../control/protocol';
+import type { AddressDto, InterfaceStatusDto, MaintenanceDto } from '../control/protocol';
 import { isIpv6LinkLocal, parseIp } from '../wire/address';
 
 /** OpenBSD if_flags (sys/net/if.h), in bit order, with when each is set on a carp interface. */
@@ -27,11 +29,13 @@ const FLAGS: readonly Flag[] = [
   { bit: 0x8000, name: 'MULTICAST', isSet: () => true },
 ];
 
-export function formatInterface(dto: InterfaceStatusDto): string {
+export function formatInterface(dto: InterfaceStatusDto, maintenance: MaintenanceDto | null = null): string {
   const lines = [
     `${dto.name}: ${flagsText(dto)} mtu ${dto.mtu}`,
     ...(dto.mac === null ? [] : [`\tlladdr ${dto.mac}`]),
     ...carpLines(dto),
+    ...(dto.garpRefresh > 0 ? [`\tcarp: garp-refresh ${dto.garpRefresh}`] : []),
+    ...(maintenance?.on === true ? [`\tcarp: maintenance mode (demoted by ${maintenance.demotion})`] : []),
     `\tgroups: ${dto.groups.join(' ')}`,
     `\tstatus: ${linkStatus(dto)}`,
     ...dto.addresses.map((a) => addressLine(dto.name, a)),

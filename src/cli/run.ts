@@ -10,7 +10,7 @@ import { type CliCommand, type GlobalOptions, parseArgs } from './args';
 import { formatEvent, formatEventJson } from './format-events';
 import { formatExplanation } from './format-explain';
 import { formatInterface } from './format-interface';
-import { formatGroup, formatJson, formatSysctlChanges, formatSysctlValues, formatWarnings } from './format-results';
+import { formatGroup, formatJson, formatMaintenance, formatSysctlChanges, formatSysctlValues, formatWarnings } from './format-results';
 import { formatCounters, formatStats } from './format-stats';
 import { USAGE } from './usage';
 
@@ -89,11 +89,13 @@ class Session {
 
 async function execute(command: Exclude<CliCommand, { kind: 'help' }>, session: Session): Promise<void> {
   switch (command.kind) {
-    case 'show':
-    case 'stats': {
-      const format = command.kind === 'show' ? formatInterface : formatStats;
+    case 'show': {
       const result = await session.send({ type: 'show', ifname: command.ifname });
-      return session.print(result, (r) => r.interfaces.map(format).join(''));
+      return session.print(result, (r) => r.interfaces.map((i) => formatInterface(i, r.maintenance)).join(''));
+    }
+    case 'stats': {
+      const result = await session.send({ type: 'show', ifname: command.ifname });
+      return session.print(result, (r) => r.interfaces.map(formatStats).join(''));
     }
     case 'create':
     case 'configure': {
@@ -118,5 +120,9 @@ async function execute(command: Exclude<CliCommand, { kind: 'help' }>, session: 
       return session.print(await session.send({ type: 'explain', ifname: command.ifname }), (r) => formatExplanation(r.explanation));
     case 'monitor':
       return session.monitor();
+    case 'maintenance-get':
+      return session.print(await session.send({ type: 'maintenance-get' }), formatMaintenance);
+    case 'maintenance-set':
+      return session.print(await session.send({ type: 'maintenance-set', on: command.on }), formatMaintenance);
   }
 }

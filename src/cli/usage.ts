@@ -21,6 +21,9 @@ export const USAGE = `usage: carpctl [--socket PATH] [-j] [command]
   carpctl sysctl [-a]                 show every net.inet.carp sysctl
   carpctl sysctl NAME ...             show some
   carpctl sysctl [-w] NAME=VALUE ...  set some
+  carpctl maintenance                 show whether maintenance mode is on
+  carpctl maintenance on|off          demote this host so that peers take over, or end it
+                                      (kept across restarts and reboots)
 
 settings, in any order (keywords may be abbreviated to a unique prefix):
   vhid ${rangeText(LIMITS.vhid)}   advbase ${rangeText(LIMITS.advbase)}   advskew ${rangeText(LIMITS.advskew)}
@@ -29,6 +32,7 @@ settings, in any order (keywords may be abbreviated to a unique prefix):
   carpdev IFNAME | -carpdev
   state init|backup|master   up | down
   group GROUP   -group GROUP
+  garp-refresh SECONDS (${rangeText({ min: 1, max: LIMITS.garpRefresh.max })}; 0 or -garp-refresh: off)
   [inet | inet6] ADDRESS[/PREFIX] [netmask MASK | prefixlen N] [alias | -alias]
                 one address per command: without alias, an IPv4 address replaces the first one
 

@@ -97,6 +97,8 @@ export type InterfaceAction =
   | 'down'
   | 'group'
   | 'no-group'
+  | 'garp-refresh'
+  | 'no-garp-refresh'
   | 'address' // ADDRESS[/PREFIX] alone: not a keyword, recognised by its form
   | 'inet'
   | 'inet6'
@@ -162,6 +164,12 @@ export const INTERFACE_TOKENS: readonly InterfaceToken[] = [
   { keyword: 'down', action: 'down', value: null },
   { keyword: 'group', action: 'group', value: 'a group name' },
   { keyword: '-group', action: 'no-group', value: 'a group name' },
+  {
+    keyword: 'garp-refresh',
+    action: 'garp-refresh',
+    value: `seconds ${rangeText({ min: 1, max: LIMITS.garpRefresh.max })}, or 0 to turn it off`,
+  },
+  { keyword: '-garp-refresh', action: 'no-garp-refresh', value: null },
   // The address family, as in `ifconfig carp0 inet alias 192.0.2.11`: the address may come anywhere.
   { keyword: 'inet', action: 'inet', value: null },
   { keyword: 'inet6', action: 'inet6', value: null },

@@ -42,6 +42,7 @@ interface Draft {
   carpdev?: string | null;
   state?: ForcedState;
   up?: boolean;
+  garpRefresh?: number;
 }
 
 /** How a repeated setting is named in messages: every word that sets it. */
@@ -55,6 +56,7 @@ const SETTING_WORDS: Record<keyof Draft, string> = {
   carpdev: 'carpdev or -carpdev',
   state: 'state',
   up: 'up or down',
+  garpRefresh: 'garp-refresh or -garp-refresh',
 };
 
 /**
@@ -203,6 +205,10 @@ export class SettingsBuilder {
       case 'up':
       case 'down':
         return this.set('up', token.action === 'up', line);
+      case 'garp-refresh':
+        return this.set('garpRefresh', parseNumber(token.keyword, value, LIMITS.garpRefresh), line);
+      case 'no-garp-refresh':
+        return this.set('garpRefresh', 0, line);
       case 'group':
       case 'no-group':
         return this.changeGroup(token.action === 'group', parseGroupName(value), line);

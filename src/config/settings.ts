@@ -51,6 +51,8 @@ export interface InterfaceSettings {
   readonly up?: boolean;
   readonly groupsAdded?: readonly string[];
   readonly groupsRemoved?: readonly string[];
+  /** `garp-refresh SECONDS`; `-garp-refresh` gives 0 (off). */
+  readonly garpRefresh?: number;
   /** The address words of a command (a file lists its addresses in InterfaceFileConfig). */
   readonly address?: AddressSetting;
 }

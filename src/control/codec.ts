@@ -123,6 +123,14 @@ const REQUEST_DECODERS: { readonly [T in RequestType]: (message: JsonObject) => 
     fields(m, []);
     return { type: 'monitor' };
   },
+  'maintenance-get': (m) => {
+    fields(m, []);
+    return { type: 'maintenance-get' };
+  },
+  'maintenance-set': (m) => {
+    fields(m, ['on']);
+    return { type: 'maintenance-set', on: boolean(m.on, 'on') };
+  },
 };
 
 function ifnameOf(message: JsonObject): string {
@@ -149,6 +157,7 @@ const SETTING_FIELDS = [
   'up',
   'groupsAdded',
   'groupsRemoved',
+  'garpRefresh',
   'address',
 ] as const satisfies readonly (keyof ResolvedInterfaceSettings)[];
 
@@ -173,6 +182,7 @@ function decodeSettings(value: unknown): ResolvedInterfaceSettings {
   if (o.up !== undefined) s.up = boolean(o.up, 'up');
   if (o.groupsAdded !== undefined) s.groupsAdded = groups(o.groupsAdded, 'groupsAdded');
   if (o.groupsRemoved !== undefined) s.groupsRemoved = groups(o.groupsRemoved, 'groupsRemoved');
+  if (o.garpRefresh !== undefined) s.garpRefresh = checkNumber('garp-refresh', integer(o.garpRefresh, 'garpRefresh'), LIMITS.garpRefresh);
   if (o.address !== undefined) s.address = decodeAddress(o.address);
   return s;
 }
@@ -269,6 +279,8 @@ export function decodeResponse<T extends RequestType>(line: string, type: T): De
 const isArray = (v: unknown): boolean => Array.isArray(v);
 const isObject = (v: unknown): boolean => typeof v === 'object' && v !== null && !Array.isArray(v);
 const isStringArray = (v: unknown): boolean => Array.isArray(v) && v.every((x) => typeof x === 'string');
+const isMaintenance = (v: unknown): boolean =>
+  typeof v === 'object' && v !== null && typeof (v as { on?: unknown }).on === 'boolean' && typeof (v as { demotion?: unknown }).demotion === 'number';
 
 /** The field that identifies each result shape; the formatters rely on it. */
 const RESULT_SHAPES: { readonly [T in RequestType]: readonly [string, (value: unknown) => boolean] } = {
@@ -283,6 +295,8 @@ const RESULT_SHAPES: { readonly [T in RequestType]: readonly [string, (value: un
   counters: ['counters', isObject],
   explain: ['explanation', isObject],
   monitor: ['monitoring', (v) => v === true],
+  'maintenance-get': ['maintenance', isMaintenance],
+  'maintenance-set': ['maintenance', isMaintenance],
 };
 
 // ---------------------------------------------------------------------------------------------

@@ -9,6 +9,7 @@
  * these types into lines and validates what arrives.
  */
 import type { BalancingMode } from '../balance/modes';
+import { MAINTENANCE_DEMOTION } from '../carp/demotion';
 import { TRANSITION_REASONS } from '../carp/types';
 import type {
   CarpState,
@@ -51,7 +52,10 @@ export type Request =
    * (`{version, event}`) per state or demotion change and per carpN created or destroyed, until
    * the client closes it.
    */
-  | { readonly type: 'monitor' };
+  | { readonly type: 'monitor' }
+  | { readonly type: 'maintenance-get' }
+  /** Kept across restarts and reboots (the state directory). */
+  | { readonly type: 'maintenance-set'; readonly on: boolean };
 
 export type RequestType = Request['type'];
 export type RequestOf<T extends RequestType> = Extract<Request, { readonly type: T }>;
@@ -66,6 +70,21 @@ export interface WarningsResult {
 
 export interface ShowResult {
   readonly interfaces: readonly InterfaceStatusDto[];
+  readonly maintenance: MaintenanceDto;
+}
+
+/** Maintenance mode, host-wide: whether it is on, and the demotion it adds (0 when off). */
+export interface MaintenanceDto {
+  readonly on: boolean;
+  readonly demotion: number;
+}
+
+export interface MaintenanceResult {
+  readonly maintenance: MaintenanceDto;
+}
+
+export function maintenanceDto(on: boolean): MaintenanceDto {
+  return { on, demotion: on ? MAINTENANCE_DEMOTION : 0 };
 }
 
 export interface GroupShowResult {
@@ -112,6 +131,8 @@ export interface ResultMap {
   counters: CountersResult;
   explain: ExplainResult;
   monitor: MonitorResult;
+  'maintenance-get': MaintenanceResult;
+  'maintenance-set': MaintenanceResult;
 }
 
 export type ResultFor<T extends RequestType> = ResultMap[T];
@@ -216,6 +237,8 @@ export interface InterfaceStatusDto {
   readonly groups: readonly string[];
   /** The OpenBSD demote count sent in byte 4. */
   readonly demote: number;
+  /** `garp-refresh SECONDS`: the period of the MASTER's announcement rounds; 0: off. */
+  readonly garpRefresh: number;
   readonly addresses: readonly AddressDto[];
   readonly nodes: readonly NodeStatusDto[];
   /** Counters of the carpdev (shared by the carp interfaces on it), or null without a carpdev. */
@@ -266,6 +289,7 @@ export function interfaceStatusDto(sources: InterfaceDtoSources): InterfaceStatu
     balancing: status.balancing,
     groups: [CARP_GROUP, ...status.config.groups.filter((g) => g !== CARP_GROUP)],
     demote: status.demote,
+    garpRefresh: status.config.garpRefresh,
     addresses: sources.addresses.map((p) => ({
       family: p.address.family,
       address: formatIp(p.address),

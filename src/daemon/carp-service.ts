@@ -12,8 +12,10 @@ import {
   type EventStream,
   type ExplanationDto,
   type InterfaceStatusDto,
+  type MaintenanceDto,
   type SysctlChange,
   interfaceStatusDto,
+  maintenanceDto,
 } from '../control/protocol';
 import { KernelError } from '../kernel/errors';
 import type { KernelControl, KernelMirror } from '../kernel/types';
@@ -29,6 +31,7 @@ import type { Driver } from './driver';
 import type { EventFeed } from './event-feed';
 import { explainInterface } from './explain';
 import type { Logger } from './logger';
+import type { MaintenanceStore } from './maintenance-store';
 
 export interface CarpServiceDeps {
   readonly host: CarpHostApi;
@@ -40,6 +43,7 @@ export interface CarpServiceDeps {
   readonly logger: Logger;
   readonly counters: () => DaemonCounters;
   readonly feed: EventFeed;
+  readonly maintenance: MaintenanceStore;
 }
 
 export class CarpService {
@@ -168,6 +172,44 @@ export class CarpService {
       throw new CarpError('bad-value', `no interface group "${group}": existing groups are ${groups.map((g) => g.name).join(', ')}`);
     }
     return { group, demote: found.demote };
+  }
+
+  maintenance(): MaintenanceDto {
+    return maintenanceDto(this.deps.host.status().maintenance);
+  }
+
+  /** The file first: when it cannot be written the command fails and nothing changes. */
+  setMaintenance(on: boolean): MaintenanceDto {
+    const { host, driver, logger, maintenance } = this.deps;
+    const was = host.status().maintenance;
+    maintenance.save(on);
+    driver.run((now) => host.setMaintenance(on, now));
+    const dto = this.maintenance();
+    if (was !== on) {
+      const what = on
+        ? `on: every carp interface is demoted by ${dto.demotion}, so peers take over its MASTER roles`
+        : 'off: the demotion is taken back';
+      logger.warn({ maintenance: on, file: maintenance.path }, `maintenance mode ${what} (kept in ${maintenance.path})`);
+    }
+    return dto;
+  }
+
+  /**
+   * At start, before any interface is configured, so that a host in maintenance never shows a
+   * peer an undemoted advertisement. An unusable file counts as on (maintenance-store.ts).
+   */
+  restoreMaintenance(): void {
+    const { host, driver, logger, maintenance } = this.deps;
+    const saved = maintenance.load();
+    if (saved.problem !== null) {
+      logger.error(
+        { file: maintenance.path },
+        `${maintenance.path} ${saved.problem}: carpd starts in maintenance mode to be safe; carpctl maintenance on|off sets it and rewrites the file`,
+      );
+    }
+    if (!saved.on) return;
+    driver.run((now) => host.setMaintenance(true, now));
+    logger.warn({ maintenance: true, file: maintenance.path }, `maintenance mode is on (${maintenance.path}): every carp interface is demoted by ${this.maintenance().demotion}`);
   }
 
   sysctlGet(names: readonly string[]): (readonly [string, string])[] {

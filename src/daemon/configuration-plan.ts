@@ -65,6 +65,7 @@ export function wantedFromSettings(
     nodes: wantedNodes(ifname, current.nodes, settings),
     balancing: settings.balancing ?? current.balancing,
     groups: wantedGroups(ifname, current.groups, settings),
+    garpRefresh: settings.garpRefresh ?? current.garpRefresh,
   };
   return {
     wanted: {
@@ -104,6 +105,7 @@ function configChange(from: CarpInterfaceConfig, to: CarpInterfaceConfig): CarpI
   if (!sameNodes(from.nodes, to.nodes)) change.nodes = to.nodes;
   if (to.balancing !== from.balancing) change.balancing = to.balancing;
   if (!sameList(from.groups, to.groups)) change.groups = to.groups;
+  if (to.garpRefresh !== from.garpRefresh) change.garpRefresh = to.garpRefresh;
   return change;
 }
 

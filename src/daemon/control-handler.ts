@@ -12,7 +12,7 @@ export function createControlHandler(service: CarpService, serialize: <T>(work: 
 async function handle(service: CarpService, request: Request, stream: EventStream): Promise<Result> {
   switch (request.type) {
     case 'show':
-      return { interfaces: service.show(request.ifname) };
+      return { interfaces: service.show(request.ifname), maintenance: service.maintenance() };
     case 'create':
       return { warnings: await service.create(request.ifname, request.settings) };
     case 'destroy':
@@ -36,6 +36,10 @@ async function handle(service: CarpService, request: Request, stream: EventStrea
     case 'monitor':
       service.monitor(stream);
       return { monitoring: true };
+    case 'maintenance-get':
+      return { maintenance: service.maintenance() };
+    case 'maintenance-set':
+      return { maintenance: service.setMaintenance(request.on) };
   }
 }
 

@@ -35,10 +35,11 @@ import { KernelWork, type KernelWorkTasks } from './kernel-work';
 import { type ListenAddress, formatListenAddress } from './listen-address';
 import { LoopMonitor } from './loop-monitor';
 import type { Logger } from './logger';
+import { MaintenanceStore } from './maintenance-store';
 import { daemonMetrics } from './metrics';
 import { METRICS_PATH, type MetricsEndpoint, startMetricsServer } from './metrics-server';
 import type { MetricFamily } from './metrics-text';
-import { DEFAULT_RUNTIME_DIR, type DaemonOptions, hooksDirFor } from './options';
+import { DEFAULT_RUNTIME_DIR, DEFAULT_STATE_DIR, type DaemonOptions, hooksDirFor } from './options';
 import { resumeMasters } from './resume';
 import { SILENT_NOTIFIER, type ServiceNotifier } from './service-notifier';
 import { DEFAULT_READY_TIMEOUT_MS, ServiceReport } from './service-report';
@@ -120,6 +121,7 @@ export class Daemon {
         report.changed();
         hooks.stateChanged(action);
       }
+      if (action.kind === 'demotion') report.changed();
     };
     const driver = new Driver(host, clock, execute, env.timers);
     const relay = new Relay(env.binding, createRelaySink(host, driver, logger), true);
@@ -151,6 +153,7 @@ export class Daemon {
       logger,
       counters: () => this.counters(),
       feed,
+      maintenance: new MaintenanceStore(options.stateDir ?? DEFAULT_STATE_DIR),
     });
     this.kernelEvents = new KernelEventHandler(this.interfaces, host, driver, relay, mirror, logger);
     this.host = host;
@@ -224,6 +227,7 @@ export class Daemon {
     await env.mirror.start();
     this.kernelEvents.reportAllLinks();
     await this.serialize(async () => {
+      this.service.restoreMaintenance();
       await this.adoptLeftoverDevices();
       await applyBootConfiguration(options.configDir, this.service, (name, value) => this.host.checkSysctl(name, value), env.logger);
       resumeMasters(previous, this.host, this.driver, env.clock, env.logger);

@@ -82,6 +82,7 @@ export function daemonMetrics(sources: MetricSources): MetricFamily[] {
   }
   for (const group of status.groups) families.gauge('carp_group_demote', 'OpenBSD demotion counter of the interface group', { group: group.name }, group.demote);
   families.gauge('carp_demotion', 'net.inet.carp.demotion', {}, sources.demotion());
+  families.gauge('carp_maintenance', 'maintenance mode: 1 while on', {}, status.maintenance ? 1 : 0);
   families.counters('carpd_netlink', {}, counters.kernel);
   families.gauge('carpd_event_loop_lag_seconds', 'how late the latest check of the event loop (every 250 ms) ran', {}, lag.lastMs / 1000);
   families.gauge('carpd_event_loop_lag_max_seconds', 'the latest any check of the event loop ran since the start', {}, lag.maxMs / 1000);

@@ -12,10 +12,15 @@ import { DEFAULT_READY_TIMEOUT_MS } from './service-report';
 /** Where carpd keeps what a restarted carpd needs (state-journal.ts); gone at reboot. */
 export const DEFAULT_RUNTIME_DIR = '/run/carpd';
 
+/** Where carpd keeps what must survive a reboot (maintenance-store.ts). */
+export const DEFAULT_STATE_DIR = '/var/lib/carpd';
+
 export interface DaemonOptions {
   readonly configDir: string;
   /** The runtime directory; defaults to DEFAULT_RUNTIME_DIR. */
   readonly runtimeDir?: string;
+  /** The state directory; defaults to DEFAULT_STATE_DIR. */
+  readonly stateDir?: string;
   /** null: the shared default (CARPD_SOCKET, then /run/carpd.sock). */
   readonly socket: string | null;
   readonly logLevel: LogLevel;
@@ -34,10 +39,11 @@ export function hooksDirFor(configDir: string): string {
 
 export type ParsedCommandLine = { readonly kind: 'run'; readonly options: DaemonOptions } | { readonly kind: 'help' };
 
-export const USAGE = `usage: carpd [--config DIR] [--socket PATH] [--runtime-dir DIR] [--log-level LEVEL]
-             [--hooks-dir DIR] [--metrics ADDRESS:PORT] [--ready-timeout SECONDS]
+export const USAGE = `usage: carpd [--config DIR] [--socket PATH] [--runtime-dir DIR] [--state-dir DIR]
+             [--log-level LEVEL] [--hooks-dir DIR] [--metrics ADDRESS:PORT] [--ready-timeout SECONDS]
   --config DIR             boot configuration: DIR/carpN.conf and DIR/sysctl.conf (default ${DEFAULT_CONFIG_DIR})
   --runtime-dir DIR        state kept for a restarted carpd (default ${DEFAULT_RUNTIME_DIR})
+  --state-dir DIR          state kept across reboots: maintenance mode (default ${DEFAULT_STATE_DIR})
   --socket PATH            control socket, mode 0600 (default: $CARPD_SOCKET, else /run/carpd.sock)
   --log-level LEVEL        ${LOG_LEVELS.join('|')} (default info)
   --hooks-dir DIR          executables run on every state change (default: the config directory's hooks.d)
@@ -57,6 +63,7 @@ export function parseCommandLine(argv: readonly string[]): ParsedCommandLine {
         config: { type: 'string' },
         socket: { type: 'string' },
         'runtime-dir': { type: 'string' },
+        'state-dir': { type: 'string' },
         'log-level': { type: 'string' },
         'hooks-dir': { type: 'string' },
         metrics: { type: 'string' },
@@ -79,6 +86,7 @@ export function parseCommandLine(argv: readonly string[]): ParsedCommandLine {
     ['--config', values.config],
     ['--socket', values.socket],
     ['--runtime-dir', values['runtime-dir']],
+    ['--state-dir', values['state-dir']],
     ['--hooks-dir', values['hooks-dir']],
   ] as const) {
     if (value === '') throw new UsageError(`${name} needs a path`);
@@ -89,6 +97,7 @@ export function parseCommandLine(argv: readonly string[]): ParsedCommandLine {
     options: {
       configDir,
       runtimeDir: values['runtime-dir'] ?? DEFAULT_RUNTIME_DIR,
+      stateDir: values['state-dir'] ?? DEFAULT_STATE_DIR,
       socket: values.socket ?? null,
       logLevel,
       hooksDir: values['hooks-dir'] ?? hooksDirFor(configDir),

@@ -52,7 +52,10 @@ export class ServiceReport {
     this.update();
   }
 
-  /** A virtual host changed state. The summary is made later, once for a burst of changes. */
+  /**
+   * A virtual host changed state, or a demotion changed (maintenance mode shows in the summary).
+   * The summary is made later, once for a burst of changes.
+   */
   changed(): void {
     if (this.phase === 'booting' || this.phase === 'stopping' || this.updateTimer !== null) return;
     // While waiting for READY every change may be the last one needed: look at once (next turn).
@@ -72,7 +75,7 @@ export class ServiceReport {
 
   private update(): void {
     const status = this.deps.status();
-    const line = statusLine(status.interfaces, this.deps.allow());
+    const line = statusLine(status.interfaces, this.deps.allow(), status.maintenance);
     if (this.phase === 'waiting') {
       const running = (name: string): boolean => {
         const iface = status.interfaces.find((i) => i.name === name);
@@ -113,7 +116,7 @@ export class ServiceReport {
       { interfaces: stuck.map((i) => i.name) },
       `not every interface of the boot configuration runs after ${this.deps.readyTimeoutMs / 1000} s: ${names}; reporting ready anyway`,
     );
-    this.ready(statusLine(status.interfaces, this.deps.allow()));
+    this.ready(statusLine(status.interfaces, this.deps.allow(), status.maintenance));
   }
 
   private send(fields: Record<string, string>, line: string): void {

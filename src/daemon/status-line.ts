@@ -1,9 +1,11 @@
 /**
  * The one-line summary carpd gives its service manager (STATUS=, shown by `systemctl status`):
  * `2 interfaces: carp0 MASTER, carp1 BACKUP (vhid 2 INIT)`, and `; not running: carp1 (carpdev
- * eth1 not running)` while an interface has a virtual host in INIT. Beyond a screenful of
- * interfaces it counts states instead of naming each.
+ * eth1 not running)` while an interface has a virtual host in INIT, then `; maintenance mode
+ * (demoted by 240)` while it is on. Beyond a screenful of interfaces it counts states instead of
+ * naming each.
  */
+import { MAINTENANCE_DEMOTION } from '../carp/demotion';
 import type { CarpState, InterfaceStatus } from '../carp/types';
 
 /** Up to this many interfaces are named one by one. */
@@ -11,7 +13,12 @@ export const NAMED_INTERFACES_MAX = 8;
 
 const STATES: readonly CarpState[] = ['MASTER', 'BACKUP', 'INIT'];
 
-export function statusLine(interfaces: readonly InterfaceStatus[], allow: boolean): string {
+export function statusLine(interfaces: readonly InterfaceStatus[], allow: boolean, maintenance = false): string {
+  const line = interfacesLine(interfaces, allow);
+  return maintenance ? `${line}; maintenance mode (demoted by ${MAINTENANCE_DEMOTION})` : line;
+}
+
+function interfacesLine(interfaces: readonly InterfaceStatus[], allow: boolean): string {
   const count = `${interfaces.length} interface${interfaces.length === 1 ? '' : 's'}`;
   const body = interfaces.length <= NAMED_INTERFACES_MAX ? interfaces.map(describeInterface).join(', ') : stateCounts(interfaces);
   const summary = interfaces.length === 0 ? 'no carp interfaces' : `${count}: ${body}`;

@@ -15,7 +15,7 @@ describe('carp/status', () => {
     assert.deepEqual(status.interfaces, [
       {
         name: 'carp0',
-        config: { carpdev: 'eth0', advbase: 1, key: deriveKey('secret'), nodes: [{ vhid: 1, advskew: 20 }], balancing: 'none', groups: ['dmz'] },
+        config: { carpdev: 'eth0', advbase: 1, key: deriveKey('secret'), nodes: [{ vhid: 1, advskew: 20 }], balancing: 'none', groups: ['dmz'], garpRefresh: 0 },
         adminUp: true,
         carpdevRunning: true,
         linkUp: false,
@@ -86,6 +86,6 @@ describe('carp/status', () => {
   });
 
   it('a host without interfaces still has the carp group', () => {
-    assert.deepEqual(new CarpHost({ random: countingRandom() }).status(), { interfaces: [], groups: [{ name: 'carp', demote: 0 }], carpdevs: [] });
+    assert.deepEqual(new CarpHost({ random: countingRandom() }).status(), { interfaces: [], groups: [{ name: 'carp', demote: 0 }], maintenance: false, carpdevs: [] });
   });
 });

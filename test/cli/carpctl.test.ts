@@ -7,7 +7,7 @@ import { CarpError } from '../../src/carp/errors';
 import { formatInterface } from '../../src/cli/format-interface';
 import { formatCounters, formatStats } from '../../src/cli/format-stats';
 import { EXIT_OK, EXIT_REFUSED, EXIT_UNREACHABLE, runCarpctl } from '../../src/cli/run';
-import type { InterfaceStatusDto, Request, Result } from '../../src/control/protocol';
+import { type InterfaceStatusDto, type Request, type Result, maintenanceDto } from '../../src/control/protocol';
 import { type ControlServer, startControlServer } from '../../src/control/transport';
 import { casesFor, leakWords, leakedFragments } from '../config/leak-cases';
 import { otherUidOrSkip } from '../config/other-user';
@@ -19,6 +19,9 @@ const SYSCTLS: readonly (readonly [string, string])[] = [
   ['net.inet.carp.preempt', '0'],
   ['net.inet.carp.log', '2'],
 ];
+
+/** The fake daemon's maintenance mode, as maintenance-set leaves it. */
+let maintenanceOn = false;
 
 /** What the real daemon would answer, from canned data; every request is logged as its JSON. */
 function fakeDaemon(log: string[]): (request: Request) => Promise<Result> {
@@ -33,7 +36,7 @@ function answer(request: Request): Result {
     case 'show': {
       const found = INTERFACES.filter((i) => request.ifname === null || i.name === request.ifname);
       if (found.length === 0) throw new CarpError('no-such-interface', `${request.ifname}: no such interface`);
-      return { interfaces: found };
+      return { interfaces: found, maintenance: maintenanceDto(maintenanceOn) };
     }
     case 'configure':
     case 'create': {
@@ -60,6 +63,11 @@ function answer(request: Request): Result {
     case 'monitor':
       // Covered against a real daemon in-process (test/daemon/monitor.test.ts, explain.test.ts).
       throw new CarpError('not-running', `${request.type} is not answered by the fake daemon`);
+    case 'maintenance-get':
+      return { maintenance: maintenanceDto(maintenanceOn) };
+    case 'maintenance-set':
+      maintenanceOn = request.on;
+      return { maintenance: maintenanceDto(maintenanceOn) };
   }
 }
 
@@ -107,7 +115,7 @@ describe('carpctl end to end (fake daemon)', () => {
   describe('showing', () => {
     it('prints every interface with no arguments', async () => {
       const run = await carpctl();
-      assert.deepEqual(run, { status: EXIT_OK, stdout: INTERFACES.map(formatInterface).join(''), stderr: '' });
+      assert.deepEqual(run, { status: EXIT_OK, stdout: INTERFACES.map((i) => formatInterface(i)).join(''), stderr: '' });
       assert.deepEqual(requests(), [{ type: 'show', ifname: null }]);
     });
 
@@ -126,7 +134,7 @@ describe('carpctl end to end (fake daemon)', () => {
     it('prints JSON with -j: the result exactly as the protocol defines it', async () => {
       const run = await carpctl('-j', 'carp0');
       assert.equal(run.status, EXIT_OK);
-      assert.equal(run.stdout, `${JSON.stringify({ interfaces: [MASTER] }, null, 2)}\n`);
+      assert.equal(run.stdout, `${JSON.stringify({ interfaces: [MASTER], maintenance: { on: false, demotion: 0 } }, null, 2)}\n`);
     });
 
     it('prints a load-balanced interface in the OpenBSD carpnodes form', async () => {
@@ -338,6 +346,37 @@ describe('carpctl end to end (fake daemon)', () => {
     });
   });
 
+  describe('maintenance mode', () => {
+    afterEach(() => {
+      maintenanceOn = false;
+    });
+
+    it('shows it with maintenance alone and switches it with maintenance on|off (prefixes too)', async () => {
+      assert.deepEqual(await carpctl('maintenance'), { status: EXIT_OK, stdout: 'maintenance mode: off\n', stderr: '' });
+      assert.deepEqual(await carpctl('maintenance', 'on'), { status: EXIT_OK, stdout: 'maintenance mode: on (demoted by 240)\n', stderr: '' });
+      assert.deepEqual(await carpctl('maint', 'of'), { status: EXIT_OK, stdout: 'maintenance mode: off\n', stderr: '' });
+      assert.deepEqual(requests(), [{ type: 'maintenance-get' }, { type: 'maintenance-set', on: true }, { type: 'maintenance-set', on: false }]);
+    });
+
+    it('prints a maintenance line in every interface block while it is on, and the mode under -j', async () => {
+      await carpctl('maintenance', 'on');
+      const run = await carpctl('carp1');
+      assert.match(run.stdout, /\tcarp: BACKUP carpdev eth1 vhid 2 advbase 2 advskew 100\n\tcarp: maintenance mode \(demoted by 240\)\n\tgroups:/);
+      const json = JSON.parse((await carpctl('-j', 'maintenance')).stdout) as unknown;
+      assert.deepEqual(json, { maintenance: { on: true, demotion: 240 } });
+    });
+
+    it('refuses other words, naming on and off, and sends nothing', async () => {
+      const bad = await carpctl('maintenance', 'yes');
+      assert.equal(bad.status, EXIT_REFUSED);
+      assert.match(bad.stderr, /unknown word "yes": valid words are on or off/);
+      const extra = await carpctl('maintenance', 'on', 'now');
+      assert.equal(extra.status, EXIT_REFUSED);
+      assert.match(extra.stderr, /maintenance takes one word, on or off, not also "now"/);
+      assert.deepEqual(requests(), []);
+    });
+  });
+
   describe('exit status', () => {
     const refusals: readonly (readonly [string[], RegExp])[] = [
       [['carp0', 'adv', '5'], /^carpctl: word "adv" is ambiguous: it could be advbase or advskew\n$/],
@@ -345,7 +384,7 @@ describe('carpctl end to end (fake daemon)', () => {
       [['carp0', 'vhid'], /^carpctl: vhid needs a number 1-255\n$/],
       [['carp0', 'bogus'], /^carpctl: unknown word "bogus": valid words are create, destroy, stats, explain, vhid, .*, -alias or an address \(ADDRESS\[\/PREFIX\], e\.g\. 192\.0\.2\.10\/24\)\n$/],
       [['carpX'], /^carpctl: "carpX" is not a carp interface name/],
-      [['eth0'], /^carpctl: unknown command "eth0": give a carp interface \(carpN \.\.\.\), -g GROUP, sysctl, stats or monitor\n$/],
+      [['eth0'], /^carpctl: unknown command "eth0": give a carp interface \(carpN \.\.\.\), -g GROUP, sysctl, stats, monitor or maintenance\n$/],
       [['-x'], /^carpctl: unknown option "-x": valid options are --socket PATH, -j, -g GROUP or -h\n$/],
       [['--socket'], /^carpctl: --socket needs a path/],
       [['-g'], /^carpctl: -g needs a group name/],

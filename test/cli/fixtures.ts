@@ -36,6 +36,7 @@ export const MASTER: InterfaceStatusDto = {
   balancing: 'none',
   groups: ['carp'],
   demote: 0,
+  garpRefresh: 0,
   addresses: [
     { family: 4, address: '192.0.2.10', prefixLength: 24 },
     { family: 6, address: '2001:db8::10', prefixLength: 64 },
@@ -61,6 +62,7 @@ export const BACKUP: InterfaceStatusDto = {
   balancing: 'none',
   groups: ['carp', 'uplink'],
   demote: 1,
+  garpRefresh: 0,
   addresses: [
     { family: 4, address: '198.51.100.7', prefixLength: 32 },
     { family: 6, address: 'fe80::1', prefixLength: 64 },
@@ -101,6 +103,7 @@ export const INIT: InterfaceStatusDto = {
   balancing: 'none',
   groups: ['carp'],
   demote: 0,
+  garpRefresh: 0,
   addresses: [],
   nodes: [],
   carpdevStats: null,

@@ -34,6 +34,15 @@ describe('carpctl output formats', () => {
       );
     });
 
+    it('prints garp-refresh and maintenance mode after the carp line, when on', () => {
+      const text = formatInterface({ ...MASTER, garpRefresh: 30, demote: 240 }, { on: true, demotion: 240 });
+      assert.match(
+        text,
+        /\tcarp: MASTER carpdev eth0 vhid 1 advbase 1 advskew 0\n\tcarp: garp-refresh 30\n\tcarp: maintenance mode \(demoted by 240\)\n\tgroups: carp\n/,
+      );
+      assert.doesNotMatch(formatInterface(MASTER, { on: false, demotion: 0 }), /garp-refresh|maintenance/);
+    });
+
     it('prints a new INIT interface without vhid, carpdev or MAC', () => {
       assert.equal(
         formatInterface(INIT),

@@ -97,6 +97,11 @@ describe('config-files', () => {
       );
     });
 
+    it('takes garp-refresh on a line of its own', () => {
+      const parsed = parseInterfaceFile('carp0.conf', 'vhid 1 carpdev eth0\ngarp-refresh 60\ninet 192.0.2.10/24\n');
+      assert.deepEqual(parsed.settings, { vhid: 1, carpdev: 'eth0', garpRefresh: 60 });
+    });
+
     it('reads CRLF files', () => {
       assert.deepEqual(parseInterfaceFile('carp0.conf', 'vhid 3\r\nadvbase 2\r\n').settings, { vhid: 3, advbase: 2 });
     });

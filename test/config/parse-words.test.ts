@@ -43,6 +43,17 @@ describe('parse-words', () => {
       for (const mode of ['none', 'ip', 'ip-stealth', 'ip-unicast', 'arp']) assert.deepEqual(configure(`balancing ${mode}`), { balancing: mode });
     });
 
+    it('takes garp-refresh SECONDS, -garp-refresh and garp-refresh 0 (off), and refuses other values naming the range', () => {
+      assert.deepEqual(configure('garp-refresh 30'), { garpRefresh: 30 });
+      assert.deepEqual(configure('garp-refresh 0'), { garpRefresh: 0 });
+      assert.deepEqual(configure('-garp-refresh'), { garpRefresh: 0 });
+      assert.deepEqual(configure('garp 3600'), { garpRefresh: 3600 });
+      assert.throws(() => configure('garp-refresh 3601'), refusal('out-of-range', /^garp-refresh 3601 is out of range: valid values are 0-3600$/));
+      assert.throws(() => configure('garp-refresh 1.5'), refusal('bad-value', /^garp-refresh "1\.5" is not a number: valid values are 0-3600$/));
+      assert.throws(() => configure('garp-refresh'), refusal('missing-value', /^garp-refresh needs seconds 1-3600, or 0 to turn it off$/));
+      assert.throws(() => configure('garp-refresh 5 -garp-refresh'), refusal('repeated-word', /^garp-refresh or -garp-refresh is given twice/));
+    });
+
     it('takes OpenBSD\'s load-balancing line, sorting the carpnodes by vhid', () => {
       assert.deepEqual(configure('carpnodes 6:100,3:0,4:0 balancing ip-stealth carpdev em0'), {
         nodes: [
@@ -128,7 +139,7 @@ describe('parse-words', () => {
         () => parseInterfaceCommand(['vhid', '1', 'priority', '5']),
         refusal(
           'unknown-word',
-          /^unknown word "priority": valid words are create, destroy, stats, explain, vhid, advbase, advskew, carpnodes, balancing, pass, -pass, passfile, carpdev, -carpdev, state, up, down, group, -group, inet, inet6, netmask, prefixlen, alias, -alias or an address \(ADDRESS\[\/PREFIX\], e\.g\. 192\.0\.2\.10\/24\)$/,
+          /^unknown word "priority": valid words are create, destroy, stats, explain, vhid, advbase, advskew, carpnodes, balancing, pass, -pass, passfile, carpdev, -carpdev, state, up, down, group, -group, garp-refresh, -garp-refresh, inet, inet6, netmask, prefixlen, alias, -alias or an address \(ADDRESS\[\/PREFIX\], e\.g\. 192\.0\.2\.10\/24\)$/,
         ),
       );
     });

@@ -50,6 +50,8 @@ describe('control codec', () => {
         },
       },
       { type: 'configure', ifname: 'carp0', settings: { pass: { kind: 'none' } } },
+      { type: 'configure', ifname: 'carp0', settings: { garpRefresh: 30 } },
+      { type: 'configure', ifname: 'carp0', settings: { garpRefresh: 0 } },
       { type: 'configure', ifname: 'carp0', settings: { vhid: 1, address: { kind: 'set', address: '192.168.1.10', prefixLength: 32 } } },
       { type: 'configure', ifname: 'carp0', settings: { address: { kind: 'alias', address: '2001:db8::10', prefixLength: 64 } } },
       { type: 'configure', ifname: 'carp0', settings: { address: { kind: 'remove', address: '192.0.2.1', prefixLength: null } } },
@@ -72,6 +74,9 @@ describe('control codec', () => {
       { type: 'sysctl-set', assignments: [{ name: 'net.inet.carp.preempt', value: '1' }] },
       { type: 'explain', ifname: 'carp0' },
       { type: 'monitor' },
+      { type: 'maintenance-get' },
+      { type: 'maintenance-set', on: true },
+      { type: 'maintenance-set', on: false },
     ];
 
     it('round-trips every request type, with the version on the line', () => {
@@ -101,7 +106,7 @@ describe('control codec', () => {
     it('refuses an unknown type, listing the valid ones', () => {
       assert.throws(
         () => decodeRequest(line({ type: 'reboot' })),
-        rejected('bad-request', /unknown request type "reboot": valid types are show, create, destroy, configure, group-demote, group-show, sysctl-get, sysctl-set, counters, explain, monitor$/),
+        rejected('bad-request', /unknown request type "reboot": valid types are show, create, destroy, configure, group-demote, group-show, sysctl-get, sysctl-set, counters, explain, monitor, maintenance-get, maintenance-set$/),
       );
     });
 
@@ -113,12 +118,18 @@ describe('control codec', () => {
       assert.throws(() => decodeRequest(line({ type: 'configure', ifname: 'carp0', settings: { vhid: '1' } })), rejected('bad-request', /vhid must be an integer/));
       assert.throws(() => decodeRequest(line({ type: 'configure', ifname: 'carp0', settings: { up: 1 } })), rejected('bad-request', /up must be true or false/));
       assert.throws(() => decodeRequest(line({ type: 'sysctl-get', names: 'all' })), rejected('bad-request', /names must be an array/));
+      assert.throws(() => decodeRequest(line({ type: 'maintenance-set', on: 'yes' })), rejected('bad-request', /on must be true or false/));
+      assert.throws(() => decodeRequest(line({ type: 'maintenance-get', on: true })), rejected('bad-request', /unknown field "on"/));
     });
 
     it('applies the grammar\'s checks to values', () => {
       assert.throws(() => decodeRequest(line({ type: 'destroy', ifname: 'eth0' })), rejected('bad-value', /use carp0 to carp9999, without leading zeros/));
       assert.throws(() => decodeRequest(line({ type: 'configure', ifname: 'carp0', settings: { vhid: 256 } })), rejected('out-of-range', /vhid 256 is out of range: valid values are 1-255/));
       assert.throws(() => decodeRequest(line({ type: 'configure', ifname: 'carp0', settings: { advskew: 255 } })), rejected('out-of-range', /0-254/));
+      assert.throws(
+        () => decodeRequest(line({ type: 'configure', ifname: 'carp0', settings: { garpRefresh: 3601 } })),
+        rejected('out-of-range', /garp-refresh 3601 is out of range: valid values are 0-3600/),
+      );
       assert.throws(() => decodeRequest(line({ type: 'configure', ifname: 'carp0', settings: { carpdev: 'a/b' } })), rejected('bad-value', /not an interface name/));
       assert.throws(() => decodeRequest(line({ type: 'configure', ifname: 'carp0', settings: { state: 'master' } })), rejected('bad-request', /INIT, BACKUP, MASTER/));
       assert.throws(() => decodeRequest(line({ type: 'configure', ifname: 'carp0', settings: { groupsAdded: ['x1'] } })), rejected('bad-value', /ends in a digit/));
@@ -277,6 +288,7 @@ describe('interfaceStatusDto', () => {
       nodes: [{ vhid: 1, advskew: 100 }],
       balancing: 'none',
       groups: ['uplink'],
+      garpRefresh: 30,
     },
     adminUp: true,
     carpdevRunning: true,
@@ -321,6 +333,7 @@ describe('interfaceStatusDto', () => {
       balancing: 'none',
       groups: ['carp', 'uplink'],
       demote: 0,
+      garpRefresh: 30,
       addresses: [{ family: 4, address: '192.0.2.10', prefixLength: 24 }],
       nodes: [
         {

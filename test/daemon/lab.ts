@@ -194,10 +194,17 @@ export class DaemonLab {
     const fdsBefore = { taps: host.binding.taps.length, sockets: host.binding.sockets.length };
     // The runtime directory outlives the daemon, as /run outlives a crashed carpd.
     const runtimeDir = join(this.dir, `host${n}-run`);
+    // The state directory outlives it too, as /var/lib outlives a reboot.
+    const stateDir = this.stateDir(n);
     const { hooksDir, metrics, readyTimeoutMs } = options;
-    const daemon = await Daemon.start({ configDir, runtimeDir, socket, logLevel: 'debug', hooksDir, metrics, readyTimeoutMs }, env);
+    const daemon = await Daemon.start({ configDir, runtimeDir, stateDir, socket, logLevel: 'debug', hooksDir, metrics, readyTimeoutMs }, env);
     this.running.set(n, { daemon, mirror, timers, server: () => server, metrics: () => metricsEndpoint, socket, fdsBefore });
     return daemon;
+  }
+
+  /** carpd's --state-dir on host n. */
+  stateDir(n: number): string {
+    return join(this.dir, `host${n}-state`);
   }
 
   daemon(n: number): Daemon {

@@ -62,6 +62,7 @@ describe('carpd in-process: the metrics endpoint (--metrics)', () => {
     assert.equal(samples.get('carp_group_demote{group="carp"}'), 0);
     assert.equal(samples.get('carp_interface_demote{ifname="carp0"}'), 0);
     assert.equal(samples.get('carp_demotion'), 0);
+    assert.equal(samples.get('carp_maintenance'), 0);
     assert.equal(samples.get('carp_vhost_effective_advskew{ifname="carp0",vhid="1"}'), 0);
     assert.ok(samples.has('carpd_event_loop_lag_seconds'));
     assert.equal(samples.get('carpd_event_loop_stalls_total'), 0);
@@ -82,6 +83,16 @@ describe('carpd in-process: the metrics endpoint (--metrics)', () => {
     assert.equal(samples.get('carp_interface_demote{ifname="carp0"}'), 2);
     assert.ok((samples.get('carpd_event_loop_lag_max_seconds') ?? 0) >= 4.5, 'the 5 s freeze shows as lag');
     assert.equal(samples.get('carpd_event_loop_stalls_total'), 1);
+  });
+
+  it('shows maintenance mode and its demotion', async () => {
+    await lab.ok(1, 'maintenance', 'on');
+    const samples = parseExposition((await scrape(address, '/metrics', OPENMETRICS_ACCEPT)).body, 'openmetrics');
+    assert.equal(samples.get('carp_maintenance'), 1);
+    assert.equal(samples.get('carp_demotion'), 240);
+    assert.equal(samples.get('carp_vhost_effective_advskew{ifname="carp0",vhid="1"}'), 240);
+    await lab.ok(1, 'maintenance', 'off');
+    assert.equal(parseExposition((await scrape(address, '/metrics', OPENMETRICS_ACCEPT)).body, 'openmetrics').get('carp_maintenance'), 0);
   });
 
   it('answers a scraper without an Accept header in the text format 0.0.4, with the same samples', async () => {

@@ -1,10 +1,10 @@
 import assert from 'node:assert/strict';
 import { DEFAULT_CONFIG_DIR } from '../../src/config/config-files';
-import { DEFAULT_RUNTIME_DIR, UsageError, parseCommandLine } from '../../src/daemon/options';
+import { DEFAULT_RUNTIME_DIR, DEFAULT_STATE_DIR, UsageError, parseCommandLine } from '../../src/daemon/options';
 import { DEFAULT_READY_TIMEOUT_MS } from '../../src/daemon/service-report';
 
 /** What every parse gives for the options a test leaves out. */
-const DEFAULTS = { hooksDir: `${DEFAULT_CONFIG_DIR}/hooks.d`, metrics: null, readyTimeoutMs: DEFAULT_READY_TIMEOUT_MS };
+const DEFAULTS = { stateDir: DEFAULT_STATE_DIR, hooksDir: `${DEFAULT_CONFIG_DIR}/hooks.d`, metrics: null, readyTimeoutMs: DEFAULT_READY_TIMEOUT_MS };
 
 describe('daemon/options', () => {
   it('defaults to /etc/carp, /run/carpd, the shared socket default and level info', () => {
@@ -21,6 +21,14 @@ describe('daemon/options', () => {
       options: { configDir: '/tmp/c', runtimeDir: '/tmp/r', socket: '/tmp/s.sock', logLevel: 'debug', ...DEFAULTS, hooksDir: '/tmp/c/hooks.d' },
     });
     assert.throws(() => parseCommandLine(['--runtime-dir', '']), /--runtime-dir needs a path/);
+  });
+
+  it('takes --state-dir, by default /var/lib/carpd (kept across reboots, unlike /run)', () => {
+    assert.equal(DEFAULT_STATE_DIR, '/var/lib/carpd');
+    const parsed = parseCommandLine(['--state-dir', '/srv/carpd']);
+    assert.ok(parsed.kind === 'run');
+    assert.equal(parsed.options.stateDir, '/srv/carpd');
+    assert.throws(() => parseCommandLine(['--state-dir', '']), /--state-dir needs a path/);
   });
 
   it('refuses unknown options, stray words and bad levels, naming the valid levels', () => {

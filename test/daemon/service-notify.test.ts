@@ -106,6 +106,15 @@ describe('carpd in-process: what it tells systemd (sd_notify)', () => {
       assert.equal(statuses.at(-1)?.fields.STATUS, `1 interface: carp0 ${lab.state(2)}`);
     });
 
+    it('says maintenance mode while it is on, also when no state changes (a BACKUP)', async () => {
+      await lab.ok(2, 'maintenance', 'on');
+      await lab.advance(STATUS_INTERVAL_MS);
+      assert.equal(lab.notifications(2).withField('STATUS').at(-1)?.fields.STATUS, '1 interface: carp0 BACKUP; maintenance mode (demoted by 240)');
+      await lab.ok(2, 'maintenance', 'off');
+      await lab.advance(STATUS_INTERVAL_MS);
+      assert.equal(lab.notifications(2).withField('STATUS').at(-1)?.fields.STATUS, '1 interface: carp0 BACKUP');
+    });
+
     it('names an interface that stops running and why', async () => {
       await lab.ok(2, 'carp0', 'down');
       await lab.advance(STATUS_INTERVAL_MS);

@@ -28,6 +28,7 @@ describe('daemon/status-line: STATUS= for systemctl status', () => {
     assert.equal(statusLine([iface('carp1', ['BACKUP', 'MASTER', 'BACKUP'])], true), '1 interface: carp1 BACKUP (vhid 2 MASTER)');
     assert.equal(statusLine([iface('carp2', [])], true), '1 interface: carp2 no vhid');
     assert.equal(statusLine([], true), 'no carp interfaces');
+    assert.equal(statusLine([iface('carp0', ['BACKUP'])], true, true), '1 interface: carp0 BACKUP; maintenance mode (demoted by 240)');
   });
 
   it('says which interfaces do not run and the first reason', () => {

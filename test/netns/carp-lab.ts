@@ -88,9 +88,14 @@ export class CarpLab {
     for (const [name, text] of Object.entries(options.config ?? {})) {
       await writeFile(join(configDir, name), text, { mode: 0o600 });
     }
-    // Namespaces share the file system: each host keeps its runtime directory across restarts.
+    // Namespaces share the file system: each host keeps its runtime and state directories across restarts.
     const runtimeDir = join(this.dir, `${host}-run`);
-    const args = [CARPD, '--socket', this.socket(host), '--config', configDir, '--runtime-dir', runtimeDir, '--log-level', 'debug', ...(options.args ?? [])];
+    const stateDir = join(this.dir, `${host}-state`);
+    const args = [
+      CARPD,
+      ...['--socket', this.socket(host), '--config', configDir, '--runtime-dir', runtimeDir, '--state-dir', stateDir],
+      ...['--log-level', 'debug', ...(options.args ?? [])],
+    ];
     const [file, ...rest] = [...(options.wrapper ?? []), process.execPath, ...args];
     const child = this.net.spawn(host, file as string, rest, options.env);
     const log = this.logs.get(host) ?? [];

@@ -25,7 +25,7 @@ function sandbox(writable: string, trace: string): string[] {
   const script = [
     // ProtectSystem=strict: every mount read-only, the API file systems excepted.
     `for m in $(awk '{print $5}' /proc/self/mountinfo | sort -u); do case "$m" in /proc*|/sys*|/dev*) ;; *) mount -o remount,bind,ro "$m" ;; esac; done`,
-    // ReadWritePaths=: the lab's directory (configuration, socket, runtime directory, trace).
+    // ReadWritePaths=: the lab's directory (configuration, socket, runtime and state directories, trace).
     `mount --bind '${writable}' '${writable}' && mount -o remount,bind,rw '${writable}'`,
     // ProtectHome=yes.
     `for h in /home /root; do [ -d "$h" ] && mount -t tmpfs -o ro,mode=000 tmpfs "$h"; done`,
@@ -97,6 +97,13 @@ describe('netns: carpd in an approximation of the unit`s sandbox, under strace',
     assert.match(lab.logOf('h1'), /ip -4 rule add/);
     await waitFor('the hook of the takeover', () => Promise.resolve(readIfThere(hookOut).includes('3@carp0 MASTER')));
     assert.deepEqual(readIfThere(hookOut).split('\n').filter(Boolean), ['3@carp0 BACKUP /etc read-only', '3@carp0 MASTER /etc read-only']);
+    // Maintenance mode writes its file in the state directory (StateDirectory=, writable there).
+    assert.equal(await lab.ctl('h1', 'maintenance', 'on'), 'maintenance mode: on (demoted by 240)\n');
+    await lab.waitState('h2', 'MASTER', 2000);
+    assert.equal(await lab.ctl('h1', 'maintenance', 'off'), 'maintenance mode: off\n');
+    // Back to MASTER (no preempt here), so that the stop below is a MASTER's bow-out again.
+    await lab.ctl('h1', 'carp0', 'state', 'master');
+    await lab.waitState('h2', 'BACKUP', 2000);
     const stracePid = lab.daemonPid('h1') as number;
     const carpd = tracee(stracePid);
     assert.match(readFileSync(`/proc/${carpd}/cmdline`, 'utf8'), /carpd\.js/);

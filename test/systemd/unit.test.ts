@@ -67,6 +67,14 @@ describe('systemd/carpd.service', () => {
     assert.ok(parsed.kind === 'run' && parsed.options.runtimeDir === '/run/carpd');
   });
 
+  it('gives carpd a state directory that survives reboots and is writable in the sandbox', () => {
+    assert.deepEqual(unitValues('StateDirectory'), ['carpd']);
+    assert.deepEqual(unitValues('StateDirectoryMode'), ['0700']);
+    const words = (unitValues('ExecStart')[0] ?? '').split(/\s+/);
+    const parsed = parseCommandLine(words.slice(2));
+    assert.ok(parsed.kind === 'run' && parsed.options.stateDir === '/var/lib/carpd');
+  });
+
   it('stops with SIGTERM, which makes every MASTER bow out', () => {
     assert.deepEqual(unitValues('KillSignal'), ['SIGTERM']);
   });
