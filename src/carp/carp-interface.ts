@@ -29,6 +29,8 @@ export class CarpInterface implements DemotionMember {
   groups: string[] = [];
   /** Sorted by vhid. */
   nodes: VirtualHost[] = [];
+  /** carppeer: at most one per family, IPv4 first (peers.ts). */
+  peers: IpAddress[] = [];
   /** As configured; see balancingInForce. */
   balancing: BalancingMode = 'none';
   /** As the kernel reports them, in configuration order (the HMAC input of old peers). */
@@ -117,6 +119,7 @@ export class CarpInterface implements DemotionMember {
       nodes: this.nodes.map((n) => ({ vhid: n.vhid, advskew: n.advskew })),
       balancing: this.balancing,
       groups: [...this.groups],
+      peers: this.peers.map(copyAddress),
     };
   }
 

@@ -92,6 +92,7 @@ export class CarpHost implements CarpHostApi {
       nodes: change.nodes ?? current.nodes,
       balancing: change.balancing ?? current.balancing,
       groups: change.groups ?? current.groups,
+      peers: change.peers ?? current.peers,
     });
     checkVhidsFree(name, next, this.vhidOwners());
     return this.operate(now, (step) => {

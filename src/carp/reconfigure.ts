@@ -63,6 +63,7 @@ export function applyConfig(ctx: CoreContext, step: Step, iface: CarpInterface, 
   iface.advbase = next.advbase;
   iface.key = next.key;
   iface.balancing = next.balancing;
+  iface.peers = [...next.peers];
   changeGroups(ctx, step, iface, next.groups);
   for (const node of retimed) {
     if (node.state !== 'INIT') armTimers(ctx, step, iface, node);

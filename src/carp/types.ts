@@ -38,6 +38,11 @@ export interface CarpInterfaceConfig {
   readonly balancing: BalancingMode;
   /** Interface groups besides `carp`, which every carp interface is in. */
   readonly groups: readonly string[];
+  /**
+   * `carppeer`: unicast addresses the advertisements go to instead of the CARP group, at most one
+   * per family, IPv4 first (docs/protocol.md §1.9). A family without a peer advertises to its group.
+   */
+  readonly peers: readonly IpAddress[];
 }
 
 /** Fields that `configure` changes; absent fields keep their value. */
@@ -185,6 +190,7 @@ export const DROP_REASONS = {
   badauth: 'incorrect hash',
   loop: 'replay or network loop detected',
   disallowed: 'net.inet.carp.allow is 0',
+  badpeer: 'unicast advertisement not from the carppeer',
 } as const;
 export type DropReason = keyof typeof DROP_REASONS;
 
@@ -214,6 +220,8 @@ export interface NodeStats {
   badttl: number;
   badauth: number;
   loop: number;
+  /** Unicast advertisements from an address that is not the interface's carppeer of that family. */
+  badpeer: number;
   /** Advertisements that passed every check and reached the state machine. */
   accepted: number;
   opackets: number;

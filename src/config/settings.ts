@@ -51,6 +51,11 @@ export interface InterfaceSettings {
   readonly up?: boolean;
   readonly groupsAdded?: readonly string[];
   readonly groupsRemoved?: readonly string[];
+  /**
+   * `carppeer ADDRESS`, once per family: each replaces the peer of its family, in canonical text.
+   * `-carppeer` gives null: no peer of either family (advertisements to the groups again).
+   */
+  readonly peers?: readonly string[] | null;
   /** The address words of a command (a file lists its addresses in InterfaceFileConfig). */
   readonly address?: AddressSetting;
 }

@@ -214,6 +214,8 @@ export interface InterfaceStatusDto {
   readonly balancing: BalancingMode;
   /** Including "carp". */
   readonly groups: readonly string[];
+  /** `carppeer`: where advertisements go instead of the groups, at most one per family, IPv4 first. */
+  readonly carppeers: readonly string[];
   /** The OpenBSD demote count sent in byte 4. */
   readonly demote: number;
   readonly addresses: readonly AddressDto[];
@@ -265,6 +267,7 @@ export function interfaceStatusDto(sources: InterfaceDtoSources): InterfaceStatu
     advbase: status.config.advbase,
     balancing: status.balancing,
     groups: [CARP_GROUP, ...status.config.groups.filter((g) => g !== CARP_GROUP)],
+    carppeers: status.config.peers.map(formatIp),
     demote: status.demote,
     addresses: sources.addresses.map((p) => ({
       family: p.address.family,

@@ -38,6 +38,7 @@ import type { Logger } from './logger';
 import { daemonMetrics } from './metrics';
 import { METRICS_PATH, type MetricsEndpoint, startMetricsServer } from './metrics-server';
 import type { MetricFamily } from './metrics-text';
+import { PeerSockets } from './peer-sockets';
 import { DEFAULT_RUNTIME_DIR, type DaemonOptions, hooksDirFor } from './options';
 import { resumeMasters } from './resume';
 import { SILENT_NOTIFIER, type ServiceNotifier } from './service-notifier';
@@ -78,6 +79,7 @@ export class Daemon {
   private readonly host: CarpHost;
   private readonly driver: Driver;
   private readonly relay: Relay;
+  private readonly peerSockets: PeerSockets;
   private readonly taps: CarpTaps;
   private readonly interfaces: CarpInterfaces;
   private readonly kernelWork: KernelWork;
@@ -123,11 +125,13 @@ export class Daemon {
     };
     const driver = new Driver(host, clock, execute, env.timers);
     const relay = new Relay(env.binding, createRelaySink(host, driver, logger), true);
+    const peerSockets = new PeerSockets(env.binding, logger);
     const taps = new CarpTaps(env.binding, env.control, env.prepareCarpInterface);
     const executor = new ActionExecutor({
       interfaceMac: (ifname) => mirror.linkByName(ifname)?.mac ?? null,
       addresses: (ifname) => addressesOf(mirror, ifname),
       sendFrames: (carpdev, frames) => void relay.sendOwnFrames(carpdev, frames),
+      sendToPeer: (carpdev, peer, packet) => peerSockets.send(carpdev, peer, packet),
       setCarrier: (ifname, up) => taps.setCarrier(ifname, up),
       setMasters: (ifname, vhids) => relay.setMasters(ifname, vhids),
       reportSend: (ifname, vhid, ok) => {
@@ -140,7 +144,7 @@ export class Daemon {
       failure: (message, error) => logger.error({ err: error }, `${message}: ${describeError(error)}`),
     });
     this.kernelWork = new KernelWork(env.kernelTasks, logger);
-    this.interfaces = new CarpInterfaces({ host, driver, taps, relay, mirror, kernelWork: this.kernelWork, logger, feed });
+    this.interfaces = new CarpInterfaces({ host, driver, taps, relay, peerSockets, mirror, kernelWork: this.kernelWork, logger, feed });
     this.service = new CarpService({
       host,
       driver,
@@ -156,6 +160,7 @@ export class Daemon {
     this.host = host;
     this.driver = driver;
     this.relay = relay;
+    this.peerSockets = peerSockets;
     this.taps = taps;
     this.journal = journal;
     this.report = report;
@@ -196,6 +201,7 @@ export class Daemon {
       this.loopMonitor.stop();
       this.taps.closeAll();
       this.relay.close();
+      this.peerSockets.close();
       this.journal.flush();
       // The hooks of the shutdown's own transitions (to INIT) get their chance too.
       await this.hooks.stop(DEFAULT_HOOK_TIMEOUT_MS);

@@ -35,6 +35,7 @@ export const MASTER: InterfaceStatusDto = {
   advbase: 1,
   balancing: 'none',
   groups: ['carp'],
+  carppeers: [],
   demote: 0,
   addresses: [
     { family: 4, address: '192.0.2.10', prefixLength: 24 },
@@ -60,6 +61,7 @@ export const BACKUP: InterfaceStatusDto = {
   advbase: 2,
   balancing: 'none',
   groups: ['carp', 'uplink'],
+  carppeers: [],
   demote: 1,
   addresses: [
     { family: 4, address: '198.51.100.7', prefixLength: 32 },
@@ -100,6 +102,7 @@ export const INIT: InterfaceStatusDto = {
   advbase: 1,
   balancing: 'none',
   groups: ['carp'],
+  carppeers: [],
   demote: 0,
   addresses: [],
   nodes: [],

@@ -111,7 +111,8 @@ describe('parse-words', () => {
       assert.deepEqual(configure('advb 3 v 4 carpd eth1'), { advbase: 3, vhid: 4, carpdev: 'eth1' });
       assert.deepEqual(configure('carpn 1:0 b ip'), { nodes: [{ vhid: 1, advskew: 0 }], balancing: 'ip' });
       assert.deepEqual(configure('passf key'), { pass: { kind: 'file', path: 'key' } });
-      assert.deepEqual(configure('-carp'), { carpdev: null });
+      assert.deepEqual(configure('-carpd'), { carpdev: null });
+      assert.deepEqual(configure('-carpp'), { peers: null });
       assert.deepEqual(configure('state m'), { state: 'MASTER' });
       assert.deepEqual(configure('u'), { up: true });
     });
@@ -120,7 +121,7 @@ describe('parse-words', () => {
       assert.throws(() => parseInterfaceCommand(['adv', '100']), refusal('ambiguous-word', /could be advbase or advskew$/));
       assert.throws(() => parseInterfaceCommand(['st']), refusal('ambiguous-word', /could be stats or state$/));
       assert.throws(() => parseInterfaceCommand(['d']), refusal('ambiguous-word', /could be destroy or down$/));
-      assert.throws(() => parseInterfaceCommand(['carp', 'eth0']), refusal('ambiguous-word', /could be carpnodes or carpdev$/));
+      assert.throws(() => parseInterfaceCommand(['carp', 'eth0']), refusal('ambiguous-word', /could be carpnodes, carpdev or carppeer$/));
     });
 
     it('refuses an unknown word, listing every valid word', () => {
@@ -128,7 +129,7 @@ describe('parse-words', () => {
         () => parseInterfaceCommand(['vhid', '1', 'priority', '5']),
         refusal(
           'unknown-word',
-          /^unknown word "priority": valid words are create, destroy, stats, explain, vhid, advbase, advskew, carpnodes, balancing, pass, -pass, passfile, carpdev, -carpdev, state, up, down, group, -group, inet, inet6, netmask, prefixlen, alias, -alias or an address \(ADDRESS\[\/PREFIX\], e\.g\. 192\.0\.2\.10\/24\)$/,
+          /^unknown word "priority": valid words are create, destroy, stats, explain, vhid, advbase, advskew, carpnodes, balancing, pass, -pass, passfile, carpdev, -carpdev, carppeer, -carppeer, state, up, down, group, -group, inet, inet6, netmask, prefixlen, alias, -alias or an address \(ADDRESS\[\/PREFIX\], e\.g\. 192\.0\.2\.10\/24\)$/,
         ),
       );
     });

@@ -256,6 +256,7 @@ describe('interfaceStatusDto', () => {
     badttl: 0,
     badauth: 1,
     loop: 0,
+    badpeer: 0,
     accepted: 4,
     opackets: 0,
     opackets6: 0,
@@ -277,6 +278,7 @@ describe('interfaceStatusDto', () => {
       nodes: [{ vhid: 1, advskew: 100 }],
       balancing: 'none',
       groups: ['uplink'],
+      peers: [parseIp('192.0.2.2'), parseIp('2001:db8::2')],
     },
     adminUp: true,
     carpdevRunning: true,
@@ -320,6 +322,7 @@ describe('interfaceStatusDto', () => {
       advbase: 1,
       balancing: 'none',
       groups: ['carp', 'uplink'],
+      carppeers: ['192.0.2.2', '2001:db8::2'],
       demote: 0,
       addresses: [{ family: 4, address: '192.0.2.10', prefixLength: 24 }],
       nodes: [

@@ -10,7 +10,7 @@ import {
 } from '../../src/daemon/configuration-plan';
 import { deriveKey } from '../../src/wire/hmac';
 
-const blank: CarpInterfaceConfig = { carpdev: null, advbase: 1, key: deriveKey(''), nodes: [], balancing: 'none', groups: [] };
+const blank: CarpInterfaceConfig = { carpdev: null, advbase: 1, key: deriveKey(''), nodes: [], balancing: 'none', groups: [], peers: [] };
 const running: CarpInterfaceConfig = {
   carpdev: 'eth0',
   advbase: 1,
@@ -18,6 +18,7 @@ const running: CarpInterfaceConfig = {
   nodes: [{ vhid: 1, advskew: 100 }],
   balancing: 'none',
   groups: ['fw'],
+  peers: [],
 };
 
 /** The plan for `settings` on an interface configured as `config`, up or not. */

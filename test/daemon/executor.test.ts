@@ -13,6 +13,7 @@ import { V1_HEADER } from '../wire/vectors';
 
 interface Recorded {
   sent: { carpdev: string; frames: Buffer[] }[];
+  toPeers: { carpdev: string; peer: IpAddress; packet: Buffer }[];
   reports: [string, number, boolean][];
   carriers: [string, boolean][];
   masters: [string, readonly number[]][];
@@ -21,13 +22,14 @@ interface Recorded {
 const CARPDEV_MAC = parseMac('02:00:00:00:00:01');
 
 function executor(overrides: Partial<ExecutorDeps> = {}): { exec: ActionExecutor; rec: Recorded } {
-  const rec: Recorded = { sent: [], reports: [], carriers: [], masters: [] };
+  const rec: Recorded = { sent: [], toPeers: [], reports: [], carriers: [], masters: [] };
   const logger = createLogger('silent');
   const deps: ExecutorDeps = {
     interfaceMac: (ifname) => (ifname === 'eth0' ? CARPDEV_MAC : virtualMac(1)),
     addresses: (ifname): IpAddress[] =>
       ifname === 'eth0' ? [parseIp('198.51.100.2'), parseIp('198.51.100.3')] : [parseIp('192.0.2.10')],
     sendFrames: (carpdev, frames) => void rec.sent.push({ carpdev, frames: [...frames] }),
+    sendToPeer: (carpdev, peer, packet) => void rec.toPeers.push({ carpdev, peer, packet }),
     setCarrier: (ifname, up) => void rec.carriers.push([ifname, up]),
     setMasters: (ifname, vhids) => void rec.masters.push([ifname, vhids]),
     reportSend: (ifname, vhid, ok) => void rec.reports.push([ifname, vhid, ok]),
