@@ -27,6 +27,9 @@ describe('parse-words', () => {
       assert.deepEqual(configure('passfile /etc/carp/key'), { pass: { kind: 'file', path: '/etc/carp/key' } });
       assert.deepEqual(configure('carpdev eth0'), { carpdev: 'eth0' });
       assert.deepEqual(configure('-carpdev'), { carpdev: null });
+      assert.deepEqual(configure('carppeer 192.0.2.2'), { peers: ['192.0.2.2'] });
+      assert.deepEqual(configure('carppeer 2001:DB8:0::2 carppeer 192.0.2.2'), { peers: ['2001:db8::2', '192.0.2.2'] });
+      assert.deepEqual(configure('-carppeer'), { peers: null });
       assert.deepEqual(configure('state init'), { state: 'INIT' });
       assert.deepEqual(configure('state backup'), { state: 'BACKUP' });
       assert.deepEqual(configure('state master'), { state: 'MASTER' });
@@ -115,6 +118,22 @@ describe('parse-words', () => {
       assert.deepEqual(configure('-carpp'), { peers: null });
       assert.deepEqual(configure('state m'), { state: 'MASTER' });
       assert.deepEqual(configure('u'), { up: true });
+    });
+
+    it('refuses a carppeer that is no unicast address, naming what is valid', () => {
+      assert.throws(
+        () => configure('carppeer peer1'),
+        refusal('bad-value', /^carppeer "peer1" is not an address: give the unicast address of the other CARP host, e\.g\. carppeer 192\.0\.2\.2 or carppeer 2001:db8::2$/),
+      );
+      assert.throws(() => configure('carppeer 224.0.0.18'), refusal('bad-value', /^carppeer 224\.0\.0\.18 is a multicast address: carppeer takes the unicast address of the other CARP host .*; -carppeer goes back to the multicast group$/));
+      assert.throws(() => configure('carppeer ::'), refusal('bad-value', /carppeer :: is the unspecified address/));
+      assert.throws(() => configure('carppeer'), refusal('missing-value', /^carppeer needs the unicast address of the other CARP host/));
+    });
+
+    it('takes one carppeer per family, and not with -carppeer', () => {
+      assert.throws(() => configure('carppeer 192.0.2.2 carppeer 192.0.2.3'), refusal('repeated-word', /^an IPv4 carppeer is given twice: give it once$/));
+      assert.throws(() => configure('carppeer 192.0.2.2 -carppeer'), refusal('repeated-word', /^carppeer and -carppeer contradict each other/));
+      assert.throws(() => configure('-carppeer carppeer 2001:db8::2'), refusal('repeated-word', /^carppeer and -carppeer contradict each other/));
     });
 
     it('refuses an ambiguous prefix, naming the candidates', () => {
@@ -266,6 +285,14 @@ describe('parse-words', () => {
       builder.addWords(['inet6', '2001:db8::10/64', 'advskew', '100'], 3);
       assert.deepEqual(builder.settings(), { vhid: 1, carpdev: 'eth0', advskew: 100 });
       assert.deepEqual(builder.addresses().map(formatPrefix), ['192.0.2.10/24', '2001:db8::10/64']);
+    });
+
+    it('reads carppeer lines, naming the line of a second peer of a family', () => {
+      const builder = new SettingsBuilder('file');
+      builder.addWords(['carppeer', '192.0.2.2'], 1);
+      builder.addWords(['carppeer', '2001:db8::2'], 2);
+      assert.deepEqual(builder.settings(), { peers: ['192.0.2.2', '2001:db8::2'] });
+      assert.throws(() => builder.addWords(['carppeer', '192.0.2.3'], 3), refusal('repeated-word', /^an IPv4 carppeer is given twice \(first on line 1\)/));
     });
 
     it('names the line of the first occurrence of a repeated setting or address', () => {

@@ -42,7 +42,12 @@ function executor(overrides: Partial<ExecutorDeps> = {}): { exec: ActionExecutor
   return { exec: new ActionExecutor(deps), rec };
 }
 
-const advertise: Action = {
+/** The source address of an IPv6 packet, as text. */
+function ipv6Source(packet: Buffer): string {
+  return formatIp({ family: 6, bytes: packet.subarray(8, 24) });
+}
+
+const advertise = {
   kind: 'advertise',
   ifname: 'carp0',
   carpdev: 'eth0',
@@ -52,7 +57,7 @@ const advertise: Action = {
   destination: CARP_IPV4_GROUP,
   payload: V1_HEADER,
   bowOut: false,
-};
+} satisfies Action;
 
 describe('daemon/executor', () => {
   it('sends an advertisement from the virtual MAC and the carpdev`s first IPv4 address, TOS from the DSCP', () => {
@@ -111,6 +116,40 @@ describe('daemon/executor', () => {
     const { exec, rec } = executor();
     exec.execute({ ...advertise, sourceMac: null } as Action);
     assert.equal(formatMac(decodeEthernet(rec.sent[0]?.frames[0] as Buffer).source), formatMac(CARPDEV_MAC));
+  });
+
+  it('sends an advertisement to a carppeer as an IP packet for the kernel to deliver, TTL 255', () => {
+    const { exec, rec } = executor();
+    exec.execute({ ...advertise, destination: parseIp('198.51.100.9') });
+    assert.deepEqual(rec.sent, []);
+    const [sent] = rec.toPeers;
+    assert.equal(sent?.carpdev, 'eth0');
+    assert.equal(formatIp(sent.peer), '198.51.100.9');
+    const ip = decodeIpv4(sent.packet, 0);
+    assert.deepEqual([formatIp(ip.source), formatIp(ip.destination), ip.ttl, ip.protocol, ip.tos], ['198.51.100.2', '198.51.100.9', 255, 112, 0x10]);
+    assert.deepEqual(sent.packet.subarray(20), V1_HEADER);
+    assert.deepEqual(rec.reports, [['carp0', 1, true]]);
+  });
+
+  it('sends to a global IPv6 carppeer from the carpdev`s global address, to a link-local one from its link-local', () => {
+    const eth0 = [parseIp('fe80::1'), parseIp('2001:db8::1')];
+    const { exec, rec } = executor({ addresses: (ifname) => (ifname === 'eth0' ? eth0 : []) });
+    exec.execute({ ...advertise, family: 6, destination: parseIp('2001:db8::2') });
+    exec.execute({ ...advertise, family: 6, destination: parseIp('fe80::2') });
+    assert.deepEqual(
+      rec.toPeers.map((s) => ipv6Source(s.packet)),
+      ['2001:db8::1', 'fe80::1'],
+    );
+  });
+
+  it('reports a failed send to a carppeer to the core', () => {
+    const { exec, rec } = executor({
+      sendToPeer: () => {
+        throw new Error('eth0: sendto: Network is unreachable');
+      },
+    });
+    exec.execute({ ...advertise, destination: parseIp('198.51.100.9') });
+    assert.deepEqual(rec.reports, [['carp0', 1, false]]);
   });
 
   it('counts an advertisement it cannot address as a failed send', () => {
