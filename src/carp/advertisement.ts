@@ -1,7 +1,7 @@
 /**
  * Building the advertisements of a virtual host: one 36-byte CARP header (HMAC over the sorted
  * address list, our constant cookie as counter) sent once per active family, IPv4 first, to the
- * CARP groups or the carppeer of the family (docs/protocol.md §1.1-§1.3, §1.9, §2.2).
+ * CARP groups or the carppeer of the family (docs/protocol.md §1.1-§1.3, §1.7, §2.2).
  */
 import type { IpAddress } from '../wire/address';
 import { CARP_BOW_OUT, CARP_IPV4_GROUP, CARP_IPV6_GROUP, encodeCarp } from '../wire/carp';
@@ -29,7 +29,7 @@ export function isBowOut(values: { readonly advbase: number; readonly advskew: n
 }
 
 /**
- * The carppeer of the family, or its CARP group (docs/protocol.md §1.9). A copy per action: the
+ * The carppeer of the family, or its CARP group (docs/protocol.md §1.7). A copy per action: the
  * group constants are shared and a driver must not be able to change them.
  */
 function destinationOf(iface: CarpInterface, family: 4 | 6): IpAddress {

@@ -1,5 +1,5 @@
 /**
- * `carppeer`: where advertisements go when multicast cannot carry them (docs/protocol.md §1.9).
+ * `carppeer`: where advertisements go when multicast cannot carry them (docs/protocol.md §1.7).
  * OpenBSD's carppeer takes one IPv4 address; FreeBSD has `peer` and `peer6`; we keep one peer per
  * family. A peer is the unicast address of the other CARP host on the carpdev's link.
  */

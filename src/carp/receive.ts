@@ -38,7 +38,7 @@ function describeSource(packet: ReceivedAdvertisement): string {
 }
 
 /**
- * docs/protocol.md §1.9: an advertisement to a multicast group is accepted from anyone, as before;
+ * docs/protocol.md §1.7: an advertisement to a multicast group is accepted from anyone, as before;
  * one to a unicast address only from the interface's carppeer of that family, so that a host
  * which is not the peer cannot take part by sending to our address.
  */

@@ -40,7 +40,7 @@ export interface CarpInterfaceConfig {
   readonly groups: readonly string[];
   /**
    * `carppeer`: unicast addresses the advertisements go to instead of the CARP group, at most one
-   * per family, IPv4 first (docs/protocol.md §1.9). A family without a peer advertises to its group.
+   * per family, IPv4 first (docs/protocol.md §1.7). A family without a peer advertises to its group.
    */
   readonly peers: readonly IpAddress[];
 }

@@ -26,7 +26,7 @@ settings, in any order (keywords may be abbreviated to a unique prefix):
   vhid ${rangeText(LIMITS.vhid)}   advbase ${rangeText(LIMITS.advbase)}   advskew ${rangeText(LIMITS.advskew)}
   carpnodes VHID:ADVSKEW[,...]   balancing ${BALANCING_MODE_NAMES.join('|')}
   pass PASSPHRASE | passfile PATH | -pass
-  carpdev IFNAME | -carpdev
+  carpdev IFNAME | -carpdev   carppeer ADDRESS | -carppeer
   state init|backup|master   up | down
   group GROUP   -group GROUP
   [inet | inet6] ADDRESS[/PREFIX] [netmask MASK | prefixlen N] [alias | -alias]

@@ -3,7 +3,7 @@
  * IPv4 address, or for IPv6 its link-local address (its first IPv6 address if it has no
  * link-local); if the carpdev has none of that family, the carp interface's own first address.
  * Receivers of multicast advertisements do not check the source (except ucarp's tie-break), so
- * any stable address works. A carppeer does check it (§1.9): an IPv6 advertisement to a peer that
+ * any stable address works. A carppeer does check it (§1.7): an IPv6 advertisement to a peer that
  * is not link-local comes from the carpdev's first address that is not link-local either, the
  * address the peer names as its own carppeer.
  */

@@ -15,7 +15,7 @@ function destinations(host: CarpHost, until: number): string[] {
   return adverts(runTimers(host, until)).map((ad) => formatIp(ad.destination));
 }
 
-describe('carp/carppeer (docs/protocol.md §1.9)', () => {
+describe('carp/carppeer (docs/protocol.md §1.7)', () => {
   describe('sending', () => {
     it('advertises to the peer of a family instead of its group; a family without a peer keeps its group', () => {
       const host = runningHost({ addresses: [VIP4, VIP6] });

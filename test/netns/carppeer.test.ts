@@ -2,7 +2,7 @@
  * carppeer on a LAN whose bridge drops IP multicast, as many cloud and provider networks do: the
  * advertisements to 224.0.0.18 / ff02::12 never arrive, so without a peer both hosts become
  * MASTER; with each host's carppeer pointing at the other, unicast advertisements elect one
- * MASTER and a cut link still fails over (docs/protocol.md §1.9).
+ * MASTER and a cut link still fails over (docs/protocol.md §1.7).
  */
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
