@@ -4,8 +4,8 @@ import { IPPROTO_CARP } from '../../src/wire/carp';
 import { ETHERTYPE_IPV4, decodeEthernet } from '../../src/wire/ethernet';
 import { decodeIpv4 } from '../../src/wire/ipv4';
 import { forgedAdvertisement } from './hostile-frames';
-import type { DaemonLab } from './lab';
-import { PASS, pairLab } from './scenarios';
+import { DaemonLab } from './lab';
+import { PASS, VIP, pairLab } from './scenarios';
 
 /** master-down of the backup: 3 x advbase + advskew/256 s. */
 const BACKUP_MASTER_DOWN_MS = 3000 + (100 * 1000) / 256;
@@ -72,5 +72,20 @@ describe('carpd in-process: carppeer (unicast advertisements)', () => {
     const since = lab.world.scheduler.clock.now();
     await lab.advance(2500);
     assert.deepEqual(new Set(advertisements(lab, since).map((ad) => `${ad.mac} ${ad.to}`)), new Set(['01:00:5e:00:00:12 224.0.0.18']));
+  });
+
+  it('takes carppeer from carpN.conf at boot, and refuses a file with two IPv4 peers, naming the line', async () => {
+    const fresh = await DaemonLab.create({ hosts: 2 });
+    try {
+      const file = (peer: string, skew: number): string =>
+        `vhid 1 pass ${PASS} carpdev eth0 advskew ${skew}\ncarppeer ${peer}\ninet ${VIP}/24\n`;
+      await fresh.start(1, { config: { 'carp0.conf': file('10.77.0.2', 0) } });
+      await fresh.start(2, { config: { 'carp0.conf': `${file('10.77.0.1', 100)}carppeer 10.77.0.9\n`, 'carp1.conf': file('10.77.0.1', 100).replace('vhid 1', 'vhid 2') } });
+      assert.deepEqual((await fresh.show(1)).carppeers, ['10.77.0.2']);
+      assert.ok(fresh.log(2).some((r) => /carp0\.conf:4: an IPv4 carppeer is given twice \(first on line 2\)/.test(r.msg)), 'the refusal names the line');
+      assert.deepEqual((await fresh.show(2, 'carp1')).carppeers, ['10.77.0.1']);
+    } finally {
+      await fresh.close();
+    }
   });
 });
