@@ -60,6 +60,12 @@ for (const family of [4, 6] as const) {
       if (netnsUnavailableReason() !== null || nftMissing()) return this.skip();
       lab = await CarpLab.create(`peer${family}`);
       await lab.net.sh('lan', `nft -f - <<'EOF'\n${DROP_MULTICAST}\nEOF`);
+      // Neighbour entries that expire in seconds, not in half a minute: the test below sees the
+      // survivor's kernel give up resolving a peer that is gone, and try again.
+      for (const host of ['h1', 'h2']) {
+        const neigh = `net.ipv${family === 4 ? 4 : 6}.neigh.eth0`;
+        await lab.net.exec(host, 'sysctl', ['-qw', `${neigh}.base_reachable_time_ms=1000`, `${neigh}.delay_first_probe_time=1`]);
+      }
       await lab.startDaemon('h1');
       await lab.startDaemon('h2');
       await lab.configureCarp('h1', 'vhid 9 pass secret carpdev eth0 advskew 0', [vip]);
@@ -108,6 +114,16 @@ for (const family of [4, 6] as const) {
       } finally {
         await probe.stop();
       }
+    });
+
+    it('the new MASTER, advertising to a peer that is gone, counts no send errors and is not demoted', async () => {
+      await new Promise((done) => setTimeout(done, 6000));
+      const { stdout } = await lab.net.exec('h2', 'ip', [`-${family}`, 'neigh', 'show', 'dev', 'eth0']);
+      assert.match(stdout, new RegExp(`^${address(1)} .*(FAILED|INCOMPLETE)`, 'm'), 'h2 gave up resolving h1');
+      const status = await lab.status('h2');
+      assert.equal(status.nodes[0]?.stats.oerrors, 0, 'a peer that does not answer ARP / ND is not a send error');
+      assert.equal(status.demote, 0);
+      assert.ok((status.nodes[0]?.stats[family === 4 ? 'opackets' : 'opackets6'] ?? 0) > 3);
     });
 
     it('back on the LAN, the old master sees the new one and stays BACKUP (preempt off)', async () => {
