@@ -1,7 +1,8 @@
 /**
- * The receive pipeline (docs/protocol.md §1.8, §2.5, §2.6): flat guards, each with its own counter,
- * in the order allow, VRRP, length/checksum/version, vhid, TTL, carppeer, HMAC, own cookie. A peer's mistakes
- * are counted and reported as DropAction, never thrown. What passes goes to the state rules.
+ * The receive pipeline (docs/protocol.md §1.7, §1.8, §2.5, §2.6): flat guards, each with its own
+ * counter, in the order allow, VRRP, length/checksum/version, vhid, TTL, carppeer, HMAC, own
+ * cookie. A peer's mistakes are counted and reported as DropAction, never thrown. What passes goes
+ * to the state rules.
  */
 import { type Family, type IpAddress, formatIp, ipEquals, isMulticastIp } from '../wire/address';
 import { CARP_TTL, type DecodedCarp, IPPROTO_CARP, decodeCarp } from '../wire/carp';
