@@ -8,6 +8,7 @@
         "native/datagram.cc",
         "native/errors.cc",
         "native/frame_io.cc",
+        "native/ip_socket.cc",
         "native/packet_socket.cc",
         "native/poller.cc",
         "native/tap.cc",

@@ -1,12 +1,14 @@
-// Module init: openTap and openPacketSocket, the only ways to make the handle objects,
+// Module init: openTap, openPacketSocket and openIpSocket, the only ways to make the handle objects,
 // connectUnixSocket for carpctl and sendUnixDatagram for carpd's sd_notify messages.
 // src/native/binding.ts is the only module that loads this addon.
 #include <napi.h>
+#include <sys/socket.h>
 #include <unistd.h>
 
 #include "args.h"
 #include "datagram.h"
 #include "errors.h"
+#include "ip_socket.h"
 #include "packet_socket.h"
 #include "tap.h"
 #include "unix_socket.h"
@@ -17,6 +19,7 @@ namespace {
 struct Constructors {
   Napi::FunctionReference tap;
   Napi::FunctionReference packetSocket;
+  Napi::FunctionReference ipSocket;
 };
 
 // openTap(name: string, vnetHeader: boolean): TapDevice
@@ -56,6 +59,30 @@ Napi::Value OpenPacketSocketJs(const Napi::CallbackInfo& info) {
   }
   Napi::Object socket = env.GetInstanceData<Constructors>()->packetSocket.New(
       {Napi::String::New(env, ifname), Napi::External<OpenedSocket>::New(env, &opened)});
+  if (opened.fd >= 0) close(opened.fd);  // the constructor did not take it over
+  return socket;
+}
+
+// openIpSocket(ifname: string, family: 4 | 6): IpSocket
+Napi::Value OpenIpSocketJs(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  std::string ifname;
+  size_t family = 0;
+  if (!GetInterfaceName(env, info[0], "openIpSocket", &ifname) || !GetInteger(env, info[1], ifname, "family", 4, 6, &family)) {
+    return env.Undefined();
+  }
+  if (family == 5) {
+    ThrowRangeError(env, ifname, "the family is 4 or 6");
+    return env.Undefined();
+  }
+  OpenedIpSocket opened;
+  SysFailure failure;
+  if (!OpenIpSocket(ifname, family == 4 ? AF_INET : AF_INET6, &opened, &failure)) {
+    ThrowSystemError(env, ifname, failure);
+    return env.Undefined();
+  }
+  Napi::Object socket = env.GetInstanceData<Constructors>()->ipSocket.New(
+      {Napi::String::New(env, ifname), Napi::External<OpenedIpSocket>::New(env, &opened)});
   if (opened.fd >= 0) close(opened.fd);  // the constructor did not take it over
   return socket;
 }
@@ -102,9 +129,11 @@ Napi::Value SendUnixDatagramJs(const Napi::CallbackInfo& info) {
 static Napi::Object Init(Napi::Env env, Napi::Object exports) {
   using carp::Constructors;
   env.SetInstanceData(new Constructors{Napi::Persistent(carp::Tap::Define(env)),
-                                       Napi::Persistent(carp::PacketSocket::Define(env))});
+                                       Napi::Persistent(carp::PacketSocket::Define(env)),
+                                       Napi::Persistent(carp::IpSocket::Define(env))});
   exports.Set("openTap", Napi::Function::New(env, carp::OpenTap, "openTap"));
   exports.Set("openPacketSocket", Napi::Function::New(env, carp::OpenPacketSocketJs, "openPacketSocket"));
+  exports.Set("openIpSocket", Napi::Function::New(env, carp::OpenIpSocketJs, "openIpSocket"));
   exports.Set("connectUnixSocket", Napi::Function::New(env, carp::ConnectUnixSocketJs, "connectUnixSocket"));
   exports.Set("sendUnixDatagram", Napi::Function::New(env, carp::SendUnixDatagramJs, "sendUnixDatagram"));
   return exports;

@@ -1,13 +1,14 @@
 /**
  * Building the advertisements of a virtual host: one 36-byte CARP header (HMAC over the sorted
  * address list, our constant cookie as counter) sent once per active family, IPv4 first, to the
- * CARP groups (docs/protocol.md §1.1-§1.3, §2.2).
+ * CARP groups or the carppeer of the family (docs/protocol.md §1.1-§1.3, §1.7, §2.2).
  */
 import type { IpAddress } from '../wire/address';
 import { CARP_BOW_OUT, CARP_IPV4_GROUP, CARP_IPV6_GROUP, encodeCarp } from '../wire/carp';
 import { computeHmac } from '../wire/hmac';
 import type { CarpInterface } from './carp-interface';
 import { advertisementSourceMac } from './link-layer';
+import { peerOf } from './peers';
 import type { AdvertiseAction } from './types';
 import { type VirtualHost, copyAddress } from './virtual-host';
 
@@ -27,9 +28,12 @@ export function isBowOut(values: { readonly advbase: number; readonly advskew: n
   return values.advbase === CARP_BOW_OUT && values.advskew === CARP_BOW_OUT;
 }
 
-/** A copy per action: the group constants are shared and a driver must not be able to change them. */
-function groupOf(family: 4 | 6): IpAddress {
-  return copyAddress(family === 4 ? CARP_IPV4_GROUP : CARP_IPV6_GROUP);
+/**
+ * The carppeer of the family, or its CARP group (docs/protocol.md §1.7). A copy per action: the
+ * group constants are shared and a driver must not be able to change them.
+ */
+function destinationOf(iface: CarpInterface, family: 4 | 6): IpAddress {
+  return copyAddress(peerOf(iface.peers, family) ?? (family === 4 ? CARP_IPV4_GROUP : CARP_IPV6_GROUP));
 }
 
 /**
@@ -55,7 +59,7 @@ export function buildAdvertisements(iface: CarpInterface, node: VirtualHost, val
       vhid: node.vhid,
       sourceMac: sourceMac === null ? null : Buffer.from(sourceMac),
       family,
-      destination: groupOf(family),
+      destination: destinationOf(iface, family),
       payload: Buffer.from(payload),
       bowOut,
     };

@@ -29,6 +29,8 @@ export class CarpInterface implements DemotionMember {
   groups: string[] = [];
   /** Sorted by vhid. */
   nodes: VirtualHost[] = [];
+  /** carppeer: at most one per family, IPv4 first (peers.ts). */
+  peers: IpAddress[] = [];
   /** As configured; see balancingInForce. */
   balancing: BalancingMode = 'none';
   /** `garp-refresh SECONDS`; 0: off. */
@@ -120,6 +122,7 @@ export class CarpInterface implements DemotionMember {
       balancing: this.balancing,
       groups: [...this.groups],
       garpRefresh: this.garpRefresh,
+      peers: this.peers.map(copyAddress),
     };
   }
 

@@ -93,6 +93,7 @@ export class CarpHost implements CarpHostApi {
       balancing: change.balancing ?? current.balancing,
       groups: change.groups ?? current.groups,
       garpRefresh: change.garpRefresh ?? current.garpRefresh,
+      peers: change.peers ?? current.peers,
     });
     checkVhidsFree(name, next, this.vhidOwners());
     return this.operate(now, (step) => {

@@ -1,15 +1,17 @@
 /**
- * The receive pipeline (docs/protocol.md §1.8, §2.5, §2.6): flat guards, each with its own counter,
- * in the order allow, VRRP, length/checksum/version, vhid, TTL, HMAC, own cookie. A peer's mistakes
- * are counted and reported as DropAction, never thrown. What passes goes to the state rules.
+ * The receive pipeline (docs/protocol.md §1.7, §1.8, §2.5, §2.6): flat guards, each with its own
+ * counter, in the order allow, VRRP, length/checksum/version, vhid, TTL, carppeer, HMAC, own
+ * cookie. A peer's mistakes are counted and reported as DropAction, never thrown. What passes goes
+ * to the state rules.
  */
-import { type Family, formatIp } from '../wire/address';
+import { type Family, type IpAddress, formatIp, ipEquals, isMulticastIp } from '../wire/address';
 import { CARP_TTL, type DecodedCarp, IPPROTO_CARP, decodeCarp } from '../wire/carp';
 import { finishChecksum, internetChecksum, sumWords } from '../wire/checksum';
 import { WireError } from '../wire/errors';
 import { verifyHmac } from '../wire/hmac';
 import { isBowOut } from './advertisement';
 import type { CarpInterface } from './carp-interface';
+import { peerOf } from './peers';
 import type { CoreContext } from './context';
 import type { CarpdevDropReason, NodeDropReason } from './stats';
 import type { Action, CarpdevStats, Millis, ReceivedAdvertisement } from './types';
@@ -23,13 +25,28 @@ export interface AcceptedAdvertisement {
   readonly family: Family;
 }
 
-/** The source for a log line; a malformed address from the driver must not throw here. */
-function describeSource(packet: ReceivedAdvertisement): string {
+/** An address for a log line; a malformed address from the driver must not throw here. */
+function describeAddress(address: IpAddress): string {
   try {
-    return formatIp(packet.source);
+    return formatIp(address);
   } catch (e: unknown) {
     return `an unprintable address (${e instanceof Error ? e.message : String(e)})`;
   }
+}
+
+function describeSource(packet: ReceivedAdvertisement): string {
+  return describeAddress(packet.source);
+}
+
+/**
+ * docs/protocol.md §1.7: an advertisement to a multicast group is accepted from anyone, as before;
+ * one to a unicast address only from the interface's carppeer of that family, so that a host
+ * which is not the peer cannot take part by sending to our address.
+ */
+function fromAcceptedSender(iface: CarpInterface, packet: ReceivedAdvertisement): boolean {
+  if (isMulticastIp(packet.destination)) return true;
+  const peer = peerOf(iface.peers, packet.family === 6 ? 6 : 4);
+  return peer !== undefined && ipEquals(peer, packet.source);
 }
 
 function decodeReason(e: WireError): CarpdevDropReason {
@@ -167,6 +184,9 @@ export function screenAdvertisement(
   if (family === 4) node.stats.ipackets++;
   else node.stats.ipackets6++;
   if (packet.ttl !== CARP_TTL) return dropAtNode(match, packet, 'badttl', `received ttl ${packet.ttl} != ${CARP_TTL}`, out);
+  if (!fromAcceptedSender(iface, packet)) {
+    return dropAtNode(match, packet, 'badpeer', `unicast advertisement to ${describeAddress(packet.destination)}, not from the carppeer`, out);
+  }
   if (verifyHmac(iface.key, { vhid: node.vhid, addresses: iface.addresses, counter: ad.counter }, ad.hmac) === null) {
     return dropAtNode(match, packet, 'badauth', 'incorrect hash', out);
   }

@@ -75,6 +75,7 @@ export function applyConfig(ctx: CoreContext, step: Step, iface: CarpInterface, 
   iface.balancing = next.balancing;
   const refreshChanged = next.garpRefresh !== iface.garpRefresh;
   iface.garpRefresh = next.garpRefresh;
+  iface.peers = [...next.peers];
   changeGroups(ctx, step, iface, next.groups);
   for (const node of retimed) {
     if (node.state !== 'INIT') armTimers(ctx, step, iface, node);

@@ -44,6 +44,11 @@ export interface CarpInterfaceConfig {
    * entry (switch MAC tables, ARP caches of devices that ignored the takeover round).
    */
   readonly garpRefresh: number;
+  /**
+   * `carppeer`: unicast addresses the advertisements go to instead of the CARP group, at most one
+   * per family, IPv4 first (docs/protocol.md §1.7). A family without a peer advertises to its group.
+   */
+  readonly peers: readonly IpAddress[];
 }
 
 /** Fields that `configure` changes; absent fields keep their value. */
@@ -193,6 +198,7 @@ export const DROP_REASONS = {
   badauth: 'incorrect hash',
   loop: 'replay or network loop detected',
   disallowed: 'net.inet.carp.allow is 0',
+  badpeer: 'unicast advertisement not from the carppeer',
 } as const;
 export type DropReason = keyof typeof DROP_REASONS;
 
@@ -222,6 +228,8 @@ export interface NodeStats {
   badttl: number;
   badauth: number;
   loop: number;
+  /** Unicast advertisements from an address that is not the interface's carppeer of that family. */
+  badpeer: number;
   /** Advertisements that passed every check and reached the state machine. */
   accepted: number;
   opackets: number;

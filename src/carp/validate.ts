@@ -1,5 +1,5 @@
 /**
- * Validation of our caller's input: interface names, carpdev, groups, key, carpnodes and balancing. Each
+ * Validation of our caller's input: interface names, carpdev, groups, key, carpnodes, balancing and peers. Each
  * check throws a CarpError that names the valid values and changes nothing; `validateConfig`
  * checks a whole resulting configuration so that configure() can commit all of it or none.
  */
@@ -10,6 +10,7 @@ import type { IpAddress } from '../wire/address';
 import { CarpError } from './errors';
 import { CARP_GROUP } from './demotion';
 import { CARP_INTERFACE_NAME, CARP_INTERFACE_NAMES, LIMITS, checkRange } from './limits';
+import { checkPeers } from './peers';
 import type { CarpInterfaceConfig, CarpNodeConfig } from './types';
 
 /** Linux IFNAMSIZ is 16 bytes with the terminating NUL. */
@@ -104,6 +105,7 @@ export function validateConfig(config: CarpInterfaceConfig): CarpInterfaceConfig
   const balancing = checkBalancing(config.balancing, nodes.length);
   checkGroups(config.groups);
   checkRange('garp-refresh', config.garpRefresh, LIMITS.garpRefresh);
+  const peers = checkPeers(config.peers);
   return {
     carpdev: config.carpdev,
     advbase: config.advbase,
@@ -112,6 +114,7 @@ export function validateConfig(config: CarpInterfaceConfig): CarpInterfaceConfig
     balancing,
     groups: [...config.groups],
     garpRefresh: config.garpRefresh,
+    peers,
   };
 }
 

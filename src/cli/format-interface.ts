@@ -9,6 +9,7 @@
  * - `carp demote count N` closes the block: the interface's demote count (byte 4).
  * - `carp: garp-refresh N` (ours) follows the carp line(s) while garp-refresh is on, and in
  *   maintenance mode `carp: maintenance mode (demoted by 240)`.
+ * - `carppeer ADDRESS` ends the carp line as on OpenBSD, once per family (IPv4 first).
  */
 import { DEFAULT_ADVSKEW } from '../carp/limits';
 import type { AddressDto, InterfaceStatusDto, MaintenanceDto } from '../control/protocol';
@@ -53,15 +54,16 @@ function flagsText(dto: InterfaceStatusDto): string {
 /** One line for a single virtual host; the OpenBSD carpnodes form for several. */
 function carpLines(dto: InterfaceStatusDto): string[] {
   const carpdev = dto.carpdev ?? 'none';
+  const peers = dto.carppeers.map((peer) => ` carppeer ${peer}`).join('');
   const [only] = dto.nodes;
   if (dto.nodes.length === 0) {
-    return [`\tcarp: INIT carpdev ${carpdev} advbase ${dto.advbase} advskew ${DEFAULT_ADVSKEW}`];
+    return [`\tcarp: INIT carpdev ${carpdev} advbase ${dto.advbase} advskew ${DEFAULT_ADVSKEW}${peers}`];
   }
   if (only !== undefined && dto.nodes.length === 1) {
-    return [`\tcarp: ${only.state} carpdev ${carpdev} vhid ${only.vhid} advbase ${dto.advbase} advskew ${only.advskew}`];
+    return [`\tcarp: ${only.state} carpdev ${carpdev} vhid ${only.vhid} advbase ${dto.advbase} advskew ${only.advskew}${peers}`];
   }
   return [
-    `\tcarp: carpdev ${carpdev} advbase ${dto.advbase} balancing ${dto.balancing}`,
+    `\tcarp: carpdev ${carpdev} advbase ${dto.advbase} balancing ${dto.balancing}${peers}`,
     ...dto.nodes.map((n) => `\t\tstate ${n.state} vhid ${n.vhid} advskew ${n.advskew}`),
   ];
 }

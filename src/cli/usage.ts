@@ -29,7 +29,7 @@ settings, in any order (keywords may be abbreviated to a unique prefix):
   vhid ${rangeText(LIMITS.vhid)}   advbase ${rangeText(LIMITS.advbase)}   advskew ${rangeText(LIMITS.advskew)}
   carpnodes VHID:ADVSKEW[,...]   balancing ${BALANCING_MODE_NAMES.join('|')}
   pass PASSPHRASE | passfile PATH | -pass
-  carpdev IFNAME | -carpdev
+  carpdev IFNAME | -carpdev   carppeer ADDRESS | -carppeer
   state init|backup|master   up | down
   group GROUP   -group GROUP
   garp-refresh SECONDS (${rangeText({ min: 1, max: LIMITS.garpRefresh.max })}; 0 or -garp-refresh: off)

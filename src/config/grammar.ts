@@ -9,6 +9,8 @@ import { type CarpNode, checkCarpnodes } from '../balance/carpnodes';
 import { BALANCING_MODE_NAMES, type BalancingMode } from '../balance/modes';
 import { CarpError } from '../carp/errors';
 import { CARP_INTERFACE_NAME, CARP_INTERFACE_NAMES, LIMITS, type Range, checkRange } from '../carp/limits';
+import { checkPeer } from '../carp/peers';
+import { AddressError, type IpAddress, parseIp } from '../wire/address';
 import type { ForcedState, SysctlAssignment } from './settings';
 
 export type ConfigErrorCode =
@@ -92,6 +94,8 @@ export type InterfaceAction =
   | 'passfile'
   | 'carpdev'
   | 'no-carpdev'
+  | 'carppeer'
+  | 'no-carppeer'
   | 'state'
   | 'up'
   | 'down'
@@ -154,6 +158,8 @@ export const INTERFACE_TOKENS: readonly InterfaceToken[] = [
   { keyword: 'passfile', action: 'passfile', value: 'a file name' },
   { keyword: 'carpdev', action: 'carpdev', value: 'an interface name (e.g. carpdev eth0)' },
   { keyword: '-carpdev', action: 'no-carpdev', value: null },
+  { keyword: 'carppeer', action: 'carppeer', value: 'the unicast address of the other CARP host (e.g. carppeer 192.0.2.2 or carppeer 2001:db8::2)' },
+  { keyword: '-carppeer', action: 'no-carppeer', value: null },
   {
     keyword: 'state',
     action: 'state',
@@ -255,6 +261,22 @@ export function parseCarpnodes(text: string): CarpNode[] {
 /** checkCarpnodes of src/balance, as a ConfigError with its wording. */
 export function checkCarpnodeList(nodes: readonly CarpNode[]): CarpNode[] {
   return withConfigError(() => checkCarpnodes(nodes));
+}
+
+/** `carppeer ADDRESS`: a unicast address as the core accepts it (src/carp/peers.ts). */
+export function parsePeer(text: string): IpAddress {
+  let peer: IpAddress;
+  try {
+    peer = parseIp(text);
+  } catch (e: unknown) {
+    if (!(e instanceof AddressError)) throw e;
+    throw new ConfigError(
+      'bad-value',
+      `carppeer ${quote(text)} is not an address: give the unicast address of the other CARP host, e.g. carppeer 192.0.2.2 or carppeer 2001:db8::2`,
+    );
+  }
+  withConfigError(() => checkPeer(peer));
+  return peer;
 }
 
 /** Linux IFNAMSIZ is 16 with the NUL. */

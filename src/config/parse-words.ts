@@ -7,7 +7,7 @@
 import type { CarpNode } from '../balance/carpnodes';
 import type { BalancingMode } from '../balance/modes';
 import { LIMITS } from '../carp/limits';
-import { type IpPrefix, formatIp } from '../wire/address';
+import { type IpAddress, type IpPrefix, formatIp } from '../wire/address';
 import { AddressWords, type AddressWordsRead, addressSetting, isAddressWord, lengthOf } from './address-words';
 import {
   ADDRESS_WORD,
@@ -23,6 +23,7 @@ import {
   parseDeviceName,
   parseGroupName,
   parseNumber,
+  parsePeer,
   parseState,
   parseSysctlAssignment,
   parseSysctlName,
@@ -69,6 +70,13 @@ const CONTRADICTIONS: Partial<Record<keyof Draft, readonly (keyof Draft)[]>> = {
   advskew: ['nodes'],
 };
 
+function peerContradiction(): ConfigError {
+  return new ConfigError(
+    'repeated-word',
+    'carppeer and -carppeer contradict each other: -carppeer removes the peers of both families; give one of them',
+  );
+}
+
 /** Every carp interface is in this group (OpenBSD); it is not the administrator's to change. */
 const CARP_GROUP = 'carp';
 
@@ -114,6 +122,8 @@ export class SettingsBuilder {
   private readonly groupsAdded: string[] = [];
   private readonly groupsRemoved: string[] = [];
   private readonly prefixes: IpPrefix[] = [];
+  /** `carppeer` addresses given (canonical text), or null after `-carppeer`. */
+  private peers: string[] | null | undefined;
   private address: AddressSetting | undefined;
   /** Where each setting, group or address was first given (a file line, or 0 on a command line). */
   private readonly seen = new Map<string, number>();
@@ -164,6 +174,7 @@ export class SettingsBuilder {
       ...(this.groupsAdded.length > 0 ? { groupsAdded: [...this.groupsAdded] } : {}),
       ...(this.groupsRemoved.length > 0 ? { groupsRemoved: [...this.groupsRemoved] } : {}),
       ...(this.address === undefined ? {} : { address: this.address }),
+      ...(this.peers === undefined ? {} : { peers: this.peers === null ? null : [...this.peers] }),
     };
   }
 
@@ -200,6 +211,10 @@ export class SettingsBuilder {
         return this.set('carpdev', parseDeviceName(value), line);
       case 'no-carpdev':
         return this.set('carpdev', null, line);
+      case 'carppeer':
+        return this.addPeer(parsePeer(value), line);
+      case 'no-carppeer':
+        return this.removePeers(line);
       case 'state':
         return this.set('state', parseState(value), line);
       case 'up':
@@ -262,6 +277,19 @@ export class SettingsBuilder {
     }
     this.once(`group ${group}`, `${add ? 'group' : '-group'} ${group}`, line);
     (add ? this.groupsAdded : this.groupsRemoved).push(group);
+  }
+
+  /** One peer per family; `-carppeer` removes both, so it cannot be given with one. */
+  private addPeer(peer: IpAddress, line: number): void {
+    if (this.peers === null) throw peerContradiction();
+    this.once(`carppeer ${peer.family}`, `an IPv${peer.family} carppeer`, line);
+    this.peers = [...(this.peers ?? []), formatIp(peer)];
+  }
+
+  private removePeers(line: number): void {
+    if (this.peers !== undefined && this.peers !== null) throw peerContradiction();
+    this.once('-carppeer', '-carppeer', line);
+    this.peers = null;
   }
 
   /**

@@ -53,6 +53,11 @@ export interface InterfaceSettings {
   readonly groupsRemoved?: readonly string[];
   /** `garp-refresh SECONDS`; `-garp-refresh` gives 0 (off). */
   readonly garpRefresh?: number;
+  /**
+   * `carppeer ADDRESS`, once per family: each replaces the peer of its family, in canonical text.
+   * `-carppeer` gives null: no peer of either family (advertisements to the groups again).
+   */
+  readonly peers?: readonly string[] | null;
   /** The address words of a command (a file lists its addresses in InterfaceFileConfig). */
   readonly address?: AddressSetting;
 }

@@ -11,6 +11,7 @@ import {
   checkNumber,
   parseCarpInterfaceName,
   parseDeviceName,
+  parsePeer,
   parseGroupName,
   parseSysctlName,
   parseSysctlValue,
@@ -159,6 +160,7 @@ const SETTING_FIELDS = [
   'groupsRemoved',
   'garpRefresh',
   'address',
+  'peers',
 ] as const satisfies readonly (keyof ResolvedInterfaceSettings)[];
 
 /** The same checks as the grammar: the daemon may trust every field it receives. */
@@ -184,7 +186,15 @@ function decodeSettings(value: unknown): ResolvedInterfaceSettings {
   if (o.groupsRemoved !== undefined) s.groupsRemoved = groups(o.groupsRemoved, 'groupsRemoved');
   if (o.garpRefresh !== undefined) s.garpRefresh = checkNumber('garp-refresh', integer(o.garpRefresh, 'garpRefresh'), LIMITS.garpRefresh);
   if (o.address !== undefined) s.address = decodeAddress(o.address);
+  if (o.peers !== undefined) s.peers = o.peers === null ? null : decodePeers(o.peers);
   return s;
+}
+
+/** `carppeer` addresses: unicast, at most one per family, in canonical text. */
+function decodePeers(value: unknown): string[] {
+  const peers = array(value, 'peers').map((item, index) => parsePeer(string(item, `peers[${index}]`)));
+  if (new Set(peers.map((p) => p.family)).size !== peers.length) throw badRequest('peers holds at most one address per family');
+  return peers.map(formatIp);
 }
 
 const ADDRESS_KINDS: readonly AddressSetting['kind'][] = ['set', 'alias', 'remove'];

@@ -235,6 +235,8 @@ export interface InterfaceStatusDto {
   readonly balancing: BalancingMode;
   /** Including "carp". */
   readonly groups: readonly string[];
+  /** `carppeer`: where advertisements go instead of the groups, at most one per family, IPv4 first. */
+  readonly carppeers: readonly string[];
   /** The OpenBSD demote count sent in byte 4. */
   readonly demote: number;
   /** `garp-refresh SECONDS`: the period of the MASTER's announcement rounds; 0: off. */
@@ -288,6 +290,7 @@ export function interfaceStatusDto(sources: InterfaceDtoSources): InterfaceStatu
     advbase: status.config.advbase,
     balancing: status.balancing,
     groups: [CARP_GROUP, ...status.config.groups.filter((g) => g !== CARP_GROUP)],
+    carppeers: status.config.peers.map(formatIp),
     demote: status.demote,
     garpRefresh: status.config.garpRefresh,
     addresses: sources.addresses.map((p) => ({

@@ -37,6 +37,7 @@ const DROP_PRIORITY: Record<DropReason, number> = {
   badauth: LOG_INFO,
   loop: LOG_WARNING,
   disallowed: LOG_INFO,
+  badpeer: LOG_NOTICE,
 };
 
 /** At most one record per (carpdev, vhid, reason) in this window; the rest are counted. */

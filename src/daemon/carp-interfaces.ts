@@ -1,8 +1,8 @@
 /**
- * The carp interfaces this daemon manages, and the upkeep that keeps core, relay, TAP and kernel
- * in agreement about each of them (`sync`). The core owns the configuration and the states; the
- * kernel mirror owns up/down and the addresses; everything here is derived from those two and
- * idempotent, so it runs after every change, whoever made it.
+ * The carp interfaces this daemon manages, and the upkeep that keeps core, relay, TAP, kernel and
+ * carppeer sockets in agreement about each of them (`sync`). The core owns the configuration and
+ * the states; the kernel mirror owns up/down and the addresses; everything here is derived from
+ * those two and idempotent, so it runs after every change, whoever made it.
  */
 import { CarpError } from '../carp/errors';
 import { linkLayerOf } from '../carp/link-layer';
@@ -17,6 +17,7 @@ import type { Driver } from './driver';
 import type { EventFeed } from './event-feed';
 import type { CarpdevRef, KernelWork } from './kernel-work';
 import type { Logger } from './logger';
+import type { PeerSockets } from './peer-sockets';
 import { DETACHED_SHAPE, portShapeOf } from './port-shape';
 
 export interface CarpInterfacesDeps {
@@ -24,6 +25,7 @@ export interface CarpInterfacesDeps {
   readonly driver: Driver;
   readonly taps: CarpTaps;
   readonly relay: Relay;
+  readonly peerSockets: PeerSockets;
   readonly mirror: KernelMirror;
   readonly kernelWork: KernelWork;
   readonly logger: Logger;
@@ -92,6 +94,7 @@ export class CarpInterfaces {
     const { host, driver, relay, taps } = this.deps;
     if (host.interfaceStatus(ifname) !== undefined) driver.run((now) => host.destroyInterface(ifname, now));
     relay.removeCarpInterface(ifname);
+    this.deps.peerSockets.forget(ifname);
     this.carpdevs.forget(ifname);
     if (how === 'destroy') taps.destroy(ifname);
     else taps.forget(ifname);
@@ -123,6 +126,7 @@ export class CarpInterfaces {
     } catch (e: unknown) {
       logger.error({ ifname, carpdev: carpdev?.name, err: e }, `${ifname}: cannot attach to carpdev ${carpdev?.name}: ${describeError(e)}`);
     }
+    this.deps.peerSockets.want(ifname, carpdev?.name ?? null, config.peers);
     this.deps.kernelWork.interfaceChanged(ifname, carpdev, link.adminUp ? prefixes : null);
   }
 

@@ -10,6 +10,7 @@ import { DEFAULT_ADVSKEW } from '../carp/limits';
 import type { CarpInterfaceChange, CarpInterfaceConfig, CarpNodeConfig, CarpState, InterfaceStatus } from '../carp/types';
 import { checkVhidsFree, validateConfig } from '../carp/validate';
 import type { ResolvedInterfaceSettings } from '../config/settings';
+import { type IpAddress, formatIp, parseIp } from '../wire/address';
 import { CARP_PASSPHRASE_MAX, deriveKey } from '../wire/hmac';
 
 /** What a carp interface should look like. */
@@ -66,6 +67,7 @@ export function wantedFromSettings(
     balancing: settings.balancing ?? current.balancing,
     groups: wantedGroups(ifname, current.groups, settings),
     garpRefresh: settings.garpRefresh ?? current.garpRefresh,
+    peers: wantedPeers(current.peers, settings.peers),
   };
   return {
     wanted: {
@@ -106,6 +108,7 @@ function configChange(from: CarpInterfaceConfig, to: CarpInterfaceConfig): CarpI
   if (to.balancing !== from.balancing) change.balancing = to.balancing;
   if (!sameList(from.groups, to.groups)) change.groups = to.groups;
   if (to.garpRefresh !== from.garpRefresh) change.garpRefresh = to.garpRefresh;
+  if (!sameList(from.peers.map(formatIp), to.peers.map(formatIp))) change.peers = to.peers;
   return change;
 }
 
@@ -135,6 +138,14 @@ function wantedNodes(ifname: string, current: readonly CarpNodeConfig[], setting
     throw new CarpError('bad-value', `advskew needs a vhid: give "vhid N" before it or in the same command`);
   }
   return [{ vhid, advskew: settings.advskew ?? current[0]?.advskew ?? DEFAULT_ADVSKEW }];
+}
+
+/** Each `carppeer` replaces the peer of its family; `-carppeer` (null) removes both. */
+function wantedPeers(current: readonly IpAddress[], given: readonly string[] | null | undefined): readonly IpAddress[] {
+  if (given === undefined) return current;
+  if (given === null) return [];
+  const peers = given.map(parseIp);
+  return [...current.filter((p) => !peers.some((q) => q.family === p.family)), ...peers].sort((a, b) => a.family - b.family);
 }
 
 function wantedGroups(ifname: string, current: readonly string[], settings: ResolvedInterfaceSettings): readonly string[] {

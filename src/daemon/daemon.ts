@@ -40,6 +40,7 @@ import { daemonMetrics } from './metrics';
 import { METRICS_PATH, type MetricsEndpoint, startMetricsServer } from './metrics-server';
 import type { MetricFamily } from './metrics-text';
 import { DEFAULT_RUNTIME_DIR, DEFAULT_STATE_DIR, type DaemonOptions, hooksDirFor } from './options';
+import { PeerSockets } from './peer-sockets';
 import { resumeMasters } from './resume';
 import { SILENT_NOTIFIER, type ServiceNotifier } from './service-notifier';
 import { DEFAULT_READY_TIMEOUT_MS, ServiceReport } from './service-report';
@@ -79,6 +80,7 @@ export class Daemon {
   private readonly host: CarpHost;
   private readonly driver: Driver;
   private readonly relay: Relay;
+  private readonly peerSockets: PeerSockets;
   private readonly taps: CarpTaps;
   private readonly interfaces: CarpInterfaces;
   private readonly kernelWork: KernelWork;
@@ -125,11 +127,13 @@ export class Daemon {
     };
     const driver = new Driver(host, clock, execute, env.timers);
     const relay = new Relay(env.binding, createRelaySink(host, driver, logger), true);
+    const peerSockets = new PeerSockets(env.binding, logger);
     const taps = new CarpTaps(env.binding, env.control, env.prepareCarpInterface);
     const executor = new ActionExecutor({
       interfaceMac: (ifname) => mirror.linkByName(ifname)?.mac ?? null,
       addresses: (ifname) => addressesOf(mirror, ifname),
       sendFrames: (carpdev, frames) => void relay.sendOwnFrames(carpdev, frames),
+      sendToPeer: (carpdev, peer, packet) => peerSockets.send(carpdev, peer, packet),
       setCarrier: (ifname, up) => taps.setCarrier(ifname, up),
       setMasters: (ifname, vhids) => relay.setMasters(ifname, vhids),
       reportSend: (ifname, vhid, ok) => {
@@ -142,7 +146,7 @@ export class Daemon {
       failure: (message, error) => logger.error({ err: error }, `${message}: ${describeError(error)}`),
     });
     this.kernelWork = new KernelWork(env.kernelTasks, logger);
-    this.interfaces = new CarpInterfaces({ host, driver, taps, relay, mirror, kernelWork: this.kernelWork, logger, feed });
+    this.interfaces = new CarpInterfaces({ host, driver, taps, relay, peerSockets, mirror, kernelWork: this.kernelWork, logger, feed });
     this.service = new CarpService({
       host,
       driver,
@@ -159,6 +163,7 @@ export class Daemon {
     this.host = host;
     this.driver = driver;
     this.relay = relay;
+    this.peerSockets = peerSockets;
     this.taps = taps;
     this.journal = journal;
     this.report = report;
@@ -199,6 +204,7 @@ export class Daemon {
       this.loopMonitor.stop();
       this.taps.closeAll();
       this.relay.close();
+      this.peerSockets.close();
       this.journal.flush();
       // The hooks of the shutdown's own transitions (to INIT) get their chance too.
       await this.hooks.stop(DEFAULT_HOOK_TIMEOUT_MS);

@@ -1,12 +1,20 @@
 /**
  * Carries out the core's actions (the core decides, the daemon acts). Frames are built here, in
  * TypeScript, with the MAC the core names as source, and sent through the carpdev's packet socket;
- * link actions set carpN's carrier and the relay's accept set.
+ * an advertisement to a carppeer is an IP packet sent through a raw IP socket, so that the kernel
+ * resolves the peer's MAC (docs/design.md, "Unicast advertisements"). Link actions set carpN's
+ * carrier and the relay's accept set.
  */
 import { randomInt } from 'node:crypto';
 import type { Action, AdvertiseAction, AnnounceAction, LinkStateAction } from '../carp/types';
-import type { IpAddress, MacAddress } from '../wire/address';
-import { buildAdvertisementFrame, buildGratuitousArp, buildUnsolicitedNeighborAdvert } from '../wire/frames';
+import { type IpAddress, type MacAddress, isMulticastIp } from '../wire/address';
+import {
+  type AdvertisementPacketOptions,
+  buildAdvertisementFrame,
+  buildAdvertisementPacket,
+  buildGratuitousArp,
+  buildUnsolicitedNeighborAdvert,
+} from '../wire/frames';
 import type { CarpEventLog } from './carp-event-log';
 import { advertisementSource } from './source-address';
 
@@ -16,6 +24,8 @@ export interface ExecutorDeps {
   addresses(ifname: string): readonly IpAddress[];
   /** Sends whole frames on the carpdev; throws when the send fails. */
   sendFrames(carpdev: string, frames: readonly Buffer[]): void;
+  /** Sends an IP packet to a carppeer on the carpdev; throws when the send fails. */
+  sendToPeer(carpdev: string, peer: IpAddress, packet: Buffer): void;
   /** TAP carrier of carpN: up iff some node is MASTER. */
   setCarrier(ifname: string, up: boolean): void;
   /** The relay's accept set: the vhids of carpN this host is MASTER of. */
@@ -52,26 +62,33 @@ export class ActionExecutor {
   }
 
   private advertise(action: AdvertiseAction): void {
-    // No virtual MAC named: the carpdev's own (balancing modes that must not leak the virtual MAC).
-    const mac = action.sourceMac ?? this.deps.interfaceMac(action.carpdev);
-    const source = advertisementSource(action.family, this.deps.addresses(action.carpdev), this.deps.addresses(action.ifname));
+    const peer = isMulticastIp(action.destination) ? null : action.destination;
+    const carpdevAddresses = this.deps.addresses(action.carpdev);
+    const source = advertisementSource(action.family, carpdevAddresses, this.deps.addresses(action.ifname), peer);
     let ok = false;
     try {
-      if (mac === null || source === null) throw new Error('no source MAC or address for the advertisement');
-      const frame = buildAdvertisementFrame({
-        sourceMac: mac,
+      if (source === null) throw new Error('no source address for the advertisement');
+      const packet = {
         source,
         destination: action.destination,
         trafficClass: this.deps.dscp() << 2,
         ipId: randomInt(0x10000),
         payload: action.payload,
-      });
-      this.deps.sendFrames(action.carpdev, [frame]);
+      };
+      if (peer === null) this.sendToGroup(action, packet);
+      else this.deps.sendToPeer(action.carpdev, peer, buildAdvertisementPacket(packet));
       ok = true;
     } catch (e: unknown) {
       this.deps.events.sendFailed(action.ifname, action.vhid, e);
     }
     this.deps.reportSend(action.ifname, action.vhid, ok);
+  }
+
+  private sendToGroup(action: AdvertiseAction, packet: AdvertisementPacketOptions): void {
+    // No virtual MAC named: the carpdev's own (balancing modes that must not leak the virtual MAC).
+    const mac = action.sourceMac ?? this.deps.interfaceMac(action.carpdev);
+    if (mac === null) throw new Error('no source MAC for the advertisement');
+    this.deps.sendFrames(action.carpdev, [buildAdvertisementFrame({ ...packet, sourceMac: mac })]);
   }
 
   private announce(action: AnnounceAction): void {

@@ -26,6 +26,7 @@ const HELP: Readonly<Record<string, string>> = {
   badttl: 'advertisements dropped: TTL or hop limit not 255',
   badauth: 'advertisements dropped: incorrect hash',
   loop: 'advertisements dropped: our own (replay or network loop)',
+  badpeer: 'advertisements dropped: unicast, not from the carppeer',
   accepted: 'advertisements that passed every check',
   opackets: 'advertisements sent over IPv4',
   opackets6: 'advertisements sent over IPv6',

@@ -2,7 +2,10 @@
  * The IP source of an advertisement (docs/protocol.md §1.1, §1.2; OBSD-cur): the carpdev's first
  * IPv4 address, or for IPv6 its link-local address (its first IPv6 address if it has no
  * link-local); if the carpdev has none of that family, the carp interface's own first address.
- * Receivers do not check the source (except ucarp's tie-break), so any stable address works.
+ * Receivers of multicast advertisements do not check the source (except ucarp's tie-break), so
+ * any stable address works. A carppeer does check it (§1.7): an IPv6 advertisement to a peer that
+ * is not link-local comes from the carpdev's first address that is not link-local either, the
+ * address the peer names as its own carppeer.
  */
 import { type Family, type IpAddress, isIpv6LinkLocal } from '../wire/address';
 
@@ -10,9 +13,11 @@ export function advertisementSource(
   family: Family,
   carpdevAddresses: readonly IpAddress[],
   carpAddresses: readonly IpAddress[],
+  peer: IpAddress | null = null,
 ): IpAddress | null {
   const ofFamily = (list: readonly IpAddress[]): IpAddress[] => list.filter((a) => a.family === family);
   const parent = ofFamily(carpdevAddresses);
-  const preferred = family === 6 ? parent.find(isIpv6LinkLocal) : undefined;
+  const global = peer !== null && !isIpv6LinkLocal(peer);
+  const preferred = family === 6 ? parent.find((a) => isIpv6LinkLocal(a) !== global) : undefined;
   return preferred ?? parent[0] ?? ofFamily(carpAddresses)[0] ?? null;
 }

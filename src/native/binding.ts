@@ -8,6 +8,7 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import type {
   FrameIo,
+  IpSocket,
   MembershipKind,
   NativeBinding,
   NativeError,
@@ -59,6 +60,7 @@ interface RawAddon {
   openPacketSocket(ifname: string, filter: Buffer, vnetHeader: boolean): RawPacketSocket;
   connectUnixSocket(path: string): UnixConnection;
   sendUnixDatagram(address: string, payload: Buffer): void;
+  openIpSocket(ifname: string, family: 4 | 6): IpSocket;
 }
 
 /** The addon marks a system-call failure with errno, code and syscall (native/errors.cc). */
@@ -140,6 +142,22 @@ class NativePacketSocket extends FrameIoHandle<RawPacketSocket> implements Packe
   }
 }
 
+class NativeIpSocket implements IpSocket {
+  constructor(private readonly raw: IpSocket) {}
+
+  get fd(): number {
+    return this.raw.fd;
+  }
+
+  sendTo(packet: Buffer, destination: Buffer): void {
+    call(() => this.raw.sendTo(packet, destination));
+  }
+
+  close(): void {
+    this.raw.close();
+  }
+}
+
 const ADDON_FILE = path.join('build', 'Release', 'carp_native.node');
 
 /** The nearest directory at or above `start` that holds a package.json. */
@@ -167,7 +185,7 @@ function findAddon(): string {
   return found;
 }
 
-const ADDON_FUNCTIONS: readonly (keyof RawAddon)[] = ['openTap', 'openPacketSocket', 'connectUnixSocket', 'sendUnixDatagram'];
+const ADDON_FUNCTIONS: readonly (keyof RawAddon)[] = ['openTap', 'openPacketSocket', 'connectUnixSocket', 'sendUnixDatagram', 'openIpSocket'];
 
 function loadAddon(file: string): RawAddon {
   const addonModule: { exports: Partial<Record<keyof RawAddon, unknown>> } = { exports: {} };
@@ -192,6 +210,9 @@ export const nativeBinding: NativeBinding = {
   },
   openPacketSocket(ifname: string, options: PacketSocketOptions): PacketSocket {
     return new NativePacketSocket(call(() => theAddon().openPacketSocket(ifname, options.filter, options.vnetHeader)));
+  },
+  openIpSocket(ifname: string, family: 4 | 6): IpSocket {
+    return new NativeIpSocket(call(() => theAddon().openIpSocket(ifname, family)));
   },
 };
 

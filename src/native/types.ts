@@ -82,9 +82,24 @@ export interface PacketSocket extends FrameIo {
   dropMembership(kind: MembershipKind, mac: Buffer): void;
 }
 
+/**
+ * A raw IP socket of protocol 112 bound to one interface (SO_BINDTODEVICE), with IP_HDRINCL /
+ * IPV6_HDRINCL: it sends whole IP packets and the kernel routes them and resolves the next hop's
+ * MAC. It never queues anything for reading; while it is open the kernel does not answer
+ * protocol-112 packets to this host with ICMP protocol unreachable (docs/design.md).
+ */
+export interface IpSocket {
+  readonly fd: number;
+  /** sendto(): `packet` starts at its IP header; `destination` is 4 or 16 address bytes. */
+  sendTo(packet: Buffer, destination: Buffer): void;
+  /** Safe to call twice. */
+  close(): void;
+}
+
 export interface NativeBinding {
   openTap(name: string, options: TapOptions): TapDevice;
   openPacketSocket(ifname: string, options: PacketSocketOptions): PacketSocket;
+  openIpSocket(ifname: string, family: 4 | 6): IpSocket;
 }
 
 /** Who listens on a Unix socket, as the kernel recorded it at listen() (SO_PEERCRED). */

@@ -75,6 +75,12 @@ export function isIpv6LinkLocal(address: IpAddress): boolean {
   return address.family === 6 && address.bytes[0] === 0xfe && ((address.bytes[1] as number) & 0xc0) === 0x80;
 }
 
+/** 224.0.0.0/4 or ff00::/8. */
+export function isMulticastIp(address: IpAddress): boolean {
+  const first = address.bytes[0] as number;
+  return address.family === 4 ? first >> 4 === 0xe : first === 0xff;
+}
+
 /** The network address of a prefix (host bits cleared), for connected routes. */
 export function networkOf(prefix: IpPrefix): IpAddress {
   const bytes = Buffer.from(prefix.address.bytes);

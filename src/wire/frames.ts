@@ -3,7 +3,7 @@
  * unsolicited neighbour advertisements) and the parse of a received advertisement down to its
  * CARP header (docs/protocol.md §1.1, §1.2, §1.6 and §3.8).
  */
-import { BROADCAST_MAC, type Family, type IpAddress, type MacAddress, multicastMacFor, parseIp } from './address';
+import { BROADCAST_MAC, type Family, type IpAddress, type MacAddress, isMulticastIp, multicastMacFor, parseIp } from './address';
 import { ARP_LENGTH, ARP_OPERATION_REQUEST, encodeArp } from './arp';
 import { CARP_HEADER_LENGTH, CARP_TTL, IPPROTO_CARP } from './carp';
 import { WireError } from './errors';
@@ -23,15 +23,12 @@ import { IPPROTO_ICMPV6, NDP_HOP_LIMIT, NDP_TYPE_NEIGHBOR_ADVERTISEMENT, encodeN
 /** ff02::1, where unsolicited neighbour advertisements go (RFC 4861 7.2.6). */
 export const IPV6_ALL_NODES = parseIp('ff02::1');
 
-export interface AdvertisementFrameOptions {
-  /** carpN's MAC (the virtual MAC), or the ucarp-style / parent MAC. */
-  sourceMac: MacAddress;
+/** An advertisement as an IP packet (what a raw IP socket sends to a carppeer). */
+export interface AdvertisementPacketOptions {
   /** Its family decides IPv4 or IPv6. */
   source: IpAddress;
   /** 224.0.0.18 / ff02::12 or a unicast peer. */
   destination: IpAddress;
-  /** Default: the multicast mapping of `destination` (01:00:5e:00:00:12, 33:33:00:00:00:12). */
-  destinationMac?: MacAddress;
   /** IPv4 TOS byte / IPv6 traffic class (DSCP << 2). */
   trafficClass: number;
   /** IPv4 identification (the caller randomises it); unused for IPv6. */
@@ -40,20 +37,22 @@ export interface AdvertisementFrameOptions {
   payload: Uint8Array;
 }
 
-function isMulticast(address: IpAddress): boolean {
-  const first = address.bytes[0] as number;
-  return address.family === 4 ? first >> 4 === 0xe : first === 0xff;
+export interface AdvertisementFrameOptions extends AdvertisementPacketOptions {
+  /** carpN's MAC (the virtual MAC), or the ucarp-style / parent MAC. */
+  sourceMac: MacAddress;
+  /** Default: the multicast mapping of `destination` (01:00:5e:00:00:12, 33:33:00:00:00:12). */
+  destinationMac?: MacAddress;
 }
 
 function advertisementDestinationMac(options: AdvertisementFrameOptions): MacAddress {
   if (options.destinationMac !== undefined) return options.destinationMac;
-  if (!isMulticast(options.destination)) {
+  if (!isMulticastIp(options.destination)) {
     throw new WireError('bad-header', 'a unicast advertisement destination needs its destinationMac');
   }
   return multicastMacFor(options.destination);
 }
 
-function checkAdvertisementOptions(options: AdvertisementFrameOptions): void {
+function checkAdvertisementOptions(options: AdvertisementPacketOptions): void {
   if (options.source.family !== options.destination.family) {
     throw new WireError('bad-header', 'advertisement source and destination are of different address families');
   }
@@ -62,25 +61,40 @@ function checkAdvertisementOptions(options: AdvertisementFrameOptions): void {
   }
 }
 
+/** The IP packet at `offset` of `buffer`: DF set, TTL / hop limit 255, protocol 112, no IP options. */
+function encodeAdvertisementPacket(options: AdvertisementPacketOptions, buffer: Buffer<ArrayBuffer>, offset: number): void {
+  const common = { source: options.source, destination: options.destination, payloadLength: CARP_HEADER_LENGTH };
+  if (options.source.family === 4) {
+    const fragmentFields = { dontFragment: true, moreFragments: false, fragmentOffset: 0 };
+    const ip = { ...common, ...fragmentFields, tos: options.trafficClass, id: options.ipId };
+    encodeIpv4({ ...ip, ttl: CARP_TTL, protocol: IPPROTO_CARP }, buffer, offset);
+  } else {
+    const ip = { ...common, trafficClass: options.trafficClass, flowLabel: 0 };
+    encodeIpv6({ ...ip, hopLimit: CARP_TTL, nextHeader: IPPROTO_CARP }, buffer, offset);
+  }
+  buffer.set(options.payload, offset + ipHeaderLengthOf(options.source.family));
+}
+
+function ipHeaderLengthOf(family: Family): number {
+  return family === 4 ? IPV4_MIN_HEADER_LENGTH : IPV6_HEADER_LENGTH;
+}
+
+/** 56 bytes over IPv4, 76 over IPv6: the frame below without its Ethernet header. */
+export function buildAdvertisementPacket(options: AdvertisementPacketOptions): Buffer {
+  checkAdvertisementOptions(options);
+  const packet = Buffer.alloc(ipHeaderLengthOf(options.source.family) + CARP_HEADER_LENGTH);
+  encodeAdvertisementPacket(options, packet, 0);
+  return packet;
+}
+
 /** 70 bytes over IPv4, 90 over IPv6: DF set, TTL / hop limit 255, protocol 112, no IP options. */
 export function buildAdvertisementFrame(options: AdvertisementFrameOptions): Buffer {
   checkAdvertisementOptions(options);
   const destinationMac = advertisementDestinationMac(options);
-  const ipv4 = options.source.family === 4;
-  const ipHeaderLength = ipv4 ? IPV4_MIN_HEADER_LENGTH : IPV6_HEADER_LENGTH;
-  const frame = Buffer.alloc(ETHERNET_HEADER_LENGTH + ipHeaderLength + CARP_HEADER_LENGTH);
-  const etherType = ipv4 ? ETHERTYPE_IPV4 : ETHERTYPE_IPV6;
+  const frame = Buffer.alloc(ETHERNET_HEADER_LENGTH + ipHeaderLengthOf(options.source.family) + CARP_HEADER_LENGTH);
+  const etherType = options.source.family === 4 ? ETHERTYPE_IPV4 : ETHERTYPE_IPV6;
   encodeEthernet({ destination: destinationMac, source: options.sourceMac, etherType }, frame);
-  const common = { source: options.source, destination: options.destination, payloadLength: CARP_HEADER_LENGTH };
-  if (ipv4) {
-    const fragmentFields = { dontFragment: true, moreFragments: false, fragmentOffset: 0 };
-    const ip = { ...common, ...fragmentFields, tos: options.trafficClass, id: options.ipId };
-    encodeIpv4({ ...ip, ttl: CARP_TTL, protocol: IPPROTO_CARP }, frame, ETHERNET_HEADER_LENGTH);
-  } else {
-    const ip = { ...common, trafficClass: options.trafficClass, flowLabel: 0 };
-    encodeIpv6({ ...ip, hopLimit: CARP_TTL, nextHeader: IPPROTO_CARP }, frame, ETHERNET_HEADER_LENGTH);
-  }
-  frame.set(options.payload, ETHERNET_HEADER_LENGTH + ipHeaderLength);
+  encodeAdvertisementPacket(options, frame, ETHERNET_HEADER_LENGTH);
   return frame;
 }
 

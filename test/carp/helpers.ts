@@ -83,6 +83,8 @@ export interface PeerAd {
   readonly ttl?: number;
   readonly carpdev?: string;
   readonly source?: string;
+  /** Default: the CARP group of the family. */
+  readonly destination?: string;
 }
 
 export const PEER_COUNTER = Buffer.from('a1a2a3a4a5a6a7a8', 'hex');
@@ -106,7 +108,7 @@ export function peerAd(options: PeerAd = {}): ReceivedAdvertisement {
     carpdev: options.carpdev ?? 'eth0',
     family,
     source: parseIp(options.source ?? (family === 4 ? '192.0.2.2' : 'fe80::2')),
-    destination: family === 4 ? CARP_IPV4_GROUP : CARP_IPV6_GROUP,
+    destination: options.destination === undefined ? (family === 4 ? CARP_IPV4_GROUP : CARP_IPV6_GROUP) : parseIp(options.destination),
     ttl: options.ttl ?? 255,
     payload,
   };

@@ -15,7 +15,7 @@ describe('carp/status', () => {
     assert.deepEqual(status.interfaces, [
       {
         name: 'carp0',
-        config: { carpdev: 'eth0', advbase: 1, key: deriveKey('secret'), nodes: [{ vhid: 1, advskew: 20 }], balancing: 'none', groups: ['dmz'], garpRefresh: 0 },
+        config: { carpdev: 'eth0', advbase: 1, key: deriveKey('secret'), nodes: [{ vhid: 1, advskew: 20 }], balancing: 'none', groups: ['dmz'], garpRefresh: 0, peers: [] },
         adminUp: true,
         carpdevRunning: true,
         linkUp: false,
@@ -38,6 +38,7 @@ describe('carp/status', () => {
               badttl: 0,
               badauth: 0,
               loop: 0,
+              badpeer: 0,
               accepted: 1,
               opackets: 0,
               opackets6: 0,

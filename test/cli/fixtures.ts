@@ -35,6 +35,7 @@ export const MASTER: InterfaceStatusDto = {
   advbase: 1,
   balancing: 'none',
   groups: ['carp'],
+  carppeers: [],
   demote: 0,
   garpRefresh: 0,
   addresses: [
@@ -61,6 +62,7 @@ export const BACKUP: InterfaceStatusDto = {
   advbase: 2,
   balancing: 'none',
   groups: ['carp', 'uplink'],
+  carppeers: [],
   demote: 1,
   garpRefresh: 0,
   addresses: [
@@ -102,6 +104,7 @@ export const INIT: InterfaceStatusDto = {
   advbase: 1,
   balancing: 'none',
   groups: ['carp'],
+  carppeers: [],
   demote: 0,
   garpRefresh: 0,
   addresses: [],

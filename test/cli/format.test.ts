@@ -100,6 +100,20 @@ describe('carpctl output formats', () => {
       }
     });
 
+    it('ends the carp line with carppeer, once per family, as OpenBSD does', () => {
+      const peers = { carppeers: ['192.0.2.2', '2001:db8::2'] };
+      assert.equal(
+        formatInterface({ ...MASTER, ...peers }).split('\n')[2],
+        '\tcarp: MASTER carpdev eth0 vhid 1 advbase 1 advskew 0 carppeer 192.0.2.2 carppeer 2001:db8::2',
+      );
+      assert.equal(formatInterface({ ...INIT, ...peers }).split('\n')[1], '\tcarp: INIT carpdev none advbase 1 advskew 0 carppeer 192.0.2.2 carppeer 2001:db8::2');
+      const nodes = [node({ vhid: 1 }), node({ vhid: 2 })];
+      assert.equal(
+        formatInterface({ ...MASTER, ...peers, balancing: 'ip', nodes }).split('\n')[2],
+        '\tcarp: carpdev eth0 advbase 1 balancing ip carppeer 192.0.2.2 carppeer 2001:db8::2',
+      );
+    });
+
     it('prints a single carpnode on one line, without the balancing mode', () => {
       const carp = formatInterface({ ...MASTER, nodes: [node({ vhid: 7, advskew: 20 })] }).split('\n')[2];
       assert.equal(carp, '\tcarp: MASTER carpdev eth0 vhid 7 advbase 1 advskew 20');
@@ -127,6 +141,7 @@ describe('carpctl output formats', () => {
           '\t0 discarded: ttl or hop limit is not 255\n' +
           '\t2 discarded: incorrect hash\n' +
           '\t0 discarded: replay or network loop detected\n' +
+          '\t0 discarded: unicast advertisement not from the carppeer\n' +
           '\t3600 packets sent (IPv4)\n' +
           '\t3600 packets sent (IPv6)\n' +
           '\t0 send errors\n' +

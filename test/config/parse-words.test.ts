@@ -27,6 +27,9 @@ describe('parse-words', () => {
       assert.deepEqual(configure('passfile /etc/carp/key'), { pass: { kind: 'file', path: '/etc/carp/key' } });
       assert.deepEqual(configure('carpdev eth0'), { carpdev: 'eth0' });
       assert.deepEqual(configure('-carpdev'), { carpdev: null });
+      assert.deepEqual(configure('carppeer 192.0.2.2'), { peers: ['192.0.2.2'] });
+      assert.deepEqual(configure('carppeer 2001:DB8:0::2 carppeer 192.0.2.2'), { peers: ['2001:db8::2', '192.0.2.2'] });
+      assert.deepEqual(configure('-carppeer'), { peers: null });
       assert.deepEqual(configure('state init'), { state: 'INIT' });
       assert.deepEqual(configure('state backup'), { state: 'BACKUP' });
       assert.deepEqual(configure('state master'), { state: 'MASTER' });
@@ -122,16 +125,33 @@ describe('parse-words', () => {
       assert.deepEqual(configure('advb 3 v 4 carpd eth1'), { advbase: 3, vhid: 4, carpdev: 'eth1' });
       assert.deepEqual(configure('carpn 1:0 b ip'), { nodes: [{ vhid: 1, advskew: 0 }], balancing: 'ip' });
       assert.deepEqual(configure('passf key'), { pass: { kind: 'file', path: 'key' } });
-      assert.deepEqual(configure('-carp'), { carpdev: null });
+      assert.deepEqual(configure('-carpd'), { carpdev: null });
+      assert.deepEqual(configure('-carpp'), { peers: null });
       assert.deepEqual(configure('state m'), { state: 'MASTER' });
       assert.deepEqual(configure('u'), { up: true });
+    });
+
+    it('refuses a carppeer that is no unicast address, naming what is valid', () => {
+      assert.throws(
+        () => configure('carppeer peer1'),
+        refusal('bad-value', /^carppeer "peer1" is not an address: give the unicast address of the other CARP host, e\.g\. carppeer 192\.0\.2\.2 or carppeer 2001:db8::2$/),
+      );
+      assert.throws(() => configure('carppeer 224.0.0.18'), refusal('bad-value', /^carppeer 224\.0\.0\.18 is a multicast address: carppeer takes the unicast address of the other CARP host .*; -carppeer goes back to the multicast group$/));
+      assert.throws(() => configure('carppeer ::'), refusal('bad-value', /carppeer :: is the unspecified address/));
+      assert.throws(() => configure('carppeer'), refusal('missing-value', /^carppeer needs the unicast address of the other CARP host/));
+    });
+
+    it('takes one carppeer per family, and not with -carppeer', () => {
+      assert.throws(() => configure('carppeer 192.0.2.2 carppeer 192.0.2.3'), refusal('repeated-word', /^an IPv4 carppeer is given twice: give it once$/));
+      assert.throws(() => configure('carppeer 192.0.2.2 -carppeer'), refusal('repeated-word', /^carppeer and -carppeer contradict each other/));
+      assert.throws(() => configure('-carppeer carppeer 2001:db8::2'), refusal('repeated-word', /^carppeer and -carppeer contradict each other/));
     });
 
     it('refuses an ambiguous prefix, naming the candidates', () => {
       assert.throws(() => parseInterfaceCommand(['adv', '100']), refusal('ambiguous-word', /could be advbase or advskew$/));
       assert.throws(() => parseInterfaceCommand(['st']), refusal('ambiguous-word', /could be stats or state$/));
       assert.throws(() => parseInterfaceCommand(['d']), refusal('ambiguous-word', /could be destroy or down$/));
-      assert.throws(() => parseInterfaceCommand(['carp', 'eth0']), refusal('ambiguous-word', /could be carpnodes or carpdev$/));
+      assert.throws(() => parseInterfaceCommand(['carp', 'eth0']), refusal('ambiguous-word', /could be carpnodes, carpdev or carppeer$/));
     });
 
     it('refuses an unknown word, listing every valid word', () => {
@@ -139,7 +159,7 @@ describe('parse-words', () => {
         () => parseInterfaceCommand(['vhid', '1', 'priority', '5']),
         refusal(
           'unknown-word',
-          /^unknown word "priority": valid words are create, destroy, stats, explain, vhid, advbase, advskew, carpnodes, balancing, pass, -pass, passfile, carpdev, -carpdev, state, up, down, group, -group, garp-refresh, -garp-refresh, inet, inet6, netmask, prefixlen, alias, -alias or an address \(ADDRESS\[\/PREFIX\], e\.g\. 192\.0\.2\.10\/24\)$/,
+          /^unknown word "priority": valid words are create, destroy, stats, explain, vhid, advbase, advskew, carpnodes, balancing, pass, -pass, passfile, carpdev, -carpdev, carppeer, -carppeer, state, up, down, group, -group, garp-refresh, -garp-refresh, inet, inet6, netmask, prefixlen, alias, -alias or an address \(ADDRESS\[\/PREFIX\], e\.g\. 192\.0\.2\.10\/24\)$/,
         ),
       );
     });
@@ -276,6 +296,14 @@ describe('parse-words', () => {
       builder.addWords(['inet6', '2001:db8::10/64', 'advskew', '100'], 3);
       assert.deepEqual(builder.settings(), { vhid: 1, carpdev: 'eth0', advskew: 100 });
       assert.deepEqual(builder.addresses().map(formatPrefix), ['192.0.2.10/24', '2001:db8::10/64']);
+    });
+
+    it('reads carppeer lines, naming the line of a second peer of a family', () => {
+      const builder = new SettingsBuilder('file');
+      builder.addWords(['carppeer', '192.0.2.2'], 1);
+      builder.addWords(['carppeer', '2001:db8::2'], 2);
+      assert.deepEqual(builder.settings(), { peers: ['192.0.2.2', '2001:db8::2'] });
+      assert.throws(() => builder.addWords(['carppeer', '192.0.2.3'], 3), refusal('repeated-word', /^an IPv4 carppeer is given twice \(first on line 1\)/));
     });
 
     it('names the line of the first occurrence of a repeated setting or address', () => {

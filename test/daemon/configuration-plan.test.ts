@@ -8,9 +8,10 @@ import {
   planChanges,
   wantedFromSettings,
 } from '../../src/daemon/configuration-plan';
+import { parseIp as ip } from '../../src/wire/address';
 import { deriveKey } from '../../src/wire/hmac';
 
-const blank: CarpInterfaceConfig = { carpdev: null, advbase: 1, key: deriveKey(''), nodes: [], balancing: 'none', groups: [], garpRefresh: 0 };
+const blank: CarpInterfaceConfig = { carpdev: null, advbase: 1, key: deriveKey(''), nodes: [], balancing: 'none', groups: [], garpRefresh: 0, peers: [] };
 const running: CarpInterfaceConfig = {
   carpdev: 'eth0',
   advbase: 1,
@@ -19,6 +20,7 @@ const running: CarpInterfaceConfig = {
   balancing: 'none',
   groups: ['fw'],
   garpRefresh: 0,
+  peers: [],
 };
 
 /** The plan for `settings` on an interface configured as `config`, up or not. */
@@ -98,6 +100,14 @@ describe('daemon/configuration-plan', () => {
   it('takes state only on its own', () => {
     assert.deepEqual(plan(running, { state: 'MASTER' }), [{ kind: 'force-state', state: 'MASTER' }]);
     assert.match(refusal(() => plan(running, { state: 'BACKUP', advskew: 1 })), /in a command of its own/);
+  });
+
+  it('carppeer replaces the peer of its family and keeps the other; -carppeer removes both', () => {
+    const peered = { ...running, peers: [ip('192.0.2.2'), ip('2001:db8::2')] };
+    assert.deepEqual(plan(peered, { peers: ['192.0.2.3'] }), [{ kind: 'configure', change: { peers: [ip('192.0.2.3'), ip('2001:db8::2')] } }]);
+    assert.deepEqual(plan(running, { peers: ['2001:db8::2', '192.0.2.2'] }), [{ kind: 'configure', change: { peers: [ip('192.0.2.2'), ip('2001:db8::2')] } }]);
+    assert.deepEqual(plan(peered, { peers: null }), [{ kind: 'configure', change: { peers: [] } }]);
+    assert.deepEqual(plan(peered, { peers: ['192.0.2.2'] }), []);
   });
 
   it('-carpdev clears the carpdev; down on an interface that is up is an admin change', () => {

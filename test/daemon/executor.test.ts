@@ -13,6 +13,7 @@ import { V1_HEADER } from '../wire/vectors';
 
 interface Recorded {
   sent: { carpdev: string; frames: Buffer[] }[];
+  toPeers: { carpdev: string; peer: IpAddress; packet: Buffer }[];
   reports: [string, number, boolean][];
   carriers: [string, boolean][];
   masters: [string, readonly number[]][];
@@ -21,13 +22,14 @@ interface Recorded {
 const CARPDEV_MAC = parseMac('02:00:00:00:00:01');
 
 function executor(overrides: Partial<ExecutorDeps> = {}): { exec: ActionExecutor; rec: Recorded } {
-  const rec: Recorded = { sent: [], reports: [], carriers: [], masters: [] };
+  const rec: Recorded = { sent: [], toPeers: [], reports: [], carriers: [], masters: [] };
   const logger = createLogger('silent');
   const deps: ExecutorDeps = {
     interfaceMac: (ifname) => (ifname === 'eth0' ? CARPDEV_MAC : virtualMac(1)),
     addresses: (ifname): IpAddress[] =>
       ifname === 'eth0' ? [parseIp('198.51.100.2'), parseIp('198.51.100.3')] : [parseIp('192.0.2.10')],
     sendFrames: (carpdev, frames) => void rec.sent.push({ carpdev, frames: [...frames] }),
+    sendToPeer: (carpdev, peer, packet) => void rec.toPeers.push({ carpdev, peer, packet }),
     setCarrier: (ifname, up) => void rec.carriers.push([ifname, up]),
     setMasters: (ifname, vhids) => void rec.masters.push([ifname, vhids]),
     reportSend: (ifname, vhid, ok) => void rec.reports.push([ifname, vhid, ok]),
@@ -40,7 +42,12 @@ function executor(overrides: Partial<ExecutorDeps> = {}): { exec: ActionExecutor
   return { exec: new ActionExecutor(deps), rec };
 }
 
-const advertise: Action = {
+/** The source address of an IPv6 packet, as text. */
+function ipv6Source(packet: Buffer): string {
+  return formatIp({ family: 6, bytes: packet.subarray(8, 24) });
+}
+
+const advertise = {
   kind: 'advertise',
   ifname: 'carp0',
   carpdev: 'eth0',
@@ -50,7 +57,7 @@ const advertise: Action = {
   destination: CARP_IPV4_GROUP,
   payload: V1_HEADER,
   bowOut: false,
-};
+} satisfies Action;
 
 describe('daemon/executor', () => {
   it('sends an advertisement from the virtual MAC and the carpdev`s first IPv4 address, TOS from the DSCP', () => {
@@ -109,6 +116,40 @@ describe('daemon/executor', () => {
     const { exec, rec } = executor();
     exec.execute({ ...advertise, sourceMac: null } as Action);
     assert.equal(formatMac(decodeEthernet(rec.sent[0]?.frames[0] as Buffer).source), formatMac(CARPDEV_MAC));
+  });
+
+  it('sends an advertisement to a carppeer as an IP packet for the kernel to deliver, TTL 255', () => {
+    const { exec, rec } = executor();
+    exec.execute({ ...advertise, destination: parseIp('198.51.100.9') });
+    assert.deepEqual(rec.sent, []);
+    const [sent] = rec.toPeers;
+    assert.equal(sent?.carpdev, 'eth0');
+    assert.equal(formatIp(sent.peer), '198.51.100.9');
+    const ip = decodeIpv4(sent.packet, 0);
+    assert.deepEqual([formatIp(ip.source), formatIp(ip.destination), ip.ttl, ip.protocol, ip.tos], ['198.51.100.2', '198.51.100.9', 255, 112, 0x10]);
+    assert.deepEqual(sent.packet.subarray(20), V1_HEADER);
+    assert.deepEqual(rec.reports, [['carp0', 1, true]]);
+  });
+
+  it('sends to a global IPv6 carppeer from the carpdev`s global address, to a link-local one from its link-local', () => {
+    const eth0 = [parseIp('fe80::1'), parseIp('2001:db8::1')];
+    const { exec, rec } = executor({ addresses: (ifname) => (ifname === 'eth0' ? eth0 : []) });
+    exec.execute({ ...advertise, family: 6, destination: parseIp('2001:db8::2') });
+    exec.execute({ ...advertise, family: 6, destination: parseIp('fe80::2') });
+    assert.deepEqual(
+      rec.toPeers.map((s) => ipv6Source(s.packet)),
+      ['2001:db8::1', 'fe80::1'],
+    );
+  });
+
+  it('reports a failed send to a carppeer to the core', () => {
+    const { exec, rec } = executor({
+      sendToPeer: () => {
+        throw new Error('eth0: sendto: Network is unreachable');
+      },
+    });
+    exec.execute({ ...advertise, destination: parseIp('198.51.100.9') });
+    assert.deepEqual(rec.reports, [['carp0', 1, false]]);
   });
 
   it('counts an advertisement it cannot address as a failed send', () => {

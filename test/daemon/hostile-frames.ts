@@ -1,5 +1,5 @@
 /** Frames a hostile or broken host on the segment sends at carpd: advertisements, good and bad. */
-import { parseIp } from '../../src/wire/address';
+import { type IpAddress, type MacAddress, parseIp } from '../../src/wire/address';
 import { CARP_IPV4_GROUP, encodeCarp } from '../../src/wire/carp';
 import { buildAdvertisementFrame } from '../../src/wire/frames';
 import { computeHmac, deriveKey } from '../../src/wire/hmac';
@@ -13,6 +13,8 @@ export interface ForgedAd {
   /** Breaks the CARP checksum after encoding. */
   readonly badChecksum?: boolean;
   readonly ttl?: number;
+  /** A unicast destination (a host's own address and MAC) instead of the CARP group. */
+  readonly to?: { readonly ip: IpAddress; readonly mac: MacAddress };
 }
 
 /** An advertisement from the client for vhid 1 over the VIP, with whatever the test breaks. */
@@ -25,7 +27,8 @@ export function forgedAdvertisement(client: Client, ad: ForgedAd = {}): Buffer {
   const frame = buildAdvertisementFrame({
     sourceMac: client.mac,
     source: client.ipv4,
-    destination: CARP_IPV4_GROUP,
+    destination: ad.to?.ip ?? CARP_IPV4_GROUP,
+    ...(ad.to === undefined ? {} : { destinationMac: ad.to.mac }),
     trafficClass: 0x10,
     ipId: 1,
     payload,

@@ -1,12 +1,13 @@
 /**
- * A NativeBinding on one FakeKernel: TAP devices and packet sockets in memory, with the addon's
- * argument checks and the errors its system calls would fail with (native/tap.cc,
- * native/packet_socket.cc), so the relay and the daemon meet the same refusals as on Linux.
+ * A NativeBinding on one FakeKernel: TAP devices, packet sockets and raw IP sockets in memory, with
+ * the addon's argument checks and the errors its system calls would fail with (native/tap.cc,
+ * native/packet_socket.cc, native/ip_socket.cc), so the relay and the daemon meet the same refusals as on Linux.
  */
 import type { NativeBinding, PacketSocketOptions, TapOptions } from '../../src/native/types';
 import { checkFilterSize, loadFilter } from './bpf-program';
 import { type Errno, systemError } from './errno';
 import type { FakeKernel } from './fake-kernel';
+import { FakeIpSocket, type NeighbourTable } from './fake-ip-socket';
 import { FakePacketSocket } from './fake-packet-socket';
 import { FakeTap } from './fake-tap';
 import type { Scheduler } from './scheduler';
@@ -18,7 +19,7 @@ const TUNSETIFF_HINTS: Partial<Record<Errno, string>> = {
   EPERM: 'creating or attaching a TAP device needs CAP_NET_ADMIN',
 };
 
-export type OpenCall = 'openTap' | 'openPacketSocket';
+export type OpenCall = 'openTap' | 'openPacketSocket' | 'openIpSocket';
 
 export interface MemoryBindingOptions {
   /** Frames a TAP fd holds for reading: tun's default txqueuelen. */
@@ -27,6 +28,8 @@ export interface MemoryBindingOptions {
   readonly socketQueueLimit?: number;
   /** The first fd number handed out. */
   readonly firstFd?: number;
+  /** Who has an address on a link's segment (the World knows); without it nobody does. */
+  readonly neighbours?: NeighbourTable;
 }
 
 /** dev_valid_name(), as the addon checks it before any system call (native/args.cc). */
@@ -42,6 +45,9 @@ export class MemoryBinding implements NativeBinding {
   readonly taps: FakeTap[] = [];
   /** Every packet socket opened, closed ones included. */
   readonly sockets: FakePacketSocket[] = [];
+  /** Every raw IP socket opened, closed ones included. */
+  readonly ipSockets: FakeIpSocket[] = [];
+  private readonly neighbours: NeighbourTable;
   private readonly openFailures = new Map<OpenCall, Errno>();
   private readonly tapQueueLimit: number;
   private readonly socketQueueLimit: number;
@@ -55,6 +61,7 @@ export class MemoryBinding implements NativeBinding {
     this.tapQueueLimit = options.tapQueueLimit ?? 500;
     this.socketQueueLimit = options.socketQueueLimit ?? 4096;
     this.nextFd = options.firstFd ?? 20;
+    this.neighbours = options.neighbours ?? (() => undefined);
   }
 
   /** TUNSETIFF: creates the device (down, random MAC) or attaches to a persistent one. */
@@ -95,6 +102,20 @@ export class MemoryBinding implements NativeBinding {
       queueLimit: this.socketQueueLimit,
     });
     this.sockets.push(socket);
+    return socket;
+  }
+
+  /** A raw IP socket bound to an Ethernet link of the kernel (native/ip_socket.cc). */
+  openIpSocket(ifname: string, family: 4 | 6): FakeIpSocket {
+    checkName('openIpSocket', ifname);
+    const link = this.kernel.link(ifname);
+    if (!link) throw systemError(ifname, 'if_nametoindex', 'ENODEV');
+    const injected = this.takeFailure('openIpSocket');
+    if (injected) {
+      throw systemError(ifname, 'socket(SOCK_RAW)', injected, injected === 'EPERM' ? 'a raw IP socket needs CAP_NET_RAW' : '');
+    }
+    const socket = new FakeIpSocket(this.nextFd++, link, family, this.neighbours);
+    this.ipSockets.push(socket);
     return socket;
   }
 

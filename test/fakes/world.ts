@@ -5,9 +5,10 @@
  * `nics` gives the hosts other NICs instead, each on a segment of its own (the seeds' examples
  * run on em0 and em1 in 192.168.1.0/24 and 192.168.2.0/24).
  */
-import { type IpAddress, type IpPrefix, type MacAddress, parseIp, parsePrefix } from '../../src/wire/address';
+import { type IpAddress, type IpPrefix, type MacAddress, ipEquals, parseIp, parsePrefix } from '../../src/wire/address';
 import { FakeKernel } from './fake-kernel';
 import { FakeMirror } from './fake-mirror';
+import type { KernelLink } from './kernel-link';
 import { MemoryBinding, type MemoryBindingOptions } from './memory-binding';
 import { Scheduler } from './scheduler';
 import { type Endpoint, type Port, Segment, type SegmentMode } from './segment';
@@ -106,6 +107,18 @@ export class World {
     return client;
   }
 
+  /**
+   * Neighbour resolution: the MAC of the NIC that has `address`, on the segment of `from`'s NIC
+   * (the NICs of one name share a segment).
+   */
+  private neighbour(from: KernelLink, address: IpAddress): MacAddress | undefined {
+    for (const host of this.hosts) {
+      const link = host.kernel.link(from.name);
+      if (link?.nic && [...link.v4, ...link.v6].some((a) => ipEquals(a.info.prefix.address, address))) return link.mac ?? undefined;
+    }
+    return undefined;
+  }
+
   /** Host n with its NICs; the first one's port and addresses describe the host. */
   private makeHost(n: number, bindingOptions: MemoryBindingOptions): FakeHost {
     const name = `host${n}`;
@@ -120,6 +133,7 @@ export class World {
       kernel.ipAddrAdd(options.name, ipv6);
       return { nic, ipv4, ipv6 };
     });
-    return { name, kernel, binding: new MemoryBinding(kernel, this.scheduler, bindingOptions), ...(ports[0] as (typeof ports)[number]) };
+    const binding = new MemoryBinding(kernel, this.scheduler, { neighbours: (link, address) => this.neighbour(link, address), ...bindingOptions });
+    return { name, kernel, binding, ...(ports[0] as (typeof ports)[number]) };
   }
 }

@@ -20,6 +20,13 @@ describe('native binding (no system call)', () => {
     );
   });
 
+  it('refuses a raw IP socket of a family other than 4 or 6, before opening anything', () => {
+    for (const family of [0, 5, 7, 4.5]) {
+      assert.throws(() => nativeBinding.openIpSocket('nothere-nat0', family as 4), RangeError, String(family));
+    }
+    assert.throws(() => nativeBinding.openIpSocket('a/b', 4), RangeError);
+  });
+
   it('sizes TAP slots for a VLAN-tagged 64 KiB IP packet behind the vnet header', () => {
     assert.equal(TAP_MIN_SLOT_SIZE, VNET_HEADER_LENGTH + 14 + 4 + 65_535);
   });
