@@ -1,6 +1,6 @@
 /**
  * carpctl's argument list: global options first (`--socket PATH`, `-j`, `-h`), then one command:
- * nothing (show all), `carpN [words]`, `-g GROUP [words]`, `sysctl [words]`, `stats` or `monitor`. The words after the
+ * nothing (show all), `carpN [words]`, `-g GROUP [words]`, `sysctl [words]`, `stats`, `monitor` or `reload`. The words after the
  * command are parsed by the token tables of src/config.
  */
 import { ConfigError, matchKeyword, parseCarpInterfaceName, parseGroupName, quote } from '../config/grammar';
@@ -26,6 +26,7 @@ export type CliCommand =
   | { readonly kind: 'explain'; readonly ifname: string }
   | { readonly kind: 'monitor' }
   | { readonly kind: 'counters' }
+  | { readonly kind: 'reload' }
   | { readonly kind: 'destroy'; readonly ifname: string }
   | { readonly kind: 'create' | 'configure'; readonly ifname: string; readonly settings: InterfaceSettings }
   | (GroupCommand & { readonly group: string })
@@ -37,7 +38,7 @@ export interface ParsedArgs {
 }
 
 const VALID_OPTIONS = '--socket PATH, -j, -g GROUP or -h';
-const COMMAND_TOKENS = [{ keyword: 'sysctl' }, { keyword: 'stats' }, { keyword: 'monitor' }] as const;
+const COMMAND_TOKENS = [{ keyword: 'sysctl' }, { keyword: 'stats' }, { keyword: 'monitor' }, { keyword: 'reload' }] as const;
 
 export function parseArgs(argv: readonly string[], env: NodeJS.ProcessEnv): ParsedArgs {
   let socket: string | undefined;
@@ -76,12 +77,13 @@ function parseCommand(words: readonly string[]): CliCommand {
     command = matchKeyword(first, COMMAND_TOKENS, 'command');
   } catch (e: unknown) {
     if (!(e instanceof ConfigError)) throw e;
-    throw new ConfigError(e.code, `unknown command ${quote(first)}: give a carp interface (carpN ...), -g GROUP, sysctl, stats or monitor`);
+    throw new ConfigError(e.code, `unknown command ${quote(first)}: give a carp interface (carpN ...), -g GROUP, sysctl, stats, monitor or reload`);
   }
   if (command.keyword === 'sysctl') return parseSysctlCommand(rest);
   // Only the first extra word is named: it cannot follow a `pass` (stats pass secret).
   if (rest[0] !== undefined) throw new ConfigError('unknown-word', `${command.keyword} takes no words, not ${quote(rest[0])}`);
-  return command.keyword === 'monitor' ? { kind: 'monitor' } : { kind: 'counters' };
+  if (command.keyword === 'monitor') return { kind: 'monitor' };
+  return command.keyword === 'reload' ? { kind: 'reload' } : { kind: 'counters' };
 }
 
 function groupCommand(words: readonly string[]): CliCommand {

@@ -118,5 +118,7 @@ async function execute(command: Exclude<CliCommand, { kind: 'help' }>, session: 
       return session.print(await session.send({ type: 'explain', ifname: command.ifname }), (r) => formatExplanation(r.explanation));
     case 'monitor':
       return session.monitor();
+    case 'reload':
+      return session.printChange(await session.send({ type: 'reload' }));
   }
 }

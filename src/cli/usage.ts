@@ -21,6 +21,7 @@ export const USAGE = `usage: carpctl [--socket PATH] [-j] [command]
   carpctl sysctl [-a]                 show every net.inet.carp sysctl
   carpctl sysctl NAME ...             show some
   carpctl sysctl [-w] NAME=VALUE ...  set some
+  carpctl reload                      apply what changed in carpd's configuration files (as SIGHUP)
 
 settings, in any order (keywords may be abbreviated to a unique prefix):
   vhid ${rangeText(LIMITS.vhid)}   advbase ${rangeText(LIMITS.advbase)}   advskew ${rangeText(LIMITS.advskew)}

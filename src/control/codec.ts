@@ -123,6 +123,10 @@ const REQUEST_DECODERS: { readonly [T in RequestType]: (message: JsonObject) => 
     fields(m, []);
     return { type: 'monitor' };
   },
+  reload: (m) => {
+    fields(m, []);
+    return { type: 'reload' };
+  },
 };
 
 function ifnameOf(message: JsonObject): string {
@@ -283,6 +287,7 @@ const RESULT_SHAPES: { readonly [T in RequestType]: readonly [string, (value: un
   counters: ['counters', isObject],
   explain: ['explanation', isObject],
   monitor: ['monitoring', (v) => v === true],
+  reload: ['warnings', isStringArray],
 };
 
 // ---------------------------------------------------------------------------------------------

@@ -51,7 +51,9 @@ export type Request =
    * (`{version, event}`) per state or demotion change and per carpN created or destroyed, until
    * the client closes it.
    */
-  | { readonly type: 'monitor' };
+  | { readonly type: 'monitor' }
+  /** Re-reads the configuration directory, as SIGHUP does. */
+  | { readonly type: 'reload' };
 
 export type RequestType = Request['type'];
 export type RequestOf<T extends RequestType> = Extract<Request, { readonly type: T }>;
@@ -112,6 +114,7 @@ export interface ResultMap {
   counters: CountersResult;
   explain: ExplainResult;
   monitor: MonitorResult;
+  reload: WarningsResult;
 }
 
 export type ResultFor<T extends RequestType> = ResultMap[T];
@@ -222,6 +225,8 @@ export interface InterfaceStatusDto {
   readonly carpdevStats: CarpdevStatsDto | null;
   /** Frames relayed between carpN and its carpdev, or null while carpN has no relay port. */
   readonly dataPlane: RelayCounters | null;
+  /** Only while its carpN.conf waits for this carpdev, which does not exist yet. */
+  readonly waitingForCarpdev?: string;
 }
 
 export interface CarpdevStatsDto extends CarpdevStats {
@@ -243,6 +248,8 @@ export interface InterfaceDtoSources {
   readonly addresses: readonly IpPrefix[];
   readonly carpdevStats: Readonly<CarpdevStatsDto> | null;
   readonly dataPlane: Readonly<RelayCounters> | null;
+  /** The carpdev its carpN.conf names and waits for, as it does not exist yet. */
+  readonly waitingForCarpdev?: string | null;
 }
 
 const CARP_GROUP = 'carp';
@@ -274,6 +281,7 @@ export function interfaceStatusDto(sources: InterfaceDtoSources): InterfaceStatu
     nodes: status.nodes.map((node) => nodeStatusDto(node, now)),
     carpdevStats: sources.carpdevStats === null ? null : { ...sources.carpdevStats },
     dataPlane: sources.dataPlane === null ? null : { ...sources.dataPlane },
+    ...(typeof sources.waitingForCarpdev === 'string' ? { waitingForCarpdev: sources.waitingForCarpdev } : {}),
   };
 }
 

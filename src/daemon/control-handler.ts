@@ -36,6 +36,9 @@ async function handle(service: CarpService, request: Request, stream: EventStrea
     case 'monitor':
       service.monitor(stream);
       return { monitoring: true };
+    case 'reload':
+      await service.reload();
+      return { warnings: [] };
   }
 }
 
