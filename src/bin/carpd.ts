@@ -39,7 +39,6 @@ async function main(): Promise<void> {
   };
   process.on('SIGTERM', () => stop('SIGTERM'));
   process.on('SIGINT', () => stop('SIGINT'));
-  process.on('SIGHUP', () => logger.warn('SIGHUP: reloading is not supported yet; restart carpd to re-read the configuration'));
 }
 
 main().catch((e: unknown) => {

@@ -1,7 +1,7 @@
 /**
  * carpctl's argument list: global options first (`--socket PATH`, `-j`, `-h`), then one command:
- * nothing (show all), `carpN [words]`, `-g GROUP [words]`, `sysctl [words]`, `stats`, `monitor` or
- * `maintenance [on|off]`. The words after the
+ * nothing (show all), `carpN [words]`, `-g GROUP [words]`, `sysctl [words]`, `stats`, `monitor`,
+ * `reload` or `maintenance [on|off]`. The words after the
  * command are parsed by the token tables of src/config.
  */
 import { ConfigError, matchKeyword, parseCarpInterfaceName, parseGroupName, quote } from '../config/grammar';
@@ -29,6 +29,7 @@ export type CliCommand =
   | { readonly kind: 'counters' }
   | { readonly kind: 'maintenance-get' }
   | { readonly kind: 'maintenance-set'; readonly on: boolean }
+  | { readonly kind: 'reload' }
   | { readonly kind: 'destroy'; readonly ifname: string }
   | { readonly kind: 'create' | 'configure'; readonly ifname: string; readonly settings: InterfaceSettings }
   | (GroupCommand & { readonly group: string })
@@ -40,7 +41,7 @@ export interface ParsedArgs {
 }
 
 const VALID_OPTIONS = '--socket PATH, -j, -g GROUP or -h';
-const COMMAND_TOKENS = [{ keyword: 'sysctl' }, { keyword: 'stats' }, { keyword: 'monitor' }, { keyword: 'maintenance' }] as const;
+const COMMAND_TOKENS = [{ keyword: 'sysctl' }, { keyword: 'stats' }, { keyword: 'monitor' }, { keyword: 'reload' }, { keyword: 'maintenance' }] as const;
 const MAINTENANCE_TOKENS = [
   { keyword: 'on', on: true },
   { keyword: 'off', on: false },
@@ -83,13 +84,14 @@ function parseCommand(words: readonly string[]): CliCommand {
     command = matchKeyword(first, COMMAND_TOKENS, 'command');
   } catch (e: unknown) {
     if (!(e instanceof ConfigError)) throw e;
-    throw new ConfigError(e.code, `unknown command ${quote(first)}: give a carp interface (carpN ...), -g GROUP, sysctl, stats, monitor or maintenance`);
+    throw new ConfigError(e.code, `unknown command ${quote(first)}: give a carp interface (carpN ...), -g GROUP, sysctl, stats, monitor, reload or maintenance`);
   }
   if (command.keyword === 'sysctl') return parseSysctlCommand(rest);
   if (command.keyword === 'maintenance') return maintenanceCommand(rest);
   // Only the first extra word is named: it cannot follow a `pass` (stats pass secret).
   if (rest[0] !== undefined) throw new ConfigError('unknown-word', `${command.keyword} takes no words, not ${quote(rest[0])}`);
-  return command.keyword === 'monitor' ? { kind: 'monitor' } : { kind: 'counters' };
+  if (command.keyword === 'monitor') return { kind: 'monitor' };
+  return command.keyword === 'reload' ? { kind: 'reload' } : { kind: 'counters' };
 }
 
 /** `maintenance` shows it, `maintenance on|off` switches it. */

@@ -3,6 +3,8 @@
  * (docs/protocol.md §5.3). Choices where OpenBSD has no equivalent or we lack the data:
  * - No vhid yet: `carp: INIT carpdev <if|none> advbase <n> advskew 0`, i.e. the single-node line
  *   without `vhid` (OpenBSD prints no carp line at all; showing carpdev and advbase is more useful).
+ * - A carpN.conf waiting for its carpdev (config-directory.ts): carpN is unconfigured, and the
+ *   carpdev shows as `carpdev eth1 (waiting: no such interface yet)` until it appears.
  * - No MAC (carpN not yet in the kernel): the lladdr line is left out.
  * - `index`/`priority` lines are not printed; IPv6 link-local addresses show `%carpN` but no scopeid.
  * - No broadcast for /31 and /32 (RFC 3021: such prefixes have none).
@@ -53,7 +55,7 @@ function flagsText(dto: InterfaceStatusDto): string {
 
 /** One line for a single virtual host; the OpenBSD carpnodes form for several. */
 function carpLines(dto: InterfaceStatusDto): string[] {
-  const carpdev = dto.carpdev ?? 'none';
+  const carpdev = dto.waitingForCarpdev === undefined ? (dto.carpdev ?? 'none') : `${dto.waitingForCarpdev} (waiting: no such interface yet)`;
   const peers = dto.carppeers.map((peer) => ` carppeer ${peer}`).join('');
   const [only] = dto.nodes;
   if (dto.nodes.length === 0) {

@@ -124,5 +124,7 @@ async function execute(command: Exclude<CliCommand, { kind: 'help' }>, session: 
       return session.print(await session.send({ type: 'maintenance-get' }), formatMaintenance);
     case 'maintenance-set':
       return session.print(await session.send({ type: 'maintenance-set', on: command.on }), formatMaintenance);
+    case 'reload':
+      return session.printChange(await session.send({ type: 'reload' }));
   }
 }

@@ -24,6 +24,7 @@ export const USAGE = `usage: carpctl [--socket PATH] [-j] [command]
   carpctl maintenance                 show whether maintenance mode is on
   carpctl maintenance on|off          demote this host so that peers take over, or end it
                                       (kept across restarts and reboots)
+  carpctl reload                      apply what changed in carpd's configuration files (as SIGHUP)
 
 settings, in any order (keywords may be abbreviated to a unique prefix):
   vhid ${rangeText(LIMITS.vhid)}   advbase ${rangeText(LIMITS.advbase)}   advskew ${rangeText(LIMITS.advskew)}

@@ -132,6 +132,10 @@ const REQUEST_DECODERS: { readonly [T in RequestType]: (message: JsonObject) => 
     fields(m, ['on']);
     return { type: 'maintenance-set', on: boolean(m.on, 'on') };
   },
+  reload: (m) => {
+    fields(m, []);
+    return { type: 'reload' };
+  },
 };
 
 function ifnameOf(message: JsonObject): string {
@@ -307,6 +311,7 @@ const RESULT_SHAPES: { readonly [T in RequestType]: readonly [string, (value: un
   monitor: ['monitoring', (v) => v === true],
   'maintenance-get': ['maintenance', isMaintenance],
   'maintenance-set': ['maintenance', isMaintenance],
+  reload: ['warnings', isStringArray],
 };
 
 // ---------------------------------------------------------------------------------------------

@@ -55,7 +55,9 @@ export type Request =
   | { readonly type: 'monitor' }
   | { readonly type: 'maintenance-get' }
   /** Kept across restarts and reboots (the state directory). */
-  | { readonly type: 'maintenance-set'; readonly on: boolean };
+  | { readonly type: 'maintenance-set'; readonly on: boolean }
+  /** Re-reads the configuration directory, as SIGHUP does. */
+  | { readonly type: 'reload' };
 
 export type RequestType = Request['type'];
 export type RequestOf<T extends RequestType> = Extract<Request, { readonly type: T }>;
@@ -133,6 +135,7 @@ export interface ResultMap {
   monitor: MonitorResult;
   'maintenance-get': MaintenanceResult;
   'maintenance-set': MaintenanceResult;
+  reload: WarningsResult;
 }
 
 export type ResultFor<T extends RequestType> = ResultMap[T];
@@ -247,6 +250,8 @@ export interface InterfaceStatusDto {
   readonly carpdevStats: CarpdevStatsDto | null;
   /** Frames relayed between carpN and its carpdev, or null while carpN has no relay port. */
   readonly dataPlane: RelayCounters | null;
+  /** Only while its carpN.conf waits for this carpdev, which does not exist yet. */
+  readonly waitingForCarpdev?: string;
 }
 
 export interface CarpdevStatsDto extends CarpdevStats {
@@ -268,6 +273,8 @@ export interface InterfaceDtoSources {
   readonly addresses: readonly IpPrefix[];
   readonly carpdevStats: Readonly<CarpdevStatsDto> | null;
   readonly dataPlane: Readonly<RelayCounters> | null;
+  /** The carpdev its carpN.conf names and waits for, as it does not exist yet. */
+  readonly waitingForCarpdev?: string | null;
 }
 
 const CARP_GROUP = 'carp';
@@ -301,6 +308,7 @@ export function interfaceStatusDto(sources: InterfaceDtoSources): InterfaceStatu
     nodes: status.nodes.map((node) => nodeStatusDto(node, now)),
     carpdevStats: sources.carpdevStats === null ? null : { ...sources.carpdevStats },
     dataPlane: sources.dataPlane === null ? null : { ...sources.dataPlane },
+    ...(typeof sources.waitingForCarpdev === 'string' ? { waitingForCarpdev: sources.waitingForCarpdev } : {}),
   };
 }
 

@@ -4,6 +4,7 @@
  * applied, and a plan is applied in one pass over the core, then the kernel, then one upkeep.
  */
 import { CarpError } from '../carp/errors';
+import { ConfigError } from '../config/grammar';
 import type { Action, CarpHostApi, Millis } from '../carp/types';
 import type { ResolvedInterfaceSettings, SysctlAssignment } from '../config/settings';
 import {
@@ -44,6 +45,10 @@ export interface CarpServiceDeps {
   readonly counters: () => DaemonCounters;
   readonly feed: EventFeed;
   readonly maintenance: MaintenanceStore;
+  /** The carpdev a carpN.conf waits for (config-directory.ts), shown in the status. */
+  readonly waitingForCarpdev?: (ifname: string) => string | null;
+  /** Reloads the configuration directory (Daemon); why it was refused, empty when applied. */
+  readonly reloadConfiguration?: () => Promise<readonly string[]>;
 }
 
 export class CarpService {
@@ -123,6 +128,19 @@ export class CarpService {
     await this.changeAddresses(ifname, missing.map((prefix) => ({ kind: 'add', prefix })));
   }
 
+  /** `carpctl reload`: as SIGHUP; a refused directory is an error naming each file's reason. */
+  async reload(): Promise<void> {
+    const refused = (await this.deps.reloadConfiguration?.()) ?? ['this carpd has no configuration directory to reload'];
+    if (refused.length > 0) throw new ConfigError('bad-file', `reload refused, nothing was changed: ${refused.join('; ')}`);
+  }
+
+  /** Reload: the addresses taken out of a file go, those carpN still has. */
+  async removeAddresses(ifname: string, prefixes: readonly IpPrefix[]): Promise<void> {
+    const present = new Set(this.deps.interfaces.prefixesOf(ifname).map(formatPrefix));
+    const gone = prefixes.filter((p) => present.has(formatPrefix(p)));
+    await this.changeAddresses(ifname, gone.map((prefix) => ({ kind: 'remove', prefix })));
+  }
+
   show(ifname: string | null): InterfaceStatusDto[] {
     const names = ifname === null ? this.names() : [this.deps.interfaces.status(ifname).name];
     const counters = this.deps.counters();
@@ -141,6 +159,7 @@ export class CarpService {
           addresses: link ? this.deps.mirror.addressesOf(link.index).map((a) => a.prefix) : [],
           carpdevStats: carpdev === undefined ? null : carpdevStatsDto(carpdev),
           dataPlane: counters.interfaces.find((i) => i.name === name)?.dataPlane ?? null,
+          waitingForCarpdev: this.deps.waitingForCarpdev?.(name) ?? null,
         }),
       ];
     });

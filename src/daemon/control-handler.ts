@@ -40,6 +40,9 @@ async function handle(service: CarpService, request: Request, stream: EventStrea
       return { maintenance: service.maintenance() };
     case 'maintenance-set':
       return { maintenance: service.setMaintenance(request.on) };
+    case 'reload':
+      await service.reload();
+      return { warnings: [] };
   }
 }
 

@@ -15,12 +15,12 @@ import type { KernelControl, KernelMirror } from '../kernel/types';
 import type { NativeBinding } from '../native/types';
 import { Relay } from '../relay/relay';
 import type { IpAddress } from '../wire/address';
-import { applyBootConfiguration } from './boot-config';
 import { CarpEventLog } from './carp-event-log';
 import { CarpInterfaces } from './carp-interfaces';
 import { CarpService } from './carp-service';
 import { CarpTaps, type PrepareCarpInterface } from './carp-taps';
 import { EventFeed } from './event-feed';
+import { ConfigDirectory } from './config-directory';
 import type { Clock } from './clock';
 import { createControlHandler, createSerializer } from './control-handler';
 import { type DaemonCounters, collectCounters } from './counters';
@@ -72,6 +72,11 @@ export interface DaemonEnvironment {
   readonly spawnHook?: SpawnHook;
   /** Opens the metrics endpoint; startMetricsServer (metrics-server.ts) when absent. */
   serveMetrics?(address: ListenAddress, families: () => readonly MetricFamily[]): Promise<MetricsEndpoint>;
+  /**
+   * Hands over what a reload request (SIGHUP in production) runs: carpd re-reads its configuration
+   * directory (Daemon.reload). Absent: carpd cannot be asked to reload this way.
+   */
+  onReloadRequest?(reload: () => Promise<boolean>): void;
 }
 
 export class Daemon {
@@ -87,6 +92,9 @@ export class Daemon {
   private readonly kernelEvents: KernelEventHandler;
   private readonly serialize = createSerializer();
   readonly service: CarpService;
+  private readonly configDirectory: ConfigDirectory;
+  /** Settles once the boot configuration has been applied. */
+  private booted: Promise<void> | null = null;
 
   private readonly journal: StateJournal;
   private readonly loopMonitor: LoopMonitor;
@@ -158,6 +166,16 @@ export class Daemon {
       counters: () => this.counters(),
       feed,
       maintenance: new MaintenanceStore(options.stateDir ?? DEFAULT_STATE_DIR),
+      waitingForCarpdev: (ifname) => this.configDirectory.waitingFor(ifname),
+      reloadConfiguration: () => this.reloadNow(),
+    });
+    this.configDirectory = new ConfigDirectory({
+      dir: options.configDir,
+      service: this.service,
+      checkSysctl: (name, value) => host.checkSysctl(name, value),
+      linkExists: (name) => mirror.linkByName(name) !== undefined,
+      groupsOf: (ifname) => host.interfaceStatus(ifname)?.config.groups ?? [],
+      logger,
     });
     this.kernelEvents = new KernelEventHandler(this.interfaces, host, driver, relay, mirror, logger);
     this.host = host;
@@ -224,24 +242,60 @@ export class Daemon {
     const socket = controlSocketPath(options.socket ?? undefined);
     let booted!: () => void;
     const ready = new Promise<void>((done) => (booted = done));
+    this.booted = ready;
+    env.onReloadRequest?.(() => this.reload());
     const handler = createControlHandler(this.service, this.serialize);
     this.server = await env.listen(socket, (request, stream) => ready.then(() => handler(request, stream)));
     if (options.metrics) await this.serveMetrics(options.metrics);
     // Read before anything of this run is written over it.
     const previous = this.journal.load();
-    env.mirror.onEvent((event) => this.kernelEvents.handle(event));
+    env.mirror.onEvent((event) => {
+      this.kernelEvents.handle(event);
+      if (event.kind === 'link-changed') this.carpdevMayHaveAppeared(event.link.name);
+    });
     await env.mirror.start();
     this.kernelEvents.reportAllLinks();
     await this.serialize(async () => {
       this.service.restoreMaintenance();
       await this.adoptLeftoverDevices();
-      await applyBootConfiguration(options.configDir, this.service, (name, value) => this.host.checkSysctl(name, value), env.logger);
+      await this.configDirectory.boot();
       resumeMasters(previous, this.host, this.driver, env.clock, env.logger);
     });
     booted();
     this.loopMonitor.start();
     this.report.booted();
     env.logger.info({ socket, interfaces: this.service.names() }, `carpd ready on ${socket}`);
+  }
+
+  /**
+   * Re-reads the configuration directory and applies what changed (config-directory.ts), telling
+   * the service manager (RELOADING=1, then READY=1). Waits for the boot to finish; false when the
+   * directory was refused (nothing changed) or carpd is stopping.
+   */
+  async reload(): Promise<boolean> {
+    await this.booted;
+    return this.serialize(async () => (await this.reloadNow()).length === 0);
+  }
+
+  /** The reload itself, run where requests are serialized; why it was refused, if it was. */
+  private async reloadNow(): Promise<string[]> {
+    if (this.stopping !== null) return ['carpd is stopping'];
+    this.report.reloading();
+    let refused: string[] | null = null;
+    try {
+      refused = await this.configDirectory.reload();
+      return refused;
+    } finally {
+      this.report.reloaded(refused?.length === 0);
+    }
+  }
+
+  /** A carpN.conf that waits for `name` applies now, after what the kernel event itself changed. */
+  private carpdevMayHaveAppeared(name: string): void {
+    if (!this.configDirectory.waitsFor(name)) return;
+    this.serialize(() => this.configDirectory.linkAppeared(name)).catch((e: unknown) =>
+      this.env.logger.error({ ifname: name, err: e }, `carpdev ${name}: cannot apply the files waiting for it: ${describeError(e)}`),
+    );
   }
 
   /** Like the socket, before any device is touched: a port in use fails the start. */

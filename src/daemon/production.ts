@@ -11,6 +11,7 @@ import { reconcilePolicyRouting } from '../kernel/policy-routing';
 import type { SysctlChange } from '../kernel/proc-sys';
 import { nativeBinding, sendUnixDatagram } from '../native/binding';
 import { monotonicClock } from './clock';
+import { describeError } from './describe-error';
 import type { DaemonEnvironment } from './daemon';
 import type { Logger } from './logger';
 import { systemdNotifier } from './systemd-notifier';
@@ -34,5 +35,10 @@ export function productionEnvironment(logger: Logger): DaemonEnvironment {
     timers: { setTimeout, clearTimeout },
     logger,
     notifier: systemdNotifier(process.env, sendUnixDatagram, (message) => logger.warn(message)),
+    // systemctl reload carpd: ExecReload= sends SIGHUP (systemd/carpd.service).
+    onReloadRequest: (reload) =>
+      process.on('SIGHUP', () => {
+        reload().catch((e: unknown) => logger.error({ err: e }, `SIGHUP: reload failed: ${describeError(e)}`));
+      }),
   };
 }

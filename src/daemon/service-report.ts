@@ -8,6 +8,9 @@
  *   a file has none and could never run, and a refused file left no interface (it is logged).
  * - STATUS= on every change of state, at most once per `statusIntervalMs` (the latest summary
  *   wins) and only when the line changed, so that a flapping link cannot flood the manager.
+ * - RELOADING=1 (with MONOTONIC_USEC, which systemd 253's Type=notify-reload asks for) when a
+ *   reload begins, READY=1 when it is over, with a STATUS that says if it was refused. Only once
+ *   ready: before, the service manager is still waiting for the first READY=1.
  * - STOPPING=1 when an orderly stop begins; nothing after it.
  */
 import type { HostStatus, Millis } from '../carp/types';
@@ -64,6 +67,20 @@ export class ServiceReport {
       this.updateTimer = null;
       this.update();
     }, delay);
+  }
+
+  reloading(): void {
+    if (this.phase !== 'ready') return;
+    const usec = Math.round(this.deps.clock.now() * 1000);
+    this.deps.notifier.notify({ RELOADING: '1', MONOTONIC_USEC: String(usec), STATUS: 'reloading the configuration' });
+  }
+
+  /** `applied`: false when the configuration directory was refused (carpd logged why). */
+  reloaded(applied: boolean): void {
+    if (this.phase !== 'ready') return;
+    const line = statusLine(this.deps.status().interfaces, this.deps.allow());
+    const status = applied ? line : `reload refused, the previous configuration stays (see the log); ${line}`;
+    this.send({ READY: '1', STATUS: status }, status);
   }
 
   stopping(): void {

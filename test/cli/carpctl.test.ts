@@ -46,6 +46,7 @@ function answer(request: Request): Result {
     }
     case 'destroy':
     case 'group-demote':
+    case 'reload':
       return { warnings: [] };
     case 'group-show':
       return { group: request.group, demote: 3 };
@@ -175,6 +176,14 @@ describe('carpctl end to end (fake daemon)', () => {
       const extra = await carpctl('stats', 'carp0');
       assert.equal(extra.status, EXIT_REFUSED);
       assert.match(extra.stderr, /stats takes no words, not "carp0"/);
+    });
+
+    it('asks for a reload with reload, prints nothing on success, and refuses words after it', async () => {
+      assert.deepEqual(await carpctl('reload'), { status: EXIT_OK, stdout: '', stderr: '' });
+      assert.deepEqual(requests(), [{ type: 'reload' }]);
+      const extra = await carpctl('reload', 'carp0');
+      assert.equal(extra.status, EXIT_REFUSED);
+      assert.match(extra.stderr, /reload takes no words, not "carp0"/);
     });
 
     it('passes on the daemon\'s refusal and exits 1', async () => {
@@ -384,7 +393,7 @@ describe('carpctl end to end (fake daemon)', () => {
       [['carp0', 'vhid'], /^carpctl: vhid needs a number 1-255\n$/],
       [['carp0', 'bogus'], /^carpctl: unknown word "bogus": valid words are create, destroy, stats, explain, vhid, .*, -alias or an address \(ADDRESS\[\/PREFIX\], e\.g\. 192\.0\.2\.10\/24\)\n$/],
       [['carpX'], /^carpctl: "carpX" is not a carp interface name/],
-      [['eth0'], /^carpctl: unknown command "eth0": give a carp interface \(carpN \.\.\.\), -g GROUP, sysctl, stats, monitor or maintenance\n$/],
+      [['eth0'], /^carpctl: unknown command "eth0": give a carp interface \(carpN \.\.\.\), -g GROUP, sysctl, stats, monitor, reload or maintenance\n$/],
       [['-x'], /^carpctl: unknown option "-x": valid options are --socket PATH, -j, -g GROUP or -h\n$/],
       [['--socket'], /^carpctl: --socket needs a path/],
       [['-g'], /^carpctl: -g needs a group name/],

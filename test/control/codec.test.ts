@@ -106,7 +106,7 @@ describe('control codec', () => {
     it('refuses an unknown type, listing the valid ones', () => {
       assert.throws(
         () => decodeRequest(line({ type: 'reboot' })),
-        rejected('bad-request', /unknown request type "reboot": valid types are show, create, destroy, configure, group-demote, group-show, sysctl-get, sysctl-set, counters, explain, monitor, maintenance-get, maintenance-set$/),
+        rejected('bad-request', /unknown request type "reboot": valid types are show, create, destroy, configure, group-demote, group-show, sysctl-get, sysctl-set, counters, explain, monitor, maintenance-get, maintenance-set, reload$/),
       );
     });
 

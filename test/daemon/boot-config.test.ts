@@ -3,8 +3,8 @@ import { chmod, chown, mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { ResolvedInterfaceSettings, SysctlAssignment } from '../../src/config/settings';
-import { applyBootConfiguration } from '../../src/daemon/boot-config';
 import type { CarpService } from '../../src/daemon/carp-service';
+import { ConfigDirectory } from '../../src/daemon/config-directory';
 import { createLogger } from '../../src/daemon/logger';
 import { casesFor, leakWords, leakedFragments } from '../config/leak-cases';
 import { otherUidOrSkip } from '../config/other-user';
@@ -91,7 +91,8 @@ describe('carpd boot configuration: what it refuses and logs', () => {
       return dir;
     }
 
-    const boot = (dir: string): Promise<void> => applyBootConfiguration(dir, recordingService(calls), () => undefined, logger);
+    const boot = (dir: string): Promise<void> =>
+      new ConfigDirectory({ dir, service: recordingService(calls), checkSysctl: () => undefined, linkExists: () => true, groupsOf: () => [], logger }).boot();
 
     it('applies nothing from a directory its group can write, and says why', async () => {
       const dir = await configDir();

@@ -104,6 +104,9 @@ interface RunningDaemon {
   readonly server: () => ControlServer | null;
   readonly metrics: () => MetricsEndpoint | null;
   readonly socket: string;
+  readonly configDir: string;
+  /** What the daemon runs on SIGHUP (DaemonEnvironment.onReloadRequest). */
+  readonly reload: () => Promise<boolean>;
   readonly fdsBefore: { readonly taps: number; readonly sockets: number };
 }
 
@@ -158,6 +161,7 @@ export class DaemonLab {
     const tasks = this.kernelTasks.get(n) ?? [];
     this.kernelTasks.set(n, tasks);
     const notifier = new RecordingNotifier(this.world.scheduler.clock, options.watchdogMs ?? null);
+    let reload: () => Promise<boolean> = () => Promise.reject(new Error('carpd did not take a reload handler'));
     this.notifiers.set(n, notifier);
     const env: DaemonEnvironment = {
       binding: host.binding,
@@ -184,6 +188,7 @@ export class DaemonLab {
       logger: createLogger('debug', { write: (line: string) => void log.push(JSON.parse(line) as LogRecord) }),
       random: seededRandomSource(new Prng(n * 7919 + this.running.size)),
       notifier,
+      onReloadRequest: (handler) => (reload = handler),
       spawnHook: (file, args, environment) => {
         const child = spawnHook(file, args, environment);
         this.hookProcesses.add(child);
@@ -198,7 +203,8 @@ export class DaemonLab {
     const stateDir = this.stateDir(n);
     const { hooksDir, metrics, readyTimeoutMs } = options;
     const daemon = await Daemon.start({ configDir, runtimeDir, stateDir, socket, logLevel: 'debug', hooksDir, metrics, readyTimeoutMs }, env);
-    this.running.set(n, { daemon, mirror, timers, server: () => server, metrics: () => metricsEndpoint, socket, fdsBefore });
+    const running = { daemon, mirror, timers, server: () => server, metrics: () => metricsEndpoint, socket, configDir, fdsBefore };
+    this.running.set(n, { ...running, reload: () => reload() });
     return daemon;
   }
 
@@ -308,6 +314,26 @@ export class DaemonLab {
   /** What carpd asked of the kernel besides links and addresses (sysctls, policy routes). */
   kernelWork(n: number): readonly string[] {
     return this.kernelTasks.get(n) ?? [];
+  }
+
+  /** Changes files of host n's configuration directory; null removes one. */
+  async editConfig(n: number, files: Readonly<Record<string, string | null>>): Promise<void> {
+    const { configDir } = this.runningOn(n);
+    for (const [name, text] of Object.entries(files)) {
+      if (text === null) await rm(join(configDir, name));
+      else await writeFile(join(configDir, name), text, { mode: 0o600 });
+    }
+  }
+
+  /** kill -HUP: carpd reloads its configuration directory; true when it applied it. */
+  hangup(n: number): Promise<boolean> {
+    return this.runningOn(n).reload();
+  }
+
+  private runningOn(n: number): RunningDaemon {
+    const running = this.running.get(n);
+    if (!running) throw new Error(`carpd does not run on host ${n}`);
+    return running;
   }
 
   /** An orderly stop (SIGTERM): masters bow out. */

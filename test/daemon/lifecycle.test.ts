@@ -39,11 +39,11 @@ describe('carpd in-process: boot configuration, restart, devices that come and g
 
   it('skips a refused file with its reason and applies the others', async () => {
     await lab.start(1, {
-      config: { ...BOOT_CONFIG, 'carp1.conf': `vhid 8 pass ${PASS} carpdev eth9\n` },
+      config: { ...BOOT_CONFIG, 'carp1.conf': `vhid 7 pass ${PASS} carpdev eth0\n` },
     });
     assert.equal(lab.world.host(1).kernel.link('carp1'), undefined, 'no device is left from the refused file');
     assert.ok(lab.world.host(1).kernel.link('carp0'));
-    assert.ok(messages(lab, 1).some((m) => /carp1\.conf: refused: carpdev eth9: no such interface/.test(m)));
+    assert.ok(messages(lab, 1).some((m) => /carp1\.conf: refused: vhid 7 is in use on carp0 \(carpdev eth0\)/.test(m)));
     assert.equal((await lab.carpctl(1, 'carp1')).status, 1);
   });
 

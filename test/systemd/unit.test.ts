@@ -75,6 +75,10 @@ describe('systemd/carpd.service', () => {
     assert.ok(parsed.kind === 'run' && parsed.options.stateDir === '/var/lib/carpd');
   });
 
+  it('reloads with SIGHUP to carpd itself, which re-reads /etc/carp (test/daemon/reload, test/netns/reload)', () => {
+    assert.deepEqual(unitValues('ExecReload'), ['/bin/kill -HUP $MAINPID']);
+  });
+
   it('stops with SIGTERM, which makes every MASTER bow out', () => {
     assert.deepEqual(unitValues('KillSignal'), ['SIGTERM']);
   });

@@ -1,0 +1,66 @@
+/**
+ * What a reload changes on a carp interface whose carpN.conf was edited (config-directory.ts): the
+ * words whose value differs between the file in force and the new one, as the settings of a
+ * configure request, and the addresses added to or taken out of the file. Words the edit did not
+ * touch are left out, so what `carpctl` changed on them since stays; a word taken out of the file
+ * goes back to what an interface created without it has. Pure.
+ */
+import type { CarpNode } from '../balance/carpnodes';
+import { DEFAULT_ADVBASE, DEFAULT_ADVSKEW } from '../carp/limits';
+import { type IpPrefix, formatPrefix } from '../wire/address';
+import type { InterfaceFileConfig, ResolvedInterfaceSettings } from '../config/settings';
+import { isDeepStrictEqual } from 'node:util';
+
+export interface FileChange {
+  /** A configure request; empty when no word changed. */
+  readonly settings: ResolvedInterfaceSettings;
+  readonly addressesAdded: readonly IpPrefix[];
+  readonly addressesRemoved: readonly IpPrefix[];
+}
+
+/** Whether two readings of a file say the same (the passphrase of a passfile included). */
+export function sameFile(a: InterfaceFileConfig, b: InterfaceFileConfig): boolean {
+  return isDeepStrictEqual(a.settings, b.settings) && sameAddresses(a.addresses, b.addresses);
+}
+
+/** `groups`: the groups the interface is in now, so that the request adds or removes only what it must. */
+export function fileChange(before: InterfaceFileConfig, after: InterfaceFileConfig, groups: readonly string[]): FileChange {
+  const was = before.settings;
+  const now = after.settings;
+  const settings: { -readonly [K in keyof ResolvedInterfaceSettings]: ResolvedInterfaceSettings[K] } = {};
+  if (was.advbase !== now.advbase) settings.advbase = now.advbase ?? DEFAULT_ADVBASE;
+  const nodes = nodesOf(now);
+  if (!isDeepStrictEqual(nodesOf(was), nodes)) settings.nodes = nodes;
+  if (!isDeepStrictEqual(was.pass, now.pass)) settings.pass = now.pass ?? { kind: 'none' };
+  if (was.carpdev !== now.carpdev) settings.carpdev = now.carpdev ?? null;
+  if (was.balancing !== now.balancing) settings.balancing = now.balancing ?? 'none';
+  // Without up or down the file leaves carpN as it is, at boot as on reload.
+  if (now.up !== undefined && now.up !== was.up) settings.up = now.up;
+  const groupsBefore = was.groupsAdded ?? [];
+  const groupsAfter = now.groupsAdded ?? [];
+  const added = groupsAfter.filter((g) => !groupsBefore.includes(g) && !groups.includes(g));
+  const removed = groupsBefore.filter((g) => !groupsAfter.includes(g) && groups.includes(g));
+  if (added.length > 0) settings.groupsAdded = added;
+  if (removed.length > 0) settings.groupsRemoved = removed;
+  return {
+    settings,
+    addressesAdded: without(after.addresses, before.addresses),
+    addressesRemoved: without(before.addresses, after.addresses),
+  };
+}
+
+/** The virtual hosts a file sets: `carpnodes`, or `vhid` with its `advskew`, or none. */
+function nodesOf(settings: ResolvedInterfaceSettings): readonly CarpNode[] {
+  if (settings.nodes !== undefined) return settings.nodes;
+  if (settings.vhid === undefined) return [];
+  return [{ vhid: settings.vhid, advskew: settings.advskew ?? DEFAULT_ADVSKEW }];
+}
+
+function sameAddresses(a: readonly IpPrefix[], b: readonly IpPrefix[]): boolean {
+  return a.length === b.length && a.every((prefix, i) => formatPrefix(prefix) === formatPrefix(b[i] as IpPrefix));
+}
+
+function without(prefixes: readonly IpPrefix[], taken: readonly IpPrefix[]): IpPrefix[] {
+  const known = new Set(taken.map(formatPrefix));
+  return prefixes.filter((p) => !known.has(formatPrefix(p)));
+}
