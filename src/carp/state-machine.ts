@@ -152,6 +152,7 @@ export function followAnnouncer(step: Step, iface: CarpInterface, before: Virtua
 export function becomeMaster(ctx: CoreContext, step: Step, iface: CarpInterface, node: VirtualHost, reason: TransitionReason): void {
   setState(ctx, step, iface, node, 'MASTER', reason);
   step.out.push(...buildAdvertisements(iface, node, currentValues(ctx, iface, node)));
+  node.lastRoundAt = step.now;
   announceRounds(step, iface, node, 'takeover');
 }
 
@@ -159,6 +160,7 @@ export function becomeMaster(ctx: CoreContext, step: Step, iface: CarpInterface,
 export function advertiseNow(ctx: CoreContext, step: Step, iface: CarpInterface, node: VirtualHost): void {
   if (node.state !== 'MASTER') return;
   step.out.push(...buildAdvertisements(iface, node, currentValues(ctx, iface, node)));
+  node.lastRoundAt = step.now;
   node.advertiseAt = step.now + adInterval(ctx, iface, node);
 }
 

@@ -157,6 +157,7 @@ export const TRANSITION_REASONS = {
   'less-demoted-master': 'less demoted master seen',
   forced: 'state set by administrator',
   resumed: 'was MASTER before the daemon restarted',
+  stalled: "carpd did not run for longer than a backup's master-down interval",
   'admin-down': 'interface down',
   'carpdev-down': 'carpdev link down',
   unconfigured: 'no vhid, no address or no carpdev',
@@ -172,6 +173,8 @@ export const DEMOTION_REASONS = {
   'snderrors-cleared': 'advertisements sent again',
   admin: 'set by administrator',
   'group-membership': 'interface joined or left the group',
+  'loop-lag': "carpd's event loop lagged by a third of a backup's master-down interval",
+  'loop-lag-cleared': "carpd's event loop ran on time again",
 } as const;
 export type DemotionReason = keyof typeof DEMOTION_REASONS;
 
@@ -316,6 +319,14 @@ export interface CarpHostApi {
   sendResult(ifname: string, vhid: number, ok: boolean, now: Millis): Action[];
   /** Runs every timer due at or before `now`. */
   tick(now: Millis): Action[];
+  /**
+   * The daemon's event loop came back `lagMs` late (loop-lag.ts): MASTER nodes whose backups may
+   * have taken over meanwhile step down, and the host demotes itself until the loop has run on
+   * time for a while.
+   */
+  loopStalled(lagMs: Millis, now: Millis): Action[];
+  /** The smallest lag loopStalled acts on now, or null when no node is MASTER. */
+  loopLagLimit(): Millis | null;
   /** The earliest time `tick` has work, or null when no timer runs. */
   nextDeadline(): Millis | null;
   /** Bow-out for every MASTER node and INIT everywhere (orderly daemon stop). */

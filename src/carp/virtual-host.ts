@@ -18,6 +18,8 @@ export class VirtualHost {
   state: CarpState = 'INIT';
   /** MASTER: when the next advertisement round is due. */
   advertiseAt: Millis | null = null;
+  /** When the latest advertisement round went out: what a stalled MASTER's backups last heard. */
+  lastRoundAt: Millis | null = null;
   /** BACKUP: one master-down timer per active family (OpenBSD md_tmo / md6_tmo). */
   readonly masterDownAt: Record<Family, Millis | null> = { 4: null, 6: null };
   /** Advertisement rounds left before the delayed announcement; null when none is pending. */

@@ -6,8 +6,9 @@
  */
 import { CarpHost } from '../carp/host';
 import { CARP_INTERFACE_NAME } from '../carp/limits';
+import { LOOP_LAG_RECOVERY_MS } from '../carp/loop-lag';
 import { masterDownInterval } from '../carp/timing';
-import type { CarpHostApi, Millis, RandomSource } from '../carp/types';
+import type { Action, CarpHostApi, Millis, RandomSource } from '../carp/types';
 import { controlSocketPath } from '../control/paths';
 import type { ControlHandler } from '../control/protocol';
 import type { ControlServer } from '../control/transport';
@@ -115,8 +116,10 @@ export class Daemon {
         hooks.stateChanged(action);
       }
     };
-    const driver = new Driver(host, clock, execute, env.timers);
-    const relay = new Relay(env.binding, createRelaySink(host, driver, logger), true);
+    // The loop monitor exists once the constructor is done; nothing runs before that.
+    const catchUp = (): void => this.loopMonitor.catchUp();
+    const driver = new Driver(host, clock, execute, env.timers, catchUp);
+    const relay = new Relay(env.binding, createRelaySink(host, driver, logger, catchUp), true);
     const taps = new CarpTaps(env.binding, env.control, env.prepareCarpInterface);
     const executor = new ActionExecutor({
       interfaceMac: (ifname) => mirror.linkByName(ifname)?.mac ?? null,
@@ -159,7 +162,7 @@ export class Daemon {
       env.timers,
       LOOP_CHECK_INTERVAL_MS,
       (lag) => this.stalled(lag),
-      () => shortestMasterDown(host),
+      () => Math.min(shortestMasterDown(host), host.loopLagLimit() ?? Number.POSITIVE_INFINITY),
       (now) => watchdog.tick(now),
     );
   }
@@ -247,16 +250,26 @@ export class Daemon {
   }
 
   /**
-   * The daemon did not run for longer than a master-down interval (stopped, starved, blocked).
-   * What queued up on the carpdevs meanwhile is seconds old: answering it now helps nobody, and a
-   * peer may be MASTER by now. Dropped unread, and counted (`stale`).
+   * The daemon did not run on time (stopped, starved, blocked). Longer than a master-down interval:
+   * what queued up on the carpdevs meanwhile is seconds old, answering it now helps nobody, and a
+   * peer may be MASTER by now, so it is dropped unread and counted (`stale`). From a third of a
+   * backup's master-down interval on, the core steps down and demotes (src/carp/loop-lag.ts). One
+   * line says what happened and what was done about it.
    */
   private stalled(lagMs: Millis): void {
-    const discarded = this.relay.discardQueued();
-    this.env.logger.warn(
-      { lagMs: Math.round(lagMs), discarded },
-      `carpd did not run for ${(lagMs / 1000).toFixed(1)} s, longer than a master-down interval: ${discarded} frames that waited meanwhile were discarded`,
-    );
+    const discarded = lagMs > shortestMasterDown(this.host) ? this.relay.discardQueued() : null;
+    const done: string[] = [];
+    this.driver.run((now) => {
+      const actions = this.host.loopStalled(lagMs, now);
+      done.push(...describeStallActions(actions));
+      return actions;
+    });
+    const seconds = (lagMs / 1000).toFixed(1);
+    const head =
+      discarded === null
+        ? `carpd's event loop came back ${seconds} s late`
+        : `carpd did not run for ${seconds} s, longer than a master-down interval: ${discarded} frames that waited meanwhile were discarded`;
+    this.env.logger.warn({ lagMs: Math.round(lagMs), discarded }, [head, ...done].join('; '));
   }
 
   /** carpN devices persist across restarts; those without a config file are kept unconfigured. */
@@ -271,6 +284,20 @@ export class Daemon {
       }
     }
   }
+}
+
+/** What loopStalled did, for the stall's log line. */
+function describeStallActions(actions: readonly Action[]): string[] {
+  const done: string[] = [];
+  for (const action of actions) {
+    if (action.kind === 'state' && action.reason === 'stalled') {
+      done.push(`${action.ifname} vhid ${action.vhid} stepped down to BACKUP without advertising (a backup may have taken over)`);
+    }
+    if (action.kind === 'demotion' && action.reason === 'loop-lag' && action.group !== null) {
+      done.push(`demoted (group ${action.group} ${action.from} -> ${action.to}) until the loop runs on time for ${LOOP_LAG_RECOVERY_MS / 1000} s`);
+    }
+  }
+  return done;
 }
 
 /** How often the loop monitor checks the loop (loop-monitor.ts). */

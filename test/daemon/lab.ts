@@ -45,7 +45,10 @@ export interface CarpctlRun {
 class ProcessTimers implements TimerApi {
   private readonly live = new Set<NodeJS.Timeout>();
   private dead = false;
-  private held: (() => void)[] | null = null;
+  /** Callbacks that came due while stopped, by handle: clearing a timer drops it, as in Node. */
+  private held: Map<NodeJS.Timeout, () => void> | null = null;
+  /** The held callbacks being run by resume, each dropped before it runs. */
+  private resuming = new Map<NodeJS.Timeout, () => void>();
 
   constructor(private readonly timers: TimerApi) {}
 
@@ -53,7 +56,7 @@ class ProcessTimers implements TimerApi {
     const handle = this.timers.setTimeout(() => {
       this.live.delete(handle);
       if (this.dead) return;
-      if (this.held !== null) this.held.push(callback);
+      if (this.held !== null) this.held.set(handle, callback);
       else callback();
     }, ms);
     this.live.add(handle);
@@ -62,17 +65,23 @@ class ProcessTimers implements TimerApi {
 
   clearTimeout(timer: NodeJS.Timeout): void {
     this.live.delete(timer);
+    this.held?.delete(timer);
+    this.resuming.delete(timer);
     this.timers.clearTimeout(timer);
   }
 
   stop(): void {
-    this.held ??= [];
+    this.held ??= new Map();
   }
 
+  /** The held callbacks in the order they came due; one cleared by an earlier one does not run. */
   resume(): void {
-    const held = this.held ?? [];
+    this.resuming = this.held ?? new Map<NodeJS.Timeout, () => void>();
     this.held = null;
-    for (const callback of held) callback();
+    for (const [handle, callback] of this.resuming) {
+      this.resuming.delete(handle);
+      callback();
+    }
   }
 
   kill(): void {
