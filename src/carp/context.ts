@@ -26,7 +26,18 @@ export class CoreContext {
   private readonly carpdevRunning = new Map<string, boolean>();
   private readonly carpdevStats = new Map<string, CarpdevStats>();
 
-  constructor(readonly random: RandomSource) {}
+  /**
+   * `wallClockOffset`: the wall-clock time (ms since the epoch) at monotonic 0, so that `now` plus
+   * it is the wall clock that strict counters are made of and checked against.
+   */
+  constructor(
+    readonly random: RandomSource,
+    readonly wallClockOffset: Millis = 0,
+  ) {}
+
+  wallClock(now: Millis): Millis {
+    return now + this.wallClockOffset;
+  }
 
   /** A carpdev nobody has reported yet is taken as down. */
   isCarpdevRunning(carpdev: string): boolean {

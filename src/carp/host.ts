@@ -44,6 +44,8 @@ import type { TimerKind, VirtualHost } from './virtual-host';
 export interface CarpHostOptions {
   /** Where the 8-byte replay cookies come from; crypto.randomBytes by default. */
   readonly random?: RandomSource;
+  /** The wall-clock time (ms since the epoch) at monotonic 0, for strict counters; 0 by default. */
+  readonly wallClockOffset?: Millis;
 }
 
 const CRYPTO_RANDOM: RandomSource = { bytes: (count) => randomBytes(count) };
@@ -60,7 +62,7 @@ export class CarpHost implements CarpHostApi {
   private readonly ctx: CoreContext;
 
   constructor(options: CarpHostOptions = {}) {
-    this.ctx = new CoreContext(options.random ?? CRYPTO_RANDOM);
+    this.ctx = new CoreContext(options.random ?? CRYPTO_RANDOM, options.wallClockOffset ?? 0);
   }
 
   createInterface(name: string, now: Millis): Action[] {

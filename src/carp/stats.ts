@@ -16,6 +16,7 @@ export function zeroNodeStats(): NodeStats {
     badttl: 0,
     badauth: 0,
     loop: 0,
+    replay: 0,
     accepted: 0,
     opackets: 0,
     opackets6: 0,
@@ -33,7 +34,7 @@ export function zeroNodeStats(): NodeStats {
 export type CarpdevDropReason = Extract<DropReason, 'hdrops' | 'badsum' | 'badver' | 'badvhid' | 'disallowed'>;
 
 /** The drop reasons counted per virtual host. */
-export type NodeDropReason = Extract<DropReason, 'badttl' | 'badauth' | 'loop'>;
+export type NodeDropReason = Extract<DropReason, 'badttl' | 'badauth' | 'loop' | 'replay'>;
 
 export function countTransition(stats: NodeStats, to: CarpState): void {
   switch (to) {

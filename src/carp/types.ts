@@ -187,6 +187,7 @@ export const DROP_REASONS = {
   badttl: 'ttl or hop limit is not 255',
   badauth: 'incorrect hash',
   loop: 'replay or network loop detected',
+  replay: 'counter seen before or too far from our clock (net.inet.carp.strict_counter)',
   disallowed: 'net.inet.carp.allow is 0',
 } as const;
 export type DropReason = keyof typeof DROP_REASONS;
@@ -217,6 +218,8 @@ export interface NodeStats {
   badttl: number;
   badauth: number;
   loop: number;
+  /** Refused by net.inet.carp.strict_counter: a replay, or a peer that does not use the mode. */
+  replay: number;
   /** Advertisements that passed every check and reached the state machine. */
   accepted: number;
   opackets: number;

@@ -5,6 +5,7 @@
  */
 import type { Family, IpAddress } from '../wire/address';
 import { ipEquals } from '../wire/address';
+import { ReplayWindow } from './replay-window';
 import { zeroNodeStats } from './stats';
 import type { CarpState, Millis, NodeStats, NodeStatus, PeerStatus, TransitionReason } from './types';
 
@@ -28,6 +29,10 @@ export class VirtualHost {
   /** FreeBSD ifdown demotion added for this node while its carpdev is down; null when none. */
   carpdevDemotion: number | null = null;
   readonly stats: NodeStats = zeroNodeStats();
+  /** The counter of our latest strict advertisement (net.inet.carp.strict_counter); null before one. */
+  lastStrictCounter: bigint | null = null;
+  /** The strict counters accepted recently, to refuse them a second time. */
+  readonly replayWindow = new ReplayWindow();
   private readonly peerList: PeerStatus[] = [];
 
   /**
@@ -39,6 +44,11 @@ export class VirtualHost {
     public advskew: number,
     readonly cookie: Buffer,
   ) {}
+
+  /** Whether `counter` is one we sent: our cookie, or our latest strict counter (a network loop). */
+  sentCounter(counter: Buffer): boolean {
+    return counter.equals(this.cookie) || (this.lastStrictCounter !== null && counter.readBigUInt64BE() === this.lastStrictCounter);
+  }
 
   clearTimers(): void {
     this.advertiseAt = null;

@@ -18,6 +18,7 @@ const NODE_COUNTERS = {
   badttl: `discarded: ${DROP_REASONS.badttl}`,
   badauth: `discarded: ${DROP_REASONS.badauth}`,
   loop: `discarded: ${DROP_REASONS.loop}`,
+  replay: `discarded: ${DROP_REASONS.replay}`,
   opackets: 'packets sent (IPv4)',
   opackets6: 'packets sent (IPv6)',
   oerrors: 'send errors',

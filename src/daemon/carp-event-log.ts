@@ -31,6 +31,7 @@ const DROP_PRIORITY: Record<DropReason, number> = {
   badttl: LOG_NOTICE,
   badauth: LOG_INFO,
   loop: LOG_WARNING,
+  replay: LOG_WARNING,
   disallowed: LOG_INFO,
 };
 
@@ -77,7 +78,7 @@ export class CarpEventLog {
     }
     this.lastDropLog.set(key, { at: now, suppressed: 0 });
     const where = action.ifname ?? action.carpdev;
-    const level = action.reason === 'badauth' || action.reason === 'loop' ? 'warn' : 'info';
+    const level = action.reason === 'badauth' || action.reason === 'loop' || action.reason === 'replay' ? 'warn' : 'info';
     this.logger[level](
       { carpdev: action.carpdev, ifname: action.ifname, vhid: action.vhid, reason: action.reason, suppressed: previous?.suppressed ?? 0 },
       `${where}: ${action.detail}`,

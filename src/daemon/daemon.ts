@@ -59,6 +59,8 @@ export interface DaemonEnvironment {
   /** Opens the control socket; the production one is src/control/transport.ts. */
   listen(path: string, handler: ControlHandler): Promise<ControlServer>;
   readonly clock: Clock;
+  /** The wall clock (ms since the epoch) for net.inet.carp.strict_counter; Date by default. */
+  readonly wallClock?: Clock;
   readonly timers: TimerApi;
   readonly logger: Logger;
   readonly random?: RandomSource;
@@ -94,7 +96,8 @@ export class Daemon {
     options: DaemonOptions,
   ) {
     const { logger, clock, mirror } = env;
-    const host = new CarpHost(env.random ? { random: env.random } : {});
+    const wallClockOffset = (env.wallClock ?? WALL_CLOCK).now() - clock.now();
+    const host = new CarpHost(env.random ? { random: env.random, wallClockOffset } : { wallClockOffset });
     const events = new CarpEventLog(logger, () => Number(host.getSysctl('net.inet.carp.log')), () => clock.now());
     const journal = new StateJournal(options.runtimeDir ?? DEFAULT_RUNTIME_DIR, env.timers, (e) =>
       logger.warn({ err: e }, `state journal: ${describeError(e)}`),
@@ -299,6 +302,8 @@ function describeStallActions(actions: readonly Action[]): string[] {
   }
   return done;
 }
+
+const WALL_CLOCK: Clock = { now: () => Date.now() };
 
 /** How often the loop monitor checks the loop (loop-monitor.ts). */
 const LOOP_CHECK_INTERVAL_MS = 250;

@@ -36,6 +36,7 @@ describe('carp/status', () => {
               badttl: 0,
               badauth: 0,
               loop: 0,
+              replay: 0,
               accepted: 1,
               opackets: 0,
               opackets6: 0,

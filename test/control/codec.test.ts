@@ -218,6 +218,7 @@ describe('interfaceStatusDto', () => {
     badttl: 0,
     badauth: 1,
     loop: 0,
+    replay: 0,
     accepted: 4,
     opackets: 0,
     opackets6: 0,
