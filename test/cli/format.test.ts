@@ -118,6 +118,7 @@ describe('carpctl output formats', () => {
           '\t0 discarded: ttl or hop limit is not 255\n' +
           '\t2 discarded: incorrect hash\n' +
           '\t0 discarded: replay or network loop detected\n' +
+          '\t0 discarded: counter seen before or too far from our clock (net.inet.carp.strict_counter)\n' +
           '\t3600 packets sent (IPv4)\n' +
           '\t3600 packets sent (IPv6)\n' +
           '\t0 send errors\n' +
