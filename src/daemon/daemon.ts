@@ -6,7 +6,6 @@
  */
 import { CarpHost } from '../carp/host';
 import { CARP_INTERFACE_NAME } from '../carp/limits';
-import { LOOP_LAG_RECOVERY_MS } from '../carp/loop-lag';
 import { masterDownInterval } from '../carp/timing';
 import type { Action, CarpHostApi, Millis, RandomSource } from '../carp/types';
 import { controlSocketPath } from '../control/paths';
@@ -44,6 +43,7 @@ import { SILENT_NOTIFIER, type ServiceNotifier } from './service-notifier';
 import { DEFAULT_READY_TIMEOUT_MS, ServiceReport } from './service-report';
 import { StateJournal } from './state-journal';
 import { createRelaySink } from './relay-sink';
+import { describeStall } from './stall-report';
 import { Watchdog } from './watchdog';
 
 export interface DaemonEnvironment {
@@ -261,18 +261,9 @@ export class Daemon {
    */
   private stalled(lagMs: Millis): void {
     const discarded = lagMs > shortestMasterDown(this.host) ? this.relay.discardQueued() : null;
-    const done: string[] = [];
-    this.driver.run((now) => {
-      const actions = this.host.loopStalled(lagMs, now);
-      done.push(...describeStallActions(actions));
-      return actions;
-    });
-    const seconds = (lagMs / 1000).toFixed(1);
-    const head =
-      discarded === null
-        ? `carpd's event loop came back ${seconds} s late`
-        : `carpd did not run for ${seconds} s, longer than a master-down interval: ${discarded} frames that waited meanwhile were discarded`;
-    this.env.logger.warn({ lagMs: Math.round(lagMs), discarded }, [head, ...done].join('; '));
+    let taken: readonly Action[] = [];
+    this.driver.run((now) => (taken = this.host.loopStalled(lagMs, now)));
+    this.env.logger.warn({ lagMs: Math.round(lagMs), discarded }, describeStall(lagMs, discarded, taken));
   }
 
   /** carpN devices persist across restarts; those without a config file are kept unconfigured. */
@@ -287,20 +278,6 @@ export class Daemon {
       }
     }
   }
-}
-
-/** What loopStalled did, for the stall's log line. */
-function describeStallActions(actions: readonly Action[]): string[] {
-  const done: string[] = [];
-  for (const action of actions) {
-    if (action.kind === 'state' && action.reason === 'stalled') {
-      done.push(`${action.ifname} vhid ${action.vhid} stepped down to BACKUP without advertising (a backup may have taken over)`);
-    }
-    if (action.kind === 'demotion' && action.reason === 'loop-lag' && action.group !== null) {
-      done.push(`demoted (group ${action.group} ${action.from} -> ${action.to}) until the loop runs on time for ${LOOP_LAG_RECOVERY_MS / 1000} s`);
-    }
-  }
-  return done;
 }
 
 const WALL_CLOCK: Clock = { now: () => Date.now() };
