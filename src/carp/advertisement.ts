@@ -40,7 +40,9 @@ function groupOf(family: 4 | 6): IpAddress {
  */
 function roundCounter(ctx: CoreContext, node: VirtualHost, now: Millis): Buffer {
   if (!ctx.settings.strictCounter) return node.cookie;
-  node.lastStrictCounter = nextStrictCounter(node.lastStrictCounter, ctx.wallClock(now));
+  const wallClock = ctx.wallClock(now);
+  node.lastStrictCounter = nextStrictCounter(node.lastStrictCounter, wallClock, node.cookie.readUInt16BE(0));
+  node.replayWindow.rememberSent(node.lastStrictCounter, wallClock);
   return counterBytes(node.lastStrictCounter);
 }
 

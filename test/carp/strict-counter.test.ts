@@ -16,9 +16,9 @@ function strictHost(offset = EPOCH_MS, advskew = 0): CarpHost {
   return host;
 }
 
-/** A strict peer's counter sent at monotonic `now` (the same wall clock as ours). */
+/** A strict peer's counter sent at monotonic `now` (the same wall clock as ours), salt 0x7777. */
 function at(now: Millis, offset = EPOCH_MS): Buffer {
-  return counterBytes(BigInt(now + offset));
+  return counterBytes((BigInt(now + offset) << 16n) | 0x7777n);
 }
 
 function nodeStats(host: CarpHost): { replay: number; accepted: number; loop: number } {
@@ -46,19 +46,25 @@ describe('carp/strict-counter: net.inet.carp.strict_counter', () => {
       assert.equal(new Set(counters).size, 1);
     });
 
-    it('with it, the counter is the wall clock in ms and grows with every advertisement', () => {
+    it('with it, the counter is the wall clock in ms over 16 bits of the cookie, and grows with every advertisement', () => {
       const host = strictHost();
       const first = becomeMaster(host);
       const counters = adverts(runTimers(host, first + 5000)).map((a) => decoded(a).counter.readBigUInt64BE());
       assert.equal(counters.length, 5);
-      assert.deepEqual(counters, [1, 2, 3, 4, 5].map((k) => BigInt(EPOCH_MS + first + k * 1000)));
+      // countingRandom: the first cookie is all 0x01 bytes.
+      assert.deepEqual(counters, [1, 2, 3, 4, 5].map((k) => (BigInt(EPOCH_MS + first + k * 1000) << 16n) | 0x0101n));
     });
 
     it('moves on by one when the clock has not (or went back)', () => {
-      assert.equal(nextStrictCounter(null, 1000), 1000n);
-      assert.equal(nextStrictCounter(1000n, 1000), 1001n);
-      assert.equal(nextStrictCounter(5000n, 1000), 5001n);
-      assert.equal(nextStrictCounter(5000n, 6000.7), 6000n);
+      const ms = (t: number): bigint => (BigInt(t) << 16n) | 5n;
+      assert.equal(nextStrictCounter(null, 1000, 5), ms(1000));
+      assert.equal(nextStrictCounter(ms(1000), 1000, 5), ms(1000) + 1n);
+      assert.equal(nextStrictCounter(ms(5000), 1000, 5), ms(5000) + 1n);
+      assert.equal(nextStrictCounter(ms(5000), 6000.7, 5), ms(6000));
+    });
+
+    it('two hosts sending in the same millisecond send different counters', () => {
+      assert.notEqual(nextStrictCounter(null, 1000, 0x0101), nextStrictCounter(null, 1000, 0x0202));
     });
   });
 
@@ -72,7 +78,7 @@ describe('carp/strict-counter: net.inet.carp.strict_counter', () => {
       const replayed = host.receive(ad, 3000);
       assert.deepEqual(
         drops(replayed).map((d) => d.detail),
-        [`strict counter ${EPOCH_MS + 1000} accepted before: a replay from 192.0.2.2`],
+        [`strict counter ${(BigInt(EPOCH_MS + 1000) << 16n) | 0x7777n} accepted before: a replay from 192.0.2.2`],
       );
       assert.equal(host.nextDeadline(), deadline, 'the replay did not restart the master-down timer');
       assert.deepEqual(nodeStats(host), { ...nodeStats(host), replay: 1, accepted: 1 });
@@ -163,13 +169,25 @@ describe('carp/strict-counter: net.inet.carp.strict_counter', () => {
     });
   });
 
+  it('a reflected copy of an earlier advertisement of ours, arriving late, is refused too', () => {
+    const host = strictHost();
+    const t = becomeMaster(host);
+    const earlier = adverts(runTimers(host, t + 1000))[0];
+    runTimers(host, t + 2000);
+    assert.ok(earlier);
+    assert.deepEqual(summary(host.receive(peerAd({ counter: decoded(earlier).counter }), t + 2001)), ['drop replay']);
+    assert.equal(nodeState(host), 'MASTER');
+  });
+
   describe('ReplayWindow', () => {
     it('forgets counters older than the window and stays bounded', () => {
       const window = new ReplayWindow();
-      for (let i = 0; i < 2000; i++) assert.equal(window.admit(4, BigInt(i), 1000).kind, 'accept');
-      assert.equal(window.admit(4, 500n, 1000).kind, 'seen', 'below the forgotten floor');
-      assert.equal(window.admit(4, 1999n, 1000).kind, 'seen');
-      assert.equal(window.admit(4, 2000n, 1000).kind, 'accept');
+      const base = 1000n << 16n;
+      for (let i = 0n; i < 2000n; i++) assert.equal(window.admit(4, base + i, 1000).kind, 'accept');
+      assert.equal(window.admit(4, base + 500n, 1000).kind, 'seen', 'below the forgotten floor');
+      assert.equal(window.admit(4, base + 1999n, 1000).kind, 'seen');
+      assert.equal(window.admit(4, base + 2000n, 1000).kind, 'accept');
+      assert.equal(window.admit(4, (1000n + BigInt(REPLAY_WINDOW_MS) + 1n) << 16n, 1000).kind, 'outside-window');
     });
   });
 });

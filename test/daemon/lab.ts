@@ -42,6 +42,9 @@ export interface CarpctlRun {
  * Timers of one daemon process: a crash takes them all, as the process's event loop goes; while
  * the process is stopped, timers that come due wait and fire late, all at once, when it resumes.
  */
+/** The wall-clock time of the lab at fake time 0: 2026-12-06T00:00:00Z. */
+const LAB_EPOCH_MS = 1_796_515_200_000;
+
 class ProcessTimers implements TimerApi {
   private readonly live = new Set<NodeJS.Timeout>();
   private dead = false;
@@ -167,6 +170,8 @@ export class DaemonLab {
       listen: async (path, handler) => (server = await startControlServer(path, handler)),
       serveMetrics: async (address, families) => (metricsEndpoint = await startMetricsServer(address, families)),
       clock: this.world.scheduler.clock,
+      // One wall clock for every host, moving with the fake clock: strict counters compare them.
+      wallClock: { now: () => LAB_EPOCH_MS + this.world.scheduler.clock.now() },
       timers,
       logger: createLogger('debug', { write: (line: string) => void log.push(JSON.parse(line) as LogRecord) }),
       random: seededRandomSource(new Prng(n * 7919 + this.running.size)),
