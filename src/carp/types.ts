@@ -234,7 +234,10 @@ export interface NodeStats {
   preempts: number;
 }
 
-/** The last authenticated advertiser seen by a virtual host; room for a strict-counter mode. */
+/**
+ * The last authenticated advertiser seen by a virtual host, for status. Not used to judge counters:
+ * the source address is not authenticated (replay-window.ts).
+ */
 export interface PeerStatus {
   readonly source: IpAddress;
   readonly advbase: number;

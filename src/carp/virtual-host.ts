@@ -9,7 +9,7 @@ import { ReplayWindow } from './replay-window';
 import { zeroNodeStats } from './stats';
 import type { CarpState, Millis, NodeStats, NodeStatus, PeerStatus, TransitionReason } from './types';
 
-/** Room for a strict-counter mode later: the last counter of each recent sender. */
+/** The recent senders shown in status: the last counter and time of each. */
 export const MAX_PEERS = 8;
 
 /** A timer of a virtual host: the advertisement timer (MASTER) or a family's master-down timer (BACKUP). */
