@@ -26,7 +26,7 @@ export interface CarpdevSink {
    */
   advertisement(carpdev: string, packet: ParsedCarpPacket): void;
   carpdevError(carpdev: string, operation: 'read' | 'write', error: unknown): void;
-  /** Called before a batch is read, so the daemon can notice that it stalled before acting on it. */
+  /** Called before a batch (of a carpdev or a TAP) is read, so the daemon can notice that it stalled before acting on it. */
   beforeBatch?(): void;
 }
 
