@@ -82,7 +82,7 @@ function dropAtNode(
 
 /** Why net.inet.carp.strict_counter refused a counter, for the log. */
 function describeRefusal(verdict: Exclude<ReplayVerdict, { kind: 'accept' }>, counter: bigint): string {
-  if (verdict.kind === 'seen') return `strict counter ${counter} accepted before: a replay`;
+  if (verdict.kind === 'seen') return `strict counter ${counter} seen before: a replay`;
   const seconds = Math.abs(verdict.offsetMs) / 1000;
   const away = seconds > 1e9 ? 'not a timestamp' : `${seconds.toFixed(1)} s ${verdict.offsetMs < 0 ? 'behind' : 'ahead of'} our clock`;
   return `strict counter ${counter} is ${away} (at most ${REPLAY_WINDOW_MS / 1000} s): a replay, a peer without net.inet.carp.strict_counter, or clocks apart`;

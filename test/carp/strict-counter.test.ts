@@ -78,7 +78,7 @@ describe('carp/strict-counter: net.inet.carp.strict_counter', () => {
       const replayed = host.receive(ad, 3000);
       assert.deepEqual(
         drops(replayed).map((d) => d.detail),
-        [`strict counter ${(BigInt(EPOCH_MS + 1000) << 16n) | 0x7777n} accepted before: a replay from 192.0.2.2`],
+        [`strict counter ${(BigInt(EPOCH_MS + 1000) << 16n) | 0x7777n} seen before: a replay from 192.0.2.2`],
       );
       assert.equal(host.nextDeadline(), deadline, 'the replay did not restart the master-down timer');
       assert.deepEqual(nodeStats(host), { ...nodeStats(host), replay: 1, accepted: 1 });
