@@ -1,15 +1,17 @@
 /**
  * Building the advertisements of a virtual host: one 36-byte CARP header (HMAC over the sorted
- * address list, our constant cookie as counter) sent once per active family, IPv4 first, to the
- * CARP groups or the carppeer of the family (docs/protocol.md §1.1-§1.3, §1.7, §2.2).
+ * address list, our constant cookie or a strict counter) sent once per active family, IPv4 first,
+ * to the CARP groups or the carppeer of the family (docs/protocol.md §1.1-§1.3, §1.7, §2.2).
  */
 import type { IpAddress } from '../wire/address';
 import { CARP_BOW_OUT, CARP_IPV4_GROUP, CARP_IPV6_GROUP, encodeCarp } from '../wire/carp';
 import { computeHmac } from '../wire/hmac';
 import type { CarpInterface } from './carp-interface';
 import { advertisementSourceMac } from './link-layer';
+import type { CoreContext } from './context';
 import { peerOf } from './peers';
-import type { AdvertiseAction } from './types';
+import { counterBytes, nextStrictCounter } from './replay-window';
+import type { AdvertiseAction, Millis } from './types';
 import { type VirtualHost, copyAddress } from './virtual-host';
 
 /** What goes into the fields the HMAC does not cover. */
@@ -37,15 +39,34 @@ function destinationOf(iface: CarpInterface, family: 4 | 6): IpAddress {
 }
 
 /**
+ * The counter of the next round: our constant cookie (OpenBSD-current), or with
+ * net.inet.carp.strict_counter a timestamp that moves forward (replay-window.ts).
+ */
+function roundCounter(ctx: CoreContext, node: VirtualHost, now: Millis): Buffer {
+  if (!ctx.settings.strictCounter) return node.cookie;
+  const wallClock = ctx.wallClock(now);
+  node.lastStrictCounter = nextStrictCounter(node.lastStrictCounter, wallClock, node.cookie.readUInt16BE(0));
+  node.replayWindow.rememberSent(node.lastStrictCounter, wallClock);
+  return counterBytes(node.lastStrictCounter);
+}
+
+/**
  * The advertisements of one round, counted as sent (opackets / opackets6, bowOutsSent). The
  * interface must have a carpdev; a round without an active family is empty.
  */
-export function buildAdvertisements(iface: CarpInterface, node: VirtualHost, values: AdvertisedValues): AdvertiseAction[] {
+export function buildAdvertisements(
+  ctx: CoreContext,
+  now: Millis,
+  iface: CarpInterface,
+  node: VirtualHost,
+  values: AdvertisedValues,
+): AdvertiseAction[] {
   const carpdev = iface.carpdev;
   const families = iface.activeFamilies();
   if (carpdev === null || families.length === 0) return [];
-  const hmac = computeHmac(iface.key, { vhid: node.vhid, addresses: iface.addresses, counter: node.cookie });
-  const payload = encodeCarp({ vhid: node.vhid, ...values, counter: node.cookie, hmac });
+  const counter = roundCounter(ctx, node, now);
+  const hmac = computeHmac(iface.key, { vhid: node.vhid, addresses: iface.addresses, counter });
+  const payload = encodeCarp({ vhid: node.vhid, ...values, counter, hmac });
   const bowOut = isBowOut(values);
   const sourceMac = advertisementSourceMac(iface, node.vhid);
   return families.map((family) => {

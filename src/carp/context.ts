@@ -9,7 +9,7 @@ import type { CarpInterface } from './carp-interface';
 import { DemotionCounters } from './demotion';
 import { zeroCarpdevStats } from './stats';
 import { DEFAULT_SYSCTLS, type SysctlSettings } from './sysctl';
-import type { CarpdevStats, RandomSource } from './types';
+import type { CarpdevStats, Millis, RandomSource } from './types';
 
 export class CoreContext {
   /** In creation order, which is also the order of timers due at the same time. */
@@ -18,10 +18,26 @@ export class CoreContext {
   settings: SysctlSettings = DEFAULT_SYSCTLS;
   /** Set for good by shutdown: no interface runs after it. */
   shutDown = false;
+  /**
+   * The loop-lag demotion in force (loop-lag.ts): when it is withdrawn, and the FreeBSD amount it
+   * added; null when the loop runs on time.
+   */
+  loopLagDemotion: { until: Millis; readonly freebsd: number } | null = null;
   private readonly carpdevRunning = new Map<string, boolean>();
   private readonly carpdevStats = new Map<string, CarpdevStats>();
 
-  constructor(readonly random: RandomSource) {}
+  /**
+   * `wallClockOffset`: the wall-clock time (ms since the epoch) at monotonic 0, so that `now` plus
+   * it is the wall clock that strict counters are made of and checked against.
+   */
+  constructor(
+    readonly random: RandomSource,
+    readonly wallClockOffset: Millis = 0,
+  ) {}
+
+  wallClock(now: Millis): Millis {
+    return now + this.wallClockOffset;
+  }
 
   /** A carpdev nobody has reported yet is taken as down. */
   isCarpdevRunning(carpdev: string): boolean {

@@ -12,6 +12,7 @@ import { CarpInterface } from './carp-interface';
 import { CoreContext } from './context';
 import { countSendResult, releaseInterfaceDemotion } from './demotion-sync';
 import { CarpError } from './errors';
+import { expireLoopLagDemotion, loopLagLimit, noteLoopLag } from './loop-lag';
 import { screenAdvertisement } from './receive';
 import { applyAddresses, applyConfig } from './reconfigure';
 import { advertiseDemotionChanges, settle, snapshotDemotion } from './settle';
@@ -43,6 +44,8 @@ import type { TimerKind, VirtualHost } from './virtual-host';
 export interface CarpHostOptions {
   /** Where the 8-byte replay cookies come from; crypto.randomBytes by default. */
   readonly random?: RandomSource;
+  /** The wall-clock time (ms since the epoch) at monotonic 0, for strict counters; 0 by default. */
+  readonly wallClockOffset?: Millis;
 }
 
 const CRYPTO_RANDOM: RandomSource = { bytes: (count) => randomBytes(count) };
@@ -59,7 +62,7 @@ export class CarpHost implements CarpHostApi {
   private readonly ctx: CoreContext;
 
   constructor(options: CarpHostOptions = {}) {
-    this.ctx = new CoreContext(options.random ?? CRYPTO_RANDOM);
+    this.ctx = new CoreContext(options.random ?? CRYPTO_RANDOM, options.wallClockOffset ?? 0);
   }
 
   createInterface(name: string, now: Millis): Action[] {
@@ -238,11 +241,26 @@ export class CarpHost implements CarpHostApi {
       for (let due = this.earliestTimer(); due !== null && due.at <= now; due = this.earliestTimer()) {
         fireTimer(this.ctx, step, due.iface, due.node, due.kind);
       }
+      expireLoopLagDemotion(this.ctx, step);
     });
   }
 
   nextDeadline(): Millis | null {
-    return this.earliestTimer()?.at ?? null;
+    const node = this.earliestTimer()?.at ?? null;
+    const loopLag = this.ctx.loopLagDemotion?.until ?? null;
+    if (node === null || loopLag === null) return node ?? loopLag;
+    return Math.min(node, loopLag);
+  }
+
+  loopStalled(lagMs: Millis, now: Millis): Action[] {
+    if (typeof lagMs !== 'number' || !(lagMs >= 0)) {
+      throw new CarpError('bad-value', `lag must be a number of milliseconds, 0 or more, not ${String(lagMs)}`);
+    }
+    return this.operate(now, (step) => noteLoopLag(this.ctx, step, lagMs));
+  }
+
+  loopLagLimit(): Millis | null {
+    return loopLagLimit(this.ctx);
   }
 
   shutdown(now: Millis): Action[] {

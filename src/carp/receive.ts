@@ -1,8 +1,8 @@
 /**
  * The receive pipeline (docs/protocol.md §1.7, §1.8, §2.5, §2.6): flat guards, each with its own
  * counter, in the order allow, VRRP, length/checksum/version, vhid, TTL, carppeer, HMAC, own
- * cookie. A peer's mistakes are counted and reported as DropAction, never thrown. What passes goes
- * to the state rules.
+ * counter, strict counter. A peer's mistakes are counted and reported as DropAction, never thrown.
+ * What passes goes to the state rules.
  */
 import { type Family, type IpAddress, formatIp, ipEquals, isMulticastIp } from '../wire/address';
 import { CARP_TTL, type DecodedCarp, IPPROTO_CARP, decodeCarp } from '../wire/carp';
@@ -13,6 +13,7 @@ import { isBowOut } from './advertisement';
 import type { CarpInterface } from './carp-interface';
 import { peerOf } from './peers';
 import type { CoreContext } from './context';
+import { REPLAY_WINDOW_MS, type ReplayVerdict } from './replay-window';
 import type { CarpdevDropReason, NodeDropReason } from './stats';
 import type { Action, CarpdevStats, Millis, ReceivedAdvertisement } from './types';
 import type { VirtualHost } from './virtual-host';
@@ -94,6 +95,14 @@ function dropAtNode(
     detail: `${detail} from ${describeSource(packet)}`,
   });
   return null;
+}
+
+/** Why net.inet.carp.strict_counter refused a counter, for the log. */
+function describeRefusal(verdict: Exclude<ReplayVerdict, { kind: 'accept' }>, counter: bigint): string {
+  if (verdict.kind === 'seen') return `strict counter ${counter} seen before: a replay`;
+  const seconds = Math.abs(verdict.offsetMs) / 1000;
+  const away = seconds > 1e9 ? 'not a timestamp' : `${seconds.toFixed(1)} s ${verdict.offsetMs < 0 ? 'behind' : 'ahead of'} our clock`;
+  return `strict counter ${counter} is ${away} (at most ${REPLAY_WINDOW_MS / 1000} s): a replay, a peer without net.inet.carp.strict_counter, or clocks apart`;
 }
 
 /** Version and type bytes of VRRP advertisements (RFC 3768 5.3.1, RFC 5798 5.2.1). */
@@ -190,7 +199,12 @@ export function screenAdvertisement(
   if (verifyHmac(iface.key, { vhid: node.vhid, addresses: iface.addresses, counter: ad.counter }, ad.hmac) === null) {
     return dropAtNode(match, packet, 'badauth', 'incorrect hash', out);
   }
-  if (ad.counter.equals(node.cookie)) return dropAtNode(match, packet, 'loop', 'replay or network loop detected', out);
+  if (node.sentCounter(ad.counter)) return dropAtNode(match, packet, 'loop', 'replay or network loop detected', out);
+  if (ctx.settings.strictCounter) {
+    const counter = ad.counter.readBigUInt64BE();
+    const verdict = node.replayWindow.admit(family, counter, ctx.wallClock(now));
+    if (verdict.kind !== 'accept') return dropAtNode(match, packet, 'replay', describeRefusal(verdict, counter), out);
+  }
   node.stats.accepted++;
   if (isBowOut(ad)) node.stats.bowOutsReceived++;
   node.rememberPeer({

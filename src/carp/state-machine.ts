@@ -175,14 +175,16 @@ export function followRefresh(step: Step, iface: CarpInterface, intervalChanged:
  */
 export function becomeMaster(ctx: CoreContext, step: Step, iface: CarpInterface, node: VirtualHost, reason: TransitionReason): void {
   setState(ctx, step, iface, node, 'MASTER', reason);
-  step.out.push(...buildAdvertisements(iface, node, currentValues(ctx, iface, node)));
+  step.out.push(...buildAdvertisements(ctx, step.now, iface, node, currentValues(ctx, iface, node)));
+  node.lastRoundAt = step.now;
   announceRounds(step, iface, node, 'takeover');
 }
 
 /** An advertisement round right now and a fresh advertisement timer (demotion changed). */
 export function advertiseNow(ctx: CoreContext, step: Step, iface: CarpInterface, node: VirtualHost): void {
   if (node.state !== 'MASTER') return;
-  step.out.push(...buildAdvertisements(iface, node, currentValues(ctx, iface, node)));
+  step.out.push(...buildAdvertisements(ctx, step.now, iface, node, currentValues(ctx, iface, node)));
+  node.lastRoundAt = step.now;
   node.advertiseAt = step.now + adInterval(ctx, iface, node);
 }
 
@@ -225,7 +227,7 @@ export function stopNode(
   bowOut: boolean,
 ): void {
   if (bowOut && node.state === 'MASTER') {
-    step.out.push(...buildAdvertisements(iface, node, bowOutValues(ctx.demotion.demoteCount(iface))));
+    step.out.push(...buildAdvertisements(ctx, step.now, iface, node, bowOutValues(ctx.demotion.demoteCount(iface))));
   }
   setState(ctx, step, iface, node, 'INIT', reason);
 }

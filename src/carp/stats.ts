@@ -17,6 +17,7 @@ export function zeroNodeStats(): NodeStats {
     badauth: 0,
     loop: 0,
     badpeer: 0,
+    replay: 0,
     accepted: 0,
     opackets: 0,
     opackets6: 0,
@@ -34,7 +35,7 @@ export function zeroNodeStats(): NodeStats {
 export type CarpdevDropReason = Extract<DropReason, 'hdrops' | 'badsum' | 'badver' | 'badvhid' | 'disallowed'>;
 
 /** The drop reasons counted per virtual host. */
-export type NodeDropReason = Extract<DropReason, 'badttl' | 'badauth' | 'loop' | 'badpeer'>;
+export type NodeDropReason = Extract<DropReason, 'badttl' | 'badauth' | 'loop' | 'badpeer' | 'replay'>;
 
 export function countTransition(stats: NodeStats, to: CarpState): void {
   switch (to) {

@@ -22,6 +22,11 @@ export interface SysctlSettings {
   /** DSCP of advertisements; 4 is TOS 0x10 (IPTOS_LOWDELAY) as OpenBSD and ucarp send. */
   readonly dscp: number;
   readonly masterdown: MasterDownStyle;
+  /**
+   * Counters that move forward and are checked (replay-window.ts); only between our daemons:
+   * OpenBSD, FreeBSD and ucarp peers' advertisements are all dropped (docs/security.md).
+   */
+  readonly strictCounter: boolean;
 }
 
 export const DEFAULT_SYSCTLS: SysctlSettings = {
@@ -33,6 +38,7 @@ export const DEFAULT_SYSCTLS: SysctlSettings = {
   senderrDemotionFactor: 240,
   dscp: 4,
   masterdown: 'classic',
+  strictCounter: false,
 };
 
 export const DEMOTION_SYSCTL = 'net.inet.carp.demotion';
@@ -60,7 +66,7 @@ function parseWhole(text: string, min: number, max: number): number | undefined 
   return value >= min && value <= max ? value : undefined;
 }
 
-type FlagKey = 'allow' | 'preempt' | 'arpbalance';
+type FlagKey = 'allow' | 'preempt' | 'arpbalance' | 'strictCounter';
 type NumberKey = 'log' | 'ifdownDemotionFactor' | 'senderrDemotionFactor' | 'dscp';
 
 function flag(name: string, key: FlagKey): Knob {
@@ -114,6 +120,7 @@ const KNOBS: readonly Knob[] = [
   range('net.inet.carp.senderr_demotion_factor', 'senderrDemotionFactor', 0, 255),
   range('net.inet.carp.dscp', 'dscp', 0, 63),
   masterdownKnob,
+  flag('net.inet.carp.strict_counter', 'strictCounter'),
 ];
 
 function knob(name: string): Knob {

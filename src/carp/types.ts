@@ -169,6 +169,7 @@ export const TRANSITION_REASONS = {
   'less-demoted-master': 'less demoted master seen',
   forced: 'state set by administrator',
   resumed: 'was MASTER before the daemon restarted',
+  stalled: "carpd did not run for longer than a backup's master-down interval",
   'admin-down': 'interface down',
   'carpdev-down': 'carpdev link down',
   unconfigured: 'no vhid, no address or no carpdev',
@@ -185,6 +186,8 @@ export const DEMOTION_REASONS = {
   admin: 'set by administrator',
   maintenance: 'maintenance mode',
   'group-membership': 'interface joined or left the group',
+  'loop-lag': "carpd's event loop lagged by a third of a backup's master-down interval",
+  'loop-lag-cleared': "carpd's event loop ran on time again",
 } as const;
 export type DemotionReason = keyof typeof DEMOTION_REASONS;
 
@@ -197,6 +200,7 @@ export const DROP_REASONS = {
   badttl: 'ttl or hop limit is not 255',
   badauth: 'incorrect hash',
   loop: 'replay or network loop detected',
+  replay: 'counter seen before or too far from our clock (net.inet.carp.strict_counter)',
   disallowed: 'net.inet.carp.allow is 0',
   badpeer: 'unicast advertisement not from the carppeer',
 } as const;
@@ -230,6 +234,8 @@ export interface NodeStats {
   loop: number;
   /** Unicast advertisements from an address that is not the interface's carppeer of that family. */
   badpeer: number;
+  /** Refused by net.inet.carp.strict_counter: a replay, or a peer that does not use the mode. */
+  replay: number;
   /** Advertisements that passed every check and reached the state machine. */
   accepted: number;
   opackets: number;
@@ -244,7 +250,10 @@ export interface NodeStats {
   preempts: number;
 }
 
-/** The last authenticated advertiser seen by a virtual host; room for a strict-counter mode. */
+/**
+ * The last authenticated advertiser seen by a virtual host, for status. Not used to judge counters:
+ * the source address is not authenticated (replay-window.ts).
+ */
 export interface PeerStatus {
   readonly source: IpAddress;
   readonly advbase: number;
@@ -341,6 +350,14 @@ export interface CarpHostApi {
   sendResult(ifname: string, vhid: number, ok: boolean, now: Millis): Action[];
   /** Runs every timer due at or before `now`. */
   tick(now: Millis): Action[];
+  /**
+   * The daemon's event loop came back `lagMs` late (loop-lag.ts): MASTER nodes whose backups may
+   * have taken over meanwhile step down, and the host demotes itself until the loop has run on
+   * time for a while.
+   */
+  loopStalled(lagMs: Millis, now: Millis): Action[];
+  /** The smallest lag loopStalled acts on now, or null when no node is MASTER. */
+  loopLagLimit(): Millis | null;
   /** The earliest time `tick` has work, or null when no timer runs. */
   nextDeadline(): Millis | null;
   /** Bow-out for every MASTER node and INIT everywhere (orderly daemon stop). */

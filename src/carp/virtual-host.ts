@@ -5,10 +5,11 @@
  */
 import type { Family, IpAddress } from '../wire/address';
 import { ipEquals } from '../wire/address';
+import { ReplayWindow } from './replay-window';
 import { zeroNodeStats } from './stats';
 import type { CarpState, Millis, NodeStats, NodeStatus, PeerStatus, TransitionReason } from './types';
 
-/** Room for a strict-counter mode later: the last counter of each recent sender. */
+/** The recent senders shown in status: the last counter and time of each. */
 export const MAX_PEERS = 8;
 
 /**
@@ -21,6 +22,8 @@ export class VirtualHost {
   state: CarpState = 'INIT';
   /** MASTER: when the next advertisement round is due. */
   advertiseAt: Millis | null = null;
+  /** When the latest advertisement round went out: what a stalled MASTER's backups last heard. */
+  lastRoundAt: Millis | null = null;
   /** BACKUP: one master-down timer per active family (OpenBSD md_tmo / md6_tmo). */
   readonly masterDownAt: Record<Family, Millis | null> = { 4: null, 6: null };
   /** MASTER with garp-refresh: when the next periodic announcement round is due. */
@@ -31,6 +34,10 @@ export class VirtualHost {
   /** FreeBSD ifdown demotion added for this node while its carpdev is down; null when none. */
   carpdevDemotion: number | null = null;
   readonly stats: NodeStats = zeroNodeStats();
+  /** The counter of our latest strict advertisement (net.inet.carp.strict_counter); null before one. */
+  lastStrictCounter: bigint | null = null;
+  /** The strict counters accepted recently, to refuse them a second time. */
+  readonly replayWindow = new ReplayWindow();
   private readonly peerList: PeerStatus[] = [];
 
   /**
@@ -42,6 +49,11 @@ export class VirtualHost {
     public advskew: number,
     readonly cookie: Buffer,
   ) {}
+
+  /** Whether `counter` is one we sent: our cookie, or our latest strict counter (a network loop). */
+  sentCounter(counter: Buffer): boolean {
+    return counter.equals(this.cookie) || (this.lastStrictCounter !== null && counter.readBigUInt64BE() === this.lastStrictCounter);
+  }
 
   clearTimers(): void {
     this.advertiseAt = null;

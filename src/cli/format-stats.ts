@@ -19,6 +19,7 @@ const NODE_COUNTERS = {
   badauth: `discarded: ${DROP_REASONS.badauth}`,
   loop: `discarded: ${DROP_REASONS.loop}`,
   badpeer: `discarded: ${DROP_REASONS.badpeer}`,
+  replay: `discarded: ${DROP_REASONS.replay}`,
   opackets: 'packets sent (IPv4)',
   opackets6: 'packets sent (IPv6)',
   oerrors: 'send errors',

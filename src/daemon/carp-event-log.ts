@@ -36,6 +36,7 @@ const DROP_PRIORITY: Record<DropReason, number> = {
   badttl: LOG_NOTICE,
   badauth: LOG_INFO,
   loop: LOG_WARNING,
+  replay: LOG_WARNING,
   disallowed: LOG_INFO,
   badpeer: LOG_NOTICE,
 };
@@ -84,7 +85,7 @@ export class CarpEventLog {
     this.lastDropLog.set(key, { at: now, suppressed: 0 });
     const suppressed = previous?.suppressed ?? 0;
     const more = suppressed === 0 ? '' : ` (${suppressed} more like it since the last record)`;
-    const level = action.reason === 'badauth' || action.reason === 'loop' ? 'warn' : 'info';
+    const level = action.reason === 'badauth' || action.reason === 'loop' || action.reason === 'replay' ? 'warn' : 'info';
     // Before a vhid matched, the packet is the carpdev's: no virtual host to bind.
     const { ifname, vhid } = action;
     const logger = ifname === null || vhid === null ? this.logger.child({ ifname, vhid }) : this.vhost(ifname, vhid);

@@ -7,7 +7,7 @@
 import { CarpHost } from '../carp/host';
 import { CARP_INTERFACE_NAME } from '../carp/limits';
 import { masterDownInterval } from '../carp/timing';
-import type { CarpHostApi, Millis, RandomSource } from '../carp/types';
+import type { Action, CarpHostApi, Millis, RandomSource } from '../carp/types';
 import { controlSocketPath } from '../control/paths';
 import type { ControlHandler } from '../control/protocol';
 import type { ControlServer } from '../control/transport';
@@ -46,6 +46,7 @@ import { SILENT_NOTIFIER, type ServiceNotifier } from './service-notifier';
 import { DEFAULT_READY_TIMEOUT_MS, ServiceReport } from './service-report';
 import { StateJournal } from './state-journal';
 import { createRelaySink } from './relay-sink';
+import { describeStall } from './stall-report';
 import { Watchdog } from './watchdog';
 
 export interface DaemonEnvironment {
@@ -61,10 +62,13 @@ export interface DaemonEnvironment {
   /** Opens the control socket; the production one is src/control/transport.ts. */
   listen(path: string, handler: ControlHandler): Promise<ControlServer>;
   readonly clock: Clock;
+  /**
+   * The wall clock (ms since the epoch): net.inet.carp.strict_counter's counters and the time
+   * stamps of monitor events; Date by default.
+   */
+  readonly wallClock?: Clock;
   readonly timers: TimerApi;
   readonly logger: Logger;
-  /** Milliseconds since the epoch, for the time stamps of monitor events; Date.now when absent. */
-  readonly wallClock?: () => number;
   readonly random?: RandomSource;
   /** The service manager (sd_notify: READY, STATUS, WATCHDOG, STOPPING); silent when absent. */
   readonly notifier?: ServiceNotifier;
@@ -107,7 +111,9 @@ export class Daemon {
     options: DaemonOptions,
   ) {
     const { logger, clock, mirror } = env;
-    const host = new CarpHost(env.random ? { random: env.random } : {});
+    const wallClock = env.wallClock ?? WALL_CLOCK;
+    const wallClockOffset = wallClock.now() - clock.now();
+    const host = new CarpHost(env.random ? { random: env.random, wallClockOffset } : { wallClockOffset });
     const events = new CarpEventLog(logger, () => Number(host.getSysctl('net.inet.carp.log')), () => clock.now());
     const journal = new StateJournal(options.runtimeDir ?? DEFAULT_RUNTIME_DIR, env.timers, (e) =>
       logger.warn({ err: e }, `state journal: ${describeError(e)}`),
@@ -120,7 +126,7 @@ export class Daemon {
     const hooksDir = options.hooksDir ?? hooksDirFor(options.configDir);
     const spawn = env.spawnHook ?? spawnHook;
     const hooks = new HookRunner({ dir: hooksDir, list: listHooks, spawn, clock, timers, logger, timeoutMs: DEFAULT_HOOK_TIMEOUT_MS });
-    const feed = new EventFeed(env.wallClock ?? Date.now);
+    const feed = new EventFeed(() => wallClock.now());
     const execute = (action: Parameters<ActionExecutor['execute']>[0]): void => {
       executor.execute(action);
       // Where a change becomes an event: logged (executor), journaled, reported, hooked, published.
@@ -133,8 +139,10 @@ export class Daemon {
       }
       if (action.kind === 'demotion') report.changed();
     };
-    const driver = new Driver(host, clock, execute, env.timers);
-    const relay = new Relay(env.binding, createRelaySink(host, driver, logger), true);
+    // The loop monitor exists once the constructor is done; nothing runs before that.
+    const catchUp = (): void => this.loopMonitor.catchUp();
+    const driver = new Driver(host, clock, execute, env.timers, catchUp);
+    const relay = new Relay(env.binding, createRelaySink(host, driver, logger, catchUp), true);
     const peerSockets = new PeerSockets(env.binding, logger);
     const taps = new CarpTaps(env.binding, env.control, env.prepareCarpInterface);
     const executor = new ActionExecutor({
@@ -192,7 +200,7 @@ export class Daemon {
       env.timers,
       LOOP_CHECK_INTERVAL_MS,
       (lag) => this.stalled(lag),
-      () => shortestMasterDown(host),
+      () => Math.min(shortestMasterDown(host), host.loopLagLimit() ?? Number.POSITIVE_INFINITY),
       (now) => watchdog.tick(now),
     );
   }
@@ -318,16 +326,17 @@ export class Daemon {
   }
 
   /**
-   * The daemon did not run for longer than a master-down interval (stopped, starved, blocked).
-   * What queued up on the carpdevs meanwhile is seconds old: answering it now helps nobody, and a
-   * peer may be MASTER by now. Dropped unread, and counted (`stale`).
+   * The daemon did not run on time (stopped, starved, blocked). Longer than a master-down interval:
+   * what queued up on the carpdevs meanwhile is seconds old, answering it now helps nobody, and a
+   * peer may be MASTER by now, so it is dropped unread and counted (`stale`). From a third of a
+   * backup's master-down interval on, the core steps down and demotes (src/carp/loop-lag.ts). One
+   * line says what happened and what was done about it.
    */
   private stalled(lagMs: Millis): void {
-    const discarded = this.relay.discardQueued();
-    this.env.logger.warn(
-      { lagMs: Math.round(lagMs), discarded },
-      `carpd did not run for ${(lagMs / 1000).toFixed(1)} s, longer than a master-down interval: ${discarded} frames that waited meanwhile were discarded`,
-    );
+    const discarded = lagMs > shortestMasterDown(this.host) ? this.relay.discardQueued() : null;
+    let taken: readonly Action[] = [];
+    this.driver.run((now) => (taken = this.host.loopStalled(lagMs, now)));
+    this.env.logger.warn({ lagMs: Math.round(lagMs), discarded }, describeStall(lagMs, discarded, taken));
   }
 
   /** carpN devices persist across restarts; those without a config file are kept unconfigured. */
@@ -343,6 +352,8 @@ export class Daemon {
     }
   }
 }
+
+const WALL_CLOCK: Clock = { now: () => Date.now() };
 
 /** How often the loop monitor checks the loop (loop-monitor.ts). */
 const LOOP_CHECK_INTERVAL_MS = 250;

@@ -23,6 +23,8 @@ export class Driver {
     private readonly clock: Clock,
     private readonly execute: (action: Action) => void,
     private readonly timers: TimerApi = { setTimeout, clearTimeout },
+    /** Called before every operation, before the time is read (the loop monitor's catchUp). */
+    private readonly beforeRun: () => void = () => undefined,
   ) {}
 
   /**
@@ -30,6 +32,7 @@ export class Driver {
    * caller with nothing changed; the actions of a successful operation are carried out.
    */
   run(operation: (now: Millis) => Action[]): void {
+    this.beforeRun();
     const actions = operation(this.clock.now());
     this.queue.push(...actions);
     if (this.draining) return;

@@ -3,6 +3,10 @@
  * means the process did not run in between: stopped (SIGSTOP, a debugger), starved of CPU, or
  * blocked. The monitor reports how long, so the daemon can deal with what piled up meanwhile, and
  * hands every check on (the watchdog pings from there: a check that runs is a loop that runs).
+ *
+ * After a stop, libuv runs whatever is due in its own order: the CARP timer or a batch of frames
+ * may come before the monitor's timer. Every entry point therefore calls `catchUp` first, so the
+ * stall is dealt with before anything that waited during it is acted on.
  */
 import type { Millis } from '../carp/types';
 import type { Clock } from './clock';
@@ -52,14 +56,25 @@ export class LoopMonitor {
     this.timer = this.timers.setTimeout(() => this.check(), this.intervalMs);
   }
 
+  /**
+   * Runs the check now if it is overdue by more than an interval (the loop did not run meanwhile),
+   * instead of waiting for its timer; a check that is not that late waits for its turn.
+   */
+  catchUp(): void {
+    if (this.timer === null || this.clock.now() - this.expected <= this.intervalMs) return;
+    this.timers.clearTimeout(this.timer);
+    this.check();
+  }
+
   private check(): void {
     const now = this.clock.now();
     const lag = Math.max(0, now - this.expected);
+    // Rescheduled first: what onStall does may call catchUp, which must find the check done.
+    this.schedule();
     // The threshold is asked for only when the loop was late at all: it may cost something.
     const stalled = lag > this.intervalMs && lag > this.thresholdMs();
     this.lag = { lastMs: lag, maxMs: Math.max(this.lag.maxMs, lag), stalls: this.lag.stalls + (stalled ? 1 : 0) };
     if (stalled) this.onStall(lag);
     this.onCheck(now);
-    this.schedule();
   }
 }

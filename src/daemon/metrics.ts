@@ -27,6 +27,7 @@ const HELP: Readonly<Record<string, string>> = {
   badauth: 'advertisements dropped: incorrect hash',
   loop: 'advertisements dropped: our own (replay or network loop)',
   badpeer: 'advertisements dropped: unicast, not from the carppeer',
+  replay: 'advertisements dropped by net.inet.carp.strict_counter: counter seen before or too far from our clock',
   accepted: 'advertisements that passed every check',
   opackets: 'advertisements sent over IPv4',
   opackets6: 'advertisements sent over IPv6',
@@ -87,7 +88,7 @@ export function daemonMetrics(sources: MetricSources): MetricFamily[] {
   families.counters('carpd_netlink', {}, counters.kernel);
   families.gauge('carpd_event_loop_lag_seconds', 'how late the latest check of the event loop (every 250 ms) ran', {}, lag.lastMs / 1000);
   families.gauge('carpd_event_loop_lag_max_seconds', 'the latest any check of the event loop ran since the start', {}, lag.maxMs / 1000);
-  families.counter('carpd_event_loop_stalls', 'stalls longer than a master-down interval (frames queued meanwhile were discarded)', {}, lag.stalls);
+  families.counter('carpd_event_loop_stalls', 'event loop lags that made carpd act: longer than a master-down interval (queued frames discarded), or a third of a backup one while MASTER (demotion)', {}, lag.stalls);
   return families.all();
 }
 

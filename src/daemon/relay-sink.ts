@@ -11,8 +11,10 @@ import { describeError } from './describe-error';
 import type { Driver } from './driver';
 import type { Logger } from './logger';
 
-export function createRelaySink(host: CarpHostApi, driver: Driver, logger: Logger): RelaySink {
+/** `beforeBatch`: the loop monitor's catchUp, so frames that waited through a stall are not acted on. */
+export function createRelaySink(host: CarpHostApi, driver: Driver, logger: Logger, beforeBatch: () => void = () => undefined): RelaySink {
   return {
+    beforeBatch,
     advertisement(carpdev: string, packet: ParsedCarpPacket): void {
       try {
         driver.run((now) => host.receive({ carpdev, ...packet }, now));

@@ -41,6 +41,11 @@ export class CarpPort implements InboundPort, MemberPort {
     /** Bytes of virtio-net header before each frame, in the TAP's and the carpdev's buffers. */
     private readonly prefix: number,
     private readonly onError: (ifname: string, operation: 'read' | 'write', error: unknown) => void,
+    /**
+     * Called before a batch from the kernel is read: after a stall, what the kernel queued on carpN
+     * meanwhile (retransmissions from the address) must meet the state the stall leads to.
+     */
+    private readonly beforeBatch: () => void = () => undefined,
   ) {
     tap.startReading(() => this.onTapReadable());
   }
@@ -113,6 +118,7 @@ export class CarpPort implements InboundPort, MemberPort {
   }
 
   private onTapReadable(): void {
+    this.beforeBatch();
     let count: number;
     try {
       count = this.tap.readBatch(this.ring.arena, this.ring.slotSize, this.ring.lengths);

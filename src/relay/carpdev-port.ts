@@ -26,6 +26,8 @@ export interface CarpdevSink {
    */
   advertisement(carpdev: string, packet: ParsedCarpPacket): void;
   carpdevError(carpdev: string, operation: 'read' | 'write', error: unknown): void;
+  /** Called before a batch (of a carpdev or a TAP) is read, so the daemon can notice that it stalled before acting on it. */
+  beforeBatch?(): void;
 }
 
 const CARP_GROUP_MACS = [multicastMacFor(CARP_IPV4_GROUP), multicastMacFor(CARP_IPV6_GROUP)];
@@ -112,6 +114,7 @@ export class CarpdevPort implements OutboundPort {
   }
 
   private onReadable(): void {
+    this.sink.beforeBatch?.();
     let count: number;
     try {
       count = this.socket.readBatch(this.ring.arena, this.ring.slotSize, this.ring.lengths);

@@ -61,7 +61,13 @@ export class Relay {
 
   addCarpInterface(ifname: string, tap: TapDevice, shape: CarpPortShape): void {
     const prefix = this.vnetHeader ? VNET_HEADER_LENGTH : 0;
-    const port = new CarpPort(ifname, tap, prefix, (name, operation, e) => this.sink.tapError(name, operation, e));
+    const port = new CarpPort(
+      ifname,
+      tap,
+      prefix,
+      (name, operation, e) => this.sink.tapError(name, operation, e),
+      () => this.sink.beforeBatch?.(),
+    );
     this.carps.set(ifname, { port, shape, masters: [] });
     port.setBalancing(shape.balancing, shape.vhids.length);
     this.reconcile();

@@ -39,6 +39,7 @@ describe('carp/status', () => {
               badauth: 0,
               loop: 0,
               badpeer: 0,
+              replay: 0,
               accepted: 1,
               opackets: 0,
               opackets6: 0,

@@ -14,6 +14,7 @@ describe('carp/sysctl', () => {
       ['net.inet.carp.senderr_demotion_factor', '240'],
       ['net.inet.carp.dscp', '4'],
       ['net.inet.carp.masterdown', 'classic'],
+      ['net.inet.carp.strict_counter', '0'],
     ]);
   });
 

@@ -268,6 +268,7 @@ describe('interfaceStatusDto', () => {
     badauth: 1,
     loop: 0,
     badpeer: 0,
+    replay: 0,
     accepted: 4,
     opackets: 0,
     opackets6: 0,

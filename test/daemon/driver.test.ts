@@ -88,3 +88,22 @@ describe('daemon/driver', () => {
     assert.equal(timers.pending.length, 0);
   });
 });
+
+describe('daemon/driver: beforeRun', () => {
+  it('runs before the time of the operation is read, so a stall is handled first', () => {
+    const order: string[] = [];
+    const host = { nextDeadline: () => null } as unknown as CarpHostApi;
+    const clock = {
+      now: (): Millis => {
+        order.push('now');
+        return 0;
+      },
+    };
+    const driver = new Driver(host, clock, () => undefined, new ManualTimers(), () => order.push('beforeRun'));
+    driver.run((): Action[] => {
+      order.push('operation');
+      return [];
+    });
+    assert.deepEqual(order.slice(0, 3), ['beforeRun', 'now', 'operation']);
+  });
+});

@@ -39,7 +39,7 @@ export interface CarpctlRun {
   readonly stderr: string;
 }
 
-/** The wall-clock time of fake time 0: monitor events are stamped LAB_EPOCH + fake now. */
+/** The wall-clock time of fake time 0: monitor events are stamped LAB_EPOCH + fake now, and strict counters follow it. */
 export const LAB_EPOCH = Date.UTC(2026, 11, 6, 17, 40, 0);
 
 /** A `carpctl monitor` running in-process: its output so far, and ^C. */
@@ -56,10 +56,14 @@ export interface MonitorRun {
  * Timers of one daemon process: a crash takes them all, as the process's event loop goes; while
  * the process is stopped, timers that come due wait and fire late, all at once, when it resumes.
  */
+
 class ProcessTimers implements TimerApi {
   private readonly live = new Set<NodeJS.Timeout>();
   private dead = false;
-  private held: (() => void)[] | null = null;
+  /** Callbacks that came due while stopped, by handle: clearing a timer drops it, as in Node. */
+  private held: Map<NodeJS.Timeout, () => void> | null = null;
+  /** The held callbacks being run by resume, each dropped before it runs. */
+  private resuming = new Map<NodeJS.Timeout, () => void>();
 
   constructor(private readonly timers: TimerApi) {}
 
@@ -67,7 +71,7 @@ class ProcessTimers implements TimerApi {
     const handle = this.timers.setTimeout(() => {
       this.live.delete(handle);
       if (this.dead) return;
-      if (this.held !== null) this.held.push(callback);
+      if (this.held !== null) this.held.set(handle, callback);
       else callback();
     }, ms);
     this.live.add(handle);
@@ -76,17 +80,23 @@ class ProcessTimers implements TimerApi {
 
   clearTimeout(timer: NodeJS.Timeout): void {
     this.live.delete(timer);
+    this.held?.delete(timer);
+    this.resuming.delete(timer);
     this.timers.clearTimeout(timer);
   }
 
   stop(): void {
-    this.held ??= [];
+    this.held ??= new Map();
   }
 
+  /** The held callbacks in the order they came due; one cleared by an earlier one does not run. */
   resume(): void {
-    const held = this.held ?? [];
+    this.resuming = this.held ?? new Map<NodeJS.Timeout, () => void>();
     this.held = null;
-    for (const callback of held) callback();
+    for (const [handle, callback] of this.resuming) {
+      this.resuming.delete(handle);
+      callback();
+    }
   }
 
   kill(): void {
@@ -183,7 +193,9 @@ export class DaemonLab {
         })),
       serveMetrics: async (address, families) => (metricsEndpoint = await startMetricsServer(address, families)),
       clock: this.world.scheduler.clock,
-      wallClock: () => LAB_EPOCH + this.world.scheduler.clock.now(),
+      // One wall clock for every host, moving with the fake clock: strict counters compare them,
+      // and monitor events are stamped with it.
+      wallClock: { now: () => LAB_EPOCH + this.world.scheduler.clock.now() },
       timers,
       logger: createLogger('debug', { write: (line: string) => void log.push(JSON.parse(line) as LogRecord) }),
       random: seededRandomSource(new Prng(n * 7919 + this.running.size)),

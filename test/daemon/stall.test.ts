@@ -75,3 +75,120 @@ describe('carpd in-process: a stall longer than the master-down interval (kill -
     assert.ok(delays.some((d) => d >= 500), 'requests that waited were answered, late but well within master-down');
   });
 });
+
+const IP = 14;
+const CARP = IP + 20;
+
+/** The CARP advertisements host `n` put on the segment since `since` (ms of the fake clock). */
+function advertisementsOf(lab: DaemonLab, n: number, since: number): { at: number; advskew: number; demote: number }[] {
+  return lab.world.segment.log
+    .filter((f) => f.at >= since && f.port === `host${n}/eth0` && f.frame.readUInt16BE(12) === 0x0800 && f.frame[IP + 9] === 112)
+    .map((f) => ({ at: f.at, advskew: f.frame[CARP + 2] as number, demote: f.frame[CARP + 4] as number }));
+}
+
+/**
+ * Pings the VIP every 100 ms for `ms`, running `at[t]` at t ms into the run; returns how many
+ * replies each request got.
+ */
+async function repliesPerRequest(lab: DaemonLab, client: Client, ms: number, at: ReadonlyMap<number, () => void>): Promise<number[]> {
+  const replies = new Map<number, number>();
+  const listener = client.endpoint.onFrame((frame) => {
+    const ethernet = decodeEthernet(frame);
+    if (ethernet.etherType !== ETHERTYPE_IPV4) return;
+    const ip = decodeIpv4(frame, ethernet.payloadOffset);
+    if (ip.protocol !== IPPROTO_ICMP || frame[ip.payloadOffset] !== 0) return;
+    const sequence = frame.readUInt16BE(ip.payloadOffset + 6);
+    replies.set(sequence, (replies.get(sequence) ?? 0) + 1);
+  });
+  for (let t = 0, sequence = 1; t < ms; t += PING_INTERVAL_MS, sequence++) {
+    at.get(t)?.();
+    const echo = echoMessage({ type: ICMP_ECHO_REQUEST, id: 4, sequence, data: Buffer.from('lag') });
+    client.endpoint.send(
+      ipv4Frame({ sourceMac: client.mac, destinationMac: virtualMac(1), source: client.ipv4, destination: parseIp(VIP), protocol: IPPROTO_ICMP, payload: echo }),
+    );
+    await lab.advance(PING_INTERVAL_MS);
+  }
+  listener();
+  return [...replies.values()];
+}
+
+describe('carpd in-process: a MASTER whose event loop lags near its backups` master-down interval', () => {
+  let lab: DaemonLab;
+
+  beforeEach(async () => {
+    lab = await pairLab(true);
+    for (const n of [1, 2]) answerLikeAHost(lab.world.host(n).kernel.link('carp0') ?? assert.fail('no carp0'));
+  });
+
+  afterEach(async () => {
+    await lab.close();
+  });
+
+  it('stopped for 4 s, it steps down without advertising, stays demoted, and takes nothing back', async () => {
+    const client = lab.world.addClient('client');
+    let thawedAt = 0;
+    const events = new Map([
+      [500, () => lab.freeze(1)],
+      [
+        4500,
+        () => {
+          assert.equal(lab.state(2), 'MASTER', 'the backup took over during the stall');
+          thawedAt = lab.world.scheduler.clock.now();
+          lab.thaw(1);
+          assert.equal(lab.state(1), 'BACKUP', 'the stalled MASTER stepped down as soon as it ran');
+        },
+      ],
+    ]);
+    const replies = await repliesPerRequest(lab, client, 10_000, events);
+    assert.ok(replies.length > 60, `${replies.length} requests were answered`);
+    assert.deepEqual(advertisementsOf(lab, 1, thawedAt), [], 'the stalled MASTER sent no advertisement after it resumed');
+    assert.equal(replies.filter((count) => count > 1).length, 0, 'no request was answered twice (by two masters)');
+    assert.equal(lab.state(2), 'MASTER');
+    const shown = await lab.show(1);
+    assert.equal(shown.nodes[0]?.lastTransition?.reason, 'stalled');
+    assert.equal(shown.demote, 1, 'demoted while the loop is suspect');
+    const stallLines = lab.log(1).filter((r) => /^(carpd did not run|carpd's event loop came back)/.test(r.msg));
+    assert.equal(stallLines.length, 1, `one line for the stall: ${stallLines.map((r) => r.msg).join('\n')}`);
+    assert.match(
+      stallLines[0]?.msg ?? '',
+      /carpd did not run for \d\.\d s, .*carp0 vhid 1 stepped down to BACKUP without advertising .*demoted \(group carp 0 -> 1\) until the loop runs on time for 30 s/,
+    );
+  });
+
+  it('withdraws the demotion after the loop has run on time for 30 s, and stays BACKUP', async () => {
+    await lab.advance(500);
+    lab.freeze(1);
+    await lab.advance(4000);
+    lab.thaw(1);
+    await lab.advance(25_000);
+    assert.equal((await lab.show(1)).demote, 1, 'still demoted 25 s later');
+    await lab.advance(6000);
+    assert.equal((await lab.show(1)).demote, 0, 'withdrawn after 30 s on time');
+    assert.equal(lab.state(1), 'BACKUP');
+    assert.equal(lab.state(2), 'MASTER');
+  });
+
+  it('lagging 1.5 s (less than a master-down interval), it demotes itself and hands over cleanly', async () => {
+    await lab.advance(300);
+    lab.freeze(1);
+    await lab.advance(1500);
+    lab.thaw(1);
+    await lab.advance(50);
+    assert.equal(lab.state(2), 'MASTER', 'the backup took over from the demoted MASTER');
+    assert.equal(lab.state(1), 'BACKUP');
+    // Its own advskew carries the FreeBSD demotion too, so the new MASTER's is better.
+    assert.equal((await lab.show(1)).nodes[0]?.lastTransition?.reason, 'better-master');
+    assert.equal((await lab.show(2)).nodes[0]?.lastTransition?.reason, 'master-demoted');
+    assert.ok(lab.log(1).some((r) => /carpd's event loop came back 1\.\d s late; demoted/.test(r.msg)));
+  });
+
+  it('a lag below a third of the master-down interval changes nothing', async () => {
+    await lab.advance(300);
+    lab.freeze(1);
+    await lab.advance(800);
+    lab.thaw(1);
+    await lab.advance(3000);
+    assert.equal(lab.state(1), 'MASTER');
+    assert.equal((await lab.show(1)).demote, 0);
+  });
+});

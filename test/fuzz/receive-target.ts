@@ -11,7 +11,7 @@ import type { Action, HostStatus, ReceivedAdvertisement } from '../../src/carp/t
 import { type FuzzedHost, makeHost } from './fuzzed-hosts';
 
 const CARPDEV_DROPS = ['hdrops', 'badsum', 'badver', 'badvhid', 'disallowed', 'vrrp'] as const;
-const NODE_DROPS = ['badttl', 'badpeer', 'badauth', 'loop'] as const;
+const NODE_DROPS = ['badttl', 'badpeer', 'badauth', 'loop', 'replay'] as const;
 /** Counted for every packet that gets that far, valid or not. */
 const ARRIVALS = new Set(['ipackets', 'ipackets6']);
 /** Drops counted without a drop action: other clusters' vhids and VRRP routers are normal traffic. */
