@@ -5,10 +5,11 @@
  * What passes goes to the state rules.
  */
 import { type Family, type IpAddress, formatIp, ipEquals, isMulticastIp } from '../wire/address';
-import { CARP_TTL, type DecodedCarp, IPPROTO_CARP, decodeCarp } from '../wire/carp';
-import { finishChecksum, internetChecksum, sumWords } from '../wire/checksum';
+import { CARP_TTL, type DecodedCarp, decodeCarp } from '../wire/carp';
+import { internetChecksum } from '../wire/checksum';
 import { WireError } from '../wire/errors';
 import { verifyHmac } from '../wire/hmac';
+import { looksLikeVrrp3 } from '../wire/vrrp';
 import { isBowOut } from './advertisement';
 import type { CarpInterface } from './carp-interface';
 import { peerOf } from './peers';
@@ -105,9 +106,8 @@ function describeRefusal(verdict: Exclude<ReplayVerdict, { kind: 'accept' }>, co
   return `strict counter ${counter} is ${away} (at most ${REPLAY_WINDOW_MS / 1000} s): a replay, a peer without net.inet.carp.strict_counter, or clocks apart`;
 }
 
-/** Version and type bytes of VRRP advertisements (RFC 3768 5.3.1, RFC 5798 5.2.1). */
+/** Version and type byte of a VRRPv2 advertisement (RFC 3768 5.3.1). */
 const VRRP2_ADVERTISEMENT = 0x21;
-const VRRP3_ADVERTISEMENT = 0x31;
 
 /**
  * VRRPv2 (RFC 3768, IPv4 only): 8 header bytes, 4 per address (count in byte 3), 8 bytes of
@@ -125,18 +125,9 @@ function isVrrp2(packet: ReceivedAdvertisement): boolean {
   );
 }
 
-/**
- * VRRPv3 (RFC 5798): 8 header bytes and the addresses, a checksum that covers the IP
- * pseudo-header. That checksum tells a real VRRPv3 packet from a CARP header with version 3.
- */
+/** VRRPv3 (RFC 5798): its checksum over the IP pseudo-header tells it from a CARP header with version 3. */
 function isVrrp3(packet: ReceivedAdvertisement): boolean {
-  const { payload } = packet;
-  const count = payload[3] ?? 0;
-  if (payload[0] !== VRRP3_ADVERTISEMENT || payload.length !== 8 + count * (packet.family === 4 ? 4 : 16)) return false;
-  const source = packet.source.bytes;
-  const destination = packet.destination.bytes;
-  const pseudo = sumWords(destination, 0, destination.length, sumWords(source, 0, source.length)) + IPPROTO_CARP + payload.length;
-  return finishChecksum(sumWords(payload, 0, payload.length, pseudo)) === 0;
+  return looksLikeVrrp3(packet.payload, 0, packet.payload.length, packet);
 }
 
 function decode(stats: CarpdevStats, packet: ReceivedAdvertisement, out: Action[]): DecodedCarp | null {

@@ -82,6 +82,18 @@ export function decodeVrrp3(buf: Uint8Array, offset: number, length: number, end
   return { vrid, priority: buf[offset + OFF_PRIORITY] as number, intervalCentiseconds, addresses };
 }
 
+/**
+ * Whether buf[offset, offset + length) has the shape of a VRRPv3 advertisement — version 3, type 1,
+ * the length its address count gives — and a correct checksum over the pseudo-header: what tells
+ * a VRRPv3 neighbour's packet from a CARP header with version 3, without decoding or throwing.
+ */
+export function looksLikeVrrp3(buf: Uint8Array, offset: number, length: number, endpoints: Vrrp3Endpoints): boolean {
+  const { source, destination } = endpoints;
+  if (offset < 0 || length < VRRP3_HEADER_LENGTH || offset + length > buf.length || source.family !== destination.family) return false;
+  if (buf[offset + OFF_VERSION_TYPE] !== ((VRRP3_VERSION << 4) | VRRP3_TYPE_ADVERTISEMENT)) return false;
+  return length === vrrp3Length(source.family, buf[offset + OFF_COUNT] as number) && checksum(buf, offset, length, endpoints) === 0;
+}
+
 /** Writes the advertisement at target[offset...] with its checksum; returns the bytes written. */
 export function encodeVrrp3(advertisement: Vrrp3Advertisement, endpoints: Vrrp3Endpoints, target: Uint8Array, offset = 0): number {
   const family = endpointFamily(endpoints);

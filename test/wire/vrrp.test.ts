@@ -10,7 +10,7 @@ import { type IpAddress, parseIp } from '../../src/wire/address';
 import { WireError } from '../../src/wire/errors';
 import { decodeIpv4 } from '../../src/wire/ipv4';
 import { decodeIpv6 } from '../../src/wire/ipv6';
-import { type Vrrp3Advertisement, type Vrrp3Endpoints, decodeVrrp3, encodeVrrp3, vrrp3Length } from '../../src/wire/vrrp';
+import { type Vrrp3Advertisement, type Vrrp3Endpoints, decodeVrrp3, encodeVrrp3, looksLikeVrrp3, vrrp3Length } from '../../src/wire/vrrp';
 import { readPcap, writePcap } from '../helpers/pcap';
 import { runTool, toolAvailable } from '../helpers/tools';
 import { fixturePath } from './fixtures';
@@ -118,6 +118,21 @@ describe('wire/vrrp (VRRPv3, RFC 5798)', () => {
     assert.equal(reason(() => decodeVrrp3(signedWith((b) => b.writeUInt16BE(0xf000, 4)), 0, 12, endpoints)), 'bad-header');
     assert.equal(reason(() => decodeVrrp3(signedWith((b) => (b[3] = 0), 8), 0, 8, endpoints)), 'bad-header');
     assert.equal(decodeVrrp3(signedWith((b) => b.writeUInt16BE(0xf064, 4)), 0, 12, endpoints).intervalCentiseconds, 100);
+  });
+
+  it('recognises keepalived`s advertisements without decoding them, and nothing a byte or an address away', () => {
+    for (const { payload, endpoints } of [first(V4), ...V6]) assert.ok(looksLikeVrrp3(payload, 0, payload.length, endpoints));
+    const { payload, endpoints } = first(V4);
+    const flipped = Buffer.from(payload);
+    flipped[2] = (flipped[2] as number) ^ 0x01;
+    assert.ok(!looksLikeVrrp3(flipped, 0, payload.length, endpoints), 'checksum');
+    assert.ok(!looksLikeVrrp3(payload, 0, payload.length, { ...endpoints, source: ip('10.55.0.2') }), 'pseudo-header');
+    assert.ok(!looksLikeVrrp3(payload, 0, payload.length - 4, endpoints), 'length against the count');
+    assert.ok(!looksLikeVrrp3(payload, 0, payload.length + 1, endpoints), 'past the end');
+    const carpVersion3 = Buffer.alloc(36);
+    carpVersion3[0] = 0x31;
+    carpVersion3[3] = 7;
+    assert.ok(!looksLikeVrrp3(carpVersion3, 0, 36, endpoints), 'a CARP header with version 3');
   });
 
   it('refuses to encode fields out of range or addresses of the other family, writing nothing', () => {
