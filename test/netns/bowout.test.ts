@@ -12,12 +12,7 @@ describe('netns: a MASTER that goes down bows out (advbase 255, advskew 255)', f
     const reason = netnsUnavailableReason();
     if (reason) return this.skip();
     lab = await CarpLab.create('bow');
-    await lab.startDaemon('h1');
-    await lab.startDaemon('h2');
-    await lab.configureCarp('h1', 'vhid 9 pass secret carpdev eth0 advskew 0');
-    await lab.configureCarp('h2', 'vhid 9 pass secret carpdev eth0 advskew 100');
-    await lab.waitState('h1', 'MASTER');
-    await lab.waitState('h2', 'BACKUP');
+    await lab.startPair('vhid 9 pass secret carpdev eth0');
   });
 
   after(async () => {

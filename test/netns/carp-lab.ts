@@ -158,6 +158,38 @@ export class CarpLab {
     for (const address of addresses) await this.net.exec(host, 'ip', ['addr', 'add', address, 'dev', 'carp0']);
   }
 
+  /**
+   * The pair most tests start from: carpd on h1 and h2, `carp0` with `words` plus advskew 0 on h1
+   * (MASTER) and advskew 100 on h2 (BACKUP), settled in those states.
+   */
+  async startPair(words: string, addresses: readonly string[] = [`${VIP4}/24`]): Promise<void> {
+    await this.startDaemon('h1');
+    await this.startDaemon('h2');
+    await this.configureCarp('h1', `${words} advskew 0`, addresses);
+    await this.configureCarp('h2', `${words} advskew 100`, addresses);
+    await this.waitState('h1', 'MASTER');
+    await this.waitState('h2', 'BACKUP');
+  }
+
+  /**
+   * Pulls h1's cable (its bridge port goes down, so eth0 loses carrier) while the client pings
+   * `vip` every 20 ms; resolves with the client's outage, from the cut to the first reply, once h2
+   * is MASTER. `masterDownMs` is h2's master-down interval; the waits allow 2 s and 3 s beyond it.
+   */
+  async cableCutOutage(vip: string, masterDownMs: number): Promise<number> {
+    const probe = this.startPing(vip, 20);
+    try {
+      await this.waitFor('the client to reach the VIP', () => Promise.resolve(probe.repliesAfter(0) >= 3));
+      const cut = Date.now();
+      await this.net.exec('lan', 'ip', ['link', 'set', 'p-h1', 'down']);
+      await this.waitState('h2', 'MASTER', masterDownMs + 2000);
+      await this.waitFor('a reply after the cut', () => Promise.resolve(probe.firstReplyAfter(cut) !== undefined), 3000);
+      return (probe.firstReplyAfter(cut) as number) - cut;
+    } finally {
+      await probe.stop();
+    }
+  }
+
   waitFor(what: string, condition: () => Promise<boolean>, timeoutMs = 10_000): Promise<number> {
     return waitFor(what, condition, timeoutMs);
   }

@@ -25,12 +25,7 @@ describe('netns: carpctl monitor against a real carpd', function () {
     const reason = netnsUnavailableReason();
     if (reason) return this.skip();
     lab = await CarpLab.create('mon');
-    await lab.startDaemon('h1');
-    await lab.startDaemon('h2');
-    await lab.configureCarp('h1', 'vhid 7 pass secret carpdev eth0 advskew 0');
-    await lab.configureCarp('h2', 'vhid 7 pass secret carpdev eth0 advskew 100');
-    await lab.waitState('h1', 'MASTER');
-    await lab.waitState('h2', 'BACKUP');
+    await lab.startPair('vhid 7 pass secret carpdev eth0');
   });
 
   after(async () => {

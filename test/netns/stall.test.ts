@@ -9,12 +9,7 @@ const sleep = (ms: number): Promise<void> => new Promise((done) => setTimeout(do
 /** h1 MASTER (advskew 0), h2 BACKUP (advskew 100), advbase 1. */
 async function stallPair(tag: string): Promise<CarpLab> {
   const lab = await CarpLab.create(tag);
-  await lab.startDaemon('h1');
-  await lab.startDaemon('h2');
-  await lab.configureCarp('h1', 'vhid 1 pass secret carpdev eth0 advskew 0');
-  await lab.configureCarp('h2', 'vhid 1 pass secret carpdev eth0 advskew 100');
-  await lab.waitState('h1', 'MASTER');
-  await lab.waitState('h2', 'BACKUP');
+  await lab.startPair('vhid 1 pass secret carpdev eth0');
   return lab;
 }
 
