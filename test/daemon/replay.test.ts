@@ -67,6 +67,39 @@ async function replaysCounted(lab: DaemonLab, n: number): Promise<number> {
   return Number(line[1]);
 }
 
+/**
+ * Attack 1: the MASTER (host 1) leaves the segment and an attacker replays its last advertisement
+ * once a second for ten seconds.
+ */
+async function replayAfterMasterLeft(lab: DaemonLab): Promise<void> {
+  const captured = capturedAdvertisement(lab, 1);
+  const attacker = lab.world.addClient('attacker');
+  lab.world.host(1).kernel.setLinkState('eth0', { carrier: false });
+  for (let i = 0; i < 10; i++) {
+    attacker.endpoint.send(captured);
+    await lab.advance(1000);
+  }
+}
+
+/**
+ * Attack 2: one advertisement of host 2, captured while it was briefly MASTER, replayed after it
+ * went back to BACKUP with advskew 0, which beats host 1's.
+ */
+async function replayBackupAdAsBetter(lab: DaemonLab): Promise<void> {
+  await lab.ok(2, 'carp0', 'state', 'master');
+  await lab.advance(50);
+  const backupAd = capturedAdvertisement(lab, 2);
+  await lab.until(() => lab.state(2) === 'BACKUP', 3000);
+  lab.world.addClient('attacker').endpoint.send(withAdvskew(backupAd, 0));
+  await lab.advance(10);
+}
+
+/** Attack 3: host 1's bow-out, captured earlier, replayed while host 1 is MASTER again. */
+async function replayBowOut(lab: DaemonLab, bowOut: Buffer): Promise<void> {
+  lab.world.addClient('attacker').endpoint.send(bowOut);
+  await lab.advance(10);
+}
+
 describe('carpd in-process: replayed advertisements (the HMAC does not cover advskew)', () => {
   let lab: DaemonLab;
 
@@ -80,32 +113,19 @@ describe('carpd in-process: replayed advertisements (the HMAC does not cover adv
   });
 
   it('a captured advertisement replayed keeps the BACKUP waiting after the MASTER is gone', async () => {
-    const captured = capturedAdvertisement(lab, 1);
-    const attacker = lab.world.addClient('attacker');
-    lab.world.host(1).kernel.setLinkState('eth0', { carrier: false });
-    for (let i = 0; i < 10; i++) {
-      attacker.endpoint.send(captured);
-      await lab.advance(1000);
-    }
+    await replayAfterMasterLeft(lab);
     assert.equal(lab.state(2), 'BACKUP', 'ten seconds after the MASTER left, the replay still holds the BACKUP');
   });
 
   it('a captured BACKUP advertisement replayed with advskew 0 pushes the MASTER to BACKUP', async () => {
-    await lab.ok(2, 'carp0', 'state', 'master');
-    await lab.advance(50);
-    const backupAd = capturedAdvertisement(lab, 2);
-    await lab.until(() => lab.state(2) === 'BACKUP', 3000);
-    const attacker = lab.world.addClient('attacker');
-    attacker.endpoint.send(withAdvskew(backupAd, 0));
-    await lab.advance(10);
+    await replayBackupAdAsBetter(lab);
     assert.equal(lab.state(1), 'BACKUP', 'the forged "better" advertisement authenticated');
   });
 
   it('a captured bow-out replayed makes the BACKUP take over from a MASTER that is still there', async () => {
     const bowOut = await capturedBowOut(lab);
     const before = await timesMaster(lab, 2);
-    lab.world.addClient('attacker').endpoint.send(bowOut);
-    await lab.advance(10);
+    await replayBowOut(lab, bowOut);
     assert.equal(await timesMaster(lab, 2), before + 1, 'the replayed bow-out made host 2 MASTER');
   });
 });
@@ -125,25 +145,13 @@ describe('carpd in-process: the same replays with net.inet.carp.strict_counter=1
   });
 
   it('a captured advertisement replayed does not keep the BACKUP waiting: it takes over, and counts the replays', async () => {
-    const captured = capturedAdvertisement(lab, 1);
-    const attacker = lab.world.addClient('attacker');
-    lab.world.host(1).kernel.setLinkState('eth0', { carrier: false });
-    for (let i = 0; i < 10; i++) {
-      attacker.endpoint.send(captured);
-      await lab.advance(1000);
-    }
+    await replayAfterMasterLeft(lab);
     assert.equal(lab.state(2), 'MASTER', 'the BACKUP took over after its master-down interval');
     assert.equal(await replaysCounted(lab, 2), 10);
   });
 
   it('a captured BACKUP advertisement replayed with advskew 0 leaves the MASTER alone', async () => {
-    await lab.ok(2, 'carp0', 'state', 'master');
-    await lab.advance(50);
-    const backupAd = capturedAdvertisement(lab, 2);
-    await lab.until(() => lab.state(2) === 'BACKUP', 3000);
-    const attacker = lab.world.addClient('attacker');
-    attacker.endpoint.send(withAdvskew(backupAd, 0));
-    await lab.advance(10);
+    await replayBackupAdAsBetter(lab);
     assert.equal(lab.state(1), 'MASTER', 'the replayed counter was refused');
     assert.equal(await replaysCounted(lab, 1), 1);
     await lab.advance(5000);
@@ -155,8 +163,7 @@ describe('carpd in-process: the same replays with net.inet.carp.strict_counter=1
     const bowOut = await capturedBowOut(lab);
     const before = await timesMaster(lab, 2);
     const refused = await replaysCounted(lab, 2);
-    lab.world.addClient('attacker').endpoint.send(bowOut);
-    await lab.advance(10);
+    await replayBowOut(lab, bowOut);
     assert.equal(await timesMaster(lab, 2), before);
     assert.equal(lab.state(2), 'BACKUP');
     assert.equal(await replaysCounted(lab, 2), refused + 1);
