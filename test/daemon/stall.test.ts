@@ -10,31 +10,28 @@ import { VIP, pairLab } from './scenarios';
 
 const PING_INTERVAL_MS = 100;
 
+/** One echo request of a run: when it left, and when each of its replies arrived (fake clock, ms). */
+interface Echo {
+  readonly sentAt: number;
+  readonly repliesAt: number[];
+}
+
 /**
- * Pings the VIP every 100 ms for `ms` while host 1's carpd is stopped from `stall.from` to
- * `stall.to` (ms into the run); returns, per reply, how late it came (ms after its request).
+ * Pings the VIP every 100 ms for `ms`, running `events.get(t)` at t ms into the run (a freeze or a
+ * thaw of host 1's carpd); returns every request with its replies.
  */
-async function pingAcrossStall(lab: DaemonLab, client: Client, ms: number, stall: { from: number; to: number }): Promise<number[]> {
-  const sentAt = new Map<number, number>();
-  const delays: number[] = [];
-  const seen = new Set<number>();
+async function pingRun(lab: DaemonLab, client: Client, ms: number, events: ReadonlyMap<number, () => void>): Promise<Echo[]> {
+  const echoes = new Map<number, Echo>();
   const listener = client.endpoint.onFrame((frame) => {
     const ethernet = decodeEthernet(frame);
     if (ethernet.etherType !== ETHERTYPE_IPV4) return;
     const ip = decodeIpv4(frame, ethernet.payloadOffset);
     if (ip.protocol !== IPPROTO_ICMP || frame[ip.payloadOffset] !== 0) return;
-    const sequence = frame.readUInt16BE(ip.payloadOffset + 6);
-    const sent = sentAt.get(sequence);
-    if (sent === undefined || seen.has(sequence)) return;
-    seen.add(sequence);
-    delays.push(lab.world.scheduler.clock.now() - sent);
+    echoes.get(frame.readUInt16BE(ip.payloadOffset + 6))?.repliesAt.push(lab.world.scheduler.clock.now());
   });
-  let sequence = 0;
-  for (let t = 0; t < ms; t += PING_INTERVAL_MS) {
-    if (t === stall.from) lab.freeze(1);
-    if (t === stall.to) lab.thaw(1);
-    sequence++;
-    sentAt.set(sequence, lab.world.scheduler.clock.now());
+  for (let t = 0, sequence = 1; t < ms; t += PING_INTERVAL_MS, sequence++) {
+    events.get(t)?.();
+    echoes.set(sequence, { sentAt: lab.world.scheduler.clock.now(), repliesAt: [] });
     const echo = echoMessage({ type: ICMP_ECHO_REQUEST, id: 3, sequence, data: Buffer.from('stall') });
     client.endpoint.send(
       ipv4Frame({ sourceMac: client.mac, destinationMac: virtualMac(1), source: client.ipv4, destination: parseIp(VIP), protocol: IPPROTO_ICMP, payload: echo }),
@@ -42,15 +39,34 @@ async function pingAcrossStall(lab: DaemonLab, client: Client, ms: number, stall
     await lab.advance(PING_INTERVAL_MS);
   }
   listener();
-  return delays;
+  return [...echoes.values()];
+}
+
+/** How late each answered request got its first reply (ms after it left). */
+function firstReplyDelays(echoes: readonly Echo[]): number[] {
+  return echoes.flatMap((echo) => (echo.repliesAt[0] === undefined ? [] : [echo.repliesAt[0] - echo.sentAt]));
+}
+
+/** Freezes host 1's carpd at `from` and thaws it at `to` (ms into a ping run). */
+function stall(lab: DaemonLab, from: number, to: number): Map<number, () => void> {
+  return new Map([
+    [from, () => lab.freeze(1)],
+    [to, () => lab.thaw(1)],
+  ]);
+}
+
+/** h1 MASTER, h2 BACKUP, both answering pings on carp0 as a host's stack would. */
+async function answeringPair(): Promise<DaemonLab> {
+  const lab = await pairLab(true);
+  for (const n of [1, 2]) answerLikeAHost(lab.world.host(n).kernel.link('carp0') ?? assert.fail('no carp0'));
+  return lab;
 }
 
 describe('carpd in-process: a stall longer than the master-down interval (kill -STOP, kill -CONT)', () => {
   let lab: DaemonLab;
 
   beforeEach(async () => {
-    lab = await pairLab(true);
-    for (const n of [1, 2]) answerLikeAHost(lab.world.host(n).kernel.link('carp0') ?? assert.fail('no carp0'));
+    lab = await answeringPair();
   });
 
   afterEach(async () => {
@@ -59,7 +75,7 @@ describe('carpd in-process: a stall longer than the master-down interval (kill -
 
   it('answers nothing seconds late: what queued during the stall is discarded unread and counted', async () => {
     const client = lab.world.addClient('client');
-    const delays = await pingAcrossStall(lab, client, 7000, { from: 500, to: 4500 });
+    const delays = firstReplyDelays(await pingRun(lab, client, 7000, stall(lab, 500, 4500)));
     const late = delays.filter((d) => d > 1000);
     assert.deepEqual(late, [], `${late.length} replies came more than a second late`);
     assert.ok(delays.length > 20, 'the backup answered once it had taken over');
@@ -70,7 +86,7 @@ describe('carpd in-process: a stall longer than the master-down interval (kill -
 
   it('keeps what queued during a short stall', async () => {
     const client = lab.world.addClient('client');
-    const delays = await pingAcrossStall(lab, client, 2000, { from: 500, to: 1300 });
+    const delays = firstReplyDelays(await pingRun(lab, client, 2000, stall(lab, 500, 1300)));
     assert.equal(lab.daemon(1).counters().carpdevs[0]?.dataPlane?.stale, 0);
     assert.ok(delays.some((d) => d >= 500), 'requests that waited were answered, late but well within master-down');
   });
@@ -86,38 +102,11 @@ function advertisementsOf(lab: DaemonLab, n: number, since: number): { at: numbe
     .map((f) => ({ at: f.at, advskew: f.frame[CARP + 2] as number, demote: f.frame[CARP + 4] as number }));
 }
 
-/**
- * Pings the VIP every 100 ms for `ms`, running `at[t]` at t ms into the run; returns how many
- * replies each request got.
- */
-async function repliesPerRequest(lab: DaemonLab, client: Client, ms: number, at: ReadonlyMap<number, () => void>): Promise<number[]> {
-  const replies = new Map<number, number>();
-  const listener = client.endpoint.onFrame((frame) => {
-    const ethernet = decodeEthernet(frame);
-    if (ethernet.etherType !== ETHERTYPE_IPV4) return;
-    const ip = decodeIpv4(frame, ethernet.payloadOffset);
-    if (ip.protocol !== IPPROTO_ICMP || frame[ip.payloadOffset] !== 0) return;
-    const sequence = frame.readUInt16BE(ip.payloadOffset + 6);
-    replies.set(sequence, (replies.get(sequence) ?? 0) + 1);
-  });
-  for (let t = 0, sequence = 1; t < ms; t += PING_INTERVAL_MS, sequence++) {
-    at.get(t)?.();
-    const echo = echoMessage({ type: ICMP_ECHO_REQUEST, id: 4, sequence, data: Buffer.from('lag') });
-    client.endpoint.send(
-      ipv4Frame({ sourceMac: client.mac, destinationMac: virtualMac(1), source: client.ipv4, destination: parseIp(VIP), protocol: IPPROTO_ICMP, payload: echo }),
-    );
-    await lab.advance(PING_INTERVAL_MS);
-  }
-  listener();
-  return [...replies.values()];
-}
-
 describe('carpd in-process: a MASTER whose event loop lags near its backups` master-down interval', () => {
   let lab: DaemonLab;
 
   beforeEach(async () => {
-    lab = await pairLab(true);
-    for (const n of [1, 2]) answerLikeAHost(lab.world.host(n).kernel.link('carp0') ?? assert.fail('no carp0'));
+    lab = await answeringPair();
   });
 
   afterEach(async () => {
@@ -139,7 +128,7 @@ describe('carpd in-process: a MASTER whose event loop lags near its backups` mas
         },
       ],
     ]);
-    const replies = await repliesPerRequest(lab, client, 10_000, events);
+    const replies = (await pingRun(lab, client, 10_000, events)).map((echo) => echo.repliesAt.length).filter((count) => count > 0);
     assert.ok(replies.length > 60, `${replies.length} requests were answered`);
     assert.deepEqual(advertisementsOf(lab, 1, thawedAt), [], 'the stalled MASTER sent no advertisement after it resumed');
     assert.equal(replies.filter((count) => count > 1).length, 0, 'no request was answered twice (by two masters)');
