@@ -10,11 +10,12 @@
  */
 import { formatMessage, parseMessages, type NetlinkMessage } from 'netlink';
 import { KernelError, errnoError } from './errors';
-import { MirrorState, type SweepKind } from './mirror-state';
+import type { SweepKind } from './mirror-state';
+import { MirrorView } from './mirror-view';
 import { type TransportError, type TransportFactory, type RtnlTransport, openRouteSocket } from './netlink-transport';
 import { decodeAddress, decodeErrno, decodeLink, encodeDumpRequest, type DecodedLink } from './rtnetlink-codec';
 import * as c from './rtnetlink-constants';
-import type { AddressInfo, KernelEvent, KernelMirror, LinkInfo, MirrorCounters } from './types';
+import type { KernelEvent, KernelMirror, LinkInfo, MirrorCounters } from './types';
 
 export interface NetlinkMirrorOptions {
   /** Errors that must not stop the daemon: socket errors, overruns, malformed messages, listener throws. */
@@ -48,10 +49,8 @@ function asError(e: unknown): Error {
   return e instanceof Error ? e : new Error(String(e));
 }
 
-export class NetlinkMirror implements KernelMirror {
+export class NetlinkMirror extends MirrorView implements KernelMirror {
   readonly counters: MirrorCounters = { malformed: 0, ignored: 0, overruns: 0, resyncs: 0 };
-  private readonly state = new MirrorState();
-  private readonly listeners: ((event: KernelEvent) => void)[] = [];
   private readonly reportError: (error: Error) => void;
   private readonly openTransport: TransportFactory;
   private transport: RtnlTransport | null = null;
@@ -65,6 +64,7 @@ export class NetlinkMirror implements KernelMirror {
   private nextSeq = 1;
 
   constructor(options: NetlinkMirrorOptions = {}) {
+    super();
     this.reportError = options.onError ?? ((error) => process.emitWarning(error));
     this.openTransport = options.openTransport ?? openRouteSocket;
   }
@@ -74,25 +74,6 @@ export class NetlinkMirror implements KernelMirror {
     return this.starting;
   }
 
-  linkByName(name: string): LinkInfo | undefined {
-    return this.state.linkByName(name);
-  }
-
-  linkByIndex(index: number): LinkInfo | undefined {
-    return this.state.linkByIndex(index);
-  }
-
-  links(): readonly LinkInfo[] {
-    return this.state.links();
-  }
-
-  addressesOf(ifindex: number): readonly AddressInfo[] {
-    return this.state.addressesOf(ifindex);
-  }
-
-  onEvent(listener: (event: KernelEvent) => void): void {
-    this.listeners.push(listener);
-  }
 
   close(): void {
     if (this.closed) return;

@@ -6,44 +6,25 @@
  * netlink socket and cannot start again once closed: a restarted daemon gets a new one.
  */
 import { KernelError } from '../../src/kernel/errors';
-import { MirrorState } from '../../src/kernel/mirror-state';
-import type { AddressInfo, KernelEvent, KernelMirror, LinkInfo, MirrorCounters } from '../../src/kernel/types';
+import { MirrorView } from '../../src/kernel/mirror-view';
+import type { KernelEvent, KernelMirror, MirrorCounters } from '../../src/kernel/types';
 import type { FakeKernel, KernelNotification, NotificationSink } from './fake-kernel';
 
-export class FakeMirror implements KernelMirror, NotificationSink {
+export class FakeMirror extends MirrorView implements KernelMirror, NotificationSink {
   /** The fake kernel sends nothing malformed and never overruns a socket. */
   readonly counters: MirrorCounters = { malformed: 0, ignored: 0, overruns: 0, resyncs: 0 };
-  private readonly state = new MirrorState();
-  private readonly listeners: ((event: KernelEvent) => void)[] = [];
   private starting: Promise<void> | null = null;
   private closed = false;
 
-  constructor(private readonly kernel: FakeKernel) {}
+  constructor(private readonly kernel: FakeKernel) {
+    super();
+  }
 
   start(): Promise<void> {
     this.starting ??= this.subscribe();
     return this.starting;
   }
 
-  linkByName(name: string): LinkInfo | undefined {
-    return this.state.linkByName(name);
-  }
-
-  linkByIndex(index: number): LinkInfo | undefined {
-    return this.state.linkByIndex(index);
-  }
-
-  links(): readonly LinkInfo[] {
-    return this.state.links();
-  }
-
-  addressesOf(ifindex: number): readonly AddressInfo[] {
-    return this.state.addressesOf(ifindex);
-  }
-
-  onEvent(listener: (event: KernelEvent) => void): void {
-    this.listeners.push(listener);
-  }
 
   /** Notifications not yet delivered are lost with the socket. */
   close(): void {
