@@ -4,6 +4,7 @@
  * lock (other jobs on a CI machine install packages too).
  */
 import { execFile, execFileSync } from 'node:child_process';
+import { existsSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { promisify } from 'node:util';
 import { waitFor } from '../helpers/poll';
@@ -25,6 +26,7 @@ export function debUnavailableReason(): string | null {
     }
   }
   if (packageStatus() !== undefined) return `package ${PACKAGE} is on this machine already (${packageStatus()}); the test will not replace it`;
+  if (existsSync('/etc/carp')) return 'this machine has an /etc/carp; the test will not install a package that owns it';
   return null;
 }
 
