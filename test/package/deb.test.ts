@@ -11,7 +11,8 @@ import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
-import { netnsUnavailableReason } from '../helpers/netns';
+import { NetnsLab, netnsUnavailableReason } from '../helpers/netns';
+import { exited, waitFor } from '../helpers/poll';
 import { CarpLab } from '../netns/carp-lab';
 import { EXPOSURE_THRESHOLD } from '../systemd/unit-file';
 import { PACKAGE, buildDeb, debUnavailableReason, dpkg, packageFiles, packageStatus, purgeQuietly } from './deb-package';
@@ -140,6 +141,28 @@ describe('Debian package: build, dpkg -i, use, remove, purge', function () {
       await l.waitState('h1', 'MASTER', 1000);
       assert.equal((await l.status('h1')).nodes[0]?.lastTransition?.reason, 'bow-out');
     });
+  });
+
+  it('carpd takes the /etc/carp the package made, with its default --config, and complains of nothing', async function () {
+    if (dir === undefined) return this.skip();
+    const net = await NetnsLab.create('debetc');
+    try {
+      await net.addNamespace('h');
+      const socket = join(dir, 'etc-carp.sock');
+      const child = net.spawn('h', '/usr/sbin/carpd', ['--socket', socket, '--runtime-dir', join(dir, 'run'), '--state-dir', join(dir, 'state')]);
+      const log: string[] = [];
+      for (const stream of [child.stdout, child.stderr]) stream?.on('data', (chunk: Buffer) => log.push(chunk.toString()));
+      try {
+        await waitFor('carpd to answer', () => run('/usr/bin/carpctl', ['--socket', socket, 'sysctl', 'net.inet.carp.preempt']).then(() => true, () => false));
+      } finally {
+        child.kill('SIGTERM');
+        await exited(child);
+      }
+      // pino levels: 40 warn, 50 error, 60 fatal.
+      assert.doesNotMatch(log.join(''), /"level":[4-6]0/);
+    } finally {
+      await net.cleanup();
+    }
   });
 
   describe('removal and purge', () => {
