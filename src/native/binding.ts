@@ -1,11 +1,14 @@
 /**
- * The only module that loads the native addon (build/Release/carp_native.node, built from native/
- * by `node-gyp rebuild`). It gives the addon the typed face of ./types and turns the errors of
+ * The only module that loads the native addon: the package's own build
+ * (build/Release/carp_native.node, made from native/ by `node-gyp rebuild`) or, where the package
+ * was installed without a compiler (the Debian package), the binary built once beside it in
+ * prebuilds/linux-<arch>/. It gives the addon the typed face of ./types and turns the errors of
  * failed system calls into `NativeSystemError`s; argument mistakes stay TypeError/RangeError.
  * The addon is loaded on first use, so importing this module never fails where it is not built.
  */
 import * as fs from 'node:fs';
 import * as path from 'node:path';
+import nodeGypBuild from 'node-gyp-build';
 import type {
   FrameIo,
   IpSocket,
@@ -158,8 +161,6 @@ class NativeIpSocket implements IpSocket {
   }
 }
 
-const ADDON_FILE = path.join('build', 'Release', 'carp_native.node');
-
 /** The nearest directory at or above `start` that holds a package.json. */
 function packageRoot(start: string): string | undefined {
   for (let dir = start; ; dir = path.dirname(dir)) {
@@ -169,20 +170,25 @@ function packageRoot(start: string): string | undefined {
 }
 
 /**
- * The addon sits in build/ of the package this file belongs to. Compiled to a directory outside
- * the package (tsc --outDir elsewhere), the package is found from the working directory instead.
+ * The addon of the package this file belongs to, chosen as node-gyp-build chooses (the package's
+ * own build/Release first, so that a rebuilt native/ is what runs; else
+ * prebuilds/<platform>-<arch>/). Compiled to a directory outside the package (tsc --outDir
+ * elsewhere), the package is found from the working directory instead.
  */
-function findAddon(): string {
-  const candidates = [__dirname, process.cwd()]
-    .map(packageRoot)
-    .filter((root): root is string => root !== undefined)
-    .map((root) => path.join(root, ADDON_FILE));
-  const found = candidates.find((file) => fs.existsSync(file));
-  if (found === undefined) {
-    const where = candidates.length > 0 ? candidates.join(' or ') : `${ADDON_FILE} in a package above ${__dirname}`;
-    throw new Error(`carp native addon not found: no ${where}; build it with \`npm run install\` (node-gyp rebuild)`);
+export function findAddon(starts: readonly string[] = [__dirname, process.cwd()]): string {
+  const roots = starts.map(packageRoot).filter((root): root is string => root !== undefined);
+  for (const root of roots) {
+    try {
+      return nodeGypBuild.path(root);
+    } catch {
+      // Neither a build nor a prebuilt binary in this package: try the next.
+    }
   }
-  return found;
+  const where = roots.length > 0 ? roots.join(' or ') : `a package above ${starts.join(' or ')}`;
+  const prebuilt = path.join('prebuilds', `${process.platform}-${process.arch}`);
+  throw new Error(
+    `carp native addon not found: no build/Release or ${prebuilt} in ${where}; build it with \`npm run install\` (node-gyp rebuild)`,
+  );
 }
 
 const ADDON_FUNCTIONS: readonly (keyof RawAddon)[] = ['openTap', 'openPacketSocket', 'connectUnixSocket', 'sendUnixDatagram', 'openIpSocket'];

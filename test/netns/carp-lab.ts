@@ -21,6 +21,15 @@ const DIST = resolve(__dirname, '..', '..');
 export const CARPD = join(DIST, 'src', 'bin', 'carpd.js');
 export const CARPCTL = join(DIST, 'src', 'bin', 'carpctl.js');
 
+/** The command lines that run carpd and carpctl (before their own arguments). */
+export interface CarpPrograms {
+  readonly carpd: readonly string[];
+  readonly carpctl: readonly string[];
+}
+
+/** carpd and carpctl of this build tree, run by the Node.js running the tests. */
+export const BUILD_TREE_PROGRAMS: CarpPrograms = { carpd: [process.execPath, CARPD], carpctl: [process.execPath, CARPCTL] };
+
 export const SUBNET4 = '10.77.0';
 export const SUBNET6 = '2001:db8:77::';
 export const VIP4 = `${SUBNET4}.50`;
@@ -54,13 +63,15 @@ export class CarpLab {
     readonly net: NetnsLab,
     readonly dir: string,
     readonly hosts: readonly string[],
+    readonly programs: CarpPrograms,
   ) {}
 
   /** Hosts get eth0 addresses .1, .2, ... and 2001:db8:77::1, ...; the client .100 / ::100. */
-  static async create(tag: string, hosts: readonly string[] = ['h1', 'h2']): Promise<CarpLab> {
+  /** `programs`: which carpd and carpctl the hosts run (an installed package's, say). */
+  static async create(tag: string, hosts: readonly string[] = ['h1', 'h2'], programs = BUILD_TREE_PROGRAMS): Promise<CarpLab> {
     const net = await NetnsLab.create(tag);
     const dir = await mkdtemp(join(tmpdir(), `carplab-${tag}-`));
-    const lab = new CarpLab(net, dir, hosts);
+    const lab = new CarpLab(net, dir, hosts, programs);
     try {
       await net.addNamespace('lan');
       await net.addBridge('lan');
@@ -92,11 +103,10 @@ export class CarpLab {
     const runtimeDir = join(this.dir, `${host}-run`);
     const stateDir = join(this.dir, `${host}-state`);
     const args = [
-      CARPD,
       ...['--socket', this.socket(host), '--config', configDir, '--runtime-dir', runtimeDir, '--state-dir', stateDir],
       ...['--log-level', 'debug', ...(options.args ?? [])],
     ];
-    const [file, ...rest] = [...(options.wrapper ?? []), process.execPath, ...args];
+    const [file, ...rest] = [...(options.wrapper ?? []), ...this.programs.carpd, ...args];
     const child = this.net.spawn(host, file as string, rest, options.env);
     const log = this.logs.get(host) ?? [];
     this.logs.set(host, log);
@@ -122,7 +132,8 @@ export class CarpLab {
 
   async carpctl(host: string, ...args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
     try {
-      const { stdout, stderr } = await run(process.execPath, [CARPCTL, '--socket', this.socket(host), ...args], { timeout: 15_000 });
+      const [file, ...command] = this.programs.carpctl;
+      const { stdout, stderr } = await run(file as string, [...command, '--socket', this.socket(host), ...args], { timeout: 15_000 });
       return { code: 0, stdout, stderr };
     } catch (e: unknown) {
       const err = e as { code?: number; stdout?: string; stderr?: string };

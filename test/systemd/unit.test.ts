@@ -1,13 +1,7 @@
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
 import { parseCommandLine } from '../../src/daemon/options';
-import { UNIT_PATH, boundingCapabilities, unitValues } from './unit-file';
-
-/**
- * The exposure `systemd-analyze security` gives the unit (docs/carpd.8.md SECURITY OF THE UNIT), as
- * its --threshold takes it: 26 is 2.6. The unit as it was before the hardening scored 4.4.
- */
-const EXPOSURE_THRESHOLD = 26;
+import { EXPOSURE_THRESHOLD, UNIT_PATH, boundingCapabilities, unitValues } from './unit-file';
 
 function analyzeAvailable(): boolean {
   try {
