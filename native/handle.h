@@ -2,7 +2,8 @@
 // startReading, stopReading and close, shared by the TAP and the packet socket.
 //
 // `Device` (CRTP) supplies ReadFrames/WriteFrames (the batch loops of frame_io.h), MinSlotSize,
-// the names kReadSyscall/kWriteSyscall for errors, and kPollRecovery for Poller.
+// the names kReadSyscall/kWriteSyscall for errors, kPollRecovery for Poller, and BeforeClose for
+// what it holds beside the fd.
 #pragma once
 
 #include <errno.h>
@@ -112,6 +113,7 @@ class FrameIoHandle : public Napi::ObjectWrap<Device> {
 
   Napi::Value Close(const Napi::CallbackInfo& info) {
     poller_.Close();
+    self().BeforeClose();
     CloseFd();
     return info.Env().Undefined();
   }
