@@ -9,7 +9,6 @@
         "native/errors.cc",
         "native/frame_io.cc",
         "native/ip_socket.cc",
-        "native/packet_ring.cc",
         "native/packet_socket.cc",
         "native/poller.cc",
         "native/tap.cc",

@@ -41,27 +41,24 @@ Napi::Value OpenTap(const Napi::CallbackInfo& info) {
   return tap;
 }
 
-// openPacketSocket(ifname: string, filter: Buffer, vnetHeader: boolean, ring?: boolean): PacketSocket
+// openPacketSocket(ifname: string, filter: Buffer, vnetHeader: boolean): PacketSocket
 Napi::Value OpenPacketSocketJs(const Napi::CallbackInfo& info) {
   Napi::Env env = info.Env();
   std::string ifname;
   sock_fprog filter = {};
   bool vnetHeader = false;
-  bool ring = false;
   if (!GetInterfaceName(env, info[0], "openPacketSocket", &ifname) || !GetFilter(env, info[1], ifname, &filter) ||
-      !GetBool(env, info[2], ifname, "vnetHeader", &vnetHeader) ||
-      (!info[3].IsUndefined() && !GetBool(env, info[3], ifname, "ring", &ring))) {
+      !GetBool(env, info[2], ifname, "vnetHeader", &vnetHeader)) {
     return env.Undefined();
   }
   OpenedSocket opened;
   SysFailure failure;
-  if (!OpenPacketSocket(ifname, filter, vnetHeader, ring, &opened, &failure)) {
+  if (!OpenPacketSocket(ifname, filter, vnetHeader, &opened, &failure)) {
     ThrowSystemError(env, ifname, failure);
     return env.Undefined();
   }
   Napi::Object socket = env.GetInstanceData<Constructors>()->packetSocket.New(
       {Napi::String::New(env, ifname), Napi::External<OpenedSocket>::New(env, &opened)});
-  opened.ring.Unmap();  // mapped only if the constructor did not take it over either
   if (opened.fd >= 0) close(opened.fd);  // the constructor did not take it over
   return socket;
 }

@@ -2,8 +2,7 @@
 // startReading, stopReading and close, shared by the TAP and the packet socket.
 //
 // `Device` (CRTP) supplies ReadFrames/WriteFrames (the batch loops of frame_io.h), MinSlotSize,
-// the names kReadSyscall/kWriteSyscall for errors, kPollRecovery for Poller, and BeforeClose for
-// what it holds beside the fd.
+// the names kReadSyscall/kWriteSyscall for errors, and kPollRecovery for Poller.
 #pragma once
 
 #include <errno.h>
@@ -113,7 +112,6 @@ class FrameIoHandle : public Napi::ObjectWrap<Device> {
 
   Napi::Value Close(const Napi::CallbackInfo& info) {
     poller_.Close();
-    self().BeforeClose();
     CloseFd();
     return info.Env().Undefined();
   }

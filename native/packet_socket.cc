@@ -7,10 +7,7 @@
 #include <net/if.h>
 #include <string.h>
 #include <sys/socket.h>
-#include <sys/mman.h>
 #include <unistd.h>
-
-#include <algorithm>
 
 namespace carp {
 namespace {
@@ -67,8 +64,8 @@ bool GetFilter(Napi::Env env, Napi::Value value, const std::string& subject, soc
   return true;
 }
 
-bool OpenPacketSocket(const std::string& ifname, const sock_fprog& filter, bool vnetHeader, bool ring,
-                      OpenedSocket* out, SysFailure* failure) {
+bool OpenPacketSocket(const std::string& ifname, const sock_fprog& filter, bool vnetHeader, OpenedSocket* out,
+                      SysFailure* failure) {
   const unsigned ifindex = if_nametoindex(ifname.c_str());
   if (ifindex == 0) {
     *failure = {"if_nametoindex", errno, ""};
@@ -92,20 +89,12 @@ bool OpenPacketSocket(const std::string& ifname, const sock_fprog& filter, bool 
   }
   if (!SetBufferSize(fd, SO_RCVBUFFORCE, SO_RCVBUF)) return Fail(fd, failure, "setsockopt(SO_RCVBUF)", errno);
   if (!SetBufferSize(fd, SO_SNDBUFFORCE, SO_SNDBUF)) return Fail(fd, failure, "setsockopt(SO_SNDBUF)", errno);
-  const char* ringSyscall = nullptr;
-  if (ring && !out->ring.Setup(fd, &ringSyscall)) return Fail(fd, failure, ringSyscall, errno);
   sockaddr_ll address = {};
   address.sll_family = AF_PACKET;
   address.sll_protocol = htons(ETH_P_ALL);
   address.sll_ifindex = static_cast<int>(ifindex);
-  if (bind(fd, reinterpret_cast<sockaddr*>(&address), sizeof address) < 0) {
-    const int errnum = errno;
-    out->ring.Unmap();
-    return Fail(fd, failure, "bind", errnum);
-  }
-  out->fd = fd;
-  out->ifindex = ifindex;
-  out->vnetHeader = vnetHeader;
+  if (bind(fd, reinterpret_cast<sockaddr*>(&address), sizeof address) < 0) return Fail(fd, failure, "bind", errno);
+  *out = {fd, ifindex, vnetHeader};
   return true;
 }
 
@@ -124,9 +113,6 @@ Napi::Function PacketSocket::Define(Napi::Env env) {
   properties.push_back(InstanceMethod("setFilter", &PacketSocket::SetFilter));
   properties.push_back(InstanceMethod("addMembership", &PacketSocket::AddMembership));
   properties.push_back(InstanceMethod("dropMembership", &PacketSocket::DropMembership));
-  properties.push_back(InstanceAccessor("ring", &PacketSocket::GetRing, nullptr));
-  properties.push_back(InstanceMethod("receiveRing", &PacketSocket::ReceiveRing));
-  properties.push_back(InstanceMethod("releaseRing", &PacketSocket::ReleaseRing));
   return DefineClass(env, "PacketSocket", properties);
 }
 
@@ -141,42 +127,6 @@ PacketSocket::PacketSocket(const Napi::CallbackInfo& info) : FrameIoHandle<Packe
   subject_ = info[0].As<Napi::String>().Utf8Value();
   ifindex_ = opened->ifindex;
   vnetHeader_ = opened->vnetHeader;
-  ring_ = opened->ring;
-  opened->ring = RxRing();
-  if (ring_.mapped()) {
-    // The Buffer owns the mapping: it may outlive the socket, and its finalizer unmaps it.
-    const size_t size = ring_.size();
-    ringBuffer_ = Napi::Persistent(Napi::Buffer<uint8_t>::New(
-        info.Env(), ring_.base(), size, [size](Napi::Env, uint8_t* data) { munmap(data, size); }));
-  }
-}
-
-Napi::Value PacketSocket::GetRing(const Napi::CallbackInfo& info) {
-  return ringBuffer_.IsEmpty() ? info.Env().Undefined() : ringBuffer_.Value();
-}
-
-// receiveRing(offsets: Uint32Array, lengths: Uint32Array): number of frames, in `ring`.
-Napi::Value PacketSocket::ReceiveRing(const Napi::CallbackInfo& info) {
-  Napi::Env env = info.Env();
-  uint32_t* offsets = nullptr;
-  uint32_t* lengths = nullptr;
-  size_t offsetCount = 0, lengthCount = 0;
-  if (!EnsureOpen(env, "receiveRing") ||
-      !GetUint32Array(env, info[0], subject_, "receiveRing offsets", &offsets, &offsetCount) ||
-      !GetUint32Array(env, info[1], subject_, "receiveRing lengths", &lengths, &lengthCount)) {
-    return env.Undefined();
-  }
-  if (!ring_.mapped()) {
-    ThrowTypeError(env, subject_, "receiveRing needs a socket opened with a receive ring");
-    return env.Undefined();
-  }
-  const size_t count = ring_.Receive(offsets, lengths, std::min(offsetCount, lengthCount), Prefix());
-  return Napi::Number::New(env, static_cast<double>(count));
-}
-
-Napi::Value PacketSocket::ReleaseRing(const Napi::CallbackInfo& info) {
-  if (ring_.mapped()) ring_.Release();
-  return info.Env().Undefined();
 }
 
 Napi::Value PacketSocket::GetIfname(const Napi::CallbackInfo& info) {

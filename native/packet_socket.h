@@ -10,7 +10,6 @@
 
 #include "errors.h"
 #include "handle.h"
-#include "packet_ring.h"
 
 namespace carp {
 
@@ -18,13 +17,12 @@ struct OpenedSocket {
   int fd = -1;
   unsigned ifindex = 0;
   bool vnetHeader = false;
-  RxRing ring;  // mapped when opened with a receive ring
 };
 
 // A classic BPF program from a Buffer of struct sock_filter: 1..BPF_MAXINSNS instructions.
 bool GetFilter(Napi::Env env, Napi::Value value, const std::string& subject, sock_fprog* out);
-bool OpenPacketSocket(const std::string& ifname, const sock_fprog& filter, bool vnetHeader, bool ring,
-                      OpenedSocket* out, SysFailure* failure);
+bool OpenPacketSocket(const std::string& ifname, const sock_fprog& filter, bool vnetHeader, OpenedSocket* out,
+                      SysFailure* failure);
 
 class PacketSocket : public FrameIoHandle<PacketSocket> {
  public:
@@ -36,15 +34,11 @@ class PacketSocket : public FrameIoHandle<PacketSocket> {
   static Napi::Function Define(Napi::Env env);
   // Takes the interface name and an External<OpenedSocket>, and owns its fd from then on.
   explicit PacketSocket(const Napi::CallbackInfo& info);
-  ~PacketSocket() override { ring_.Detach(); }
 
-  BatchOutcome ReadFrames(const ReadTarget& target) {
-    return ring_.mapped() ? ring_.CopyOut(target, Prefix()) : messages_.Receive(fd_, target);
-  }
+  BatchOutcome ReadFrames(const ReadTarget& target) { return messages_.Receive(fd_, target); }
   BatchOutcome WriteFrames(const WriteSource& source) { return messages_.Send(fd_, source); }
   // Room for the vnet header and an Ethernet header: a smaller slot can hold no frame at all.
-  size_t MinSlotSize() const { return Prefix() + 14; }
-  void BeforeClose() { ring_.Detach(); }
+  size_t MinSlotSize() const { return (vnetHeader_ ? 10 : 0) + 14; }
 
  private:
   Napi::Value GetIfname(const Napi::CallbackInfo& info);
@@ -53,16 +47,10 @@ class PacketSocket : public FrameIoHandle<PacketSocket> {
   Napi::Value AddMembership(const Napi::CallbackInfo& info);
   Napi::Value DropMembership(const Napi::CallbackInfo& info);
   Napi::Value ChangeMembership(const Napi::CallbackInfo& info, int option, const char* syscall);
-  Napi::Value GetRing(const Napi::CallbackInfo& info);
-  Napi::Value ReceiveRing(const Napi::CallbackInfo& info);
-  Napi::Value ReleaseRing(const Napi::CallbackInfo& info);
-  size_t Prefix() const { return vnetHeader_ ? 10 : 0; }
 
   unsigned ifindex_ = 0;
   bool vnetHeader_ = false;
   MessageBatch messages_;
-  RxRing ring_;
-  Napi::Reference<Napi::Buffer<uint8_t>> ringBuffer_;  // the ring's memory as JS sees it
 };
 
 }  // namespace carp

@@ -39,7 +39,6 @@ class Tap : public FrameIoHandle<Tap> {
   BatchOutcome ReadFrames(const ReadTarget& target) { return ReadEach(fd_, target); }
   BatchOutcome WriteFrames(const WriteSource& source) { return WriteEach(fd_, source); }
   size_t MinSlotSize() const { return kTapMinSlotSize; }
-  void BeforeClose() {}
 
  private:
   Napi::Value GetName(const Napi::CallbackInfo& info);

@@ -12,7 +12,6 @@ import type {
   MembershipKind,
   NativeBinding,
   NativeError,
-  PacketRing,
   PacketSocket,
   PacketSocketOptions,
   TapDevice,
@@ -54,15 +53,11 @@ export function isNativeError(e: unknown): e is NativeError {
  */
 type RawFrameIo = FrameIo;
 type RawTap = TapDevice;
-interface RawPacketSocket extends Omit<PacketSocket, 'ring'> {
-  readonly ring: Buffer | undefined;
-  receiveRing(offsets: Uint32Array, lengths: Uint32Array): number;
-  releaseRing(): void;
-}
+type RawPacketSocket = PacketSocket;
 
 interface RawAddon {
   openTap(name: string, vnetHeader: boolean): RawTap;
-  openPacketSocket(ifname: string, filter: Buffer, vnetHeader: boolean, ring?: boolean): RawPacketSocket;
+  openPacketSocket(ifname: string, filter: Buffer, vnetHeader: boolean): RawPacketSocket;
   connectUnixSocket(path: string): UnixConnection;
   sendUnixDatagram(address: string, payload: Buffer): void;
   openIpSocket(ifname: string, family: 4 | 6): IpSocket;
@@ -130,25 +125,9 @@ class NativeTap extends FrameIoHandle<RawTap> implements TapDevice {
   }
 }
 
-class NativePacketRing implements PacketRing {
-  constructor(
-    private readonly raw: RawPacketSocket,
-    readonly arena: Buffer,
-  ) {}
-
-  receive(offsets: Uint32Array, lengths: Uint32Array): number {
-    return call(() => this.raw.receiveRing(offsets, lengths));
-  }
-
-  release(): void {
-    this.raw.releaseRing();
-  }
-}
-
 class NativePacketSocket extends FrameIoHandle<RawPacketSocket> implements PacketSocket {
   readonly ifname = this.raw.ifname;
   readonly ifindex = this.raw.ifindex;
-  readonly ring = this.raw.ring === undefined ? undefined : new NativePacketRing(this.raw, this.raw.ring);
 
   setFilter(filter: Buffer): void {
     call(() => this.raw.setFilter(filter));
@@ -230,9 +209,7 @@ export const nativeBinding: NativeBinding = {
     return new NativeTap(call(() => theAddon().openTap(name, options.vnetHeader)));
   },
   openPacketSocket(ifname: string, options: PacketSocketOptions): PacketSocket {
-    return new NativePacketSocket(
-      call(() => theAddon().openPacketSocket(ifname, options.filter, options.vnetHeader, options.ring ?? false)),
-    );
+    return new NativePacketSocket(call(() => theAddon().openPacketSocket(ifname, options.filter, options.vnetHeader)));
   },
   openIpSocket(ifname: string, family: 4 | 6): IpSocket {
     return new NativeIpSocket(call(() => theAddon().openIpSocket(ifname, family)));

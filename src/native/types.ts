@@ -69,31 +69,9 @@ export interface PacketSocketOptions {
   readonly filter: Buffer;
   /** PACKET_VNET_HDR. */
   readonly vnetHeader: boolean;
-  /**
-   * A TPACKET_V2 receive ring (PACKET_RX_RING) instead of recvmmsg: the kernel copies each frame
-   * into memory shared with the daemon as it receives it, and `ring` hands the frames over in place.
-   */
-  readonly ring?: boolean;
 }
 
 /** AF_PACKET/SOCK_RAW on one interface, with PACKET_IGNORE_OUTGOING. */
-/**
- * The receive ring of a packet socket. Frames stay where the kernel put them: receive() names
- * them, the caller reads (and may rewrite) them in `arena`, and release() hands them back. The
- * kernel drops what arrives while the ring is full, as a full socket buffer would.
- */
-export interface PacketRing {
-  /** The ring's memory, shared with the kernel. */
-  readonly arena: Buffer;
-  /**
-   * Names the frames ready, oldest first, at most `offsets.length`: frame i is
-   * `arena[offsets[i], offsets[i] + lengths[i])`, vnet header first when the socket has one. It
-   * stays valid until release() or the next receive(), which releases the previous frames first.
-   */
-  receive(offsets: Uint32Array, lengths: Uint32Array): number;
-  release(): void;
-}
-
 export interface PacketSocket extends FrameIo {
   readonly ifname: string;
   readonly ifindex: number;
@@ -102,8 +80,6 @@ export interface PacketSocket extends FrameIo {
   /** PACKET_ADD_MEMBERSHIP: a real NIC drops frames to MACs it does not own without one. */
   addMembership(kind: MembershipKind, mac: Buffer): void;
   dropMembership(kind: MembershipKind, mac: Buffer): void;
-  /** Present when opened with `ring: true`; readBatch then copies out of the ring. */
-  readonly ring?: PacketRing;
 }
 
 /**

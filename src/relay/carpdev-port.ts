@@ -14,7 +14,7 @@ import { WireError } from '../wire/errors';
 import { type ParsedCarpPacket, parseCarpFrame } from '../wire/frames';
 import { solicitedNodeMac } from './bpf';
 import { type CarpdevCounters, zeroCarpdevCounters } from './counters';
-import { FrameRing, FrameSelection, packOwnFrames } from './frame-batch';
+import { FrameRing, type FrameSelection, packOwnFrames } from './frame-batch';
 import type { ArpBalanceGroup } from './arpbalance-groups';
 import { ADVERTISEMENT, type CarpRoutes, type InboundRoute, InboundTable } from './inbound-table';
 import type { InboundPort, OutboundPort } from './ports';
@@ -35,8 +35,6 @@ const CARP_GROUP_MACS = [multicastMacFor(CARP_IPV4_GROUP), multicastMacFor(CARP_
 export class CarpdevPort implements OutboundPort {
   private readonly table = new InboundTable<InboundPort>();
   private readonly ring = new FrameRing();
-  /** Where the frames of the batch being relayed lie: in `ring`, or in the socket's receive ring. */
-  private readonly received = new FrameSelection();
   private readonly prefix: number;
   private readonly counters: CarpdevCounters = zeroCarpdevCounters();
   /** Ports that took frames in the batch being processed. */
@@ -117,36 +115,19 @@ export class CarpdevPort implements OutboundPort {
 
   private onReadable(): void {
     this.sink.beforeBatch?.();
-    const ring = this.socket.ring;
     let count: number;
     try {
-      count = ring === undefined ? this.readIntoRing() : ring.receive(this.received.offsets, this.received.lengths);
+      count = this.socket.readBatch(this.ring.arena, this.ring.slotSize, this.ring.lengths);
     } catch (e: unknown) {
       // The carpdev went away (its ifindex is gone); the daemon reopens it if it comes back.
       this.socket.stopReading();
       this.sink.carpdevError(this.name, 'read', e);
       return;
     }
-    try {
-      this.relayBatch(ring === undefined ? this.ring.arena : ring.arena, count);
-    } finally {
-      ring?.release();
-    }
-  }
-
-  /** recvmmsg into the port's own ring of slots. */
-  private readIntoRing(): number {
-    this.received.clear();
-    const count = this.socket.readBatch(this.ring.arena, this.ring.slotSize, this.ring.lengths);
-    for (let slot = 0; slot < count; slot++) this.received.add(this.ring.offsetOf(slot), this.ring.lengths[slot] as number);
-    return count;
-  }
-
-  private relayBatch(arena: Buffer, count: number): void {
-    const { offsets, lengths } = this.received;
+    const arena = this.ring.arena;
     for (let slot = 0; slot < count; slot++) {
-      const offset = offsets[slot] as number;
-      const length = lengths[slot] as number;
+      const offset = this.ring.offsetOf(slot);
+      const length = this.ring.lengths[slot] as number;
       const routes = this.table.classify(arena, offset + this.prefix, length - this.prefix);
       if (routes === ADVERTISEMENT) {
         this.deliverAdvertisement(arena.subarray(offset, offset + length));

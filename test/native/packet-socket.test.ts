@@ -114,48 +114,6 @@ describe('native packet socket (real kernel, veth)', function () {
     await a.request('close', { handle: reader.handle });
   });
 
-  describe('with a receive ring', () => {
-    const openRing = (agent: NativeAgent, ifname: string): Promise<Opened & { ring: boolean }> =>
-      agent.request<Opened & { ring: boolean }>('openPacketSocket', { ifname, filter: TEST_FILTER, vnetHeader: false, ring: true });
-
-    /** receive() until `expected` frames arrived, releasing each batch. */
-    async function receiveFrames(handle: number, expected: number): Promise<string[]> {
-      const frames: string[] = [];
-      for (let attempt = 0; attempt < 50 && frames.length < expected; attempt++) {
-        const batch = await a.request<string[]>('receiveRing', { handle, slots: 64 });
-        frames.push(...batch);
-        if (batch.length === 0) await new Promise((resolve) => setTimeout(resolve, 20));
-      }
-      return frames;
-    }
-
-    it('names the frames that pass the filter in the ring, in order, across its blocks and round it', async () => {
-      const reader = await openRing(a, 'a0');
-      assert.equal(reader.ring, true);
-      const writer = await open(b, 'b0', REJECT_ALL.toString('hex'));
-      // 120 slots in blocks of 15: three rounds of 50 fill every block and wrap round the end.
-      for (let round = 0; round < 3; round++) {
-        const wanted = Array.from({ length: 50 }, (_, i) => testFrame((round * 50 + i) % 256, 46 + i));
-        assert.equal(await b.request('write', { handle: writer.handle, frames: [otherFrame(round), ...wanted] }), 51);
-        assert.deepEqual(await receiveFrames(reader.handle, 50), wanted, `round ${round}`);
-      }
-      assert.deepEqual(await a.request('receiveRing', { handle: reader.handle }), []);
-    });
-
-    it('copies frames out of the ring for readBatch', async () => {
-      const reader = await openRing(a, 'a0');
-      const writer = await open(b, 'b0', REJECT_ALL.toString('hex'));
-      const wanted = [testFrame(1), testFrame(2, 1400)];
-      assert.equal(await b.request('write', { handle: writer.handle, frames: wanted }), 2);
-      assert.deepEqual((await readFrames(a, reader.handle, 2)).flat(), wanted);
-      assert.deepEqual(await a.request('receiveRing', { handle: reader.handle }), [], 'readBatch released them');
-    });
-
-    it('has none unless asked for one', async () => {
-      assert.equal((await a.request<{ ring: boolean }>('openPacketSocket', { ifname: 'a0', filter: TEST_FILTER })).ring, false);
-    });
-  });
-
   it('drops a frame longer than its slot and moves the next frames down', async () => {
     const reader = await open(a, 'a0');
     const writer = await open(b, 'b0', REJECT_ALL.toString('hex'));
