@@ -97,6 +97,8 @@ describe('carpd in-process: carpver 3 (VRRPv3)', () => {
     assert.deepEqual(json.vrrp, { priority: 100, interval: INTERVAL_CS });
     assert.deepEqual(json.nodes[0]?.vrrp, { priority: 100, masterInterval: INTERVAL_CS });
     assert.equal(json.mac, '00:00:5e:00:01:07');
+    assert.match(await lab.ok(2, 'carp0', 'explain'), /BACKUP \(priority 100\): the master advertises every 10 cs; preempt is off/);
+    assert.match(await lab.ok(1, 'carp0', 'explain'), /MASTER \(priority 200\): no higher priority, nor the same from a higher address/);
   });
 
   it('breaks a tie of priorities by the higher address (RFC 5798 6.4.3)', async () => {
