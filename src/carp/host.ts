@@ -19,10 +19,12 @@ import { advertiseDemotionChanges, settle, snapshotDemotion } from './settle';
 import {
   type Step,
   applyAdvertisement,
+  applyVrrpAdvertisement,
   becomeMaster,
   fireTimer,
   nodeEffectiveAdvskew,
   setState,
+  vrrpNodeStatus,
   stopNode,
 } from './state-machine';
 import { DEMOTION_SYSCTL, DEMOTION_TOTAL_LIMIT, listSysctls, parseSysctlWrite, readSysctl } from './sysctl';
@@ -38,7 +40,7 @@ import type {
   ReceivedAdvertisement,
 } from './types';
 import { TRANSITION_REASONS } from './types';
-import { checkAddresses, checkCarpdevName, checkInterfaceName, checkVhidsFree, validateConfig } from './validate';
+import { checkAddresses, checkCarpdevName, checkInterfaceName, checkVersionKept, checkVhidsFree, validateConfig } from './validate';
 import type { TimerKind, VirtualHost } from './virtual-host';
 
 export interface CarpHostOptions {
@@ -97,7 +99,9 @@ export class CarpHost implements CarpHostApi {
       groups: change.groups ?? current.groups,
       garpRefresh: change.garpRefresh ?? current.garpRefresh,
       peers: change.peers ?? current.peers,
+      vrrp: change.vrrp === undefined ? current.vrrp : change.vrrp,
     });
+    checkVersionKept(current, next);
     checkVhidsFree(name, next, this.vhidOwners());
     return this.operate(now, (step) => {
       applyConfig(this.ctx, step, iface, next);
@@ -214,7 +218,12 @@ export class CarpHost implements CarpHostApi {
   receive(packet: ReceivedAdvertisement, now: Millis): Action[] {
     return this.operate(now, (step) => {
       const accepted = screenAdvertisement(this.ctx, packet, now, step.out);
-      if (accepted !== null) applyAdvertisement(this.ctx, step, accepted.iface, accepted.node, accepted.ad, accepted.family);
+      if (accepted === null) return;
+      if (accepted.protocol === 'vrrp3') {
+        applyVrrpAdvertisement(this.ctx, step, accepted.iface, accepted.node, accepted.ad, accepted.family, accepted.senderHigher);
+      } else {
+        applyAdvertisement(this.ctx, step, accepted.iface, accepted.node, accepted.ad, accepted.family);
+      }
     });
   }
 
@@ -296,7 +305,7 @@ export class CarpHost implements CarpHostApi {
       addresses: iface.addressesCopy(),
       demote: this.ctx.demotion.demoteCount(iface),
       balancing: iface.balancingInForce,
-      nodes: iface.nodes.map((node) => node.status(nodeEffectiveAdvskew(this.ctx, node))),
+      nodes: iface.nodes.map((node) => node.status(nodeEffectiveAdvskew(this.ctx, node), vrrpNodeStatus(this.ctx, iface, node))),
     };
   }
 

@@ -215,6 +215,8 @@ export interface NodeStatusDto {
   readonly advskew: number;
   /** advskew on the wire, FreeBSD-style demotion included. */
   readonly effectiveAdvskew: number;
+  /** carpver 3: the priority sent (demotion subtracted) and the master's interval a backup times out with. */
+  readonly vrrp: { readonly priority: number; readonly masterInterval: number } | null;
   readonly state: CarpState;
   readonly lastTransition: TransitionDto | null;
   readonly master: MasterDto | null;
@@ -244,6 +246,10 @@ export interface InterfaceStatusDto {
   readonly demote: number;
   /** `garp-refresh SECONDS`: the period of the MASTER's announcement rounds; 0: off. */
   readonly garpRefresh: number;
+  /** The protocol of the vhid: 2 is CARP, 3 is VRRPv3 (RFC 5798). */
+  readonly carpver: 2 | 3;
+  /** carpver 3: `vrrpprio` and `vrrpinterval` (centiseconds) as configured; null with carpver 2. */
+  readonly vrrp: { readonly priority: number; readonly interval: number } | null;
   readonly addresses: readonly AddressDto[];
   readonly nodes: readonly NodeStatusDto[];
   /** Counters of the carpdev (shared by the carp interfaces on it), or null without a carpdev. */
@@ -300,6 +306,8 @@ export function interfaceStatusDto(sources: InterfaceDtoSources): InterfaceStatu
     carppeers: status.config.peers.map(formatIp),
     demote: status.demote,
     garpRefresh: status.config.garpRefresh,
+    carpver: status.config.vrrp === null ? 2 : 3,
+    vrrp: status.config.vrrp === null ? null : { priority: status.config.vrrp.priority, interval: status.config.vrrp.intervalCentiseconds },
     addresses: sources.addresses.map((p) => ({
       family: p.address.family,
       address: formatIp(p.address),
@@ -325,6 +333,7 @@ function nodeStatusDto(node: NodeStatus, now: Millis): NodeStatusDto {
     vhid: node.vhid,
     advskew: node.advskew,
     effectiveAdvskew: node.effectiveAdvskew,
+    vrrp: node.vrrp === null ? null : { ...node.vrrp },
     state: node.state,
     lastTransition: transitionDto(transition, now),
     master:

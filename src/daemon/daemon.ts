@@ -7,6 +7,7 @@
 import { CarpHost } from '../carp/host';
 import { CARP_INTERFACE_NAME } from '../carp/limits';
 import { masterDownInterval } from '../carp/timing';
+import { vrrpMasterDownInterval } from '../carp/vrrp-timing';
 import type { Action, CarpHostApi, Millis, RandomSource } from '../carp/types';
 import { controlSocketPath } from '../control/paths';
 import type { ControlHandler } from '../control/protocol';
@@ -46,6 +47,7 @@ import { SILENT_NOTIFIER, type ServiceNotifier } from './service-notifier';
 import { DEFAULT_READY_TIMEOUT_MS, ServiceReport } from './service-report';
 import { StateJournal } from './state-journal';
 import { createRelaySink } from './relay-sink';
+import { advertisementSource } from './source-address';
 import { describeStall } from './stall-report';
 import { Watchdog } from './watchdog';
 
@@ -142,7 +144,7 @@ export class Daemon {
     // The loop monitor exists once the constructor is done; nothing runs before that.
     const catchUp = (): void => this.loopMonitor.catchUp();
     const driver = new Driver(host, clock, execute, env.timers, catchUp);
-    const relay = new Relay(env.binding, createRelaySink(host, driver, logger, catchUp), true);
+    const relay = new Relay(env.binding, createRelaySink(host, driver, logger, catchUp, (carpdev, family) => advertisementSource(family, addressesOf(mirror, carpdev), [])), true);
     const peerSockets = new PeerSockets(env.binding, logger);
     const taps = new CarpTaps(env.binding, env.control, env.prepareCarpInterface);
     const executor = new ActionExecutor({
@@ -363,7 +365,11 @@ function shortestMasterDown(host: CarpHostApi): Millis {
   const style = host.getSysctl('net.inet.carp.masterdown') === 'openbsd' ? 'openbsd' : 'classic';
   let shortest = Number.POSITIVE_INFINITY;
   for (const iface of host.status().interfaces) {
-    for (const node of iface.nodes) shortest = Math.min(shortest, masterDownInterval(style, iface.config.advbase, node.advskew));
+    for (const node of iface.nodes) {
+      // carpver 3: the master-down this node times out with, from the master's interval (RFC 5798 6.1).
+      const own = node.vrrp === null ? masterDownInterval(style, iface.config.advbase, node.advskew) : vrrpMasterDownInterval(node.vrrp.priority, node.vrrp.masterInterval);
+      shortest = Math.min(shortest, own);
+    }
   }
   return shortest;
 }

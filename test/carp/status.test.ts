@@ -15,7 +15,7 @@ describe('carp/status', () => {
     assert.deepEqual(status.interfaces, [
       {
         name: 'carp0',
-        config: { carpdev: 'eth0', advbase: 1, key: deriveKey('secret'), nodes: [{ vhid: 1, advskew: 20 }], balancing: 'none', groups: ['dmz'], garpRefresh: 0, peers: [] },
+        config: { carpdev: 'eth0', advbase: 1, key: deriveKey('secret'), nodes: [{ vhid: 1, advskew: 20 }], balancing: 'none', groups: ['dmz'], garpRefresh: 0, peers: [], vrrp: null },
         adminUp: true,
         carpdevRunning: true,
         linkUp: false,
@@ -27,6 +27,7 @@ describe('carp/status', () => {
             vhid: 1,
             advskew: 20,
             effectiveAdvskew: 50,
+            vrrp: null,
             state: 'BACKUP',
             lastTransition: { reason: 'ready', at: 0 },
             peers: [{ source: ip('192.0.2.2'), advbase: 1, advskew: 5, demote: 0, counter: PEER_COUNTER, lastSeen: 500 }],
@@ -39,6 +40,8 @@ describe('carp/status', () => {
               badauth: 0,
               loop: 0,
               badpeer: 0,
+              wrongver: 0,
+              badaddrs: 0,
               replay: 0,
               accepted: 1,
               opackets: 0,

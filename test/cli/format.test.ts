@@ -34,6 +34,12 @@ describe('carpctl output formats', () => {
       );
     });
 
+    it('prints a carpver 3 vhid as FreeBSD does: vrrp: STATE vrid N prio P interval I, then the carpdev and carppeers', () => {
+      const text = formatInterface({ ...MASTER, carpver: 3, vrrp: { priority: 200, interval: 100 }, carppeers: ['192.0.2.2'] });
+      assert.match(text, /\n\tvrrp: MASTER vrid 1 prio 200 interval 100 carpdev eth0 carppeer 192\.0\.2\.2\n\tgroups: carp\n/);
+      assert.doesNotMatch(text, /carp: |advbase|advskew/);
+    });
+
     it('prints garp-refresh and maintenance mode after the carp line, when on', () => {
       const text = formatInterface({ ...MASTER, garpRefresh: 30, demote: 240 }, { on: true, demotion: 240 });
       assert.match(
@@ -142,6 +148,8 @@ describe('carpctl output formats', () => {
           '\t2 discarded: incorrect hash\n' +
           '\t0 discarded: replay or network loop detected\n' +
           '\t0 discarded: unicast advertisement not from the carppeer\n' +
+          '\t0 discarded: CARP advertisement for a carpver 3 (VRRPv3) vhid\n' +
+          '\t0 discarded: VRRP address list differs from ours (and the sender is not the address owner)\n' +
           '\t0 discarded: counter seen before or too far from our clock (net.inet.carp.strict_counter)\n' +
           '\t3600 packets sent (IPv4)\n' +
           '\t3600 packets sent (IPv6)\n' +

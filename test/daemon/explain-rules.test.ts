@@ -13,13 +13,13 @@ function peer(advbase: number, advskew: number, demote: number, lastSeen = NOW -
 }
 
 function node(state: CarpState, peers: PeerStatus[], transition: NodeStatus['lastTransition'] = { reason: 'master-down', at: NOW - 2000 }): NodeStatus {
-  return { vhid: 1, advskew: 100, effectiveAdvskew: 100, state, lastTransition: transition, peers, nextTimer: null, stats: zeroNodeStats() };
+  return { vhid: 1, advskew: 100, effectiveAdvskew: 100, vrrp: null, state, lastTransition: transition, peers, nextTimer: null, stats: zeroNodeStats() };
 }
 
 function ruleOf(n: NodeStatus, { demote = 0, preempt = false } = {}): string {
   const status: InterfaceStatus = {
     name: 'carp0',
-    config: { carpdev: 'eth0', advbase: 1, key: deriveKey(''), nodes: [{ vhid: 1, advskew: 100 }], balancing: 'none', groups: [], garpRefresh: 0, peers: [] },
+    config: { carpdev: 'eth0', advbase: 1, key: deriveKey(''), nodes: [{ vhid: 1, advskew: 100 }], balancing: 'none', groups: [], garpRefresh: 0, peers: [], vrrp: null },
     adminUp: true,
     carpdevRunning: true,
     linkUp: n.state === 'MASTER',
