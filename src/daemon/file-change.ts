@@ -49,6 +49,9 @@ export function fileChange(before: InterfaceFileConfig, after: InterfaceFileConf
   if (!isDeepStrictEqual(was.pass, now.pass)) settings.pass = now.pass ?? { kind: 'none' };
   if (was.carpdev !== now.carpdev) settings.carpdev = now.carpdev ?? null;
   if (was.balancing !== now.balancing) settings.balancing = now.balancing ?? 'none';
+  if (was.garpRefresh !== now.garpRefresh) settings.garpRefresh = now.garpRefresh ?? 0;
+  // A file's carppeer lines replace the peer of their family; with none left, both go.
+  if (!isDeepStrictEqual(was.peers, now.peers)) settings.peers = now.peers === undefined || now.peers === null || now.peers.length === 0 ? null : now.peers;
   // Without up or down the file leaves carpN as it is, at boot as on reload.
   if (now.up !== undefined && now.up !== was.up) settings.up = now.up;
   const groupsBefore = was.groupsAdded ?? [];

@@ -26,6 +26,13 @@ describe('reload: what an edited carpN.conf changes (file-change.ts)', () => {
     assert.ok(!sameFile(file(base), file(base.replace('secret', 'other'))), 'a new passphrase is a change');
   });
 
+  it('gives garp-refresh and carppeer when they changed, and turns them off when taken out of the file', () => {
+    const withBoth = file(`garp-refresh 30 carppeer 10.0.0.2 ${base}`);
+    assert.deepEqual(fileChange(file(base), withBoth, ['fw']).settings, { garpRefresh: 30, peers: ['10.0.0.2'] });
+    assert.deepEqual(fileChange(withBoth, file(`garp-refresh 60 carppeer 10.0.0.3 ${base}`), ['fw']).settings, { garpRefresh: 60, peers: ['10.0.0.3'] });
+    assert.deepEqual(fileChange(withBoth, file(base), ['fw']).settings, { garpRefresh: 0, peers: null });
+  });
+
   it('gives carpver with its vhid, and the VRRP words of a new vhid or those that changed', () => {
     const vrrp = (words: string): InterfaceFileConfig => file(`${words} carpdev eth0\ninet 10.0.0.50/24\n`);
     const v7 = vrrp('vhid 7 carpver 3 vrrpprio 200');
