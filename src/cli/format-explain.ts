@@ -2,7 +2,9 @@
 import type { ExplanationDto, NodeExplanationDto } from '../control/protocol';
 
 export function formatExplanation(explanation: ExplanationDto): string {
-  const head = `${explanation.name}: advbase ${explanation.advbase} demote ${explanation.demote} preempt ${explanation.preempt ? 'on' : 'off'}\n`;
+  // Unicast peers change what "heard nothing" means: only the carppeer's advertisements count.
+  const peers = explanation.carppeers.map((peer) => ` carppeer ${peer}`).join('');
+  const head = `${explanation.name}: advbase ${explanation.advbase} demote ${explanation.demote} preempt ${explanation.preempt ? 'on' : 'off'}${peers}\n`;
   return head + explanation.nodes.map(formatNode).join('');
 }
 

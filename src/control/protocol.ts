@@ -445,5 +445,7 @@ export interface ExplanationDto {
   readonly demote: number;
   /** net.inet.carp.preempt. */
   readonly preempt: boolean;
+  /** The `carppeer` addresses advertisements go to instead of the multicast groups; empty for none. */
+  readonly carppeers: readonly string[];
   readonly nodes: readonly NodeExplanationDto[];
 }

@@ -23,6 +23,7 @@ export function explainInterface(status: InterfaceStatus, now: Millis, preempt: 
     advbase: status.config.advbase,
     demote: status.demote,
     preempt,
+    carppeers: status.config.peers.map(formatIp),
     nodes: status.nodes.map((node) => explainNode(node, { advbase: status.config.advbase, demote: status.demote }, now, preempt)),
   };
 }

@@ -29,6 +29,7 @@ describe('carpctl monitor and explain output', () => {
       advbase: 2,
       demote: 0,
       preempt: true,
+      carppeers: ['192.0.2.2', '2001:db8::2'],
       nodes: [
         {
           vhid: 5,
@@ -47,7 +48,7 @@ describe('carpctl monitor and explain output', () => {
     };
     assert.equal(
       formatExplanation(explanation),
-      'carp1: advbase 2 demote 0 preempt on\n' +
+      'carp1: advbase 2 demote 0 preempt on carppeer 192.0.2.2 carppeer 2001:db8::2\n' +
         '\tvhid 5 INIT advskew 10 (sent 250)\n' +
         '\t\tpeer 192.0.2.2 advbase 2 advskew 0 demote 0, heard 0.3 s ago\n' +
         '\t\tpeer 192.0.2.3 advbase 2 advskew 50 demote 1, heard 12.5 s ago\n' +

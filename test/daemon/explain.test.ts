@@ -35,7 +35,7 @@ describe('carpd in-process: carpctl carpN explain', () => {
     const first = await explain(lab, 2);
     await lab.advance(1500);
     const second = await explain(lab, 2);
-    assert.deepEqual({ ...second, nodes: [] }, { name: 'carp0', advbase: 1, demote: 0, preempt: false, nodes: [] });
+    assert.deepEqual({ ...second, nodes: [] }, { name: 'carp0', advbase: 1, demote: 0, preempt: false, carppeers: [], nodes: [] });
     const before = onlyNode(first);
     const node = onlyNode(second);
     assert.equal(node.state, 'BACKUP');
