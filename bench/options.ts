@@ -46,6 +46,8 @@ export interface BenchOptions {
   readonly soakSeconds: number;
   /** Soak: the master's advbase 0 advskews to try, ascending; the backup's is one more. */
   readonly soakSkews: readonly number[];
+  /** Soak: both carpds' niceness, -20 to 19 (0: as any process starts). */
+  readonly soakNice: number;
 }
 
 const DEFAULT_OPTIONS: BenchOptions = {
@@ -62,6 +64,7 @@ const DEFAULT_OPTIONS: BenchOptions = {
   scaleSeconds: 60,
   soakSeconds: 600,
   soakSkews: [1, 2, 4, 8, 12],
+  soakNice: 0,
 };
 
 /** The backup's advskew is one more than the master's, and 255 is the largest. */
@@ -72,7 +75,7 @@ export const MIN_FLOWS = 2;
 export const MAX_FLOWS = 64;
 
 export const USAGE = `usage: npm run bench -- [--case CASE] [--rounds N] [--seconds S] [--pings N] [--ping-interval S] [--congestion LIST] [--flows N] [--trials N] [--contenders LIST]
-                             [--vhids N] [--scale-seconds S] [--soak-seconds S] [--soak-skews LIST]
+                             [--vhids N] [--scale-seconds S] [--soak-seconds S] [--soak-skews LIST] [--soak-nice=N]
   --case CASE         ${BENCH_CASES.join(', ')} or all, comma-separated (default all)
   --rounds N          rounds of each case, both sides interleaved (default ${DEFAULT_OPTIONS.rounds})
   --seconds S         measured seconds per iperf3 run (default ${DEFAULT_OPTIONS.seconds})
@@ -86,6 +89,7 @@ export const USAGE = `usage: npm run bench -- [--case CASE] [--rounds N] [--seco
   --scale-seconds S   scale: seconds of CPU measurement once all are elected (default ${DEFAULT_OPTIONS.scaleSeconds})
   --soak-seconds S    soak: seconds of iperf3 and CPU hog per advskew tried (default ${DEFAULT_OPTIONS.soakSeconds})
   --soak-skews LIST   soak: the master's advskews at advbase 0 to try, smallest first, 1-${MAX_SOAK_SKEW} (default ${DEFAULT_OPTIONS.soakSkews.join(',')})
+  --soak-nice=N       soak: both carpds' niceness, -20 to 19 (default ${DEFAULT_OPTIONS.soakNice})
 dataplane, balancing, failover, scale and soak need root, iperf3 and ping (failover: ucarp, keepalived, tcpdump;
 soak: keepalived, tcpdump, taskset);
 filter needs neither. Times (seconds):
@@ -121,6 +125,7 @@ export function parseBenchArgs(argv: readonly string[]): ParsedBenchArgs {
         'scale-seconds': { type: 'string' },
         'soak-seconds': { type: 'string' },
         'soak-skews': { type: 'string' },
+        'soak-nice': { type: 'string' },
         help: { type: 'boolean', short: 'h' },
       },
       strict: true,
@@ -150,6 +155,7 @@ export function parseBenchArgs(argv: readonly string[]): ParsedBenchArgs {
       scaleSeconds: integerOption('--scale-seconds', values['scale-seconds'], DEFAULT_OPTIONS.scaleSeconds),
       soakSeconds: integerOption('--soak-seconds', values['soak-seconds'], DEFAULT_OPTIONS.soakSeconds),
       soakSkews: soakSkewsOption(values['soak-skews']),
+      soakNice: niceOption(values['soak-nice']),
     },
   };
 }
@@ -180,6 +186,13 @@ function soakSkewsOption(text: string | undefined): readonly number[] {
     throw new UsageError(`--soak-skews wants advskews 1 to ${MAX_SOAK_SKEW}, comma-separated, not "${text}"`);
   }
   return [...new Set(skews.map(Number))].sort((a, b) => a - b);
+}
+
+function niceOption(text: string | undefined): number {
+  if (text === undefined) return DEFAULT_OPTIONS.soakNice;
+  const value = Number(text);
+  if (!/^-?\d+$/.test(text) || value < -20 || value > 19) throw new UsageError(`--soak-nice wants a niceness of -20 to 19, not "${text}"`);
+  return value;
 }
 
 function integerOption(name: string, text: string | undefined, fallback: number): number {

@@ -17,7 +17,8 @@ function formatContext({ machine, options, startedAt, loadAverageAtEnd, settings
     `soak: sub-second carpd under iperf3 and a CPU hog, then its crash outage beside keepalived-v3, ${startedAt}`,
     `machine     ${formatHost(machine)}; 1-minute load ${fixed(machine.loadAverageAtStart, 2)} at start, ${fixed(loadAverageAtEnd, 2)} at end`,
     `soak        ${options.soakSeconds} s per advskew: h1 MASTER (advbase 0, advskew A), h2 BACKUP (advskew A+1), both preempting;`,
-    `            iperf3 TCP at full speed from cl through h1's carp0 to the VIP; a busy loop and h1's carpd pinned to CPU ${HOG_CPU}`,
+    `            iperf3 TCP at full speed from cl through h1's carp0 to the VIP; a busy loop and h1's carpd pinned to CPU ${HOG_CPU};`,
+    `            both carpds at nice ${options.soakNice}`,
     '            false failovers: h2 began advertising while h1 ran (capture on the bridge)',
     `crash       ${options.trials} trials each, idle lab, the failover case's crash scenario`,
     ...Object.entries(settings).map(([name, text]) => `${name.padEnd(11)} ${text}`),
@@ -26,6 +27,7 @@ function formatContext({ machine, options, startedAt, loadAverageAtEnd, settings
 }
 
 function formatRuns({ runs }: SoakResults): string {
+  const broken = runs.flatMap((run) => (run.iperfError === null ? [] : [`advskew ${run.preferredSkew}: ${run.iperfError}`]));
   const rows = runs.map((run) => [
     `${run.preferredSkew}/${run.backupSkew}`,
     fixed((run.preferredSkew * 1000) / 256, 1),
@@ -34,9 +36,9 @@ function formatRuns({ runs }: SoakResults): string {
     run.longestMasterSilenceMs === null ? '-' : fixed(run.longestMasterSilenceMs, 1),
     String(run.stalls),
     run.masterAtEnd ? 'yes' : 'no',
-    fixed(run.gbitPerSecond, 2),
+    run.gbitPerSecond === null ? 'broken' : fixed(run.gbitPerSecond, 2),
   ]);
-  return formatTable(['advskew', 'interval ms', 'master-down ms', 'false failovers', 'longest silence ms', 'stalls', 'MASTER at end', 'Gbit/s'], rows);
+  return [formatTable(['advskew', 'interval ms', 'master-down ms', 'false failovers', 'longest silence ms', 'stalls', 'MASTER at end', 'Gbit/s'], rows), ...broken].join('\n');
 }
 
 function formatCrash({ summary }: SoakResults): string {

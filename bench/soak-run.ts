@@ -5,6 +5,7 @@
  * a capture on the bridge: every time h2 began advertising (turned MASTER) while h1 still ran.
  */
 import { execFile } from 'node:child_process';
+import { readdir } from 'node:fs/promises';
 import { promisify } from 'node:util';
 import { VIP4 } from '../test/netns/carp-lab';
 import { carpdContender } from './failover-contenders';
@@ -35,8 +36,9 @@ export interface SoakRun extends SoakSetting {
   readonly longestMasterSilenceMs: number | null;
   /** Stalls carpd on h1 logged (a loop lag past its threshold, src/carp/loop-lag.ts). */
   readonly stalls: number;
-  /** iperf3's throughput through carp0 over the soak. */
-  readonly gbitPerSecond: number;
+  /** iperf3's throughput through carp0 over the soak; null when its connection broke (a false failover moves the VIP to h2, which resets it). */
+  readonly gbitPerSecond: number | null;
+  readonly iperfError: string | null;
   /** Whether h1 was MASTER at the end. */
   readonly masterAtEnd: boolean;
 }
@@ -46,17 +48,22 @@ export function settingFor(preferredSkew: number): SoakSetting {
   return { preferredSkew, backupSkew: preferredSkew + 1 };
 }
 
-export function runSoak(setting: SoakSetting, seconds: number): Promise<SoakRun> {
+/** `nice`: both carpds' niceness (0: as started; -10 as docs/guide.md suggests for sub-second settings). */
+export function runSoak(setting: SoakSetting, seconds: number, nice: number): Promise<SoakRun> {
   return withLab(() => FailoverLab.create(), async (lab) => {
     const contender = carpdContender(0, setting.preferredSkew, setting.backupSkew);
     const master = await contender.start(lab.carp, PREFERRED, 'preferred');
     await lab.carp.waitFor(`${PREFERRED} MASTER alone`, () => master.isMaster(), START_LIMIT_MS);
     await contender.start(lab.carp, BACKUP, 'backup');
     await lab.carp.waitState(BACKUP, 'BACKUP', START_LIMIT_MS);
+    if (nice !== 0) for (const host of [PREFERRED, BACKUP]) await renice(daemonPid(lab, host), nice);
     await pinWithHog(lab);
     await startIperfServer(lab);
     const capture = await lab.startCapture();
-    const report = await runClient(lab.carp.net, 'cl', IPERF, seconds, ['-t', String(seconds), '-i', '0']);
+    const iperf = await runClient(lab.carp.net, 'cl', IPERF, seconds, ['-t', String(seconds), '-i', '0']).then(
+      (report) => ({ gbitPerSecond: numberAt(report, ['end', 'sum_received', 'bits_per_second']) / 1e9, iperfError: null }),
+      (e: unknown) => ({ gbitPerSecond: null, iperfError: e instanceof Error ? e.message : String(e) }),
+    );
     const masterAtEnd = await master.isMaster();
     const ads = await capture.stop();
     const [h1, h2] = [lab.address(PREFERRED), lab.address(BACKUP)];
@@ -66,7 +73,7 @@ export function runSoak(setting: SoakSetting, seconds: number): Promise<SoakRun>
       falseFailovers: takeovers(ads, h1, h2),
       longestMasterSilenceMs: longestSilence(ads, h1),
       stalls: stallsLogged(lab.carp.logOf(PREFERRED)),
-      gbitPerSecond: numberAt(report, ['end', 'sum_received', 'bits_per_second']) / 1e9,
+      ...iperf,
       masterAtEnd,
     };
   });
@@ -74,10 +81,19 @@ export function runSoak(setting: SoakSetting, seconds: number): Promise<SoakRun>
 
 /** h1's carpd (every thread) and a busy loop on HOG_CPU; the lab ends the loop with its namespaces. */
 async function pinWithHog(lab: FailoverLab): Promise<void> {
-  const pid = lab.carp.daemonPid(PREFERRED);
-  if (pid === undefined) throw new Error(`carpd on ${PREFERRED} is not running`);
-  await run('taskset', ['-a', '-p', '-c', String(HOG_CPU), String(pid)]);
+  await run('taskset', ['-a', '-p', '-c', String(HOG_CPU), String(daemonPid(lab, PREFERRED))]);
   lab.carp.net.spawn(PREFERRED, 'taskset', ['-c', String(HOG_CPU), process.execPath, '-e', 'for (;;);']);
+}
+
+/** Niceness is per thread on Linux: every thread of the process. */
+async function renice(pid: number, nice: number): Promise<void> {
+  for (const thread of await readdir(`/proc/${pid}/task`)) await run('renice', ['-n', String(nice), '-p', thread]);
+}
+
+function daemonPid(lab: FailoverLab, host: string): number {
+  const pid = lab.carp.daemonPid(host);
+  if (pid === undefined) throw new Error(`carpd on ${host} is not running`);
+  return pid;
 }
 
 /** Bound to the VIP so that it answers from it (bench/lab.ts says why). */

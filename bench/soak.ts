@@ -36,9 +36,9 @@ export async function runSoakCase(options: BenchOptions, progress: (line: string
   const runs: SoakRun[] = [];
   let chosen: SoakSetting | null = null;
   for (const skew of options.soakSkews) {
-    const soak = await runSoak(settingFor(skew), options.soakSeconds);
+    const soak = await runSoak(settingFor(skew), options.soakSeconds, options.soakNice);
     runs.push(soak);
-    progress(`soak advskew ${soak.preferredSkew}/${soak.backupSkew}: ${soak.falseFailovers} false failovers, longest master silence ${soak.longestMasterSilenceMs?.toFixed(0) ?? '-'} ms, ${soak.stalls} stalls, ${soak.gbitPerSecond.toFixed(2)} Gbit/s`);
+    progress(`soak advskew ${soak.preferredSkew}/${soak.backupSkew}: ${soak.falseFailovers} false failovers, longest master silence ${soak.longestMasterSilenceMs?.toFixed(0) ?? '-'} ms, ${soak.stalls} stalls, ${soak.gbitPerSecond?.toFixed(2) ?? `iperf3 failed: ${soak.iperfError ?? ''}`} Gbit/s`);
     if (soak.falseFailovers === 0 && soak.masterAtEnd) {
       chosen = soak;
       break;

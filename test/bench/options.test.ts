@@ -19,6 +19,7 @@ describe('bench/options', () => {
         scaleSeconds: 60,
         soakSeconds: 600,
         soakSkews: [1, 2, 4, 8, 12],
+        soakNice: 0,
       },
     });
   });
@@ -27,7 +28,7 @@ describe('bench/options', () => {
     const parsed = parseBenchArgs([
       ...['--case', 'dataplane', '--rounds', '3', '--seconds', '2', '--pings', '100', '--ping-interval', '0.05', '--congestion', 'reno', '--flows', '16'],
       ...['--trials', '9', '--contenders', 'keepalived-v3,carpd', '--vhids', '16', '--scale-seconds', '5'],
-      ...['--soak-seconds', '30', '--soak-skews', '16,3,8,3'],
+      ...['--soak-seconds', '30', '--soak-skews', '16,3,8,3', '--soak-nice=-10'],
     ]);
     assert.deepEqual(parsed, {
       kind: 'run',
@@ -45,6 +46,7 @@ describe('bench/options', () => {
         scaleSeconds: 5,
         soakSeconds: 30,
         soakSkews: [3, 8, 16],
+        soakNice: -10,
       },
     });
   });
@@ -64,6 +66,7 @@ describe('bench/options', () => {
     assert.throws(() => parseBenchArgs(['--vhids', '256']), /--vhids wants 1 to 255, not "256"/);
     assert.throws(() => parseBenchArgs(['--soak-skews', '0,4']), /--soak-skews wants advskews 1 to 254, comma-separated, not "0,4"/);
     assert.throws(() => parseBenchArgs(['--soak-skews', '255']), /1 to 254/);
+    assert.throws(() => parseBenchArgs(['--soak-nice=-21']), /--soak-nice wants a niceness of -20 to 19, not "-21"/);
     assert.throws(() => parseBenchArgs(['--contenders', 'carpd,vrrpd']), /--contenders wants some of carpd, ucarp, keepalived-v2, keepalived-v3, not "vrrpd"/);
     assert.throws(() => parseBenchArgs(['--trials', '0']), /--trials wants a whole number of at least 1/);
     assert.throws(() => parseBenchArgs(['--flows', '1']), /--flows wants 2 to 64/);

@@ -63,7 +63,7 @@ describe('netns: the benchmarks, smoke runs', function () {
     assert.equal(parsed.kind, 'run');
     const results = await runSoakCase(parsed.options, () => undefined);
     const [soak] = results.runs;
-    assert.ok(soak !== undefined && soak.gbitPerSecond > 0 && soak.longestMasterSilenceMs !== null, JSON.stringify(soak));
+    assert.ok(soak !== undefined && (soak.gbitPerSecond ?? 0) > 0 && soak.longestMasterSilenceMs !== null, JSON.stringify(soak));
     assert.deepEqual(results.chosen, { preferredSkew: 40, backupSkew: 41 }, JSON.stringify(soak));
     assert.deepEqual(results.summary.cells.map((cell) => [cell.contender, cell.trials - cell.failed]), [['carpd', 1], ['keepalived-v3', 1]]);
     const gap = results.summary.cells[0]?.measures.advertisementGapMs?.median ?? NaN;
