@@ -26,8 +26,11 @@ function formatContext({ machine, options, startedAt, loadAverageAtEnd, settings
   ].join('\n');
 }
 
-function formatRuns({ runs }: SoakResults): string {
-  const broken = runs.flatMap((run) => (run.iperfError === null ? [] : [`advskew ${run.preferredSkew}: ${run.iperfError}`]));
+function formatRuns({ runs, failed }: SoakResults): string {
+  const broken = [
+    ...runs.flatMap((run) => (run.iperfError === null ? [] : [`advskew ${run.preferredSkew}: ${run.iperfError}`])),
+    ...failed.map((f) => `advskew ${f.preferredSkew}/${f.backupSkew} failed: ${f.error}`),
+  ];
   const rows = runs.map((run) => [
     `${run.preferredSkew}/${run.backupSkew}`,
     fixed((run.preferredSkew * 1000) / 256, 1),

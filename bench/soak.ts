@@ -20,6 +20,8 @@ export interface SoakResults {
   readonly options: BenchOptions;
   /** Candidates in ascending order, up to the first that held. */
   readonly runs: readonly SoakRun[];
+  /** Candidates whose soak could not be set up or run (a loaded machine), with the reason; they count as not held. */
+  readonly failed: readonly (SoakSetting & { readonly error: string })[];
   /** The smallest candidate without a false failover; null if none held. */
   readonly chosen: SoakSetting | null;
   /** Crash trials of the chosen setting and of keepalived's VRRPv3, round by round. */
@@ -34,9 +36,18 @@ export async function runSoakCase(options: BenchOptions, progress: (line: string
   const startedAt = new Date().toISOString();
   const machine = describeHost();
   const runs: SoakRun[] = [];
+  const failed: (SoakSetting & { error: string })[] = [];
   let chosen: SoakSetting | null = null;
   for (const skew of options.soakSkews) {
-    const soak = await runSoak(settingFor(skew), options.soakSeconds, options.soakNice);
+    const setting = settingFor(skew);
+    let soak: SoakRun;
+    try {
+      soak = await runSoak(setting, options.soakSeconds, options.soakNice);
+    } catch (e: unknown) {
+      failed.push({ ...setting, error: e instanceof Error ? e.message : String(e) });
+      progress(`soak advskew ${setting.preferredSkew}/${setting.backupSkew}: failed: ${failed.at(-1)?.error ?? ''}`);
+      continue;
+    }
     runs.push(soak);
     progress(`soak advskew ${soak.preferredSkew}/${soak.backupSkew}: ${soak.falseFailovers} false failovers, longest master silence ${soak.longestMasterSilenceMs?.toFixed(0) ?? '-'} ms, ${soak.stalls} stalls, ${soak.gbitPerSecond?.toFixed(2) ?? `iperf3 failed: ${soak.iperfError ?? ''}`} Gbit/s`);
     if (soak.falseFailovers === 0 && soak.masterAtEnd) {
@@ -60,6 +71,7 @@ export async function runSoakCase(options: BenchOptions, progress: (line: string
     loadAverageAtEnd: oneMinuteLoad(),
     options,
     runs,
+    failed,
     chosen: chosen === null ? null : { preferredSkew: chosen.preferredSkew, backupSkew: chosen.backupSkew },
     trials,
     summary: summarizeFailover(trials, [REFERENCE.name]),
