@@ -28,7 +28,7 @@ function formatContext({ machine, options, startedAt, loadAverageAtEnd, settings
 
 function formatRuns({ runs, failed }: SoakResults): string {
   const broken = [
-    ...runs.flatMap((run) => (run.iperfError === null ? [] : [`advskew ${run.preferredSkew}: ${run.iperfError}`])),
+    ...runs.flatMap((run) => (run.lastIperfError === null ? [] : [`advskew ${run.preferredSkew}: iperf3 broke ${run.iperfBreaks} times, last: ${run.lastIperfError}`])),
     ...failed.map((f) => `advskew ${f.preferredSkew}/${f.backupSkew} failed: ${f.error}`),
   ];
   const rows = runs.map((run) => [
@@ -39,9 +39,10 @@ function formatRuns({ runs, failed }: SoakResults): string {
     run.longestMasterSilenceMs === null ? '-' : fixed(run.longestMasterSilenceMs, 1),
     String(run.stalls),
     run.masterAtEnd ? 'yes' : 'no',
-    run.gbitPerSecond === null ? 'broken' : fixed(run.gbitPerSecond, 2),
+    run.gbitPerSecond === null ? '-' : fixed(run.gbitPerSecond, 2),
+    String(run.iperfBreaks),
   ]);
-  return [formatTable(['advskew', 'interval ms', 'master-down ms', 'false failovers', 'longest silence ms', 'stalls', 'MASTER at end', 'Gbit/s'], rows), ...broken].join('\n');
+  return [formatTable(['advskew', 'interval ms', 'master-down ms', 'false failovers', 'longest silence ms', 'stalls', 'MASTER at end', 'Gbit/s', 'iperf3 breaks'], rows), ...broken].join('\n');
 }
 
 function formatCrash({ summary }: SoakResults): string {
