@@ -4,7 +4,7 @@
  * pinned to, so that carpd gets about half of one CPU whatever else the machine does. Counted from
  * a capture on the bridge: every time h2 began advertising (turned MASTER) while h1 still ran.
  */
-import { execFile } from 'node:child_process';
+import { type ChildProcess, execFile } from 'node:child_process';
 import { readdir } from 'node:fs/promises';
 import { promisify } from 'node:util';
 import { VIP4 } from '../test/netns/carp-lab';
@@ -68,7 +68,6 @@ export function runSoak(setting: SoakSetting, seconds: number, nice: number): Pr
     // From here on a takeover by h2 counts, the soak's set-up included.
     const capture = await lab.startCapture();
     await pinWithHog(lab);
-    await startIperfServer(lab);
     const iperf = await iperfUntil(lab, Date.now() + seconds * 1000);
     const masterAtEnd = await master.isMaster();
     const ads = await capture.stop();
@@ -91,12 +90,16 @@ async function pinWithHog(lab: FailoverLab): Promise<void> {
   lab.carp.net.spawn(PREFERRED, 'taskset', ['-c', String(HOG_CPU), process.execPath, '-e', 'for (;;);']);
 }
 
-/** iperf3 at full speed until `deadline`, started again whenever a run breaks. */
+/**
+ * iperf3 at full speed until `deadline`, server and client started again whenever a run breaks:
+ * a server whose client vanished stays "busy running a test" for minutes.
+ */
 async function iperfUntil(lab: FailoverLab, deadline: number): Promise<Pick<SoakRun, 'gbitPerSecond' | 'iperfBreaks' | 'lastIperfError'>> {
   let bits = 0;
   let measuredSeconds = 0;
   let iperfBreaks = 0;
   let lastIperfError: string | null = null;
+  let server = await startIperfServer(lab);
   for (let left = Math.floor((deadline - Date.now()) / 1000); left >= 1; left = Math.floor((deadline - Date.now()) / 1000)) {
     try {
       const report = await runClient(lab.carp.net, 'cl', IPERF, left, ['-t', String(left), '-i', '0']);
@@ -108,8 +111,11 @@ async function iperfUntil(lab: FailoverLab, deadline: number): Promise<Pick<Soak
       lastIperfError = e instanceof Error ? e.message : String(e);
       // h1 takes the VIP back (it preempts) within a master-down interval; no busy retry meanwhile.
       await sleep(RETRY_MS);
+      await stopProcess(server);
+      server = await startIperfServer(lab);
     }
   }
+  await stopProcess(server);
   return { gbitPerSecond: measuredSeconds > 0 ? bits / measuredSeconds / 1e9 : null, iperfBreaks, lastIperfError };
 }
 
@@ -125,7 +131,7 @@ function daemonPid(lab: FailoverLab, host: string): number {
 }
 
 /** Bound to the VIP so that it answers from it (bench/lab.ts says why). */
-async function startIperfServer(lab: FailoverLab): Promise<void> {
+async function startIperfServer(lab: FailoverLab): Promise<ChildProcess> {
   const server = lab.carp.net.spawn(PREFERRED, 'iperf3', ['-s', '-B', IPERF.address, '-p', String(IPERF.port)]);
   server.stdout?.resume();
   server.stderr?.resume();
@@ -133,6 +139,14 @@ async function startIperfServer(lab: FailoverLab): Promise<void> {
     const { stdout } = await lab.carp.net.exec(PREFERRED, 'ss', ['-Hltn', `src ${IPERF.address}:${IPERF.port}`]);
     return stdout.trim() !== '';
   });
+  return server;
+}
+
+function stopProcess(child: ChildProcess): Promise<void> {
+  if (child.exitCode !== null || child.signalCode !== null) return Promise.resolve();
+  const gone = new Promise<void>((done) => child.once('exit', () => done()));
+  child.kill('SIGKILL');
+  return gone;
 }
 
 /** carpd logs one line per stall (src/daemon/stall-report.ts). */
