@@ -45,3 +45,27 @@ export function bothAdvertising(ads: readonly Advertisement[], returning: string
 export function advertisedFrom(ads: readonly Advertisement[], source: string): boolean {
   return ads.some((ad) => ad.source === source);
 }
+
+/** How many times `to` began advertising while `from` was the last to have done so: takeovers from `from`. */
+export function takeovers(ads: readonly Advertisement[], from: string, to: string): number {
+  let count = 0;
+  let last: string | null = null;
+  for (const ad of ads) {
+    if (ad.source !== from && ad.source !== to) continue;
+    if (ad.source === to && last === from) count++;
+    last = ad.source;
+  }
+  return count;
+}
+
+/** The longest time between two advertisements of `source` in the capture, ms; null with fewer than two. */
+export function longestSilence(ads: readonly Advertisement[], source: string): number | null {
+  let longest: number | null = null;
+  let previous: number | null = null;
+  for (const ad of ads) {
+    if (ad.source !== source) continue;
+    if (previous !== null) longest = Math.max(longest ?? 0, ad.at - previous);
+    previous = ad.at;
+  }
+  return longest;
+}

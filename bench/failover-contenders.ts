@@ -4,6 +4,7 @@
  * better host preempting), with the VIP moved the way each tool moves it. One host's daemon
  * becomes a `Running`, which the scenarios start, watch and stop alike.
  */
+import { advertisementInterval, masterDownInterval } from '../src/carp/timing';
 import { type CarpLab, SUBNET4, VIP4 } from '../test/netns/carp-lab';
 import { Keepalived } from '../test/netns/keepalived';
 import { Ucarp } from '../test/netns/ucarp';
@@ -43,23 +44,30 @@ const BACKUP_SKEW = 100;
 /** h1 -> 10.77.0.1, as CarpLab numbers its hosts. */
 const hostAddress = (lab: CarpLab, host: string): string => `${SUBNET4}.${lab.hosts.indexOf(host) + 1}`;
 
-const carpd: Contender = {
-  name: 'carpd',
-  settings: `advbase 1, advskew 0/${BACKUP_SKEW}, net.inet.carp.preempt=1`,
-  advertisementMs: 1000,
-  masterDownMs: 3000 + (BACKUP_SKEW * 1000) / 256,
-  async start(lab, host, role) {
-    await lab.startDaemon(host, { config: { 'sysctl.conf': 'net.inet.carp.preempt=1\n' } });
-    const skew = role === 'backup' ? `advskew ${BACKUP_SKEW} ` : '';
-    await lab.configureCarp(host, `vhid ${VHID} ${skew}pass ${PASS} carpdev eth0`);
-    return {
-      isMaster: async () => (await lab.state(host)) === 'MASTER',
-      crash: async () => void (await lab.stopDaemon(host, 'SIGKILL')),
-      stop: async () => void (await lab.stopDaemon(host, 'SIGTERM')),
-      down: async () => void (await lab.ctl(host, 'carp0', 'down')),
-    };
-  },
-};
+/**
+ * carpd with the preferred host at (advbase, preferredSkew) and the backup at (advbase,
+ * backupSkew), both preempting. The failover case runs advbase 1, advskew 0/100; the soak case
+ * runs sub-second settings (advbase 0).
+ */
+export function carpdContender(advbase: number, preferredSkew: number, backupSkew: number): Contender {
+  return {
+    name: 'carpd',
+    settings: `advbase ${advbase}, advskew ${preferredSkew}/${backupSkew}, net.inet.carp.preempt=1`,
+    advertisementMs: advertisementInterval(advbase, preferredSkew),
+    masterDownMs: masterDownInterval('classic', advbase, backupSkew),
+    async start(lab, host, role) {
+      await lab.startDaemon(host, { config: { 'sysctl.conf': 'net.inet.carp.preempt=1\n' } });
+      const skew = role === 'backup' ? backupSkew : preferredSkew;
+      await lab.configureCarp(host, `vhid ${VHID} advbase ${advbase} advskew ${skew} pass ${PASS} carpdev eth0`);
+      return {
+        isMaster: async () => (await lab.state(host)) === 'MASTER',
+        crash: async () => void (await lab.stopDaemon(host, 'SIGKILL')),
+        stop: async () => void (await lab.stopDaemon(host, 'SIGTERM')),
+        down: async () => void (await lab.ctl(host, 'carp0', 'down')),
+      };
+    },
+  };
+}
 
 const ucarp: Contender = {
   name: 'ucarp',
@@ -111,7 +119,7 @@ function keepalived(version: 2 | 3, advertInt: number): Contender {
 }
 
 export const CONTENDERS: Readonly<Record<ContenderName, Contender>> = {
-  carpd,
+  carpd: carpdContender(1, 0, BACKUP_SKEW),
   ucarp,
   'keepalived-v2': keepalived(2, 1),
   'keepalived-v3': keepalived(3, 0.1),

@@ -3,7 +3,7 @@
  * (docs/benchmarks.md, "Failover"). Trials go round by round, every contender and scenario once
  * per round, so that a noisy minute of a shared machine falls on all of them alike.
  */
-import { CONTENDERS, type ContenderName } from './failover-contenders';
+import { CONTENDERS, type Contender, type ContenderName } from './failover-contenders';
 import { type FailoverSummary, type FailoverTrial, summarizeFailover } from './failover-summary';
 import { SCENARIO_NAMES, runTrial, scenarioApplies } from './failover-trial';
 import { type HostInfo, describeHost, oneMinuteLoad } from './machine';
@@ -30,7 +30,7 @@ export async function runFailover(options: BenchOptions, progress: (line: string
       for (const name of options.contenders) {
         const contender = CONTENDERS[name];
         if (!scenarioApplies(contender, scenario)) continue;
-        const trial = await attempt(round, scenario, name);
+        const trial = await attempt(round, scenario, contender);
         trials.push(trial);
         progress(`failover round ${round}/${options.trials}: ${scenario} ${name}: ${describeTrial(trial)}`);
       }
@@ -54,11 +54,12 @@ function peersOfCarpd(contenders: readonly ContenderName[]): ContenderName[] {
 }
 
 /** A failed trial is recorded with its reason; the others still run. */
-async function attempt(round: number, scenario: FailoverTrial['scenario'], contender: ContenderName): Promise<FailoverTrial> {
+export async function attempt(round: number, scenario: FailoverTrial['scenario'], contender: Contender): Promise<FailoverTrial> {
+  const { name } = contender;
   try {
-    return { round, scenario, contender, result: await runTrial(CONTENDERS[contender], scenario, Math.random) };
+    return { round, scenario, contender: name, result: await runTrial(contender, scenario, Math.random) };
   } catch (e: unknown) {
-    return { round, scenario, contender, result: null, error: e instanceof Error ? e.message : String(e) };
+    return { round, scenario, contender: name, result: null, error: e instanceof Error ? e.message : String(e) };
   }
 }
 

@@ -18,11 +18,13 @@ import { formatReport } from './report';
 import { saveResults } from './results';
 import { runScale } from './scale';
 import { formatScaleReport } from './scale-report';
+import { runSoakCase } from './soak';
+import { formatSoakReport } from './soak-report';
 import { median } from './stats';
 
 const EXIT_BY_SIGNAL: Readonly<Partial<Record<NodeJS.Signals, number>>> = { SIGINT: 130, SIGTERM: 143 };
 /** The cases that build namespaces and run carpd; the filter case runs in this process alone. */
-const PRIVILEGED_CASES: readonly BenchCase[] = ['dataplane', 'balancing', 'failover', 'scale'];
+const PRIVILEGED_CASES: readonly BenchCase[] = ['dataplane', 'balancing', 'failover', 'scale', 'soak'];
 
 const progress = (line: string): void => console.error(line);
 
@@ -77,6 +79,11 @@ async function runCases(options: BenchOptions): Promise<void> {
       case 'scale': {
         const results = await runScale(options, progress);
         await publish('scale', results, formatScaleReport(results));
+        break;
+      }
+      case 'soak': {
+        const results = await runSoakCase(options, progress);
+        await publish('soak', results, formatSoakReport(results));
         break;
       }
     }

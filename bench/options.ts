@@ -6,10 +6,11 @@ import { CONTENDER_NAMES, type ContenderName } from './failover-contenders';
  * dataplane: carp0 against the kernel's direct path. balancing: `balancing ip` through two hosts
  * against one. filter: the per-frame cost of the balancing decision, without root. failover:
  * carpd's failover against ucarp's and keepalived's. scale: one carpd with many vhids against a
- * ucarp process per vhid.
+ * ucarp process per vhid. soak: the smallest sub-second setting that holds under load, and its
+ * crash outage against keepalived's VRRPv3.
  */
-export type BenchCase = 'dataplane' | 'balancing' | 'filter' | 'failover' | 'scale';
-export const BENCH_CASES: readonly BenchCase[] = ['dataplane', 'balancing', 'filter', 'failover', 'scale'];
+export type BenchCase = 'dataplane' | 'balancing' | 'filter' | 'failover' | 'scale' | 'soak';
+export const BENCH_CASES: readonly BenchCase[] = ['dataplane', 'balancing', 'filter', 'failover', 'scale', 'soak'];
 
 export interface BenchOptions {
   /** The cases to run, in this order (`--case all`: every one). */
@@ -41,6 +42,12 @@ export interface BenchOptions {
   readonly vhids: number;
   /** Scale: seconds of CPU measurement once every vhid is elected. */
   readonly scaleSeconds: number;
+  /** Soak: seconds each candidate runs under iperf3 and the CPU hog. */
+  readonly soakSeconds: number;
+  /** Soak: the master's advbase 0 advskews to try, ascending; the backup's is one more. */
+  readonly soakSkews: readonly number[];
+  /** Soak: both carpds' niceness, -20 to 19 (0: as any process starts). */
+  readonly soakNice: number;
 }
 
 const DEFAULT_OPTIONS: BenchOptions = {
@@ -55,14 +62,20 @@ const DEFAULT_OPTIONS: BenchOptions = {
   contenders: CONTENDER_NAMES,
   vhids: 255,
   scaleSeconds: 60,
+  soakSeconds: 600,
+  soakSkews: [1, 2, 4, 8, 12],
+  soakNice: 0,
 };
+
+/** The backup's advskew is one more than the master's, and 255 is the largest. */
+export const MAX_SOAK_SKEW = 254;
 
 /** Two flows are the fewest that can split over two hosts; the client addresses .101-.164 stay clear of the lab's. */
 export const MIN_FLOWS = 2;
 export const MAX_FLOWS = 64;
 
 export const USAGE = `usage: npm run bench -- [--case CASE] [--rounds N] [--seconds S] [--pings N] [--ping-interval S] [--congestion LIST] [--flows N] [--trials N] [--contenders LIST]
-                             [--vhids N] [--scale-seconds S]
+                             [--vhids N] [--scale-seconds S] [--soak-seconds S] [--soak-skews LIST] [--soak-nice=N]
   --case CASE         ${BENCH_CASES.join(', ')} or all, comma-separated (default all)
   --rounds N          rounds of each case, both sides interleaved (default ${DEFAULT_OPTIONS.rounds})
   --seconds S         measured seconds per iperf3 run (default ${DEFAULT_OPTIONS.seconds})
@@ -74,13 +87,18 @@ export const USAGE = `usage: npm run bench -- [--case CASE] [--rounds N] [--seco
   --contenders LIST   failover: ${CONTENDER_NAMES.join(',')} or some of them (default all); scale: ucarp if named
   --vhids N           scale: vhids on one carpdev, 1-255 (default ${DEFAULT_OPTIONS.vhids})
   --scale-seconds S   scale: seconds of CPU measurement once all are elected (default ${DEFAULT_OPTIONS.scaleSeconds})
-dataplane, balancing, failover and scale need root, iperf3 and ping (failover: ucarp, keepalived, tcpdump);
+  --soak-seconds S    soak: seconds of iperf3 and CPU hog per advskew tried (default ${DEFAULT_OPTIONS.soakSeconds})
+  --soak-skews LIST   soak: the master's advskews at advbase 0 to try, smallest first, 1-${MAX_SOAK_SKEW} (default ${DEFAULT_OPTIONS.soakSkews.join(',')})
+  --soak-nice=N       soak: both carpds' niceness, -20 to 19 (default ${DEFAULT_OPTIONS.soakNice})
+dataplane, balancing, failover, scale and soak need root, iperf3 and ping (failover: ucarp, keepalived, tcpdump;
+soak: keepalived, tcpdump, taskset);
 filter needs neither. Times (seconds):
   dataplane  about rounds * (2 * (controls + 1) * (seconds + 2) + 2 * pings * interval)
   balancing  about 20 + rounds * (2 * controls * (seconds + 4) + 5)
   filter     about 6 + rounds * 2
   failover   about trials * 12 * (4 * contenders + 1)
-  scale      about 2 * (election + scale-seconds): a few minutes for 255 vhids`;
+  scale      about 2 * (election + scale-seconds): a few minutes for 255 vhids
+  soak       about (advskews tried) * (soak-seconds + 5) + trials * 10`;
 
 export class UsageError extends Error {
   override readonly name = 'UsageError';
@@ -105,6 +123,9 @@ export function parseBenchArgs(argv: readonly string[]): ParsedBenchArgs {
         contenders: { type: 'string' },
         vhids: { type: 'string' },
         'scale-seconds': { type: 'string' },
+        'soak-seconds': { type: 'string' },
+        'soak-skews': { type: 'string' },
+        'soak-nice': { type: 'string' },
         help: { type: 'boolean', short: 'h' },
       },
       strict: true,
@@ -132,6 +153,9 @@ export function parseBenchArgs(argv: readonly string[]): ParsedBenchArgs {
       contenders: contendersOption(values.contenders),
       vhids,
       scaleSeconds: integerOption('--scale-seconds', values['scale-seconds'], DEFAULT_OPTIONS.scaleSeconds),
+      soakSeconds: integerOption('--soak-seconds', values['soak-seconds'], DEFAULT_OPTIONS.soakSeconds),
+      soakSkews: soakSkewsOption(values['soak-skews']),
+      soakNice: niceOption(values['soak-nice']),
     },
   };
 }
@@ -152,6 +176,23 @@ function caseOption(text: string | undefined): readonly BenchCase[] {
   const unknown = names.filter((name) => !(BENCH_CASES as readonly string[]).includes(name));
   if (unknown.length > 0) throw new UsageError(`--case wants ${BENCH_CASES.join(', ')} or all, not "${unknown.join(',')}"`);
   return BENCH_CASES.filter((name) => names.includes(name));
+}
+
+/** Tried smallest first, each once, whatever order they are given in. */
+function soakSkewsOption(text: string | undefined): readonly number[] {
+  if (text === undefined) return DEFAULT_OPTIONS.soakSkews;
+  const skews = text.split(',');
+  if (skews.some((skew) => !/^\d+$/.test(skew) || Number(skew) < 1 || Number(skew) > MAX_SOAK_SKEW)) {
+    throw new UsageError(`--soak-skews wants advskews 1 to ${MAX_SOAK_SKEW}, comma-separated, not "${text}"`);
+  }
+  return [...new Set(skews.map(Number))].sort((a, b) => a - b);
+}
+
+function niceOption(text: string | undefined): number {
+  if (text === undefined) return DEFAULT_OPTIONS.soakNice;
+  const value = Number(text);
+  if (!/^-?\d+$/.test(text) || value < -20 || value > 19) throw new UsageError(`--soak-nice wants a niceness of -20 to 19, not "${text}"`);
+  return value;
 }
 
 function integerOption(name: string, text: string | undefined, fallback: number): number {

@@ -12,12 +12,14 @@ export function missingRequirements({ cases, contenders }: Pick<BenchOptions, 'c
   if (!runs('ping', ['-V'])) missing.push('needs ping (Debian: apt-get install iputils-ping)');
   const comparing = cases.includes('failover') || cases.includes('scale');
   if (comparing && contenders.includes('ucarp') && !runs('ucarp', ['--help'])) missing.push('needs ucarp (Debian: apt-get install ucarp)');
-  if (cases.includes('failover')) {
+  const soaking = cases.includes('soak');
+  if (cases.includes('failover') || soaking) {
     if (!runs('tcpdump', ['--version'])) missing.push('needs tcpdump (Debian: apt-get install tcpdump)');
-    if (contenders.some((c) => c.startsWith('keepalived')) && !runs('keepalived', ['--version'])) {
+    if ((soaking || contenders.some((c) => c.startsWith('keepalived'))) && !runs('keepalived', ['--version'])) {
       missing.push('needs keepalived (Debian: apt-get install keepalived)');
     }
   }
+  if (soaking && !runs('taskset', ['--version'])) missing.push('needs taskset (Debian: apt-get install util-linux)');
   return missing;
 }
 

@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { advertisedFrom, advertisementGap, bothAdvertising, parseAdvertisements } from '../../bench/failover-capture';
+import { advertisedFrom, advertisementGap, bothAdvertising, longestSilence, parseAdvertisements, takeovers } from '../../bench/failover-capture';
 
 const TCPDUMP = [
   '1000.000000 IP 10.77.0.1 > 224.0.0.18: VRRPv2, Advertisement, vrid 1, prio 0, authtype none, intvl 1s, length 36',
@@ -38,5 +38,24 @@ describe('bench/failover-capture', () => {
     assert.equal(bothAdvertising(overlapping, 'c', 'b', 500), null);
     assert.ok(advertisedFrom(overlapping, 'b'));
     assert.ok(!advertisedFrom(overlapping, 'c'));
+  });
+
+  it('counts each time the backup began advertising after the master had, not each of its advertisements', () => {
+    const ads = ['a', 'a', 'b', 'b', 'a', 'c', 'a', 'b'].map((source, i) => ({ at: i * 10, source }));
+    assert.equal(takeovers(ads, 'a', 'b'), 2);
+    assert.equal(takeovers(ads, 'b', 'a'), 1);
+    assert.equal(takeovers(ads.filter((ad) => ad.source === 'a'), 'a', 'b'), 0);
+  });
+
+  it('finds the longest time between two advertisements of one source, whatever others sent between', () => {
+    const ads = [
+      { at: 0, source: 'a' },
+      { at: 8, source: 'a' },
+      { at: 20, source: 'b' },
+      { at: 43, source: 'a' },
+      { at: 50, source: 'a' },
+    ];
+    assert.equal(longestSilence(ads, 'a'), 35);
+    assert.equal(longestSilence(ads, 'b'), null);
   });
 });

@@ -6,7 +6,7 @@ describe('bench/options', () => {
     assert.deepEqual(parseBenchArgs([]), {
       kind: 'run',
       options: {
-        cases: ['dataplane', 'balancing', 'filter', 'failover', 'scale'],
+        cases: ['dataplane', 'balancing', 'filter', 'failover', 'scale', 'soak'],
         rounds: 5,
         seconds: 5,
         pings: 500,
@@ -17,6 +17,9 @@ describe('bench/options', () => {
         contenders: ['carpd', 'ucarp', 'keepalived-v2', 'keepalived-v3'],
         vhids: 255,
         scaleSeconds: 60,
+        soakSeconds: 600,
+        soakSkews: [1, 2, 4, 8, 12],
+        soakNice: 0,
       },
     });
   });
@@ -25,6 +28,7 @@ describe('bench/options', () => {
     const parsed = parseBenchArgs([
       ...['--case', 'dataplane', '--rounds', '3', '--seconds', '2', '--pings', '100', '--ping-interval', '0.05', '--congestion', 'reno', '--flows', '16'],
       ...['--trials', '9', '--contenders', 'keepalived-v3,carpd', '--vhids', '16', '--scale-seconds', '5'],
+      ...['--soak-seconds', '30', '--soak-skews', '16,3,8,3', '--soak-nice=-10'],
     ]);
     assert.deepEqual(parsed, {
       kind: 'run',
@@ -40,6 +44,9 @@ describe('bench/options', () => {
         contenders: ['carpd', 'keepalived-v3'],
         vhids: 16,
         scaleSeconds: 5,
+        soakSeconds: 30,
+        soakSkews: [3, 8, 16],
+        soakNice: -10,
       },
     });
   });
@@ -47,7 +54,7 @@ describe('bench/options', () => {
   it('runs the cases named, in their fixed order (the filter case uses what the balancing case measured)', () => {
     const cases = (text: string): unknown => (parseBenchArgs(['--case', text]) as { options: { cases: unknown } }).options.cases;
     assert.deepEqual(cases('filter,balancing'), ['balancing', 'filter']);
-    assert.deepEqual(cases('all'), ['dataplane', 'balancing', 'filter', 'failover', 'scale']);
+    assert.deepEqual(cases('all'), ['dataplane', 'balancing', 'filter', 'failover', 'scale', 'soak']);
   });
 
   it('refuses bad values, saying what it wants', () => {
@@ -55,8 +62,11 @@ describe('bench/options', () => {
     assert.throws(() => parseBenchArgs(['--seconds', '1.5']), /whole number of at least 1/);
     assert.throws(() => parseBenchArgs(['--ping-interval', '0']), /seconds above 0/);
     assert.throws(() => parseBenchArgs(['--congestion', 'cubic;rm']), /names such as cubic,bbr/);
-    assert.throws(() => parseBenchArgs(['--case', 'dataplane,latency']), /--case wants dataplane, balancing, filter, failover, scale or all, not "latency"/);
+    assert.throws(() => parseBenchArgs(['--case', 'dataplane,latency']), /--case wants dataplane, balancing, filter, failover, scale, soak or all, not "latency"/);
     assert.throws(() => parseBenchArgs(['--vhids', '256']), /--vhids wants 1 to 255, not "256"/);
+    assert.throws(() => parseBenchArgs(['--soak-skews', '0,4']), /--soak-skews wants advskews 1 to 254, comma-separated, not "0,4"/);
+    assert.throws(() => parseBenchArgs(['--soak-skews', '255']), /1 to 254/);
+    assert.throws(() => parseBenchArgs(['--soak-nice=-21']), /--soak-nice wants a niceness of -20 to 19, not "-21"/);
     assert.throws(() => parseBenchArgs(['--contenders', 'carpd,vrrpd']), /--contenders wants some of carpd, ucarp, keepalived-v2, keepalived-v3, not "vrrpd"/);
     assert.throws(() => parseBenchArgs(['--trials', '0']), /--trials wants a whole number of at least 1/);
     assert.throws(() => parseBenchArgs(['--flows', '1']), /--flows wants 2 to 64/);

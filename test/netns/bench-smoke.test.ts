@@ -1,7 +1,7 @@
 /**
  * Smoke runs of the benchmarks that need namespaces, through their own code, so that they cannot
- * rot: one crash trial of carpd and one of keepalived's VRRPv3 (bench/failover*.ts), and the scale
- * case with two vhids (bench/scale.ts). The numbers are checked only for sense; the benchmark
+ * rot: one crash trial of carpd and one of keepalived's VRRPv3 (bench/failover*.ts), the scale
+ * case with two vhids (bench/scale.ts), and a few seconds of the soak case (bench/soak*.ts). The numbers are checked only for sense; the benchmark
  * itself reports them (docs/benchmarks.md).
  */
 import assert from 'node:assert/strict';
@@ -10,6 +10,7 @@ import { CONTENDERS } from '../../bench/failover-contenders';
 import { runTrial } from '../../bench/failover-trial';
 import { parseBenchArgs } from '../../bench/options';
 import { runScale } from '../../bench/scale';
+import { runSoakCase } from '../../bench/soak';
 import { netnsUnavailableReason } from '../helpers/netns';
 
 function hasKeepalived(): boolean {
@@ -53,5 +54,19 @@ describe('netns: the benchmarks, smoke runs', function () {
     for (const side of sides) {
       assert.ok(side !== undefined && side.electedSeconds > 0 && Number.isFinite(side.cpuPercentOfCore) && side.residentMegabytes > 1, JSON.stringify(side));
     }
+  });
+
+  it('soaks a sub-second setting for a few seconds under iperf3 and the hog, and times its crash beside keepalived`s VRRPv3', async function () {
+    if (!hasKeepalived()) this.skip();
+    // advskew 40/41: a 0.48 s master-down that a loaded machine holds for a few seconds.
+    const parsed = parseBenchArgs(['--case', 'soak', '--soak-seconds', '3', '--soak-skews', '40', '--trials', '1']);
+    assert.equal(parsed.kind, 'run');
+    const results = await runSoakCase(parsed.options, () => undefined);
+    const [soak] = results.runs;
+    assert.ok(soak !== undefined && (soak.gbitPerSecond ?? 0) > 0 && soak.longestMasterSilenceMs !== null, JSON.stringify(soak));
+    assert.deepEqual(results.chosen, { preferredSkew: 40, backupSkew: 41 }, JSON.stringify(soak));
+    assert.deepEqual(results.summary.cells.map((cell) => [cell.contender, cell.trials - cell.failed]), [['carpd', 1], ['keepalived-v3', 1]]);
+    const gap = results.summary.cells[0]?.measures.advertisementGapMs?.median ?? NaN;
+    assert.ok(gap > 300 && gap < 1000, `carpd's last ad to new ad ${gap} ms against a 480 ms master-down`);
   });
 });
