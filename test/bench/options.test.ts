@@ -16,6 +16,7 @@ describe('bench/options', () => {
         trials: 7,
         contenders: ['carpd', 'ucarp', 'keepalived-v2', 'keepalived-v3'],
         vhids: 255,
+        carpdevs: 1,
         scaleSeconds: 60,
       },
     });
@@ -24,7 +25,7 @@ describe('bench/options', () => {
   it('takes every option', () => {
     const parsed = parseBenchArgs([
       ...['--case', 'dataplane', '--rounds', '3', '--seconds', '2', '--pings', '100', '--ping-interval', '0.05', '--congestion', 'reno', '--flows', '16'],
-      ...['--trials', '9', '--contenders', 'keepalived-v3,carpd', '--vhids', '16', '--scale-seconds', '5'],
+      ...['--trials', '9', '--contenders', 'keepalived-v3,carpd', '--vhids', '16', '--carpdevs', '4', '--scale-seconds', '5'],
     ]);
     assert.deepEqual(parsed, {
       kind: 'run',
@@ -39,6 +40,7 @@ describe('bench/options', () => {
         trials: 9,
         contenders: ['carpd', 'keepalived-v3'],
         vhids: 16,
+        carpdevs: 4,
         scaleSeconds: 5,
       },
     });
@@ -57,6 +59,8 @@ describe('bench/options', () => {
     assert.throws(() => parseBenchArgs(['--congestion', 'cubic;rm']), /names such as cubic,bbr/);
     assert.throws(() => parseBenchArgs(['--case', 'dataplane,latency']), /--case wants dataplane, balancing, filter, failover, scale or all, not "latency"/);
     assert.throws(() => parseBenchArgs(['--vhids', '256']), /--vhids wants 1 to 255, not "256"/);
+    assert.throws(() => parseBenchArgs(['--carpdevs', '5']), /--carpdevs wants 1 to 4, not "5"/);
+    assert.throws(() => parseBenchArgs(['--carpdevs', '0']), /--carpdevs wants a whole number of at least 1/);
     assert.throws(() => parseBenchArgs(['--contenders', 'carpd,vrrpd']), /--contenders wants some of carpd, ucarp, keepalived-v2, keepalived-v3, not "vrrpd"/);
     assert.throws(() => parseBenchArgs(['--trials', '0']), /--trials wants a whole number of at least 1/);
     assert.throws(() => parseBenchArgs(['--flows', '1']), /--flows wants 2 to 64/);
