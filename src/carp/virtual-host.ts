@@ -5,6 +5,7 @@
  */
 import type { Family, IpAddress } from '../wire/address';
 import { ipEquals } from '../wire/address';
+import type { CarpKey } from '../wire/hmac';
 import { ReplayWindow } from './replay-window';
 import { zeroNodeStats } from './stats';
 import type { CarpState, Millis, NodeStats, NodeStatus, PeerStatus, TransitionReason } from './types';
@@ -37,6 +38,13 @@ export class VirtualHost {
   readonly stats: NodeStats = zeroNodeStats();
   /** The counter of our latest strict advertisement (net.inet.carp.strict_counter); null before one. */
   lastStrictCounter: bigint | null = null;
+  /** The HMAC of our latest advertisement and what it was computed from (advertisement.ts roundHmac). */
+  lastSignature: {
+    readonly key: CarpKey;
+    readonly addresses: readonly IpAddress[];
+    readonly counter: Buffer;
+    readonly hmac: Buffer;
+  } | null = null;
   /** The strict counters accepted recently, to refuse them a second time. */
   readonly replayWindow = new ReplayWindow();
   private readonly peerList: PeerStatus[] = [];

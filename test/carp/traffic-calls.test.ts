@@ -6,9 +6,10 @@
  */
 import assert from 'node:assert/strict';
 import type { CarpHost } from '../../src/carp/host';
-import type { Action, Millis } from '../../src/carp/types';
+import type { Action, AdvertiseAction, Millis } from '../../src/carp/types';
+import { deriveKey, verifyHmac } from '../../src/wire/hmac';
 import { bringUp } from '../sim/setup';
-import { adverts, becomeMaster, nodeState, runningHost, summary } from './helpers';
+import { adverts, becomeMaster, decoded, ip, nodeState, runningHost, summary } from './helpers';
 
 /** carp1 (vhid 2, 192.0.2.101) beside runningHost()'s carp0, on the same carpdev, running at `now`. */
 function addSecondInterface(host: CarpHost, now: Millis, advbase = 1): void {
@@ -126,5 +127,31 @@ describe('carp/host: advertisement timers due together', () => {
     const due = host.nextDeadline() as Millis;
     assert.deepEqual(advertisedBy(host.tick(due)), ['carp0/1']);
     assert.equal(host.nextDeadline(), due + 1);
+  });
+});
+
+describe('carp/advertisement: the HMAC kept between rounds', () => {
+  const signedOver = (action: AdvertiseAction, addresses: readonly string[], passphrase = 'secret'): boolean =>
+    verifyHmac(deriveKey(passphrase), { vhid: action.vhid, addresses: addresses.map(ip), counter: decoded(action).counter }, decoded(action).hmac) !== null;
+
+  it('is signed again when the addresses or the key change', () => {
+    const host = runningHost();
+    const at = becomeMaster(host);
+    const [first] = adverts(host.tick(at + 1000));
+    assert.ok(first && signedOver(first, ['192.0.2.100']));
+    host.setAddresses('carp0', [ip('192.0.2.100'), ip('192.0.2.110')], at + 1100);
+    const [second] = adverts(host.tick(at + 2000));
+    assert.ok(second && signedOver(second, ['192.0.2.100', '192.0.2.110']), 'the new address list');
+    host.configure('carp0', { key: deriveKey('other') }, at + 2100);
+    const [third] = adverts(host.tick(at + 3000));
+    assert.ok(third && signedOver(third, ['192.0.2.100', '192.0.2.110'], 'other'), 'the new key');
+  });
+
+  it('is signed for every round with strict counters, each over its own counter', () => {
+    const host = runningHost({ sysctls: [['net.inet.carp.strict_counter', '1']] });
+    const at = becomeMaster(host);
+    const rounds = [1000, 2000].map((d) => adverts(host.tick(at + d))[0] as AdvertiseAction);
+    assert.notDeepEqual(decoded(rounds[0] as AdvertiseAction).counter, decoded(rounds[1] as AdvertiseAction).counter);
+    for (const round of rounds) assert.ok(signedOver(round, ['192.0.2.100']));
   });
 });
