@@ -46,7 +46,9 @@ const ELECTION_LIMIT_MS = 900_000;
  * with address 10.<78 + 2k>.<vhid>.1 (eth0: 10.78.<vhid>.1).
  */
 function configFiles(vhids: number, carpdevs: number, advskew: number): Record<string, string> {
-  const files: Record<string, string> = {};
+  // With preemption, h1 takes back a vhid that h2 took while h1 was briefly demoted (a loop stall
+  // on a loaded machine), so the quiet span is measured with h1 MASTER of every vhid.
+  const files: Record<string, string> = { 'sysctl.conf': 'net.inet.carp.preempt=1\n' };
   for (let k = 0; k < carpdevs; k++) {
     for (let vhid = 1; vhid <= vhids; vhid++) {
       files[`carp${k * 255 + vhid - 1}.conf`] = `vhid ${vhid} advskew ${advskew} pass ${PASS} carpdev eth${k}\ninet 10.${78 + 2 * k}.${vhid}.1/24\n`;
