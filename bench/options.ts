@@ -38,8 +38,13 @@ export interface BenchOptions {
   readonly trials: number;
   /** Failover: the daemons measured side by side; scale: ucarp is measured if named. */
   readonly contenders: readonly ContenderName[];
-  /** Scale: vhids on the one carpdev (1 to 255, the vhid range). */
+  /** Scale: vhids on each carpdev (1 to 255, the vhid range). */
   readonly vhids: number;
+  /**
+   * Scale: carpdevs each host has, each with `vhids` vhids (a vhid is unique per carpdev, so more
+   * than 255 need more carpdevs); ucarp is only measured with one.
+   */
+  readonly carpdevs: number;
   /** Scale: seconds of CPU measurement once every vhid is elected. */
   readonly scaleSeconds: number;
   /** Soak: seconds each candidate runs under iperf3 and the CPU hog. */
@@ -61,6 +66,7 @@ const DEFAULT_OPTIONS: BenchOptions = {
   trials: 7,
   contenders: CONTENDER_NAMES,
   vhids: 255,
+  carpdevs: 1,
   scaleSeconds: 60,
   soakSeconds: 600,
   soakSkews: [1, 2, 4, 8, 12],
@@ -73,9 +79,12 @@ export const MAX_SOAK_SKEW = 254;
 /** Two flows are the fewest that can split over two hosts; the client addresses .101-.164 stay clear of the lab's. */
 export const MIN_FLOWS = 2;
 export const MAX_FLOWS = 64;
+/** The scale lab's carpdevs: eth0 on the LAN, eth1... host to host. */
+export const MAX_CARPDEVS = 4;
 
 export const USAGE = `usage: npm run bench -- [--case CASE] [--rounds N] [--seconds S] [--pings N] [--ping-interval S] [--congestion LIST] [--flows N] [--trials N] [--contenders LIST]
-                             [--vhids N] [--scale-seconds S] [--soak-seconds S] [--soak-skews LIST] [--soak-nice=N]
+                             [--vhids N] [--carpdevs N] [--scale-seconds S] [--soak-seconds S] [--soak-skews LIST]
+                             [--soak-nice=N]
   --case CASE         ${BENCH_CASES.join(', ')} or all, comma-separated (default all)
   --rounds N          rounds of each case, both sides interleaved (default ${DEFAULT_OPTIONS.rounds})
   --seconds S         measured seconds per iperf3 run (default ${DEFAULT_OPTIONS.seconds})
@@ -85,7 +94,8 @@ export const USAGE = `usage: npm run bench -- [--case CASE] [--rounds N] [--seco
   --flows N           TCP flows of the balancing case, one client address each, ${MIN_FLOWS}-${MAX_FLOWS} (default ${DEFAULT_OPTIONS.flows})
   --trials N          rounds of failover trials, every contender and scenario once each (default ${DEFAULT_OPTIONS.trials})
   --contenders LIST   failover: ${CONTENDER_NAMES.join(',')} or some of them (default all); scale: ucarp if named
-  --vhids N           scale: vhids on one carpdev, 1-255 (default ${DEFAULT_OPTIONS.vhids})
+  --vhids N           scale: vhids on each carpdev, 1-255 (default ${DEFAULT_OPTIONS.vhids})
+  --carpdevs N        scale: carpdevs per host, 1-${MAX_CARPDEVS}, each with --vhids vhids; ucarp only with 1 (default ${DEFAULT_OPTIONS.carpdevs})
   --scale-seconds S   scale: seconds of CPU measurement once all are elected (default ${DEFAULT_OPTIONS.scaleSeconds})
   --soak-seconds S    soak: seconds of iperf3 and CPU hog per advskew tried (default ${DEFAULT_OPTIONS.soakSeconds})
   --soak-skews LIST   soak: the master's advskews at advbase 0 to try, smallest first, 1-${MAX_SOAK_SKEW} (default ${DEFAULT_OPTIONS.soakSkews.join(',')})
@@ -122,6 +132,7 @@ export function parseBenchArgs(argv: readonly string[]): ParsedBenchArgs {
         trials: { type: 'string' },
         contenders: { type: 'string' },
         vhids: { type: 'string' },
+        carpdevs: { type: 'string' },
         'scale-seconds': { type: 'string' },
         'soak-seconds': { type: 'string' },
         'soak-skews': { type: 'string' },
@@ -138,6 +149,8 @@ export function parseBenchArgs(argv: readonly string[]): ParsedBenchArgs {
   const flows = integerOption('--flows', values.flows, DEFAULT_OPTIONS.flows);
   const vhids = integerOption('--vhids', values.vhids, DEFAULT_OPTIONS.vhids);
   if (vhids > 255) throw new UsageError(`--vhids wants 1 to 255, not "${vhids}"`);
+  const carpdevs = integerOption('--carpdevs', values.carpdevs, DEFAULT_OPTIONS.carpdevs);
+  if (carpdevs > MAX_CARPDEVS) throw new UsageError(`--carpdevs wants 1 to ${MAX_CARPDEVS}, not "${carpdevs}"`);
   if (flows < MIN_FLOWS || flows > MAX_FLOWS) throw new UsageError(`--flows wants ${MIN_FLOWS} to ${MAX_FLOWS}, not "${flows}"`);
   return {
     kind: 'run',
@@ -152,6 +165,7 @@ export function parseBenchArgs(argv: readonly string[]): ParsedBenchArgs {
       trials: integerOption('--trials', values.trials, DEFAULT_OPTIONS.trials),
       contenders: contendersOption(values.contenders),
       vhids,
+      carpdevs,
       scaleSeconds: integerOption('--scale-seconds', values['scale-seconds'], DEFAULT_OPTIONS.scaleSeconds),
       soakSeconds: integerOption('--soak-seconds', values['soak-seconds'], DEFAULT_OPTIONS.soakSeconds),
       soakSkews: soakSkewsOption(values['soak-skews']),

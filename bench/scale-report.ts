@@ -18,7 +18,7 @@ export function formatScaleReport(results: ScaleResults): string {
   const ratio = (pick: (side: ScaleSide) => number): string =>
     ucarp === null ? '-' : `${fixed(pick(carpd.master) / pick(ucarp.master), 2)} as MASTER, ${fixed(pick(carpd.backup) / pick(ucarp.backup), 2)} as BACKUP`;
   return [
-    `scale: ${options.vhids} vhids on one carpdev, advbase 1, ${startedAt}`,
+    `scale: ${options.vhids * options.carpdevs} vhids (${options.vhids} on each of ${options.carpdevs} carpdev${options.carpdevs === 1 ? '' : 's'}), advbase 1, ${startedAt}`,
     `machine  ${formatHost(machine)}; 1-minute load ${fixed(machine.loadAverageAtStart, 2)} at start, ${fixed(loadAverageAtEnd, 2)} at end`,
     `span     CPU (user + system) over ${options.scaleSeconds} s once every vhid is elected; resident memory at its end, summed over the processes`,
     '',

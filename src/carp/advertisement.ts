@@ -51,6 +51,19 @@ function roundCounter(ctx: CoreContext, node: VirtualHost, now: Millis): Buffer 
 }
 
 /**
+ * The HMAC of a round. With the constant cookie it changes only with the key or the addresses,
+ * which reconfiguration replaces (never changes in place): the node keeps the last one and signs
+ * again only when one of the three is another object. Hundreds of MASTERs each sign every second.
+ */
+function roundHmac(iface: CarpInterface, node: VirtualHost, counter: Buffer): Buffer {
+  const last = node.lastSignature;
+  if (last !== null && last.key === iface.key && last.addresses === iface.addresses && last.counter === counter) return last.hmac;
+  const hmac = computeHmac(iface.key, { vhid: node.vhid, addresses: iface.addresses, counter });
+  node.lastSignature = { key: iface.key, addresses: iface.addresses, counter, hmac };
+  return hmac;
+}
+
+/**
  * The advertisements of one round, counted as sent (opackets / opackets6, bowOutsSent). The
  * interface must have a carpdev; a round without an active family is empty.
  */
@@ -65,7 +78,7 @@ export function buildAdvertisements(
   const families = iface.activeFamilies();
   if (carpdev === null || families.length === 0) return [];
   const counter = roundCounter(ctx, node, now);
-  const hmac = computeHmac(iface.key, { vhid: node.vhid, addresses: iface.addresses, counter });
+  const hmac = roundHmac(iface, node, counter);
   const payload = encodeCarp({ vhid: node.vhid, ...values, counter, hmac });
   const bowOut = isBowOut(values);
   const sourceMac = advertisementSourceMac(iface, node.vhid);

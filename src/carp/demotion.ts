@@ -33,6 +33,17 @@ export class DemotionCounters {
   private readonly groups = new Map<string, number>([[CARP_GROUP, 0]]);
   private freebsdTotal = 0;
   private maintenanceOn = false;
+  /** Called once, just before the next change of a counter (see watchNextChange). */
+  private beforeChange: (() => void) | null = null;
+
+  /**
+   * `callback` runs once, just before the next change of any counter (a group, a private count or
+   * the FreeBSD total), while everything still has its old value: a caller that only needs the
+   * old values when something changes takes them then instead of before every call.
+   */
+  watchNextChange(callback: (() => void) | null): void {
+    this.beforeChange = callback;
+  }
 
   /** Whether maintenance mode adds MAINTENANCE_DEMOTION to the counters. */
   get maintenance(): boolean {
@@ -89,6 +100,7 @@ export class DemotionCounters {
     const from = this.counter(group);
     const to = Math.max(0, from + delta);
     if (to === from) return;
+    this.noteChange();
     this.groups.set(group, to);
     out.push({ kind: 'demotion', group, from, to, reason });
   }
@@ -114,6 +126,7 @@ export class DemotionCounters {
 
   adjustFreebsd(delta: number, reason: DemotionReason, out: Action[]): void {
     if (delta === 0) return;
+    this.noteChange();
     const from = this.freebsdTotal;
     this.freebsdTotal = from + delta;
     out.push({ kind: 'demotion', group: null, from, to: this.freebsdTotal, reason });
@@ -128,7 +141,9 @@ export class DemotionCounters {
 
   /** An automatic OpenBSD adjustment of an interface: its private count and all its groups. */
   adjustMember(member: DemotionMember, delta: number, reason: DemotionReason, out: Action[]): void {
-    member.privateDemote = Math.max(0, member.privateDemote + delta);
+    const privateDemote = Math.max(0, member.privateDemote + delta);
+    if (privateDemote !== member.privateDemote) this.noteChange();
+    member.privateDemote = privateDemote;
     for (const group of member.memberOf) this.adjustGroup(group, delta, reason, out);
   }
 
@@ -141,5 +156,11 @@ export class DemotionCounters {
   /** Leaving a group takes the interface's private count out of it. */
   leave(member: DemotionMember, group: string, out: Action[]): void {
     this.adjustGroup(group, -member.privateDemote, 'group-membership', out);
+  }
+
+  private noteChange(): void {
+    const callback = this.beforeChange;
+    this.beforeChange = null;
+    callback?.();
   }
 }

@@ -4,7 +4,8 @@
  * monotonic time and returns the actions the driver must carry out, in order. Time and randomness
  * come in from outside: `now` arguments, and the injected RandomSource for the cookies.
  *
- * Each call makes its own change, then ends with the same settle pass (settle.ts).
+ * Each call makes its own change, then ends with the same settle pass (settle.ts) — except the
+ * calls of ordinary traffic (receive, sendResult, tick), which cannot need it (operateOnTraffic).
  */
 import { randomBytes } from 'node:crypto';
 import type { IpAddress } from '../wire/address';
@@ -15,7 +16,7 @@ import { CarpError } from './errors';
 import { expireLoopLagDemotion, loopLagLimit, noteLoopLag } from './loop-lag';
 import { screenAdvertisement } from './receive';
 import { applyAddresses, applyConfig } from './reconfigure';
-import { advertiseDemotionChanges, settle, snapshotDemotion } from './settle';
+import { DemotionWatch, advertiseDemotionChanges, settle, snapshotDemotion } from './settle';
 import {
   type Step,
   applyAdvertisement,
@@ -216,7 +217,7 @@ export class CarpHost implements CarpHostApi {
   }
 
   receive(packet: ReceivedAdvertisement, now: Millis): Action[] {
-    return this.operate(now, (step) => {
+    return this.operateOnTraffic(now, (step) => {
       const accepted = screenAdvertisement(this.ctx, packet, now, step.out);
       if (accepted === null) return;
       if (accepted.protocol === 'vrrp3') {
@@ -232,7 +233,7 @@ export class CarpHost implements CarpHostApi {
    * result of a bow-out after destroyInterface or a vhid change has already removed its sender.
    */
   sendResult(ifname: string, vhid: number, ok: boolean, now: Millis): Action[] {
-    return this.operate(now, (step) => {
+    return this.operateOnTraffic(now, (step) => {
       const iface = this.ctx.interfaces.get(ifname);
       const node = iface?.node(vhid);
       if (iface === undefined || node === undefined) return;
@@ -243,19 +244,28 @@ export class CarpHost implements CarpHostApi {
 
   /**
    * Due timers run in time order, each with `now`: a late tick re-arms from now rather than
-   * catching up with a burst of advertisements.
+   * catching up with a burst of advertisements. Advertisement timers due within a little of `now`
+   * run in the same call (advertiseEarlyMs), so that many vhids come to share their calls and
+   * sends instead of each waking the daemon on its own.
    */
   tick(now: Millis): Action[] {
-    return this.operate(now, (step) => {
-      for (let due = this.earliestTimer(); due !== null && due.at <= now; due = this.earliestTimer()) {
-        fireTimer(this.ctx, step, due.iface, due.node, due.kind);
+    return this.operateOnTraffic(now, (step) => {
+      for (const due of this.dueTimers(now)) {
+        // A timer run before it in this call may have re-armed or stopped it.
+        if (due.node.timerAt(due.kind) === due.at) fireTimer(this.ctx, step, due.iface, due.node, due.kind);
       }
       expireLoopLagDemotion(this.ctx, step);
     });
   }
 
   nextDeadline(): Millis | null {
-    const node = this.earliestTimer()?.at ?? null;
+    let node: Millis | null = null;
+    for (const iface of this.ctx.interfaces.values()) {
+      for (const candidate of iface.nodes) {
+        const at = candidate.nextTimerAt();
+        if (at !== null && (node === null || at < node)) node = at;
+      }
+    }
     const loopLag = this.ctx.loopLagDemotion?.until ?? null;
     if (node === null || loopLag === null) return node ?? loopLag;
     return Math.min(node, loopLag);
@@ -310,10 +320,7 @@ export class CarpHost implements CarpHostApi {
   }
 
   private operate(now: Millis, change: (step: Step) => void): Action[] {
-    if (typeof now !== 'number' || !Number.isFinite(now)) {
-      throw new CarpError('bad-value', `now must be a finite number of milliseconds, not ${String(now)}`);
-    }
-    const step: Step = { now, out: [] };
+    const step: Step = { now: checkedNow(now), out: [] };
     const before = snapshotDemotion(this.ctx);
     change(step);
     settle(this.ctx, step);
@@ -321,16 +328,44 @@ export class CarpHost implements CarpHostApi {
     return step.out;
   }
 
-  /** The earliest armed timer; on a tie, interface creation order, then node (vhid) order. */
-  private earliestTimer(): DueTimer | null {
-    let best: DueTimer | null = null;
+  /**
+   * The calls of ordinary traffic — an advertisement received, a send's result, a timer — change
+   * no running condition (admin state, carpdev, addresses, vhids, net.inet.carp.allow, shutdown)
+   * and no group membership, and every call leaves the host settled, so the settle pass would
+   * find nothing to do: they skip it, and check for demotion changes only when a counter changed
+   * (DemotionWatch). With hundreds of vhids these calls come hundreds of times a second, and a
+   * pass over every interface in each was the daemon's main cost (docs/benchmarks.md, "Scale").
+   */
+  private operateOnTraffic(now: Millis, change: (step: Step) => void): Action[] {
+    const step: Step = { now: checkedNow(now), out: [] };
+    const watch = new DemotionWatch(this.ctx);
+    let before: ReturnType<DemotionWatch['finish']>;
+    try {
+      change(step);
+    } finally {
+      before = watch.finish(step);
+    }
+    if (before !== null) advertiseDemotionChanges(this.ctx, step, before);
+    return step.out;
+  }
+
+  /**
+   * The timers due at `now`, and the advertisement timers due by `now` + advertiseEarlyMs, in
+   * time order; on a tie, interface creation order, then node (vhid) order, then timer kind.
+   */
+  private dueTimers(now: Millis): DueTimer[] {
+    const due: DueTimer[] = [];
     for (const iface of this.ctx.interfaces.values()) {
       for (const node of iface.nodes) {
-        const timer = node.earliestTimer();
-        if (timer !== null && (best === null || timer.at < best.at)) best = { iface, node, kind: timer.kind, at: timer.at };
+        if ((node.nextTimerAt() ?? Number.POSITIVE_INFINITY) > now + ADVERTISE_EARLY_LIMIT_MS) continue;
+        for (const { kind, at } of node.armedTimers()) {
+          const by = kind === 'advertise' ? now + advertiseEarlyMs(iface.advbase) : now;
+          if (at <= by) due.push({ iface, node, kind, at });
+        }
       }
     }
-    return best;
+    // Array.prototype.sort is stable: ties keep the order above.
+    return due.sort((a, b) => a.at - b.at);
   }
 
   private interface(name: string): CarpInterface {
@@ -347,6 +382,27 @@ export class CarpHost implements CarpHostApi {
   private vhidOwners(): { name: string; carpdev: string | null; vhids: number[] }[] {
     return [...this.ctx.interfaces.values()].map((i) => ({ name: i.name, carpdev: i.carpdev, vhids: i.nodes.map((n) => n.vhid) }));
   }
+}
+
+/**
+ * How much earlier than due an advertisement timer may run when a call runs anyway: 1/32 of
+ * advbase (31.25 ms at advbase 1; none at advbase 0, whose sub-second intervals leave no room).
+ * Sending an advertisement that much early only makes the MASTER a little more punctual for its
+ * backups (their master-down interval is three advertisement intervals); over a few rounds the
+ * vhids of a host fall into step and share one call and one wake-up instead of one each.
+ */
+function advertiseEarlyMs(advbase: number): Millis {
+  return Math.min((advbase * 1000) / 32, ADVERTISE_EARLY_LIMIT_MS);
+}
+
+/** The most advertiseEarlyMs allows, whatever advbase is. */
+const ADVERTISE_EARLY_LIMIT_MS: Millis = 250;
+
+function checkedNow(now: Millis): Millis {
+  if (typeof now !== 'number' || !Number.isFinite(now)) {
+    throw new CarpError('bad-value', `now must be a finite number of milliseconds, not ${String(now)}`);
+  }
+  return now;
 }
 
 /** FreeBSD's demotion total after adding `delta`; throws bad-sysctl beyond our sanity limit. */

@@ -8,6 +8,7 @@ import type { CoreContext } from './context';
 import { syncDemotion } from './demotion-sync';
 import { type Step, advertiseNow, setState, stopNode } from './state-machine';
 import { effectiveAdvskew } from './timing';
+import type { CarpState } from './types';
 import type { VirtualHost } from './virtual-host';
 
 /** Starts the nodes of running interfaces and stops those of the others. */
@@ -31,13 +32,54 @@ export interface DemotionSnapshot {
 }
 
 export function snapshotDemotion(ctx: CoreContext): DemotionSnapshot {
-  const demote = new Map<CarpInterface, number>();
   const masters = new Set<VirtualHost>();
   for (const iface of ctx.interfaces.values()) {
-    demote.set(iface, ctx.demotion.demoteCount(iface));
     for (const node of iface.nodes) if (node.state === 'MASTER') masters.add(node);
   }
-  return { freebsd: ctx.demotion.freebsd, demote, masters };
+  return { ...demotionCounts(ctx), masters };
+}
+
+/**
+ * The snapshot of a call that changes no group membership (receive, sendResult, tick), taken only
+ * if the call changes a demotion counter: without a membership change a demote count can only
+ * change with a counter, so the counts are read just before the first counter change
+ * (DemotionCounters.watchNextChange), and which nodes were MASTER when the call began follows from
+ * the first state action of each node in the call. Nearly every such call changes no counter and
+ * so costs no pass over the interfaces.
+ */
+export class DemotionWatch {
+  private counts: Omit<DemotionSnapshot, 'masters'> | null = null;
+
+  constructor(private readonly ctx: CoreContext) {
+    ctx.demotion.watchNextChange(() => (this.counts = demotionCounts(ctx)));
+  }
+
+  /** Stops watching; the snapshot as of the start of the call if a counter changed, else null. */
+  finish(step: Step): DemotionSnapshot | null {
+    this.ctx.demotion.watchNextChange(null);
+    return this.counts === null ? null : { ...this.counts, masters: mastersAtStart(this.ctx, step) };
+  }
+}
+
+function demotionCounts(ctx: CoreContext): Omit<DemotionSnapshot, 'masters'> {
+  const demote = new Map<CarpInterface, number>();
+  for (const iface of ctx.interfaces.values()) demote.set(iface, ctx.demotion.demoteCount(iface));
+  return { freebsd: ctx.demotion.freebsd, demote };
+}
+
+/** The nodes that were MASTER before `step`: a node's state then is the `from` of its first state action. */
+function mastersAtStart(ctx: CoreContext, step: Step): Set<VirtualHost> {
+  const firstFrom = new Map<string, CarpState>();
+  for (const action of step.out) {
+    if (action.kind !== 'state') continue;
+    const key = `${action.ifname}/${action.vhid}`;
+    if (!firstFrom.has(key)) firstFrom.set(key, action.from);
+  }
+  const masters = new Set<VirtualHost>();
+  for (const iface of ctx.interfaces.values()) {
+    for (const node of iface.nodes) if ((firstFrom.get(`${iface.name}/${node.vhid}`) ?? node.state) === 'MASTER') masters.add(node);
+  }
+  return masters;
 }
 
 /**

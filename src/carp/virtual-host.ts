@@ -5,6 +5,7 @@
  */
 import type { Family, IpAddress } from '../wire/address';
 import { ipEquals } from '../wire/address';
+import type { CarpKey } from '../wire/hmac';
 import { ReplayWindow } from './replay-window';
 import { zeroNodeStats } from './stats';
 import type { CarpState, Millis, NodeStats, NodeStatus, PeerStatus, TransitionReason } from './types';
@@ -17,6 +18,7 @@ export const MAX_PEERS = 8;
  * family's master-down timer (BACKUP).
  */
 export type TimerKind = 'advertise' | 'garp-refresh' | 'master-down-4' | 'master-down-6';
+const TIMER_KINDS: readonly TimerKind[] = ['advertise', 'garp-refresh', 'master-down-4', 'master-down-6'];
 
 export class VirtualHost {
   state: CarpState = 'INIT';
@@ -42,6 +44,13 @@ export class VirtualHost {
   masterAdverInterval: number | null = null;
   /** The counter of our latest strict advertisement (net.inet.carp.strict_counter); null before one. */
   lastStrictCounter: bigint | null = null;
+  /** The HMAC of our latest advertisement and what it was computed from (advertisement.ts roundHmac). */
+  lastSignature: {
+    readonly key: CarpKey;
+    readonly addresses: readonly IpAddress[];
+    readonly counter: Buffer;
+    readonly hmac: Buffer;
+  } | null = null;
   /** The strict counters accepted recently, to refuse them a second time. */
   readonly replayWindow = new ReplayWindow();
   private readonly peerList: PeerStatus[] = [];
@@ -71,14 +80,36 @@ export class VirtualHost {
   /** The earliest armed timer; on a tie advertisement first, then garp-refresh, IPv4 before IPv6. */
   earliestTimer(): { readonly kind: TimerKind; readonly at: Millis } | null {
     let best: { kind: TimerKind; at: Millis } | null = null;
-    const consider = (kind: TimerKind, at: Millis | null): void => {
-      if (at !== null && (best === null || at < best.at)) best = { kind, at };
-    };
-    consider('advertise', this.advertiseAt);
-    consider('garp-refresh', this.refreshAt);
-    consider('master-down-4', this.masterDownAt[4]);
-    consider('master-down-6', this.masterDownAt[6]);
+    for (const timer of this.armedTimers()) if (best === null || timer.at < best.at) best = timer;
     return best;
+  }
+
+  /** When the earliest armed timer is due; null when none is armed. Allocates nothing: the host asks after every call. */
+  nextTimerAt(): Millis | null {
+    return earlier(earlier(this.advertiseAt, this.refreshAt), earlier(this.masterDownAt[4], this.masterDownAt[6]));
+  }
+
+  /** The armed timers in the order that breaks ties: advertisement, garp-refresh, IPv4 before IPv6. */
+  armedTimers(): { readonly kind: TimerKind; readonly at: Millis }[] {
+    const timers: { kind: TimerKind; at: Millis }[] = [];
+    for (const kind of TIMER_KINDS) {
+      const at = this.timerAt(kind);
+      if (at !== null) timers.push({ kind, at });
+    }
+    return timers;
+  }
+
+  timerAt(kind: TimerKind): Millis | null {
+    switch (kind) {
+      case 'advertise':
+        return this.advertiseAt;
+      case 'garp-refresh':
+        return this.refreshAt;
+      case 'master-down-4':
+        return this.masterDownAt[4];
+      case 'master-down-6':
+        return this.masterDownAt[6];
+    }
   }
 
   /** Newest first, one entry per source address, at most MAX_PEERS. */
@@ -107,6 +138,11 @@ export class VirtualHost {
       stats: { ...this.stats },
     };
   }
+}
+
+function earlier(a: Millis | null, b: Millis | null): Millis | null {
+  if (a === null) return b;
+  return b === null ? a : Math.min(a, b);
 }
 
 export function copyAddress(address: IpAddress): IpAddress {

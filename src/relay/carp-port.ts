@@ -32,7 +32,6 @@ export class CarpPort implements InboundPort, MemberPort {
   private arpBalance: ArpBalanceSender<MemberPort> | null = null;
   /** Frames taken for this TAP out of the carpdev batch being processed. */
   private readonly inbound = new FrameSelection();
-  private readonly ring = new FrameRing();
   private readonly outbound = new FrameSelection();
 
   constructor(
@@ -46,6 +45,11 @@ export class CarpPort implements InboundPort, MemberPort {
      * meanwhile (retransmissions from the address) must meet the state the stall leads to.
      */
     private readonly beforeBatch: () => void = () => undefined,
+    /**
+     * What a batch from the TAP is read into. A batch is read, relayed and written within one
+     * call, so the ports of a relay share one ring (4 MiB) instead of holding one each.
+     */
+    private readonly ring: FrameRing = new FrameRing(),
   ) {
     tap.startReading(() => this.onTapReadable());
   }

@@ -5,6 +5,7 @@
  * opens a packet socket per carpdev in use and closes it when unused, and applies
  * net.inet.carp.arpbalance, which the core only keeps (docs/protocol.md §4.6).
  */
+import { FrameRing } from './frame-batch';
 import { type NativeBinding, type TapDevice, VNET_HEADER_LENGTH } from '../native/types';
 import type { IpAddress, MacAddress } from '../wire/address';
 import { type ArpBalanceGroup, arpBalanceGroups } from './arpbalance-groups';
@@ -53,6 +54,9 @@ export class Relay {
   private readonly carpdevs = new Map<string, CarpdevPort>();
   private arpBalance = false;
 
+  /** The receive ring every carp port reads its TAP batches into (CarpPort). */
+  private readonly tapRing = new FrameRing();
+
   constructor(
     private readonly binding: NativeBinding,
     private readonly sink: RelaySink,
@@ -67,6 +71,7 @@ export class Relay {
       prefix,
       (name, operation, e) => this.sink.tapError(name, operation, e),
       () => this.sink.beforeBatch?.(),
+      this.tapRing,
     );
     this.carps.set(ifname, { port, shape, masters: [] });
     port.setBalancing(shape.balancing, shape.vhids.length);

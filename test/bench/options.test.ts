@@ -16,6 +16,7 @@ describe('bench/options', () => {
         trials: 7,
         contenders: ['carpd', 'ucarp', 'keepalived-v2', 'keepalived-v3'],
         vhids: 255,
+        carpdevs: 1,
         scaleSeconds: 60,
         soakSeconds: 600,
         soakSkews: [1, 2, 4, 8, 12],
@@ -27,7 +28,7 @@ describe('bench/options', () => {
   it('takes every option', () => {
     const parsed = parseBenchArgs([
       ...['--case', 'dataplane', '--rounds', '3', '--seconds', '2', '--pings', '100', '--ping-interval', '0.05', '--congestion', 'reno', '--flows', '16'],
-      ...['--trials', '9', '--contenders', 'keepalived-v3,carpd', '--vhids', '16', '--scale-seconds', '5'],
+      ...['--trials', '9', '--contenders', 'keepalived-v3,carpd', '--vhids', '16', '--carpdevs', '4', '--scale-seconds', '5'],
       ...['--soak-seconds', '30', '--soak-skews', '16,3,8,3', '--soak-nice=-10'],
     ]);
     assert.deepEqual(parsed, {
@@ -43,6 +44,7 @@ describe('bench/options', () => {
         trials: 9,
         contenders: ['carpd', 'keepalived-v3'],
         vhids: 16,
+        carpdevs: 4,
         scaleSeconds: 5,
         soakSeconds: 30,
         soakSkews: [3, 8, 16],
@@ -67,6 +69,8 @@ describe('bench/options', () => {
     assert.throws(() => parseBenchArgs(['--soak-skews', '0,4']), /--soak-skews wants advskews 1 to 254, comma-separated, not "0,4"/);
     assert.throws(() => parseBenchArgs(['--soak-skews', '255']), /1 to 254/);
     assert.throws(() => parseBenchArgs(['--soak-nice=-21']), /--soak-nice wants a niceness of -20 to 19, not "-21"/);
+    assert.throws(() => parseBenchArgs(['--carpdevs', '5']), /--carpdevs wants 1 to 4, not "5"/);
+    assert.throws(() => parseBenchArgs(['--carpdevs', '0']), /--carpdevs wants a whole number of at least 1/);
     assert.throws(() => parseBenchArgs(['--contenders', 'carpd,vrrpd']), /--contenders wants some of carpd, ucarp, keepalived-v2, keepalived-v3, not "vrrpd"/);
     assert.throws(() => parseBenchArgs(['--trials', '0']), /--trials wants a whole number of at least 1/);
     assert.throws(() => parseBenchArgs(['--flows', '1']), /--flows wants 2 to 64/);

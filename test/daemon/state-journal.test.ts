@@ -43,6 +43,24 @@ describe('daemon/state-journal', () => {
     assert.equal((JSON.parse(await readFile(join(dir, JOURNAL_FILE), 'utf8')) as { version: number }).version, 1);
   });
 
+  it('writes a change of the MASTERs within 200 ms, and newer advertisement times of the same MASTERs only within a second', async () => {
+    const j = journal();
+    const written = (): unknown => journal().load();
+    j.advertised('carp0', 1, 1000);
+    await scheduler.advance(200);
+    assert.deepEqual(written(), [{ ifname: 'carp0', vhid: 1, lastAdvertisement: 1000 }]);
+    j.advertised('carp0', 1, 2000);
+    await scheduler.advance(999);
+    assert.deepEqual(written(), [{ ifname: 'carp0', vhid: 1, lastAdvertisement: 1000 }], 'a refresh waits');
+    await scheduler.advance(1);
+    assert.deepEqual(written(), [{ ifname: 'carp0', vhid: 1, lastAdvertisement: 2000 }]);
+    j.advertised('carp0', 1, 3000);
+    await scheduler.advance(100);
+    j.left('carp0', 1);
+    await scheduler.advance(200);
+    assert.deepEqual(written(), [], 'a node leaving brings the pending refresh forward');
+  });
+
   it('reads a missing journal as empty, and a corrupt one as empty with the reason reported', async () => {
     assert.deepEqual(journal().load(), []);
     assert.deepEqual(errors, []);

@@ -6,7 +6,7 @@
  * the lab, so the lab's cleanup kills it also when a test fails.
  */
 import type { ChildProcess } from 'node:child_process';
-import { writeFile } from 'node:fs/promises';
+import { rename, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { CarpLab } from './carp-lab';
 
@@ -139,8 +139,18 @@ export class Ucarp {
 async function writeScripts(dir: string, host: string): Promise<[string, string]> {
   const up = join(dir, `${host}-ucarp-up.sh`);
   const down = join(dir, `${host}-ucarp-down.sh`);
-  await writeFile(up, '#!/bin/sh\nexec ip addr replace "$2/32" dev "$1"\n', { mode: 0o700 });
+  await replaceScript(up, '#!/bin/sh\nexec ip addr replace "$2/32" dev "$1"\n');
   // At start-up (BACKUP without --neutral) there is nothing to remove.
-  await writeFile(down, '#!/bin/sh\nip addr del "$2/32" dev "$1" 2>/dev/null || true\n', { mode: 0o700 });
+  await replaceScript(down, '#!/bin/sh\nip addr del "$2/32" dev "$1" 2>/dev/null || true\n');
   return [up, down];
+}
+
+/**
+ * Written beside and renamed over the old one: a ucarp started before may be running the script
+ * right now, and opening a file being executed for writing fails (ETXTBSY).
+ */
+async function replaceScript(path: string, text: string): Promise<void> {
+  const next = `${path}.new`;
+  await writeFile(next, text, { mode: 0o700 });
+  await rename(next, path);
 }
