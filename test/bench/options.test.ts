@@ -14,7 +14,7 @@ describe('bench/options', () => {
         congestion: ['cubic', 'bbr'],
         flows: 8,
         trials: 7,
-        contenders: ['carpd', 'ucarp', 'keepalived-v2', 'keepalived-v3'],
+        contenders: ['carpd', 'carpd-vrrp3', 'ucarp', 'keepalived-v2', 'keepalived-v3'],
         vhids: 255,
         scaleSeconds: 60,
       },
@@ -57,7 +57,7 @@ describe('bench/options', () => {
     assert.throws(() => parseBenchArgs(['--congestion', 'cubic;rm']), /names such as cubic,bbr/);
     assert.throws(() => parseBenchArgs(['--case', 'dataplane,latency']), /--case wants dataplane, balancing, filter, failover, scale or all, not "latency"/);
     assert.throws(() => parseBenchArgs(['--vhids', '256']), /--vhids wants 1 to 255, not "256"/);
-    assert.throws(() => parseBenchArgs(['--contenders', 'carpd,vrrpd']), /--contenders wants some of carpd, ucarp, keepalived-v2, keepalived-v3, not "vrrpd"/);
+    assert.throws(() => parseBenchArgs(['--contenders', 'carpd,vrrpd']), /--contenders wants some of carpd, carpd-vrrp3, ucarp, keepalived-v2, keepalived-v3, not "vrrpd"/);
     assert.throws(() => parseBenchArgs(['--trials', '0']), /--trials wants a whole number of at least 1/);
     assert.throws(() => parseBenchArgs(['--flows', '1']), /--flows wants 2 to 64/);
     assert.throws(() => parseBenchArgs(['--flows', '65']), /--flows wants 2 to 64/);
