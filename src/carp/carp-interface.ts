@@ -10,7 +10,7 @@ import type { CarpKey } from '../wire/hmac';
 import { deriveKey } from '../wire/hmac';
 import { CARP_GROUP, type DemotionMember } from './demotion';
 import { DEFAULT_ADVBASE } from './limits';
-import type { Action, CarpInterfaceConfig, TransitionReason } from './types';
+import type { Action, CarpInterfaceConfig, TransitionReason, VrrpConfig } from './types';
 import type { VirtualHost } from './virtual-host';
 import { copyAddress } from './virtual-host';
 
@@ -35,6 +35,8 @@ export class CarpInterface implements DemotionMember {
   balancing: BalancingMode = 'none';
   /** `garp-refresh SECONDS`; 0: off. */
   garpRefresh = 0;
+  /** `carpver 3`: VRRPv3 with these values; null: CARP. */
+  vrrp: VrrpConfig | null = null;
   /** As the kernel reports them, in configuration order (the HMAC input of old peers). */
   addresses: IpAddress[] = [];
   adminUp = false;
@@ -123,6 +125,7 @@ export class CarpInterface implements DemotionMember {
       groups: [...this.groups],
       garpRefresh: this.garpRefresh,
       peers: this.peers.map(copyAddress),
+      vrrp: this.vrrp === null ? null : { ...this.vrrp },
     };
   }
 

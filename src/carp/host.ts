@@ -38,7 +38,7 @@ import type {
   ReceivedAdvertisement,
 } from './types';
 import { TRANSITION_REASONS } from './types';
-import { checkAddresses, checkCarpdevName, checkInterfaceName, checkVhidsFree, validateConfig } from './validate';
+import { checkAddresses, checkCarpdevName, checkInterfaceName, checkVersionKept, checkVhidsFree, validateConfig } from './validate';
 import type { TimerKind, VirtualHost } from './virtual-host';
 
 export interface CarpHostOptions {
@@ -97,7 +97,9 @@ export class CarpHost implements CarpHostApi {
       groups: change.groups ?? current.groups,
       garpRefresh: change.garpRefresh ?? current.garpRefresh,
       peers: change.peers ?? current.peers,
+      vrrp: change.vrrp === undefined ? current.vrrp : change.vrrp,
     });
+    checkVersionKept(current, next);
     checkVhidsFree(name, next, this.vhidOwners());
     return this.operate(now, (step) => {
       applyConfig(this.ctx, step, iface, next);

@@ -21,6 +21,12 @@ export const LIMITS = {
   garpRefresh: { min: 0, max: 3600 },
   /** OpenBSD: up to 32 carpnodes per carp interface. */
   carpnodes: { min: 1, max: 32 },
+  /** `carpver`: 2 is CARP, 3 is VRRPv3 (FreeBSD 14.1's carp(4)). */
+  carpver: { min: 2, max: 3 },
+  /** `vrrpprio`: 0 is the bow-out and 255 the address owner (RFC 5798 5.2.4), neither configurable. */
+  vrrpprio: { min: 1, max: 254 },
+  /** `vrrpinterval`: centiseconds in 12 bits (RFC 5798 5.2.7). */
+  vrrpinterval: { min: 1, max: 4095 },
 } as const satisfies Record<string, Range>;
 
 /**
@@ -33,6 +39,10 @@ export const CARP_INTERFACE_NAMES = `carp0 to carp${CARP_UNIT_MAX}, without lead
 
 export const DEFAULT_ADVBASE = 1;
 export const DEFAULT_ADVSKEW = 0;
+export const DEFAULT_CARPVER = 2;
+/** RFC 5798 6.1: Priority 100, Advertisement_Interval 100 centiseconds (FreeBSD's defaults too). */
+export const DEFAULT_VRRP_PRIORITY = 100;
+export const DEFAULT_VRRP_INTERVAL = 100;
 
 /** Returns `value` if it is an integer within `range`, else throws `out-of-range` naming the range. */
 export function checkRange(what: string, value: number, range: Range): number {

@@ -20,7 +20,7 @@ import {
   restartFamilyTimers,
   stopNode,
 } from './state-machine';
-import type { CarpInterfaceConfig } from './types';
+import type { CarpInterfaceConfig, VrrpConfig } from './types';
 import { VirtualHost } from './virtual-host';
 
 /** A vhid change bows the removed node out; so does a carpdev change, on the old carpdev. */
@@ -41,11 +41,15 @@ function rebuildNodes(ctx: CoreContext, iface: CarpInterface, next: CarpInterfac
   iface.nodes = next.nodes.map(({ vhid, advskew }) => {
     const existing = iface.node(vhid);
     if (existing === undefined) return new VirtualHost(vhid, advskew, ctx.random.bytes(CARP_COUNTER_LENGTH));
-    if (existing.advskew !== advskew || next.advbase !== iface.advbase) retimed.add(existing);
+    if (existing.advskew !== advskew || next.advbase !== iface.advbase || !sameVrrp(iface.vrrp, next.vrrp)) retimed.add(existing);
     existing.advskew = advskew;
     return existing;
   });
   return retimed;
+}
+
+function sameVrrp(a: VrrpConfig | null, b: VrrpConfig | null): boolean {
+  return a?.priority === b?.priority && a?.intervalCentiseconds === b?.intervalCentiseconds;
 }
 
 function changeGroups(ctx: CoreContext, step: Step, iface: CarpInterface, groups: readonly string[]): void {
@@ -76,6 +80,7 @@ export function applyConfig(ctx: CoreContext, step: Step, iface: CarpInterface, 
   const refreshChanged = next.garpRefresh !== iface.garpRefresh;
   iface.garpRefresh = next.garpRefresh;
   iface.peers = [...next.peers];
+  iface.vrrp = next.vrrp === null ? null : { ...next.vrrp };
   changeGroups(ctx, step, iface, next.groups);
   for (const node of retimed) {
     if (node.state !== 'INIT') armTimers(ctx, step, iface, node);

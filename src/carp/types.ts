@@ -18,6 +18,16 @@ export interface CarpNodeConfig {
   readonly advskew: number;
 }
 
+/**
+ * `carpver 3` (FreeBSD): the vhid speaks VRRPv3 (RFC 5798) instead of CARP, with these values
+ * (docs/protocol.md §9). The priority as configured (1-254; 255 is the address owner, which we never
+ * are) and the advertisement interval in centiseconds (1-4095).
+ */
+export interface VrrpConfig {
+  readonly priority: number;
+  readonly intervalCentiseconds: number;
+}
+
 /** What an administrator sets on carpN with ifconfig-like words. Addresses come from the kernel. */
 export interface CarpInterfaceConfig {
   /** The parent interface ("carpdev"); null until set. */
@@ -49,6 +59,11 @@ export interface CarpInterfaceConfig {
    * per family, IPv4 first (docs/protocol.md §1.7). A family without a peer advertises to its group.
    */
   readonly peers: readonly IpAddress[];
+  /**
+   * `carpver 3`: the vhid speaks VRRPv3 with these values; null: CARP (`carpver 2`, the default).
+   * Fixed when the vhid is made (FreeBSD); VRRP has no carpnodes and no balancing.
+   */
+  readonly vrrp: VrrpConfig | null;
 }
 
 /** Fields that `configure` changes; absent fields keep their value. */

@@ -11,7 +11,7 @@ import { CarpError } from './errors';
 import { CARP_GROUP } from './demotion';
 import { CARP_INTERFACE_NAME, CARP_INTERFACE_NAMES, LIMITS, checkRange } from './limits';
 import { checkPeers } from './peers';
-import type { CarpInterfaceConfig, CarpNodeConfig } from './types';
+import type { CarpInterfaceConfig, CarpNodeConfig, VrrpConfig } from './types';
 
 /** Linux IFNAMSIZ is 16 bytes with the terminating NUL. */
 const IFNAME_MAX_BYTES = 15;
@@ -96,6 +96,22 @@ function checkBalancing(balancing: BalancingMode, nodeCount: number): BalancingM
   return balancing;
 }
 
+/**
+ * `carpver 3`: the values in range, one vhid and no balancing, since VRRPv3 has neither
+ * carpnodes nor load balancing (RFC 5798: one master per virtual router).
+ */
+function checkVrrp(vrrp: VrrpConfig | null, nodeCount: number, balancing: BalancingMode): VrrpConfig | null {
+  if (vrrp === null) return null;
+  if (typeof vrrp !== 'object') throw new CarpError('bad-value', 'vrrp must be {priority, intervalCentiseconds} or null');
+  const priority = checkRange('vrrpprio', vrrp.priority, LIMITS.vrrpprio);
+  const intervalCentiseconds = checkRange('vrrpinterval', vrrp.intervalCentiseconds, LIMITS.vrrpinterval);
+  if (nodeCount > 1) {
+    throw new CarpError('bad-value', `carpver 3 (VRRPv3) has one vhid per interface: VRRP has no carpnodes; give vhid N instead`);
+  }
+  if (balancing !== 'none') throw new CarpError('bad-value', `balancing ${balancing} is not possible with carpver 3: VRRP has no load balancing`);
+  return { priority, intervalCentiseconds };
+}
+
 /** Checks every field and returns the configuration in canonical form (nodes sorted, copies). */
 export function validateConfig(config: CarpInterfaceConfig): CarpInterfaceConfig {
   checkCarpdevName(config.carpdev);
@@ -106,6 +122,7 @@ export function validateConfig(config: CarpInterfaceConfig): CarpInterfaceConfig
   checkGroups(config.groups);
   checkRange('garp-refresh', config.garpRefresh, LIMITS.garpRefresh);
   const peers = checkPeers(config.peers);
+  const vrrp = checkVrrp(config.vrrp, nodes.length, balancing);
   return {
     carpdev: config.carpdev,
     advbase: config.advbase,
@@ -115,7 +132,22 @@ export function validateConfig(config: CarpInterfaceConfig): CarpInterfaceConfig
     groups: [...config.groups],
     garpRefresh: config.garpRefresh,
     peers,
+    vrrp,
   };
+}
+
+/**
+ * The protocol of a vhid is chosen when the vhid is made and kept (FreeBSD refuses to change
+ * carpver on an existing vhid): a vhid that stays must keep its version.
+ */
+export function checkVersionKept(current: CarpInterfaceConfig, next: CarpInterfaceConfig): void {
+  const kept = next.nodes.find((n) => current.nodes.some((c) => c.vhid === n.vhid));
+  if (kept === undefined || (current.vrrp === null) === (next.vrrp === null)) return;
+  const [from, to] = current.vrrp === null ? [2, 3] : [3, 2];
+  throw new CarpError(
+    'bad-value',
+    `vhid ${kept.vhid} speaks carpver ${from}; it cannot change to carpver ${to}: recreate the vhid to change carpver (carpctl carpN destroy, then create it with vhid ${kept.vhid} carpver ${to})`,
+  );
 }
 
 /** What the vhid-in-use check needs of another carp interface. */

@@ -12,6 +12,8 @@
  * - `carp: garp-refresh N` (ours) follows the carp line(s) while garp-refresh is on, and in
  *   maintenance mode `carp: maintenance mode (demoted by 240)`.
  * - `carppeer ADDRESS` ends the carp line as on OpenBSD, once per family (IPv4 first).
+ * - carpver 3: FreeBSD's `vrrp: STATE vrid N prio P interval I` instead of the carp line, followed
+ *   by `carpdev` and the carppeers as on the carp line.
  */
 import { DEFAULT_ADVSKEW } from '../carp/limits';
 import type { AddressDto, InterfaceStatusDto, MaintenanceDto } from '../control/protocol';
@@ -60,6 +62,9 @@ function carpLines(dto: InterfaceStatusDto): string[] {
   const [only] = dto.nodes;
   if (dto.nodes.length === 0) {
     return [`\tcarp: INIT carpdev ${carpdev} advbase ${dto.advbase} advskew ${DEFAULT_ADVSKEW}${peers}`];
+  }
+  if (only !== undefined && dto.vrrp !== null) {
+    return [`\tvrrp: ${only.state} vrid ${only.vhid} prio ${dto.vrrp.priority} interval ${dto.vrrp.interval} carpdev ${carpdev}${peers}`];
   }
   if (only !== undefined && dto.nodes.length === 1) {
     return [`\tcarp: ${only.state} carpdev ${carpdev} vhid ${only.vhid} advbase ${dto.advbase} advskew ${only.advskew}${peers}`];

@@ -34,6 +34,7 @@ settings, in any order (keywords may be abbreviated to a unique prefix):
   state init|backup|master   up | down
   group GROUP   -group GROUP
   garp-refresh SECONDS (${rangeText({ min: 1, max: LIMITS.garpRefresh.max })}; 0 or -garp-refresh: off)
+  carpver 2|3 (with vhid; 3 is VRRPv3)   vrrpprio ${rangeText(LIMITS.vrrpprio)}   vrrpinterval ${rangeText(LIMITS.vrrpinterval)} (centiseconds)
   [inet | inet6] ADDRESS[/PREFIX] [netmask MASK | prefixlen N] [alias | -alias]
                 one address per command: without alias, an IPv4 address replaces the first one
 

@@ -103,6 +103,9 @@ export type InterfaceAction =
   | 'no-group'
   | 'garp-refresh'
   | 'no-garp-refresh'
+  | 'carpver'
+  | 'vrrpprio'
+  | 'vrrpinterval'
   | 'address' // ADDRESS[/PREFIX] alone: not a keyword, recognised by its form
   | 'inet'
   | 'inet6'
@@ -176,6 +179,9 @@ export const INTERFACE_TOKENS: readonly InterfaceToken[] = [
     value: `seconds ${rangeText({ min: 1, max: LIMITS.garpRefresh.max })}, or 0 to turn it off`,
   },
   { keyword: '-garp-refresh', action: 'no-garp-refresh', value: null },
+  { keyword: 'carpver', action: 'carpver', value: '2 (CARP) or 3 (VRRPv3), given with vhid N' },
+  { keyword: 'vrrpprio', action: 'vrrpprio', value: `a priority ${rangeText(LIMITS.vrrpprio)} (carpver 3)` },
+  { keyword: 'vrrpinterval', action: 'vrrpinterval', value: `centiseconds ${rangeText(LIMITS.vrrpinterval)} (carpver 3)` },
   // The address family, as in `ifconfig carp0 inet alias 192.0.2.11`: the address may come anywhere.
   { keyword: 'inet', action: 'inet', value: null },
   { keyword: 'inet6', action: 'inet6', value: null },

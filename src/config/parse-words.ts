@@ -44,6 +44,9 @@ interface Draft {
   state?: ForcedState;
   up?: boolean;
   garpRefresh?: number;
+  carpver?: number;
+  vrrpPriority?: number;
+  vrrpInterval?: number;
 }
 
 /** How a repeated setting is named in messages: every word that sets it. */
@@ -58,6 +61,9 @@ const SETTING_WORDS: Record<keyof Draft, string> = {
   state: 'state',
   up: 'up or down',
   garpRefresh: 'garp-refresh or -garp-refresh',
+  carpver: 'carpver',
+  vrrpPriority: 'vrrpprio',
+  vrrpInterval: 'vrrpinterval',
 };
 
 /**
@@ -224,6 +230,12 @@ export class SettingsBuilder {
         return this.set('garpRefresh', parseNumber(token.keyword, value, LIMITS.garpRefresh), line);
       case 'no-garp-refresh':
         return this.set('garpRefresh', 0, line);
+      case 'carpver':
+        return this.set('carpver', parseNumber(token.keyword, value, LIMITS.carpver), line);
+      case 'vrrpprio':
+        return this.set('vrrpPriority', parseNumber(token.keyword, value, LIMITS.vrrpprio), line);
+      case 'vrrpinterval':
+        return this.set('vrrpInterval', parseNumber(token.keyword, value, LIMITS.vrrpinterval), line);
       case 'group':
       case 'no-group':
         return this.changeGroup(token.action === 'group', parseGroupName(value), line);

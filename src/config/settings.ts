@@ -58,6 +58,12 @@ export interface InterfaceSettings {
    * `-carppeer` gives null: no peer of either family (advertisements to the groups again).
    */
   readonly peers?: readonly string[] | null;
+  /** `carpver 2|3`: CARP or VRRPv3, chosen with the vhid (FreeBSD); given only with `vhid N`. */
+  readonly carpver?: number;
+  /** `vrrpprio N` (1-254), carpver 3 only. */
+  readonly vrrpPriority?: number;
+  /** `vrrpinterval CENTISECONDS` (1-4095), carpver 3 only. */
+  readonly vrrpInterval?: number;
   /** The address words of a command (a file lists its addresses in InterfaceFileConfig). */
   readonly address?: AddressSetting;
 }

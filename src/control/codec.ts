@@ -163,6 +163,9 @@ const SETTING_FIELDS = [
   'groupsAdded',
   'groupsRemoved',
   'garpRefresh',
+  'carpver',
+  'vrrpPriority',
+  'vrrpInterval',
   'address',
   'peers',
 ] as const satisfies readonly (keyof ResolvedInterfaceSettings)[];
@@ -189,6 +192,9 @@ function decodeSettings(value: unknown): ResolvedInterfaceSettings {
   if (o.groupsAdded !== undefined) s.groupsAdded = groups(o.groupsAdded, 'groupsAdded');
   if (o.groupsRemoved !== undefined) s.groupsRemoved = groups(o.groupsRemoved, 'groupsRemoved');
   if (o.garpRefresh !== undefined) s.garpRefresh = checkNumber('garp-refresh', integer(o.garpRefresh, 'garpRefresh'), LIMITS.garpRefresh);
+  if (o.carpver !== undefined) s.carpver = checkNumber('carpver', integer(o.carpver, 'carpver'), LIMITS.carpver);
+  if (o.vrrpPriority !== undefined) s.vrrpPriority = checkNumber('vrrpprio', integer(o.vrrpPriority, 'vrrpPriority'), LIMITS.vrrpprio);
+  if (o.vrrpInterval !== undefined) s.vrrpInterval = checkNumber('vrrpinterval', integer(o.vrrpInterval, 'vrrpInterval'), LIMITS.vrrpinterval);
   if (o.address !== undefined) s.address = decodeAddress(o.address);
   if (o.peers !== undefined) s.peers = o.peers === null ? null : decodePeers(o.peers);
   return s;

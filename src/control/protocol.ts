@@ -244,6 +244,10 @@ export interface InterfaceStatusDto {
   readonly demote: number;
   /** `garp-refresh SECONDS`: the period of the MASTER's announcement rounds; 0: off. */
   readonly garpRefresh: number;
+  /** The protocol of the vhid: 2 is CARP, 3 is VRRPv3 (RFC 5798). */
+  readonly carpver: 2 | 3;
+  /** carpver 3: `vrrpprio` and `vrrpinterval` (centiseconds) as configured; null with carpver 2. */
+  readonly vrrp: { readonly priority: number; readonly interval: number } | null;
   readonly addresses: readonly AddressDto[];
   readonly nodes: readonly NodeStatusDto[];
   /** Counters of the carpdev (shared by the carp interfaces on it), or null without a carpdev. */
@@ -300,6 +304,8 @@ export function interfaceStatusDto(sources: InterfaceDtoSources): InterfaceStatu
     carppeers: status.config.peers.map(formatIp),
     demote: status.demote,
     garpRefresh: status.config.garpRefresh,
+    carpver: status.config.vrrp === null ? 2 : 3,
+    vrrp: status.config.vrrp === null ? null : { priority: status.config.vrrp.priority, interval: status.config.vrrp.intervalCentiseconds },
     addresses: sources.addresses.map((p) => ({
       family: p.address.family,
       address: formatIp(p.address),

@@ -12,6 +12,7 @@ import { checkVhidsFree, validateConfig } from '../carp/validate';
 import type { ResolvedInterfaceSettings } from '../config/settings';
 import { type IpAddress, formatIp, parseIp } from '../wire/address';
 import { CARP_PASSPHRASE_MAX, deriveKey } from '../wire/hmac';
+import { wantedVrrp } from './carpver-plan';
 
 /** What a carp interface should look like. */
 export interface WantedInterface {
@@ -59,15 +60,17 @@ export function wantedFromSettings(
     key = deriveKey(settings.pass.kind === 'text' ? settings.pass.text : '');
     if (key.truncated) warnings.push(PASS_TRUNCATED_WARNING);
   }
+  const nodes = wantedNodes(ifname, current.nodes, settings);
   const config: CarpInterfaceConfig = {
     carpdev: settings.carpdev === undefined ? current.carpdev : settings.carpdev,
     advbase: settings.advbase ?? current.advbase,
     key,
-    nodes: wantedNodes(ifname, current.nodes, settings),
+    nodes,
     balancing: settings.balancing ?? current.balancing,
     groups: wantedGroups(ifname, current.groups, settings),
     garpRefresh: settings.garpRefresh ?? current.garpRefresh,
     peers: wantedPeers(current.peers, settings.peers),
+    vrrp: wantedVrrp(current, nodes, settings),
   };
   return {
     wanted: {
@@ -109,6 +112,7 @@ function configChange(from: CarpInterfaceConfig, to: CarpInterfaceConfig): CarpI
   if (!sameList(from.groups, to.groups)) change.groups = to.groups;
   if (to.garpRefresh !== from.garpRefresh) change.garpRefresh = to.garpRefresh;
   if (!sameList(from.peers.map(formatIp), to.peers.map(formatIp))) change.peers = to.peers;
+  if (from.vrrp?.priority !== to.vrrp?.priority || from.vrrp?.intervalCentiseconds !== to.vrrp?.intervalCentiseconds) change.vrrp = to.vrrp;
   return change;
 }
 

@@ -25,7 +25,7 @@ describe('carp/host lifecycle and running condition', () => {
     assert.deepEqual(host.status().interfaces, [
       {
         name: 'carp0',
-        config: { carpdev: null, advbase: 1, key: deriveKey(''), nodes: [], balancing: 'none', groups: [], garpRefresh: 0, peers: [] },
+        config: { carpdev: null, advbase: 1, key: deriveKey(''), nodes: [], balancing: 'none', groups: [], garpRefresh: 0, peers: [], vrrp: null },
         adminUp: false,
         carpdevRunning: false,
         linkUp: false,

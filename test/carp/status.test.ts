@@ -15,7 +15,7 @@ describe('carp/status', () => {
     assert.deepEqual(status.interfaces, [
       {
         name: 'carp0',
-        config: { carpdev: 'eth0', advbase: 1, key: deriveKey('secret'), nodes: [{ vhid: 1, advskew: 20 }], balancing: 'none', groups: ['dmz'], garpRefresh: 0, peers: [] },
+        config: { carpdev: 'eth0', advbase: 1, key: deriveKey('secret'), nodes: [{ vhid: 1, advskew: 20 }], balancing: 'none', groups: ['dmz'], garpRefresh: 0, peers: [], vrrp: null },
         adminUp: true,
         carpdevRunning: true,
         linkUp: false,

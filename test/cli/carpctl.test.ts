@@ -404,7 +404,7 @@ describe('carpctl end to end (fake daemon)', () => {
       [['carp0', 'carpnodes', '1:0,1:100'], /^carpctl: carpnodes: vhid 1 is given twice/],
       [['carp0', 'carpnodes', '255:0'], /^carpctl: carpnodes vhid 255 is out of range: valid values are 1-254\n$/],
       [['carp0', 'balancing', 'ip-'], /^carpctl: balancing mode "ip-" is ambiguous: it could be ip-stealth or ip-unicast\n$/],
-      [['carp0', 'carp', 'eth0'], /^carpctl: word "carp" is ambiguous: it could be carpnodes, carpdev or carppeer\n$/],
+      [['carp0', 'carp', 'eth0'], /^carpctl: word "carp" is ambiguous: it could be carpnodes, carpdev, carppeer or carpver\n$/],
     ];
     for (const [argv, pattern] of refusals) {
       it(`exits 1 for "carpctl ${argv.join(' ')}" without asking the daemon`, async () => {

@@ -38,6 +38,8 @@ export const MASTER: InterfaceStatusDto = {
   carppeers: [],
   demote: 0,
   garpRefresh: 0,
+  carpver: 2,
+  vrrp: null,
   addresses: [
     { family: 4, address: '192.0.2.10', prefixLength: 24 },
     { family: 6, address: '2001:db8::10', prefixLength: 64 },
@@ -65,6 +67,8 @@ export const BACKUP: InterfaceStatusDto = {
   carppeers: [],
   demote: 1,
   garpRefresh: 0,
+  carpver: 2,
+  vrrp: null,
   addresses: [
     { family: 4, address: '198.51.100.7', prefixLength: 32 },
     { family: 6, address: 'fe80::1', prefixLength: 64 },
@@ -107,6 +111,8 @@ export const INIT: InterfaceStatusDto = {
   carppeers: [],
   demote: 0,
   garpRefresh: 0,
+  carpver: 2,
+  vrrp: null,
   addresses: [],
   nodes: [],
   carpdevStats: null,

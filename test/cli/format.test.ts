@@ -34,6 +34,12 @@ describe('carpctl output formats', () => {
       );
     });
 
+    it('prints a carpver 3 vhid as FreeBSD does: vrrp: STATE vrid N prio P interval I, then the carpdev and carppeers', () => {
+      const text = formatInterface({ ...MASTER, carpver: 3, vrrp: { priority: 200, interval: 100 }, carppeers: ['192.0.2.2'] });
+      assert.match(text, /\n\tvrrp: MASTER vrid 1 prio 200 interval 100 carpdev eth0 carppeer 192\.0\.2\.2\n\tgroups: carp\n/);
+      assert.doesNotMatch(text, /carp: |advbase|advskew/);
+    });
+
     it('prints garp-refresh and maintenance mode after the carp line, when on', () => {
       const text = formatInterface({ ...MASTER, garpRefresh: 30, demote: 240 }, { on: true, demotion: 240 });
       assert.match(

@@ -57,6 +57,21 @@ describe('parse-words', () => {
       assert.throws(() => configure('garp-refresh 5 -garp-refresh'), refusal('repeated-word', /^garp-refresh or -garp-refresh is given twice/));
     });
 
+    it('takes FreeBSD\'s VRRPv3 words carpver, vrrpprio and vrrpinterval, refusing values out of their ranges', () => {
+      assert.deepEqual(configure('vhid 7 carpver 3 vrrpprio 200 vrrpinterval 100 carpdev eth0'), {
+        vhid: 7,
+        carpver: 3,
+        vrrpPriority: 200,
+        vrrpInterval: 100,
+        carpdev: 'eth0',
+      });
+      assert.throws(() => configure('vhid 7 carpver 4'), refusal('out-of-range', /^carpver 4 is out of range: valid values are 2-3$/));
+      assert.throws(() => configure('vrrpprio 255'), refusal('out-of-range', /^vrrpprio 255 is out of range: valid values are 1-254$/));
+      assert.throws(() => configure('vrrpprio 0'), refusal('out-of-range', /^vrrpprio 0 is out of range: valid values are 1-254$/));
+      assert.throws(() => configure('vrrpinterval 4096'), refusal('out-of-range', /^vrrpinterval 4096 is out of range: valid values are 1-4095$/));
+      assert.throws(() => configure('vrrpinterval'), refusal('missing-value', /^vrrpinterval needs centiseconds 1-4095 \(carpver 3\)$/));
+    });
+
     it('takes OpenBSD\'s load-balancing line, sorting the carpnodes by vhid', () => {
       assert.deepEqual(configure('carpnodes 6:100,3:0,4:0 balancing ip-stealth carpdev em0'), {
         nodes: [
@@ -122,7 +137,7 @@ describe('parse-words', () => {
 
     it('accepts unique prefixes of keywords', () => {
       assert.deepEqual(configure('advs 100'), { advskew: 100 });
-      assert.deepEqual(configure('advb 3 v 4 carpd eth1'), { advbase: 3, vhid: 4, carpdev: 'eth1' });
+      assert.deepEqual(configure('advb 3 vh 4 carpd eth1'), { advbase: 3, vhid: 4, carpdev: 'eth1' });
       assert.deepEqual(configure('carpn 1:0 b ip'), { nodes: [{ vhid: 1, advskew: 0 }], balancing: 'ip' });
       assert.deepEqual(configure('passf key'), { pass: { kind: 'file', path: 'key' } });
       assert.deepEqual(configure('-carpd'), { carpdev: null });
@@ -151,7 +166,7 @@ describe('parse-words', () => {
       assert.throws(() => parseInterfaceCommand(['adv', '100']), refusal('ambiguous-word', /could be advbase or advskew$/));
       assert.throws(() => parseInterfaceCommand(['st']), refusal('ambiguous-word', /could be stats or state$/));
       assert.throws(() => parseInterfaceCommand(['d']), refusal('ambiguous-word', /could be destroy or down$/));
-      assert.throws(() => parseInterfaceCommand(['carp', 'eth0']), refusal('ambiguous-word', /could be carpnodes, carpdev or carppeer$/));
+      assert.throws(() => parseInterfaceCommand(['carp', 'eth0']), refusal('ambiguous-word', /could be carpnodes, carpdev, carppeer or carpver$/));
     });
 
     it('refuses an unknown word, listing every valid word', () => {
@@ -159,7 +174,7 @@ describe('parse-words', () => {
         () => parseInterfaceCommand(['vhid', '1', 'priority', '5']),
         refusal(
           'unknown-word',
-          /^unknown word "priority": valid words are create, destroy, stats, explain, vhid, advbase, advskew, carpnodes, balancing, pass, -pass, passfile, carpdev, -carpdev, carppeer, -carppeer, state, up, down, group, -group, garp-refresh, -garp-refresh, inet, inet6, netmask, prefixlen, alias, -alias or an address \(ADDRESS\[\/PREFIX\], e\.g\. 192\.0\.2\.10\/24\)$/,
+          /^unknown word "priority": valid words are create, destroy, stats, explain, vhid, advbase, advskew, carpnodes, balancing, pass, -pass, passfile, carpdev, -carpdev, carppeer, -carppeer, state, up, down, group, -group, garp-refresh, -garp-refresh, carpver, vrrpprio, vrrpinterval, inet, inet6, netmask, prefixlen, alias, -alias or an address \(ADDRESS\[\/PREFIX\], e\.g\. 192\.0\.2\.10\/24\)$/,
         ),
       );
     });

@@ -292,6 +292,7 @@ describe('interfaceStatusDto', () => {
       groups: ['uplink'],
       garpRefresh: 30,
       peers: [parseIp('192.0.2.2'), parseIp('2001:db8::2')],
+      vrrp: null,
     },
     adminUp: true,
     carpdevRunning: true,
@@ -338,6 +339,8 @@ describe('interfaceStatusDto', () => {
       carppeers: ['192.0.2.2', '2001:db8::2'],
       demote: 0,
       garpRefresh: 30,
+      carpver: 2,
+      vrrp: null,
       addresses: [{ family: 4, address: '192.0.2.10', prefixLength: 24 }],
       nodes: [
         {

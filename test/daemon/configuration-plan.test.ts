@@ -11,7 +11,7 @@ import {
 import { parseIp as ip } from '../../src/wire/address';
 import { deriveKey } from '../../src/wire/hmac';
 
-const blank: CarpInterfaceConfig = { carpdev: null, advbase: 1, key: deriveKey(''), nodes: [], balancing: 'none', groups: [], garpRefresh: 0, peers: [] };
+const blank: CarpInterfaceConfig = { carpdev: null, advbase: 1, key: deriveKey(''), nodes: [], balancing: 'none', groups: [], garpRefresh: 0, peers: [], vrrp: null };
 const running: CarpInterfaceConfig = {
   carpdev: 'eth0',
   advbase: 1,
@@ -21,6 +21,7 @@ const running: CarpInterfaceConfig = {
   groups: ['fw'],
   garpRefresh: 0,
   peers: [],
+  vrrp: null,
 };
 
 /** The plan for `settings` on an interface configured as `config`, up or not. */

@@ -19,7 +19,7 @@ function node(state: CarpState, peers: PeerStatus[], transition: NodeStatus['las
 function ruleOf(n: NodeStatus, { demote = 0, preempt = false } = {}): string {
   const status: InterfaceStatus = {
     name: 'carp0',
-    config: { carpdev: 'eth0', advbase: 1, key: deriveKey(''), nodes: [{ vhid: 1, advskew: 100 }], balancing: 'none', groups: [], garpRefresh: 0, peers: [] },
+    config: { carpdev: 'eth0', advbase: 1, key: deriveKey(''), nodes: [{ vhid: 1, advskew: 100 }], balancing: 'none', groups: [], garpRefresh: 0, peers: [], vrrp: null },
     adminUp: true,
     carpdevRunning: true,
     linkUp: n.state === 'MASTER',
