@@ -34,7 +34,7 @@ export function isBowOut(values: { readonly advbase: number; readonly advskew: n
  * The carppeer of the family, or its CARP group (docs/protocol.md §1.7). A copy per action: the
  * group constants are shared and a driver must not be able to change them.
  */
-function destinationOf(iface: CarpInterface, family: 4 | 6): IpAddress {
+export function destinationOf(iface: CarpInterface, family: 4 | 6): IpAddress {
   return copyAddress(peerOf(iface.peers, family) ?? (family === 4 ? CARP_IPV4_GROUP : CARP_IPV6_GROUP));
 }
 
@@ -81,6 +81,7 @@ export function buildAdvertisements(
       sourceMac: sourceMac === null ? null : Buffer.from(sourceMac),
       family,
       destination: destinationOf(iface, family),
+      protocol: 'carp',
       payload: Buffer.from(payload),
       bowOut,
     };

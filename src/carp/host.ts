@@ -19,10 +19,12 @@ import { advertiseDemotionChanges, settle, snapshotDemotion } from './settle';
 import {
   type Step,
   applyAdvertisement,
+  applyVrrpAdvertisement,
   becomeMaster,
   fireTimer,
   nodeEffectiveAdvskew,
   setState,
+  vrrpNodeStatus,
   stopNode,
 } from './state-machine';
 import { DEMOTION_SYSCTL, DEMOTION_TOTAL_LIMIT, listSysctls, parseSysctlWrite, readSysctl } from './sysctl';
@@ -216,7 +218,12 @@ export class CarpHost implements CarpHostApi {
   receive(packet: ReceivedAdvertisement, now: Millis): Action[] {
     return this.operate(now, (step) => {
       const accepted = screenAdvertisement(this.ctx, packet, now, step.out);
-      if (accepted !== null) applyAdvertisement(this.ctx, step, accepted.iface, accepted.node, accepted.ad, accepted.family);
+      if (accepted === null) return;
+      if (accepted.protocol === 'vrrp3') {
+        applyVrrpAdvertisement(this.ctx, step, accepted.iface, accepted.node, accepted.ad, accepted.family, accepted.senderHigher);
+      } else {
+        applyAdvertisement(this.ctx, step, accepted.iface, accepted.node, accepted.ad, accepted.family);
+      }
     });
   }
 
@@ -298,7 +305,7 @@ export class CarpHost implements CarpHostApi {
       addresses: iface.addressesCopy(),
       demote: this.ctx.demotion.demoteCount(iface),
       balancing: iface.balancingInForce,
-      nodes: iface.nodes.map((node) => node.status(nodeEffectiveAdvskew(this.ctx, node))),
+      nodes: iface.nodes.map((node) => node.status(nodeEffectiveAdvskew(this.ctx, node), vrrpNodeStatus(this.ctx, iface, node))),
     };
   }
 

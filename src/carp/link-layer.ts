@@ -7,7 +7,7 @@
 import { effectiveBalancing } from '../balance/defaults';
 import { BALANCING_MODES, type BalancingMode } from '../balance/modes';
 import { BY_IP_HASH } from '../balance/node-selectors';
-import { type MacAddress, virtualMac } from '../wire/address';
+import { type MacAddress, virtualMac, vrrpIpv6VirtualMac } from '../wire/address';
 import type { CarpInterfaceConfig } from './types';
 
 /**
@@ -41,7 +41,8 @@ export interface LinkLayer {
   readonly advertisementSources: readonly (MacAddress | null)[];
 }
 
-type LinkConfig = Pick<CarpInterfaceConfig, 'nodes' | 'balancing'>;
+/** `vrrp` (carpver 3) adds the IPv6 virtual MAC to what carpN receives on. */
+type LinkConfig = Pick<CarpInterfaceConfig, 'nodes' | 'balancing'> & { readonly vrrp?: CarpInterfaceConfig['vrrp'] };
 
 /** 01:00:5e:00:01:<vhid>: the virtual MAC with the group bit set (OpenBSD balancing ip). */
 function multicastVirtualMac(vhid: number): MacAddress {
@@ -54,7 +55,11 @@ function receiveRoutes(config: LinkConfig, balancing: BalancingMode, wireMac: Ma
   const traits = BALANCING_MODES[balancing];
   // arp: each node answers ARP with its own MAC, so frames come to it by that MAC.
   if (traits.perNodeMacs) return config.nodes.map((node, index) => ({ mac: virtualMac(node.vhid), node: index }));
-  return [{ mac: wireMac, node: traits.hashFiltered ? BY_IP_HASH : 0 }];
+  const routes = [{ mac: wireMac, node: traits.hashFiltered ? BY_IP_HASH : 0 }];
+  // VRRPv3 over IPv6 answers with 00:00:5e:00:02:VRID (RFC 5798 7.3), so frames come to it too.
+  const leader = config.nodes[0];
+  if (config.vrrp !== undefined && config.vrrp !== null && leader !== undefined) routes.push({ mac: vrrpIpv6VirtualMac(leader.vhid), node: 0 });
+  return routes;
 }
 
 /**

@@ -1,10 +1,10 @@
 /**
  * The receive pipeline (docs/protocol.md §1.7, §1.8, §2.5, §2.6): flat guards, each with its own
- * counter, in the order allow, VRRP, length/checksum/version, vhid, TTL, carppeer, HMAC, own
- * counter, strict counter. A peer's mistakes are counted and reported as DropAction, never thrown.
+ * counter, in the order allow, VRRP, length/checksum/version, vhid, protocol of the vhid, TTL,
+ * carppeer, HMAC, own counter, strict counter. VRRPv3 takes its own pipeline (receive-vrrp.ts). A peer's mistakes are counted and reported as DropAction, never thrown.
  * What passes goes to the state rules.
  */
-import { type Family, type IpAddress, formatIp, ipEquals, isMulticastIp } from '../wire/address';
+import type { Family } from '../wire/address';
 import { CARP_TTL, type DecodedCarp, decodeCarp } from '../wire/carp';
 import { internetChecksum } from '../wire/checksum';
 import { WireError } from '../wire/errors';
@@ -12,44 +12,25 @@ import { verifyHmac } from '../wire/hmac';
 import { looksLikeVrrp3 } from '../wire/vrrp';
 import { isBowOut } from './advertisement';
 import type { CarpInterface } from './carp-interface';
-import { peerOf } from './peers';
 import type { CoreContext } from './context';
 import { REPLAY_WINDOW_MS, type ReplayVerdict } from './replay-window';
-import type { CarpdevDropReason, NodeDropReason } from './stats';
+import type { CarpdevDropReason } from './stats';
+import { describeAddress, dropAtNode, dropBeforeVhid, findRunningNode, fromAcceptedSender } from './receive-guards';
+import { type AcceptedVrrp, screenVrrp } from './receive-vrrp';
 import type { Action, CarpdevStats, Millis, ReceivedAdvertisement } from './types';
 import type { VirtualHost } from './virtual-host';
 
 /** An advertisement that passed every guard. */
 export interface AcceptedAdvertisement {
+  readonly protocol: 'carp';
   readonly iface: CarpInterface;
   readonly node: VirtualHost;
   readonly ad: DecodedCarp;
   readonly family: Family;
 }
 
-/** An address for a log line; a malformed address from the driver must not throw here. */
-function describeAddress(address: IpAddress): string {
-  try {
-    return formatIp(address);
-  } catch (e: unknown) {
-    return `an unprintable address (${e instanceof Error ? e.message : String(e)})`;
-  }
-}
 
-function describeSource(packet: ReceivedAdvertisement): string {
-  return describeAddress(packet.source);
-}
 
-/**
- * docs/protocol.md §1.7: an advertisement to a multicast group is accepted from anyone, as before;
- * one to a unicast address only from the interface's carppeer of that family, so that a host
- * which is not the peer cannot take part by sending to our address.
- */
-function fromAcceptedSender(iface: CarpInterface, packet: ReceivedAdvertisement): boolean {
-  if (isMulticastIp(packet.destination)) return true;
-  const peer = peerOf(iface.peers, packet.family === 6 ? 6 : 4);
-  return peer !== undefined && ipEquals(peer, packet.source);
-}
 
 function decodeReason(e: WireError): CarpdevDropReason {
   switch (e.reason) {
@@ -67,36 +48,7 @@ function decodeReason(e: WireError): CarpdevDropReason {
   }
 }
 
-function dropBeforeVhid(
-  stats: CarpdevStats,
-  packet: ReceivedAdvertisement,
-  reason: CarpdevDropReason,
-  detail: string,
-  out: Action[],
-): null {
-  stats[reason]++;
-  out.push({ kind: 'drop', carpdev: packet.carpdev, ifname: null, vhid: null, reason, detail: `${detail} from ${describeSource(packet)}` });
-  return null;
-}
 
-function dropAtNode(
-  match: { readonly iface: CarpInterface; readonly node: VirtualHost },
-  packet: ReceivedAdvertisement,
-  reason: NodeDropReason,
-  detail: string,
-  out: Action[],
-): null {
-  match.node.stats[reason]++;
-  out.push({
-    kind: 'drop',
-    carpdev: packet.carpdev,
-    ifname: match.iface.name,
-    vhid: match.node.vhid,
-    reason,
-    detail: `${detail} from ${describeSource(packet)}`,
-  });
-  return null;
-}
 
 /** Why net.inet.carp.strict_counter refused a counter, for the log. */
 function describeRefusal(verdict: Exclude<ReplayVerdict, { kind: 'accept' }>, counter: bigint): string {
@@ -139,21 +91,6 @@ function decode(stats: CarpdevStats, packet: ReceivedAdvertisement, out: Action[
   }
 }
 
-/**
- * The node with this vhid on a running carp interface of this carpdev. A vhid is used at most once
- * per carpdev (OpenBSD carp_check_dup_vhids), so the first interface that has it is the only one.
- */
-function findRunningNode(
-  ctx: CoreContext,
-  carpdev: string,
-  vhid: number,
-): { readonly iface: CarpInterface; readonly node: VirtualHost } | null {
-  for (const iface of ctx.interfaces.values()) {
-    const node = iface.carpdev === carpdev ? iface.node(vhid) : undefined;
-    if (node !== undefined) return iface.haltReason(ctx) === null ? { iface, node } : null;
-  }
-  return null;
-}
 
 /** Runs the guards; returns the advertisement for the state rules, or null when it was dropped. */
 export function screenAdvertisement(
@@ -161,13 +98,14 @@ export function screenAdvertisement(
   packet: ReceivedAdvertisement,
   now: Millis,
   out: Action[],
-): AcceptedAdvertisement | null {
+): AcceptedAdvertisement | AcceptedVrrp | null {
   const stats = ctx.statsOf(packet.carpdev);
   if (!ctx.settings.allow) return dropBeforeVhid(stats, packet, 'disallowed', 'net.inet.carp.allow is 0', out);
   const family: Family = packet.family === 6 ? 6 : 4;
   if (family === 4) stats.ipackets++;
   else stats.ipackets6++;
-  if (isVrrp2(packet) || isVrrp3(packet)) {
+  if (isVrrp3(packet)) return screenVrrp(ctx, packet, family, out);
+  if (isVrrp2(packet)) {
     // VRRP routers share protocol 112 and the groups: a neighbour, counted but not reported.
     stats.vrrp++;
     return null;
@@ -183,6 +121,7 @@ export function screenAdvertisement(
   const { iface, node } = match;
   if (family === 4) node.stats.ipackets++;
   else node.stats.ipackets6++;
+  if (iface.vrrp !== null) return dropAtNode(match, packet, 'wrongver', `CARP advertisement for vhid ${node.vhid}, which speaks carpver 3 (VRRPv3)`, out);
   if (packet.ttl !== CARP_TTL) return dropAtNode(match, packet, 'badttl', `received ttl ${packet.ttl} != ${CARP_TTL}`, out);
   if (!fromAcceptedSender(iface, packet)) {
     return dropAtNode(match, packet, 'badpeer', `unicast advertisement to ${describeAddress(packet.destination)}, not from the carppeer`, out);
@@ -206,5 +145,5 @@ export function screenAdvertisement(
     counter: ad.counter,
     lastSeen: now,
   });
-  return { iface, node, ad, family };
+  return { protocol: 'carp', iface, node, ad, family };
 }

@@ -42,7 +42,7 @@ export function snapshotDemotion(ctx: CoreContext): DemotionSnapshot {
 
 /**
  * Nodes that were and still are MASTER advertise at once, and restart their timer, when their
- * demote count or effective advskew changed, so that peers see it now (OpenBSD sends at once on
+ * demote count, effective advskew or VRRP priority changed, so that peers see it now (OpenBSD sends at once on
  * 0 -> 1, FreeBSD on every change). A node that just became MASTER has advertised already.
  */
 export function advertiseDemotionChanges(ctx: CoreContext, step: Step, before: DemotionSnapshot): void {
@@ -52,7 +52,9 @@ export function advertiseDemotionChanges(ctx: CoreContext, step: Step, before: D
     for (const node of iface.nodes) {
       if (node.state !== 'MASTER' || !before.masters.has(node)) continue;
       const skewChanged = effectiveAdvskew(node.advskew, before.freebsd) !== effectiveAdvskew(node.advskew, freebsd);
-      if (demoteChanged || skewChanged) advertiseNow(ctx, step, iface, node);
+      // carpver 3 subtracts the FreeBSD total from the priority whatever the advskew.
+      const priorityChanged = iface.vrrp !== null && before.freebsd !== freebsd;
+      if (demoteChanged || skewChanged || priorityChanged) advertiseNow(ctx, step, iface, node);
     }
   }
 }

@@ -6,14 +6,19 @@
 import { BALANCING_MODES } from '../balance/modes';
 import type { Family, IpAddress } from '../wire/address';
 import type { DecodedCarp } from '../wire/carp';
+import type { Vrrp3Advertisement } from '../wire/vrrp';
+import type { MacAddress } from '../wire/address';
 import { type AdvertisedValues, bowOutValues, buildAdvertisements, isBowOut } from './advertisement';
+import { buildVrrpAdvertisements, vrrpVirtualMac } from './vrrp-advertisement';
+import { decideVrrp } from './vrrp-rules';
+import { CENTISECOND_MS, demotedPriority, skewTime, vrrpMasterDownInterval } from './vrrp-timing';
 import type { CarpInterface } from './carp-interface';
 import { linkLayerOf } from './link-layer';
 import type { CoreContext } from './context';
 import { decide } from './receive-rules';
 import { countTransition } from './stats';
 import { advertisementInterval, effectiveAdvskew, masterDownInterval, masterWillTimeOut } from './timing';
-import type { Action, AnnounceAction, CarpState, Millis, TransitionReason } from './types';
+import type { Action, AdvertiseAction, AnnounceAction, CarpState, Millis, NodeStatus, TransitionReason, VrrpConfig } from './types';
 import { type TimerKind, type VirtualHost, copyAddress } from './virtual-host';
 
 /** One call of the public API: its time and the actions it produces, in order. */
@@ -32,11 +37,29 @@ export function nodeEffectiveAdvskew(ctx: CoreContext, node: VirtualHost): numbe
   return effectiveAdvskew(node.advskew, ctx.demotion.freebsd);
 }
 
+/** carpver 3: the priority advertised, with the demotion of both BSDs subtracted. */
+export function vrrpPriority(ctx: CoreContext, iface: CarpInterface, vrrp: VrrpConfig): number {
+  return demotedPriority(vrrp.priority, ctx.demotion.freebsd + ctx.demotion.demoteCount(iface));
+}
+
+/** The interval a carpver 3 backup times out with: the master's, or ours before one was heard. */
+function masterInterval(vrrp: VrrpConfig, node: VirtualHost): number {
+  return node.masterAdverInterval ?? vrrp.intervalCentiseconds;
+}
+
+export function vrrpNodeStatus(ctx: CoreContext, iface: CarpInterface, node: VirtualHost): NodeStatus['vrrp'] {
+  const vrrp = iface.vrrp;
+  return vrrp === null ? null : { priority: vrrpPriority(ctx, iface, vrrp), masterInterval: masterInterval(vrrp, node) };
+}
+
 function adInterval(ctx: CoreContext, iface: CarpInterface, node: VirtualHost): Millis {
+  if (iface.vrrp !== null) return iface.vrrp.intervalCentiseconds * CENTISECOND_MS;
   return advertisementInterval(iface.advbase, nodeEffectiveAdvskew(ctx, node));
 }
 
 function masterDown(ctx: CoreContext, iface: CarpInterface, node: VirtualHost): Millis {
+  const vrrp = iface.vrrp;
+  if (vrrp !== null) return vrrpMasterDownInterval(vrrpPriority(ctx, iface, vrrp), masterInterval(vrrp, node));
   return masterDownInterval(ctx.settings.masterdown, iface.advbase, node.advskew);
 }
 
@@ -89,9 +112,10 @@ export function setState(
   const from = node.state;
   if (from !== to) {
     node.state = to;
+    if (to === 'INIT') node.masterAdverInterval = null;
     node.lastTransition = { reason, at: step.now };
     countTransition(node.stats, to);
-    if (reason === 'preempt') node.stats.preempts++;
+    if (reason === 'preempt' || reason === 'preempt-priority') node.stats.preempts++;
     step.out.push({ kind: 'state', ifname: iface.name, vhid: node.vhid, from, to, reason });
   }
   armTimers(ctx, step, iface, node);
@@ -100,6 +124,14 @@ export function setState(
 
 function currentValues(ctx: CoreContext, iface: CarpInterface, node: VirtualHost): AdvertisedValues {
   return { advbase: iface.advbase, advskew: nodeEffectiveAdvskew(ctx, node), demote: ctx.demotion.demoteCount(iface) };
+}
+
+/** One advertisement round in the node's protocol; `bowOut`: CARP 255/255, VRRP priority 0. */
+function round(ctx: CoreContext, step: Step, iface: CarpInterface, node: VirtualHost, bowOut: boolean): AdvertiseAction[] {
+  const vrrp = iface.vrrp;
+  if (vrrp !== null) return buildVrrpAdvertisements(iface, vrrp, node, bowOut ? 0 : vrrpPriority(ctx, iface, vrrp));
+  const values = bowOut ? bowOutValues(ctx.demotion.demoteCount(iface)) : currentValues(ctx, iface, node);
+  return buildAdvertisements(ctx, step.now, iface, node, values);
 }
 
 /**
@@ -118,17 +150,15 @@ function announce(
   occasion: AnnounceAction['occasion'],
   addresses: readonly IpAddress[] = iface.virtualAddresses(),
 ): void {
-  const mac = linkLayerOf(iface).wireMac;
-  if (iface.carpdev === null || !isAnnouncer(iface, node) || addresses.length === 0 || mac === null) return;
-  step.out.push({
-    kind: 'announce',
-    ifname: iface.name,
-    carpdev: iface.carpdev,
-    vhid: node.vhid,
-    mac,
-    addresses: addresses.map(copyAddress),
-    occasion,
-  });
+  const carpdev = iface.carpdev;
+  if (carpdev === null || !isAnnouncer(iface, node)) return;
+  const push = (mac: MacAddress | null, list: readonly IpAddress[]): void => {
+    if (list.length === 0 || mac === null) return;
+    step.out.push({ kind: 'announce', ifname: iface.name, carpdev, vhid: node.vhid, mac, addresses: list.map(copyAddress), occasion });
+  };
+  if (iface.vrrp === null) return push(linkLayerOf(iface).wireMac, addresses);
+  // VRRPv3: each family's addresses with the family's virtual MAC (RFC 5798 7.3).
+  for (const family of [4, 6] as const) push(vrrpVirtualMac(family, node.vhid), addresses.filter((a) => a.family === family));
 }
 
 /** An announcement round now and the delayed one after two more advertisements (OpenBSD sc_delayed_arp). */
@@ -175,7 +205,7 @@ export function followRefresh(step: Step, iface: CarpInterface, intervalChanged:
  */
 export function becomeMaster(ctx: CoreContext, step: Step, iface: CarpInterface, node: VirtualHost, reason: TransitionReason): void {
   setState(ctx, step, iface, node, 'MASTER', reason);
-  step.out.push(...buildAdvertisements(ctx, step.now, iface, node, currentValues(ctx, iface, node)));
+  step.out.push(...round(ctx, step, iface, node, false));
   node.lastRoundAt = step.now;
   announceRounds(step, iface, node, 'takeover');
 }
@@ -183,7 +213,7 @@ export function becomeMaster(ctx: CoreContext, step: Step, iface: CarpInterface,
 /** An advertisement round right now and a fresh advertisement timer (demotion changed). */
 export function advertiseNow(ctx: CoreContext, step: Step, iface: CarpInterface, node: VirtualHost): void {
   if (node.state !== 'MASTER') return;
-  step.out.push(...buildAdvertisements(ctx, step.now, iface, node, currentValues(ctx, iface, node)));
+  step.out.push(...round(ctx, step, iface, node, false));
   node.lastRoundAt = step.now;
   node.advertiseAt = step.now + adInterval(ctx, iface, node);
 }
@@ -226,9 +256,7 @@ export function stopNode(
   reason: TransitionReason,
   bowOut: boolean,
 ): void {
-  if (bowOut && node.state === 'MASTER') {
-    step.out.push(...buildAdvertisements(ctx, step.now, iface, node, bowOutValues(ctx.demotion.demoteCount(iface))));
-  }
+  if (bowOut && node.state === 'MASTER') step.out.push(...round(ctx, step, iface, node, true));
   setState(ctx, step, iface, node, 'INIT', reason);
 }
 
@@ -255,6 +283,44 @@ export function restartFamilyTimers(
   for (const family of [4, 6] as const) {
     if (!active.includes(family)) node.masterDownAt[family] = null;
     else if (!activeBefore.includes(family)) node.masterDownAt[family] = step.now + masterDown(ctx, iface, node);
+  }
+}
+
+/**
+ * The VRRPv3 rules for an advertisement that passed every guard (vrrp-rules.ts). A backup that
+ * follows a master, or a master that yields, learns the master's interval (RFC 5798 6.4.2).
+ */
+export function applyVrrpAdvertisement(
+  ctx: CoreContext,
+  step: Step,
+  iface: CarpInterface,
+  node: VirtualHost,
+  ad: Vrrp3Advertisement,
+  family: Family,
+  senderHigher: boolean,
+): void {
+  const vrrp = iface.vrrp;
+  if (vrrp === null) return;
+  const ours = vrrpPriority(ctx, iface, vrrp);
+  const outcome = decideVrrp(node.state, { preempt: ctx.settings.preempt, ours, theirs: ad.priority, senderHigher });
+  switch (outcome.kind) {
+    case 'ignore':
+      return;
+    case 'advertise-now':
+      advertiseNow(ctx, step, iface, node);
+      return;
+    case 'master-down-after-skew':
+      if (iface.activeFamilies().includes(family)) node.masterDownAt[family] = step.now + skewTime(ours, masterInterval(vrrp, node));
+      return;
+    case 'follow-master':
+      node.masterAdverInterval = ad.intervalCentiseconds;
+      restartMasterDown(ctx, step, iface, node, family);
+      return;
+    case 'transition':
+      if (outcome.to === 'MASTER') return becomeMaster(ctx, step, iface, node, outcome.reason);
+      node.masterAdverInterval = ad.intervalCentiseconds;
+      setState(ctx, step, iface, node, 'BACKUP', outcome.reason);
+      return;
   }
 }
 

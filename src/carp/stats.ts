@@ -17,6 +17,8 @@ export function zeroNodeStats(): NodeStats {
     badauth: 0,
     loop: 0,
     badpeer: 0,
+    wrongver: 0,
+    badaddrs: 0,
     replay: 0,
     accepted: 0,
     opackets: 0,
@@ -35,7 +37,7 @@ export function zeroNodeStats(): NodeStats {
 export type CarpdevDropReason = Extract<DropReason, 'hdrops' | 'badsum' | 'badver' | 'badvhid' | 'disallowed'>;
 
 /** The drop reasons counted per virtual host. */
-export type NodeDropReason = Extract<DropReason, 'badttl' | 'badauth' | 'loop' | 'badpeer' | 'replay'>;
+export type NodeDropReason = Extract<DropReason, 'badttl' | 'badauth' | 'loop' | 'badpeer' | 'replay' | 'wrongver' | 'badaddrs'>;
 
 export function countTransition(stats: NodeStats, to: CarpState): void {
   switch (to) {

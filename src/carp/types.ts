@@ -77,6 +77,12 @@ export interface ReceivedAdvertisement {
   readonly destination: IpAddress;
   /** IPv4 TTL or IPv6 hop limit. */
   readonly ttl: number;
+  /**
+   * The address this host advertises from on the carpdev in this family, when the driver knows
+   * it: what VRRPv3 compares the sender with on equal priorities (RFC 5798 6.4.3), and how it
+   * recognises its own advertisements.
+   */
+  readonly localSource?: IpAddress | null;
   /** The IP payload, starting at the CARP header (not yet decoded). */
   readonly payload: Uint8Array;
 }
@@ -94,9 +100,14 @@ export interface AdvertiseAction {
   readonly sourceMac: MacAddress | null;
   readonly family: Family;
   readonly destination: IpAddress;
-  /** The encoded 36-byte CARP header, checksum and HMAC filled in. */
+  /**
+   * `carp`: the encoded 36-byte CARP header, checksum and HMAC filled in. `vrrp3`: the VRRPv3
+   * advertisement; its checksum covers the IP source, which the driver chooses, so the driver
+   * computes it again (sealVrrp3) before sending.
+   */
+  readonly protocol: 'carp' | 'vrrp3';
   readonly payload: Buffer;
-  /** advbase 255 / advskew 255: the interface is leaving (docs/protocol.md §3.7). */
+  /** advbase 255 / advskew 255, or VRRP priority 0: the interface is leaving (docs/protocol.md §3.7). */
   readonly bowOut: boolean;
 }
 
@@ -180,6 +191,9 @@ export const TRANSITION_REASONS = {
   'master-demoted': 'master is more demoted',
   'master-will-time-out': 'master will time out',
   'bow-out': 'bow-out received',
+  'higher-priority': 'VRRP advertisement with a higher priority received',
+  'higher-address': 'VRRP advertisement with the same priority from a higher address received',
+  'preempt-priority': 'preempting lower-priority VRRP master',
   'better-master': 'more frequent advertisement received',
   'less-demoted-master': 'less demoted master seen',
   forced: 'state set by administrator',
@@ -218,6 +232,8 @@ export const DROP_REASONS = {
   replay: 'counter seen before or too far from our clock (net.inet.carp.strict_counter)',
   disallowed: 'net.inet.carp.allow is 0',
   badpeer: 'unicast advertisement not from the carppeer',
+  wrongver: 'CARP advertisement for a carpver 3 (VRRPv3) vhid',
+  badaddrs: 'VRRP address list differs from ours (and the sender is not the address owner)',
 } as const;
 export type DropReason = keyof typeof DROP_REASONS;
 
@@ -249,6 +265,10 @@ export interface NodeStats {
   loop: number;
   /** Unicast advertisements from an address that is not the interface's carppeer of that family. */
   badpeer: number;
+  /** CARP advertisements for a carpver 3 vhid (VRRP for a carpver 2 vhid is a neighbour's: CarpdevStats.vrrp). */
+  wrongver: number;
+  /** VRRPv3 whose address list is not ours, from a sender that is not the address owner (RFC 5798 7.1). */
+  badaddrs: number;
   /** Refused by net.inet.carp.strict_counter: a replay, or a peer that does not use the mode. */
   replay: number;
   /** Advertisements that passed every check and reached the state machine. */
@@ -287,6 +307,11 @@ export interface NodeStatus {
   readonly lastTransition: { readonly reason: TransitionReason; readonly at: Millis } | null;
   /** The most recent authenticated peers, newest first, at most 8. */
   readonly peers: readonly PeerStatus[];
+  /**
+   * carpver 3: the priority advertised (demotion subtracted) and the master's interval this
+   * backup times out with (Master_Adver_Interval, centiseconds); null with carpver 2.
+   */
+  readonly vrrp: { readonly priority: number; readonly masterInterval: number } | null;
   /** The next timer: the advertisement (MASTER) or the earliest master-down (BACKUP); null in INIT. */
   readonly nextTimer: { readonly kind: 'advertise' | 'master-down'; readonly at: Millis } | null;
   readonly stats: Readonly<NodeStats>;

@@ -34,6 +34,12 @@ export class VirtualHost {
   /** FreeBSD ifdown demotion added for this node while its carpdev is down; null when none. */
   carpdevDemotion: number | null = null;
   readonly stats: NodeStats = zeroNodeStats();
+  /**
+   * carpver 3, BACKUP: the interval the master advertises (Master_Adver_Interval, centiseconds),
+   * which the master-down interval is made of; null until a master was heard (RFC 5798 6.4.1:
+   * our own interval until then).
+   */
+  masterAdverInterval: number | null = null;
   /** The counter of our latest strict advertisement (net.inet.carp.strict_counter); null before one. */
   lastStrictCounter: bigint | null = null;
   /** The strict counters accepted recently, to refuse them a second time. */
@@ -83,12 +89,13 @@ export class VirtualHost {
     if (this.peerList.length > MAX_PEERS) this.peerList.length = MAX_PEERS;
   }
 
-  status(effectiveAdvskew: number): NodeStatus {
+  status(effectiveAdvskew: number, vrrp: NodeStatus['vrrp']): NodeStatus {
     const timer = this.earliestTimer();
     return {
       vhid: this.vhid,
       advskew: this.advskew,
       effectiveAdvskew,
+      vrrp,
       state: this.state,
       lastTransition: this.lastTransition === null ? null : { ...this.lastTransition },
       peers: this.peerList.map((p) => ({

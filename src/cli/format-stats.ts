@@ -19,6 +19,8 @@ const NODE_COUNTERS = {
   badauth: `discarded: ${DROP_REASONS.badauth}`,
   loop: `discarded: ${DROP_REASONS.loop}`,
   badpeer: `discarded: ${DROP_REASONS.badpeer}`,
+  wrongver: `discarded: ${DROP_REASONS.wrongver}`,
+  badaddrs: `discarded: ${DROP_REASONS.badaddrs}`,
   replay: `discarded: ${DROP_REASONS.replay}`,
   opackets: 'packets sent (IPv4)',
   opackets6: 'packets sent (IPv6)',

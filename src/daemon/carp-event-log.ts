@@ -39,6 +39,8 @@ const DROP_PRIORITY: Record<DropReason, number> = {
   replay: LOG_WARNING,
   disallowed: LOG_INFO,
   badpeer: LOG_NOTICE,
+  wrongver: LOG_WARNING,
+  badaddrs: LOG_NOTICE,
 };
 
 /** At most one record per (carpdev, vhid, reason) in this window; the rest are counted. */

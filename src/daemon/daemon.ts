@@ -46,6 +46,7 @@ import { SILENT_NOTIFIER, type ServiceNotifier } from './service-notifier';
 import { DEFAULT_READY_TIMEOUT_MS, ServiceReport } from './service-report';
 import { StateJournal } from './state-journal';
 import { createRelaySink } from './relay-sink';
+import { advertisementSource } from './source-address';
 import { describeStall } from './stall-report';
 import { Watchdog } from './watchdog';
 
@@ -142,7 +143,7 @@ export class Daemon {
     // The loop monitor exists once the constructor is done; nothing runs before that.
     const catchUp = (): void => this.loopMonitor.catchUp();
     const driver = new Driver(host, clock, execute, env.timers, catchUp);
-    const relay = new Relay(env.binding, createRelaySink(host, driver, logger, catchUp), true);
+    const relay = new Relay(env.binding, createRelaySink(host, driver, logger, catchUp, (carpdev, family) => advertisementSource(family, addressesOf(mirror, carpdev), [])), true);
     const peerSockets = new PeerSockets(env.binding, logger);
     const taps = new CarpTaps(env.binding, env.control, env.prepareCarpInterface);
     const executor = new ActionExecutor({

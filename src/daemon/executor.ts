@@ -16,6 +16,7 @@ import {
   buildUnsolicitedNeighborAdvert,
 } from '../wire/frames';
 import type { CarpEventLog } from './carp-event-log';
+import { sealVrrp3 } from '../wire/vrrp';
 import { advertisementSource } from './source-address';
 
 export interface ExecutorDeps {
@@ -73,7 +74,8 @@ export class ActionExecutor {
         destination: action.destination,
         trafficClass: this.deps.dscp() << 2,
         ipId: randomInt(0x10000),
-        payload: action.payload,
+        // VRRPv3's checksum covers the source chosen here (RFC 5798 5.2.8).
+        payload: action.protocol === 'vrrp3' ? sealVrrp3(action.payload, { source, destination: action.destination }) : action.payload,
       };
       if (peer === null) this.sendToGroup(action, packet);
       else this.deps.sendToPeer(action.carpdev, peer, buildAdvertisementPacket(packet));

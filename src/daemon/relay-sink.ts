@@ -6,18 +6,32 @@
  */
 import type { CarpHostApi } from '../carp/types';
 import type { RelaySink } from '../relay/relay';
+import type { Family, IpAddress } from '../wire/address';
 import type { ParsedCarpPacket } from '../wire/frames';
 import { describeError } from './describe-error';
 import type { Driver } from './driver';
 import type { Logger } from './logger';
 
-/** `beforeBatch`: the loop monitor's catchUp, so frames that waited through a stall are not acted on. */
-export function createRelaySink(host: CarpHostApi, driver: Driver, logger: Logger, beforeBatch: () => void = () => undefined): RelaySink {
+/** The address this host advertises from on a carpdev in a family (VRRPv3 compares it); null: none. */
+export type LocalSource = (carpdev: string, family: Family) => IpAddress | null;
+
+/**
+ * `beforeBatch`: the loop monitor's catchUp, so frames that waited through a stall are not acted on.
+ * `localSource`: what the core is told our address is, for VRRPv3's tie-break and loop check.
+ */
+export function createRelaySink(
+  host: CarpHostApi,
+  driver: Driver,
+  logger: Logger,
+  beforeBatch: () => void = () => undefined,
+  localSource: LocalSource = () => null,
+): RelaySink {
   return {
     beforeBatch,
     advertisement(carpdev: string, packet: ParsedCarpPacket): void {
       try {
-        driver.run((now) => host.receive({ carpdev, ...packet }, now));
+        const local = localSource(carpdev, packet.family === 6 ? 6 : 4);
+        driver.run((now) => host.receive({ carpdev, ...packet, localSource: local }, now));
       } catch (e: unknown) {
         logger.error({ carpdev, err: e }, `${carpdev}: internal error handling an advertisement: ${describeError(e)}`);
       }

@@ -110,6 +110,11 @@ export function virtualMac(vhid: number): MacAddress {
   return Buffer.from([0x00, 0x00, 0x5e, 0x00, 0x01, vhid]);
 }
 
+/** 00:00:5e:00:02:<vrid>, the VRRP virtual MAC of an IPv6 virtual router (RFC 5798 7.3). */
+export function vrrpIpv6VirtualMac(vrid: number): MacAddress {
+  return Buffer.from([0x00, 0x00, 0x5e, 0x00, 0x02, vrid]);
+}
+
 /** The Ethernet group address an IPv4 or IPv6 multicast IP maps to (RFC 1112, RFC 2464). */
 export function multicastMacFor(group: IpAddress): MacAddress {
   const b = group.bytes;

@@ -118,6 +118,18 @@ export function encodeVrrp3(advertisement: Vrrp3Advertisement, endpoints: Vrrp3E
   return length;
 }
 
+/**
+ * Fills in the checksum of the advertisement encodeVrrp3 wrote into `payload` (its whole length),
+ * for the IP source and destination it is sent with; returns a copy.
+ */
+export function sealVrrp3(payload: Uint8Array, endpoints: Vrrp3Endpoints): Buffer {
+  endpointFamily(endpoints);
+  const sealed = Buffer.from(payload);
+  sealed.writeUInt16BE(0, OFF_CHECKSUM);
+  sealed.writeUInt16BE(checksum(sealed, 0, sealed.length, endpoints), OFF_CHECKSUM);
+  return sealed;
+}
+
 function endpointFamily({ source, destination }: Vrrp3Endpoints): Family {
   if (source.family !== destination.family) throw new WireError('bad-header', 'the VRRPv3 pseudo-header needs a source and a destination of one family');
   return source.family;

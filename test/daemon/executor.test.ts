@@ -55,6 +55,7 @@ const advertise = {
   sourceMac: virtualMac(1),
   family: 4,
   destination: CARP_IPV4_GROUP,
+  protocol: 'carp',
   payload: V1_HEADER,
   bowOut: false,
 } satisfies Action;

@@ -13,7 +13,7 @@ function peer(advbase: number, advskew: number, demote: number, lastSeen = NOW -
 }
 
 function node(state: CarpState, peers: PeerStatus[], transition: NodeStatus['lastTransition'] = { reason: 'master-down', at: NOW - 2000 }): NodeStatus {
-  return { vhid: 1, advskew: 100, effectiveAdvskew: 100, state, lastTransition: transition, peers, nextTimer: null, stats: zeroNodeStats() };
+  return { vhid: 1, advskew: 100, effectiveAdvskew: 100, vrrp: null, state, lastTransition: transition, peers, nextTimer: null, stats: zeroNodeStats() };
 }
 
 function ruleOf(n: NodeStatus, { demote = 0, preempt = false } = {}): string {

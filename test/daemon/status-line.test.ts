@@ -4,7 +4,7 @@ import { NAMED_INTERFACES_MAX, statusLine } from '../../src/daemon/status-line';
 import { parseIp } from '../../src/wire/address';
 
 function node(vhid: number, state: CarpState): NodeStatus {
-  return { vhid, state, advskew: 0, effectiveAdvskew: 0, lastTransition: null, peers: [], nextTimer: null, stats: {} as NodeStatus['stats'] };
+  return { vhid, state, advskew: 0, effectiveAdvskew: 0, vrrp: null, lastTransition: null, peers: [], nextTimer: null, stats: {} as NodeStatus['stats'] };
 }
 
 function iface(name: string, states: readonly CarpState[], overrides: Partial<InterfaceStatus> = {}): InterfaceStatus {
