@@ -215,6 +215,8 @@ export interface NodeStatusDto {
   readonly advskew: number;
   /** advskew on the wire, FreeBSD-style demotion included. */
   readonly effectiveAdvskew: number;
+  /** carpver 3: the priority sent (demotion subtracted) and the master's interval a backup times out with. */
+  readonly vrrp: { readonly priority: number; readonly masterInterval: number } | null;
   readonly state: CarpState;
   readonly lastTransition: TransitionDto | null;
   readonly master: MasterDto | null;
@@ -331,6 +333,7 @@ function nodeStatusDto(node: NodeStatus, now: Millis): NodeStatusDto {
     vhid: node.vhid,
     advskew: node.advskew,
     effectiveAdvskew: node.effectiveAdvskew,
+    vrrp: node.vrrp === null ? null : { ...node.vrrp },
     state: node.state,
     lastTransition: transitionDto(transition, now),
     master:

@@ -19,6 +19,7 @@ import {
 import { IPV4_MIN_HEADER_LENGTH, decodeIpv4, encodeIpv4 } from './ipv4';
 import { IPV6_HEADER_LENGTH, decodeIpv6, encodeIpv6 } from './ipv6';
 import { IPPROTO_ICMPV6, NDP_HOP_LIMIT, NDP_TYPE_NEIGHBOR_ADVERTISEMENT, encodeNdp, ndpLength } from './ndp';
+import { VRRP3_HEADER_LENGTH } from './vrrp';
 
 /** ff02::1, where unsolicited neighbour advertisements go (RFC 4861 7.2.6). */
 export const IPV6_ALL_NODES = parseIp('ff02::1');
@@ -52,18 +53,23 @@ function advertisementDestinationMac(options: AdvertisementFrameOptions): MacAdd
   return multicastMacFor(options.destination);
 }
 
+/** A VRRPv3 advertisement with every address a 1500-byte IPv6 packet holds. */
+const MAX_ADVERTISEMENT_LENGTH = 1500 - IPV6_HEADER_LENGTH;
+
 function checkAdvertisementOptions(options: AdvertisementPacketOptions): void {
   if (options.source.family !== options.destination.family) {
     throw new WireError('bad-header', 'advertisement source and destination are of different address families');
   }
-  if (options.payload.length !== CARP_HEADER_LENGTH) {
-    throw new WireError('bad-length', `advertisement payload of ${options.payload.length} bytes, expected 36`);
+  // A CARP header is 36 bytes; a VRRPv3 advertisement 8 bytes and its addresses (RFC 5798 5.1).
+  const length = options.payload.length;
+  if (length !== CARP_HEADER_LENGTH && (length < VRRP3_HEADER_LENGTH || length > MAX_ADVERTISEMENT_LENGTH)) {
+    throw new WireError('bad-length', `advertisement payload of ${length} bytes, expected 36 (CARP) or 8-${MAX_ADVERTISEMENT_LENGTH} (VRRPv3)`);
   }
 }
 
 /** The IP packet at `offset` of `buffer`: DF set, TTL / hop limit 255, protocol 112, no IP options. */
 function encodeAdvertisementPacket(options: AdvertisementPacketOptions, buffer: Buffer<ArrayBuffer>, offset: number): void {
-  const common = { source: options.source, destination: options.destination, payloadLength: CARP_HEADER_LENGTH };
+  const common = { source: options.source, destination: options.destination, payloadLength: options.payload.length };
   if (options.source.family === 4) {
     const fragmentFields = { dontFragment: true, moreFragments: false, fragmentOffset: 0 };
     const ip = { ...common, ...fragmentFields, tos: options.trafficClass, id: options.ipId };
@@ -79,19 +85,19 @@ function ipHeaderLengthOf(family: Family): number {
   return family === 4 ? IPV4_MIN_HEADER_LENGTH : IPV6_HEADER_LENGTH;
 }
 
-/** 56 bytes over IPv4, 76 over IPv6: the frame below without its Ethernet header. */
+/** 56 bytes over IPv4, 76 over IPv6 with CARP: the frame below without its Ethernet header. */
 export function buildAdvertisementPacket(options: AdvertisementPacketOptions): Buffer {
   checkAdvertisementOptions(options);
-  const packet = Buffer.alloc(ipHeaderLengthOf(options.source.family) + CARP_HEADER_LENGTH);
+  const packet = Buffer.alloc(ipHeaderLengthOf(options.source.family) + options.payload.length);
   encodeAdvertisementPacket(options, packet, 0);
   return packet;
 }
 
-/** 70 bytes over IPv4, 90 over IPv6: DF set, TTL / hop limit 255, protocol 112, no IP options. */
+/** 70 bytes over IPv4, 90 over IPv6 with CARP: DF set, TTL / hop limit 255, protocol 112, no IP options. */
 export function buildAdvertisementFrame(options: AdvertisementFrameOptions): Buffer {
   checkAdvertisementOptions(options);
   const destinationMac = advertisementDestinationMac(options);
-  const frame = Buffer.alloc(ETHERNET_HEADER_LENGTH + ipHeaderLengthOf(options.source.family) + CARP_HEADER_LENGTH);
+  const frame = Buffer.alloc(ETHERNET_HEADER_LENGTH + ipHeaderLengthOf(options.source.family) + options.payload.length);
   const etherType = options.source.family === 4 ? ETHERTYPE_IPV4 : ETHERTYPE_IPV6;
   encodeEthernet({ destination: destinationMac, source: options.sourceMac, etherType }, frame);
   encodeAdvertisementPacket(options, frame, ETHERNET_HEADER_LENGTH);

@@ -16,6 +16,7 @@ export function node(overrides: Partial<NodeStatusDto> = {}): NodeStatusDto {
     vhid: 1,
     advskew: 0,
     effectiveAdvskew: 0,
+    vrrp: null,
     state: 'MASTER',
     lastTransition: { reason: 'master-down', text: 'master down timer expired', secondsAgo: 42 },
     master: null,

@@ -350,6 +350,7 @@ describe('interfaceStatusDto', () => {
           vhid: 1,
           advskew: 100,
           effectiveAdvskew: 100,
+          vrrp: null,
           state: 'BACKUP',
           lastTransition: { reason: 'ready', text: 'interface up, configured and carpdev running', secondsAgo: 11 },
           master: { source: '192.0.2.1', advbase: 1, advskew: 0, demote: 0, secondsAgo: 3 },

@@ -81,10 +81,17 @@ describe('wire/frames', () => {
       assert.equal(ip.ttl, 255);
     });
 
-    it('refuses mixed families, a payload not 36 bytes long, and a unicast peer without a MAC', () => {
+    it('carries a VRRPv3 advertisement of any length from 8 bytes in the same IP packet', () => {
+      const frame = buildAdvertisementFrame({ ...openbsd, payload: Buffer.alloc(12, 0x31) });
+      assert.equal(frame.length, 14 + 20 + 12);
+      assert.deepEqual(parseCarpFrame(frame).payload, Buffer.alloc(12, 0x31));
+    });
+
+    it('refuses mixed families, a payload neither CARP (36 bytes) nor VRRPv3 (8 bytes and more), and a unicast peer without a MAC', () => {
       const cases: [Partial<AdvertisementFrameOptions>, string][] = [
         [{ destination: CARP_IPV6_GROUP }, 'bad-header'],
-        [{ payload: V1_HEADER.subarray(1) }, 'bad-length'],
+        [{ payload: V1_HEADER.subarray(0, 7) }, 'bad-length'],
+        [{ payload: Buffer.alloc(1461) }, 'bad-length'],
         [{ destination: parseIp('192.0.2.2') }, 'bad-header'],
         [{ source: parseIp('fe80::1'), destination: parseIp('fe80::2') }, 'bad-header'],
         [{ sourceMac: Buffer.alloc(3) }, 'bad-length'],
