@@ -42,11 +42,21 @@ export async function carpdVrrpState(lab: CarpLab, host: string, ifname = 'carp0
 }
 
 /**
- * carpd with one VRRPv3 vhid on carp0. `sysctl.conf` is carpd's (net.inet.carp.preempt=1 for a
- * higher priority to take over from a running master, as keepalived does by default).
+ * carpd on `host` with no carp interface: one that an earlier carpd on the host left behind (it
+ * keeps its carpN across a restart) is destroyed. `sysctl.conf` is carpd's.
  */
-export async function startCarpdVrrp(lab: CarpLab, host: string, group: VrrpGroup, sysctl = 'net.inet.carp.preempt=1\n'): Promise<VrrpRouter> {
+export async function startCleanCarpd(lab: CarpLab, host: string, sysctl = ''): Promise<void> {
   await lab.startDaemon(host, { config: { 'sysctl.conf': sysctl } });
+  const { interfaces } = JSON.parse(await lab.ctl(host, '-j')) as { interfaces: { name: string }[] };
+  for (const { name } of interfaces) await lab.ctl(host, name, 'destroy');
+}
+
+/**
+ * carpd with one VRRPv3 vhid on carp0, with net.inet.carp.preempt=1 for a higher priority to take
+ * over from a running master, as keepalived does by default.
+ */
+export async function startCarpdVrrp(lab: CarpLab, host: string, group: VrrpGroup): Promise<VrrpRouter> {
+  await startCleanCarpd(lab, host, 'net.inet.carp.preempt=1\n');
   await lab.configureCarp(host, carpdVrrpWords(group), [`${group.vip}/${prefixOf(group.vip)}`]);
   return {
     name: `carpd on ${host}`,
@@ -59,8 +69,13 @@ export async function startCarpdVrrp(lab: CarpLab, host: string, group: VrrpGrou
   };
 }
 
+export interface KeepalivedRouter extends VrrpRouter {
+  /** How many state changes keepalived has logged so far. */
+  readonly transitions: number;
+}
+
 /** keepalived with one VRRPv3 instance "VI" on eth0, preempting (its default). */
-export async function startKeepalivedVrrp(lab: CarpLab, host: string, group: VrrpGroup): Promise<VrrpRouter> {
+export async function startKeepalivedVrrp(lab: CarpLab, host: string, group: VrrpGroup): Promise<KeepalivedRouter> {
   const daemon = await Keepalived.start(lab, host, [
     { name: 'VI', version: 3, vrid: group.vrid, priority: group.priority, vip: group.vip, advertInt: group.intervalCs / 100 },
   ]);
@@ -71,6 +86,9 @@ export async function startKeepalivedVrrp(lab: CarpLab, host: string, group: Vrr
     stop: (signal = 'SIGTERM') => daemon.stop(signal),
     get log() {
       return daemon.log;
+    },
+    get transitions() {
+      return daemon.transitions;
     },
   };
 }
