@@ -17,13 +17,18 @@ import type { CoreContext } from './context';
 import { CARP_GROUP } from './demotion';
 import { type Step, setState } from './state-machine';
 import { masterDownInterval } from './timing';
+import { VRRP_MAX_SENT_PRIORITY, vrrpMasterDownInterval } from './vrrp-timing';
 import type { Millis } from './types';
 
 /** How long the loop must run on time before the loop-lag demotion is withdrawn. */
 export const LOOP_LAG_RECOVERY_MS: Millis = 30_000;
 
-/** The shortest master-down interval a backup of this interface can have: its advskew is 0 or more. */
+/**
+ * The shortest master-down interval a backup of this interface can have: its advskew is 0 or more;
+ * with carpver 3 its priority is at most 254, and it times out with our advertised interval.
+ */
 function shortestBackupMasterDown(ctx: CoreContext, iface: CarpInterface): Millis {
+  if (iface.vrrp !== null) return vrrpMasterDownInterval(VRRP_MAX_SENT_PRIORITY, iface.vrrp.intervalCentiseconds);
   return masterDownInterval(ctx.settings.masterdown, iface.advbase, 0);
 }
 

@@ -1,5 +1,5 @@
 /**
- * The VRRPv3 receive pipeline (RFC 5798 7.1, docs/protocol.md §9.4) for carpver 3 vhids: the
+ * The VRRPv3 receive pipeline (RFC 5798 7.1, docs/protocol.md §8.4) for carpver 3 vhids: the
  * packet already has the shape and checksum of VRRPv3 (looksLikeVrrp3). Flat guards, each with
  * its own counter: header fields, vrid, TTL, carppeer, our own packet, the address list. A vrid
  * no carpver 3 vhid has is a neighbour's, counted as before.

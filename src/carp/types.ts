@@ -20,7 +20,7 @@ export interface CarpNodeConfig {
 
 /**
  * `carpver 3` (FreeBSD): the vhid speaks VRRPv3 (RFC 5798) instead of CARP, with these values
- * (docs/protocol.md §9). The priority as configured (1-254; 255 is the address owner, which we never
+ * (docs/protocol.md §8.4). The priority as configured (1-254; 255 is the address owner, which we never
  * are) and the advertisement interval in centiseconds (1-4095).
  */
 export interface VrrpConfig {

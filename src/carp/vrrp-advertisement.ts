@@ -1,5 +1,5 @@
 /**
- * The VRRPv3 advertisements of a carpver 3 virtual host (RFC 5798 5, docs/protocol.md §9.1): one per
+ * The VRRPv3 advertisements of a carpver 3 virtual host (RFC 5798 5, docs/protocol.md §8.4): one per
  * active family, carrying that family's virtual addresses, to 224.0.0.18 / ff02::12 (or the
  * carppeer) from the family's virtual MAC. The checksum covers the IP source, which the driver
  * chooses, so the payload leaves here with checksum 0 (sealVrrp3 fills it in).

@@ -2,7 +2,7 @@
  * What a valid VRRPv3 advertisement does to a virtual host, as a table like receive-rules.ts
  * (RFC 5798 6.4.2, 6.4.3; FreeBSD carp(4) with carpver 3). Preemption follows
  * net.inet.carp.preempt, as FreeBSD does, and is immediate: a backup with preempt on takes over at
- * once from a lower-priority master instead of waiting for its master-down timer (docs/protocol.md §9.3).
+ * once from a lower-priority master instead of waiting for its master-down timer (docs/protocol.md §8.4).
  */
 import type { CarpState, TransitionReason } from './types';
 

@@ -1,5 +1,5 @@
 /**
- * VRRPv3 timing and priority (RFC 5798 6.1, docs/protocol.md §9.2): intervals in centiseconds,
+ * VRRPv3 timing and priority (RFC 5798 6.1, docs/protocol.md §8.4): intervals in centiseconds,
  * the skew time that lets the backup with the highest priority time out first, and the
  * master-down interval from the interval the master advertises (Master_Adver_Interval).
  */

@@ -9,7 +9,7 @@ import type { CarpInterfaceConfig, CarpNodeConfig, VrrpConfig } from '../carp/ty
 import { checkVersionKept } from '../carp/validate';
 import type { ResolvedInterfaceSettings } from '../config/settings';
 
-/** Why each CARP word has no meaning in VRRPv3 (docs/protocol.md §9). */
+/** Why each CARP word has no meaning in VRRPv3 (docs/protocol.md §8.4). */
 const CARP_ONLY_WORDS: readonly { readonly given: (s: ResolvedInterfaceSettings) => boolean; readonly why: string }[] = [
   {
     given: (s) => s.pass !== undefined,

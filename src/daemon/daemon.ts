@@ -7,6 +7,7 @@
 import { CarpHost } from '../carp/host';
 import { CARP_INTERFACE_NAME } from '../carp/limits';
 import { masterDownInterval } from '../carp/timing';
+import { vrrpMasterDownInterval } from '../carp/vrrp-timing';
 import type { Action, CarpHostApi, Millis, RandomSource } from '../carp/types';
 import { controlSocketPath } from '../control/paths';
 import type { ControlHandler } from '../control/protocol';
@@ -364,7 +365,11 @@ function shortestMasterDown(host: CarpHostApi): Millis {
   const style = host.getSysctl('net.inet.carp.masterdown') === 'openbsd' ? 'openbsd' : 'classic';
   let shortest = Number.POSITIVE_INFINITY;
   for (const iface of host.status().interfaces) {
-    for (const node of iface.nodes) shortest = Math.min(shortest, masterDownInterval(style, iface.config.advbase, node.advskew));
+    for (const node of iface.nodes) {
+      // carpver 3: the master-down this node times out with, from the master's interval (RFC 5798 6.1).
+      const own = node.vrrp === null ? masterDownInterval(style, iface.config.advbase, node.advskew) : vrrpMasterDownInterval(node.vrrp.priority, node.vrrp.masterInterval);
+      shortest = Math.min(shortest, own);
+    }
   }
   return shortest;
 }

@@ -37,8 +37,23 @@ function explainNode(node: NodeStatus, iface: { advbase: number; demote: number 
     lastTransition: transitionDto(node.lastTransition, now),
     peers: node.peers.map((peer) => peerDto(peer, now)),
     timer: node.nextTimer === null ? null : { kind: node.nextTimer.kind, secondsLeft: tenths(Math.max(0, node.nextTimer.at - now)) },
-    rule: rule(node, ours, preempt),
+    rule: node.vrrp === null ? rule(node, ours, preempt) : vrrpRule(node, node.vrrp, preempt),
   };
+}
+
+/** carpver 3 (src/carp/vrrp-rules.ts): VRRP peers are not kept, so the rule speaks of our own values. */
+function vrrpRule(node: NodeStatus, vrrp: NonNullable<NodeStatus['vrrp']>, preempt: boolean): string {
+  const ours = `priority ${vrrp.priority}`;
+  switch (node.state) {
+    case 'INIT':
+      return `INIT: ${node.lastTransition === null ? 'not started yet' : TRANSITION_REASONS[node.lastTransition.reason]}`;
+    case 'BACKUP':
+      return preempt
+        ? `BACKUP (${ours}): a master of priority ${vrrp.priority} or more advertises every ${vrrp.masterInterval} cs; a lower one would be preempted`
+        : `BACKUP (${ours}): the master advertises every ${vrrp.masterInterval} cs; preempt is off, so a BACKUP waits for it to go`;
+    case 'MASTER':
+      return `MASTER (${ours}): no higher priority, nor the same from a higher address, heard since the takeover`;
+  }
 }
 
 function peerDto(peer: PeerStatus, now: Millis): PeerDto {

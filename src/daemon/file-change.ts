@@ -6,7 +6,7 @@
  * goes back to what an interface created without it has. Pure.
  */
 import type { CarpNode } from '../balance/carpnodes';
-import { DEFAULT_ADVBASE, DEFAULT_ADVSKEW } from '../carp/limits';
+import { DEFAULT_ADVBASE, DEFAULT_ADVSKEW, DEFAULT_CARPVER, DEFAULT_VRRP_INTERVAL, DEFAULT_VRRP_PRIORITY } from '../carp/limits';
 import { type IpPrefix, formatPrefix } from '../wire/address';
 import type { InterfaceFileConfig, ResolvedInterfaceSettings } from '../config/settings';
 import { isDeepStrictEqual } from 'node:util';
@@ -30,7 +30,22 @@ export function fileChange(before: InterfaceFileConfig, after: InterfaceFileConf
   const settings: { -readonly [K in keyof ResolvedInterfaceSettings]: ResolvedInterfaceSettings[K] } = {};
   if (was.advbase !== now.advbase) settings.advbase = now.advbase ?? DEFAULT_ADVBASE;
   const nodes = nodesOf(now);
-  if (!isDeepStrictEqual(nodesOf(was), nodes)) settings.nodes = nodes;
+  const nodesChanged = !isDeepStrictEqual(nodesOf(was), nodes);
+  const versionChanged = was.carpver !== now.carpver;
+  if ((nodesChanged || versionChanged) && now.vhid !== undefined && (now.carpver === 3 || versionChanged)) {
+    // carpver goes with the vhid it is chosen for (carpver-plan.ts); VRRP has no carpnodes.
+    settings.vhid = now.vhid;
+    settings.carpver = now.carpver ?? DEFAULT_CARPVER;
+    if (settings.carpver === 2) settings.advskew = now.advskew ?? DEFAULT_ADVSKEW;
+  } else if (nodesChanged) {
+    settings.nodes = nodes;
+  }
+  if (now.carpver === 3) {
+    // A new vhid takes every VRRP word of the file; a kept one only those that changed.
+    const fresh = nodesChanged || versionChanged;
+    if (fresh || was.vrrpPriority !== now.vrrpPriority) settings.vrrpPriority = now.vrrpPriority ?? DEFAULT_VRRP_PRIORITY;
+    if (fresh || was.vrrpInterval !== now.vrrpInterval) settings.vrrpInterval = now.vrrpInterval ?? DEFAULT_VRRP_INTERVAL;
+  }
   if (!isDeepStrictEqual(was.pass, now.pass)) settings.pass = now.pass ?? { kind: 'none' };
   if (was.carpdev !== now.carpdev) settings.carpdev = now.carpdev ?? null;
   if (was.balancing !== now.balancing) settings.balancing = now.balancing ?? 'none';

@@ -27,6 +27,8 @@ const HELP: Readonly<Record<string, string>> = {
   badauth: 'advertisements dropped: incorrect hash',
   loop: 'advertisements dropped: our own (replay or network loop)',
   badpeer: 'advertisements dropped: unicast, not from the carppeer',
+  wrongver: 'advertisements dropped: CARP for a carpver 3 (VRRPv3) vhid',
+  badaddrs: 'VRRPv3 advertisements dropped: address list not ours',
   replay: 'advertisements dropped by net.inet.carp.strict_counter: counter seen before or too far from our clock',
   accepted: 'advertisements that passed every check',
   opackets: 'advertisements sent over IPv4',

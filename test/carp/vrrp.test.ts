@@ -190,6 +190,15 @@ describe('carp/vrrp: carpver 3 speaks VRRPv3 (RFC 5798)', () => {
     });
   });
 
+  describe('a stalled loop', () => {
+    it('reacts to a third of the master-down interval of a backup timing out with our vrrpinterval', () => {
+      const host = vrrpHost({ interval: 10 });
+      masterAt(host);
+      // 3 * 100 ms + (2 * 10 / 256) cs for the best backup there can be (priority 254).
+      assert.equal(host.loopLagLimit(), (300 + (2 * 10 * 10) / 256) / 3);
+    });
+  });
+
   describe('receiving', () => {
     function dropped(host: CarpHost, packet: ReceivedAdvertisement): string[] {
       return drops(host.receive(packet, 1000)).map((d) => d.reason);

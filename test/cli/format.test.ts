@@ -148,6 +148,8 @@ describe('carpctl output formats', () => {
           '\t2 discarded: incorrect hash\n' +
           '\t0 discarded: replay or network loop detected\n' +
           '\t0 discarded: unicast advertisement not from the carppeer\n' +
+          '\t0 discarded: CARP advertisement for a carpver 3 (VRRPv3) vhid\n' +
+          '\t0 discarded: VRRP address list differs from ours (and the sender is not the address owner)\n' +
           '\t0 discarded: counter seen before or too far from our clock (net.inet.carp.strict_counter)\n' +
           '\t3600 packets sent (IPv4)\n' +
           '\t3600 packets sent (IPv6)\n' +

@@ -97,6 +97,11 @@ describe('config-files', () => {
       );
     });
 
+    it('takes FreeBSD`s VRRPv3 words: carpver 3 with the vhid, vrrpprio and vrrpinterval', () => {
+      const parsed = parseInterfaceFile('carp0.conf', 'vhid 7 carpver 3 vrrpprio 200 vrrpinterval 100 carpdev eth0\ninet 192.0.2.10/24\n');
+      assert.deepEqual(parsed.settings, { vhid: 7, carpver: 3, vrrpPriority: 200, vrrpInterval: 100, carpdev: 'eth0' });
+    });
+
     it('takes garp-refresh on a line of its own', () => {
       const parsed = parseInterfaceFile('carp0.conf', 'vhid 1 carpdev eth0\ngarp-refresh 60\ninet 192.0.2.10/24\n');
       assert.deepEqual(parsed.settings, { vhid: 1, carpdev: 'eth0', garpRefresh: 60 });

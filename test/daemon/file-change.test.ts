@@ -26,6 +26,15 @@ describe('reload: what an edited carpN.conf changes (file-change.ts)', () => {
     assert.ok(!sameFile(file(base), file(base.replace('secret', 'other'))), 'a new passphrase is a change');
   });
 
+  it('gives carpver with its vhid, and the VRRP words of a new vhid or those that changed', () => {
+    const vrrp = (words: string): InterfaceFileConfig => file(`${words} carpdev eth0\ninet 10.0.0.50/24\n`);
+    const v7 = vrrp('vhid 7 carpver 3 vrrpprio 200');
+    assert.deepEqual(fileChange(v7, vrrp('vhid 7 carpver 3 vrrpprio 150'), []).settings, { vrrpPriority: 150 });
+    assert.deepEqual(fileChange(v7, vrrp('vhid 8 carpver 3 vrrpprio 200'), []).settings, { vhid: 8, carpver: 3, vrrpPriority: 200, vrrpInterval: 100 });
+    assert.deepEqual(fileChange(v7, vrrp('vhid 7'), []).settings, { vhid: 7, carpver: 2, advskew: 0 });
+    assert.deepEqual(fileChange(vrrp('vhid 7'), v7, []).settings, { vhid: 7, carpver: 3, vrrpPriority: 200, vrrpInterval: 100 });
+  });
+
   it('sets a word taken out of the file back to its default', () => {
     const change = fileChange(file(`advbase 3 balancing none ${base}`), file('vhid 1\ninet 10.0.0.50/24\n'), ['fw']);
     assert.deepEqual(change.settings, {

@@ -5,7 +5,7 @@ import { parseCarpFrame } from '../../src/wire/frames';
 import { decodeVrrp3, looksLikeVrrp3 } from '../../src/wire/vrrp';
 import type { Client } from '../fakes/world';
 import { DaemonLab } from './lab';
-import { VIP } from './scenarios';
+import { VIP, logged } from './scenarios';
 
 /** vrrpinterval 10: 100 ms between advertisements. */
 const INTERVAL_CS = 10;
@@ -97,6 +97,8 @@ describe('carpd in-process: carpver 3 (VRRPv3)', () => {
     assert.deepEqual(json.vrrp, { priority: 100, interval: INTERVAL_CS });
     assert.deepEqual(json.nodes[0]?.vrrp, { priority: 100, masterInterval: INTERVAL_CS });
     assert.equal(json.mac, '00:00:5e:00:01:07');
+    assert.match(await lab.ok(2, 'carp0', 'explain'), /BACKUP \(priority 100\): the master advertises every 10 cs; preempt is off/);
+    assert.match(await lab.ok(1, 'carp0', 'explain'), /MASTER \(priority 200\): no higher priority, nor the same from a higher address/);
   });
 
   it('breaks a tie of priorities by the higher address (RFC 5798 6.4.3)', async () => {
@@ -136,6 +138,22 @@ describe('carpd in-process: carpver 3 (VRRPv3)', () => {
     await lab.ok(2, 'carp0', 'vrrpprio', '150');
     await lab.until(() => lab.state(2) === 'MASTER' && lab.state(1) === 'BACKUP', 250);
     assert.equal((await lab.show(2)).nodes[0]?.lastTransition?.reason, 'preempt-priority');
+  });
+
+  it('reads the same words from carpN.conf, applies a new vrrpprio on reload and refuses a new carpver there', async () => {
+    const file = (words: string): string => `vhid 7 carpver ${words} carpdev eth0\ninet ${VIP}/24\n`;
+    lab = await DaemonLab.create({ hosts: 2 });
+    await lab.start(1, { config: { 'carp0.conf': file('3 vrrpprio 200 vrrpinterval 10') } });
+    await lab.start(2, { config: { 'carp0.conf': file('3 vrrpprio 100 vrrpinterval 10'), 'sysctl.conf': 'net.inet.carp.preempt=1\n' } });
+    await lab.until(() => lab.state(1) === 'MASTER' && lab.state(2) === 'BACKUP', 3000);
+    await lab.editConfig(2, { 'carp0.conf': file('3 vrrpprio 250 vrrpinterval 10') });
+    assert.equal(await lab.hangup(2), true, logged(lab, 2).join('\n'));
+    await lab.until(() => lab.state(2) === 'MASTER' && lab.state(1) === 'BACKUP', 500);
+    await lab.editConfig(2, { 'carp0.conf': file('2') });
+    await lab.hangup(2);
+    await lab.advance(100);
+    assert.deepEqual((await lab.show(2)).vrrp, { priority: 250, interval: INTERVAL_CS }, 'the refused file changed nothing');
+    assert.ok(logged(lab, 2).some((msg) => /recreate the vhid to change carpver/.test(msg)), logged(lab, 2).join('\n'));
   });
 
   it('refuses the CARP words and a change of carpver with a reason, changing nothing', async () => {
