@@ -1,16 +1,18 @@
 /**
- * The failover benchmark's contenders: carpd and the tools an administrator would pick instead,
- * each set up as the issue's goals assume (advertisements every second, the backup 100 worse, the
- * better host preempting), with the VIP moved the way each tool moves it. One host's daemon
+ * The failover benchmark's contenders: carpd (CARP, and VRRPv3 at 0.1 s) and the tools an
+ * administrator would pick instead, each set up as the issue's goals assume (advertisements every
+ * second, or every 0.1 s for VRRPv3, the backup 100 worse, the better host preempting), with the
+ * VIP moved the way each tool moves it. One host's daemon
  * becomes a `Running`, which the scenarios start, watch and stop alike.
  */
 import { advertisementInterval, masterDownInterval } from '../src/carp/timing';
 import { type CarpLab, SUBNET4, VIP4 } from '../test/netns/carp-lab';
 import { Keepalived } from '../test/netns/keepalived';
 import { Ucarp } from '../test/netns/ucarp';
+import { startCarpdVrrp } from '../test/netns/vrrp-routers';
 
-export type ContenderName = 'carpd' | 'ucarp' | 'keepalived-v2' | 'keepalived-v3';
-export const CONTENDER_NAMES: readonly ContenderName[] = ['carpd', 'ucarp', 'keepalived-v2', 'keepalived-v3'];
+export type ContenderName = 'carpd' | 'carpd-vrrp3' | 'ucarp' | 'keepalived-v2' | 'keepalived-v3';
+export const CONTENDER_NAMES: readonly ContenderName[] = ['carpd', 'carpd-vrrp3', 'ucarp', 'keepalived-v2', 'keepalived-v3'];
 
 /** The preferred host is MASTER when both run; the backup advertises 100/256 of an interval later. */
 export type Role = 'preferred' | 'backup';
@@ -28,6 +30,8 @@ export interface Running {
 
 export interface Contender {
   readonly name: ContenderName;
+  /** carpd in one of its modes: measured against the others that advertise as often. */
+  readonly ours: boolean;
   /** Its settings, for the report. */
   readonly settings: string;
   /** How often the MASTER advertises, ms. */
@@ -52,6 +56,7 @@ const hostAddress = (lab: CarpLab, host: string): string => `${SUBNET4}.${lab.ho
 export function carpdContender(advbase: number, preferredSkew: number, backupSkew: number): Contender {
   return {
     name: 'carpd',
+    ours: true,
     settings: `advbase ${advbase}, advskew ${preferredSkew}/${backupSkew}, net.inet.carp.preempt=1`,
     advertisementMs: advertisementInterval(advbase, preferredSkew),
     masterDownMs: masterDownInterval('classic', advbase, backupSkew),
@@ -71,6 +76,7 @@ export function carpdContender(advbase: number, preferredSkew: number, backupSke
 
 const ucarp: Contender = {
   name: 'ucarp',
+  ours: false,
   settings: `advbase 1, advskew 0/${BACKUP_SKEW}, --preempt, --shutdown, VIP moved by up/down scripts`,
   advertisementMs: 1000,
   masterDownMs: 3000 + (BACKUP_SKEW * 1000) / 256,
@@ -96,17 +102,41 @@ const ucarp: Contender = {
  * VRRP's skew is (256 - priority) / 256 of an interval (RFC 5798 6.1), so priority 100 on the
  * backup is advskew 100's master-down within 6 ms: 3.61 s at 1 s, 0.36 s at 0.1 s.
  */
+const VRRP_PRIORITY = 200;
+const VRRP_BACKUP_PRIORITY = 100;
+const vrrpMasterDownMs = (advertisementMs: number): number => 3 * advertisementMs + ((256 - VRRP_BACKUP_PRIORITY) * advertisementMs) / 256;
+
+/** carpd's VRRPv3 mode as keepalived's VRRPv3 contender is set up: every 0.1 s, priority 200 / 100. */
+const CARPD_VRRP_INTERVAL_CS = 10;
+const carpdVrrp3: Contender = {
+  name: 'carpd-vrrp3',
+  ours: true,
+  settings: `carpver 3, vrrpinterval ${CARPD_VRRP_INTERVAL_CS}, vrrpprio ${VRRP_PRIORITY}/${VRRP_BACKUP_PRIORITY}, net.inet.carp.preempt=1`,
+  advertisementMs: CARPD_VRRP_INTERVAL_CS * 10,
+  masterDownMs: vrrpMasterDownMs(CARPD_VRRP_INTERVAL_CS * 10),
+  async start(lab, host, role) {
+    const priority = role === 'backup' ? VRRP_BACKUP_PRIORITY : VRRP_PRIORITY;
+    const router = await startCarpdVrrp(lab, host, { vrid: VHID, priority, intervalCs: CARPD_VRRP_INTERVAL_CS, vip: VIP4 });
+    return {
+      isMaster: async () => (await router.state()) === 'MASTER',
+      crash: () => router.stop('SIGKILL'),
+      stop: () => router.stop('SIGTERM'),
+      down: async () => void (await lab.ctl(host, 'carp0', 'down')),
+    };
+  },
+};
+
 function keepalived(version: 2 | 3, advertInt: number): Contender {
   const advertisementMs = advertInt * 1000;
-  const backupPriority = 100;
   return {
     name: version === 2 ? 'keepalived-v2' : 'keepalived-v3',
-    settings: `VRRPv${version}, advert_int ${advertInt}, priority 200/${backupPriority}, preempt`,
+    ours: false,
+    settings: `VRRPv${version}, advert_int ${advertInt}, priority ${VRRP_PRIORITY}/${VRRP_BACKUP_PRIORITY}, preempt`,
     advertisementMs,
-    masterDownMs: 3 * advertisementMs + ((256 - backupPriority) * advertisementMs) / 256,
+    masterDownMs: vrrpMasterDownMs(advertisementMs),
     async start(lab, host, role) {
       const daemon = await Keepalived.start(lab, host, [
-        { name: 'BENCH', version, vrid: VHID, priority: role === 'backup' ? backupPriority : 200, vip: VIP4, advertInt },
+        { name: 'BENCH', version, vrid: VHID, priority: role === 'backup' ? VRRP_BACKUP_PRIORITY : VRRP_PRIORITY, vip: VIP4, advertInt },
       ]);
       return {
         isMaster: () => Promise.resolve(daemon.state('BENCH') === 'MASTER'),
@@ -120,6 +150,7 @@ function keepalived(version: 2 | 3, advertInt: number): Contender {
 
 export const CONTENDERS: Readonly<Record<ContenderName, Contender>> = {
   carpd: carpdContender(1, 0, BACKUP_SKEW),
+  'carpd-vrrp3': carpdVrrp3,
   ucarp,
   'keepalived-v2': keepalived(2, 1),
   'keepalived-v3': keepalived(3, 0.1),

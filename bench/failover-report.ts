@@ -18,7 +18,7 @@ export function formatFailoverReport(results: FailoverResults): string {
 function formatContext({ machine, options, settings, startedAt, loadAverageAtEnd, trials }: FailoverResults): string {
   const failed = trials.filter((t) => t.result === null);
   return [
-    `failover: carpd beside ${options.contenders.filter((c) => c !== 'carpd').join(', ') || 'nobody'}, ${startedAt}`,
+    `failover: ${options.contenders.join(', ')}, ${startedAt}`,
     `machine     ${formatHost(machine)}; 1-minute load ${fixed(machine.loadAverageAtStart, 2)} at start, ${fixed(loadAverageAtEnd, 2)} at end`,
     `trials      ${options.trials} rounds, each contender and scenario once per round, the event at a random point of the advertisement cycle`,
     ...Object.entries(settings).map(([name, text]) => `${name.padEnd(11)} ${text}`),
@@ -47,9 +47,9 @@ function formatCells(cells: readonly FailoverCell[]): string {
 }
 
 function formatRatios({ summary }: FailoverResults): string {
-  const rows = summary.ratios.map((r) => [r.scenario, MEASURE_TITLES[r.measure], fixed(r.carpd, 0), `${fixed(r.best.median, 0)} (${r.best.contender})`, fixed(r.ratio, 2)]);
-  const table = formatTable(['scenario', 'measure', 'carpd median', 'best peer median', 'carpd / best'], rows);
-  return rows.length === 0 ? 'no ratios: carpd or every peer advertising as often is missing' : `ratios against the contenders that advertise as often as carpd\n${table}`;
+  const rows = summary.ratios.map((r) => [r.scenario, MEASURE_TITLES[r.measure], r.contender, fixed(r.median, 0), `${fixed(r.best.median, 0)} (${r.best.contender})`, fixed(r.ratio, 2)]);
+  const table = formatTable(['scenario', 'measure', 'ours', 'median', 'best peer median', 'ours / best'], rows);
+  return rows.length === 0 ? 'no ratios: carpd or every peer advertising as often is missing' : `ratios against the contenders that advertise as often as each of carpd's modes\n${table}`;
 }
 
 const GOALS = [
@@ -58,4 +58,5 @@ const GOALS = [
   '  graceful, down: client outage under 50 ms',
   '  preempt: no time with both MASTER',
   '  start: no backup turning MASTER',
+  'goal of carpd-vrrp3 (vrrpinterval 10, backup vrrpprio 100): no worse than keepalived-v3 (advert_int 0.1)',
 ].join('\n');

@@ -1,6 +1,7 @@
 /**
  * The failover trials summarized: per scenario and contender the median and the worst of each
- * measure, and carpd's median as a ratio to the best of the others measured in the same run.
+ * measure, and the median of each of carpd's modes as a ratio to the best of its peers measured
+ * in the same run.
  */
 import type { ContenderName } from './failover-contenders';
 import type { ScenarioName, TrialResult } from './failover-trial';
@@ -35,13 +36,16 @@ export interface FailoverCell {
 }
 
 /**
- * carpd's median over the best (lowest) median of the other contenders that advertise as often
- * (keepalived's VRRPv3 at 0.1 s is no peer of advbase 1 in a takeover); below 1 is better.
+ * The median of one of carpd's modes over the best (lowest) median of its peers, the other
+ * contenders that advertise as often (keepalived's VRRPv3 at 0.1 s is no peer of advbase 1 in a
+ * takeover, but is carpd-vrrp3's); below 1 is better.
  */
 export interface FailoverRatio {
   readonly scenario: ScenarioName;
   readonly measure: Measure;
-  readonly carpd: number;
+  /** carpd or carpd-vrrp3. */
+  readonly contender: ContenderName;
+  readonly median: number;
   readonly best: { readonly contender: ContenderName; readonly median: number };
   readonly ratio: number;
 }
@@ -51,8 +55,8 @@ export interface FailoverSummary {
   readonly ratios: readonly FailoverRatio[];
 }
 
-/** `peers`: the contenders carpd's ratios are taken against. */
-export function summarizeFailover(trials: readonly FailoverTrial[], peers: readonly ContenderName[]): FailoverSummary {
+/** `peers`: for each of carpd's modes, the contenders its ratios are taken against. */
+export function summarizeFailover(trials: readonly FailoverTrial[], peers: Readonly<Partial<Record<ContenderName, readonly ContenderName[]>>>): FailoverSummary {
   const keys = [...new Set(trials.map((t) => `${t.scenario}/${t.contender}`))];
   const cells = keys.map((key) => cellOf(trials.filter((t) => `${t.scenario}/${t.contender}` === key)));
   return { cells, ratios: ratiosOf(cells, peers) };
@@ -76,22 +80,22 @@ function cellOf(trials: readonly FailoverTrial[]): FailoverCell {
   };
 }
 
-function ratiosOf(cells: readonly FailoverCell[], peers: readonly ContenderName[]): FailoverRatio[] {
+function ratiosOf(cells: readonly FailoverCell[], peers: Readonly<Partial<Record<ContenderName, readonly ContenderName[]>>>): FailoverRatio[] {
   return cells
-    .filter((cell) => cell.contender === 'carpd')
+    .filter((cell) => peers[cell.contender] !== undefined)
     .flatMap((ours) =>
       MEASURES.flatMap((measure) => {
-        const carpd = ours.measures[measure]?.median;
+        const median = ours.measures[measure]?.median;
         const others = cells
-          .filter((cell) => cell.scenario === ours.scenario && cell.contender !== 'carpd' && peers.includes(cell.contender))
+          .filter((cell) => cell.scenario === ours.scenario && (peers[ours.contender] ?? []).includes(cell.contender))
           .flatMap((cell) => {
             const value = cell.measures[measure]?.median;
             return value === undefined ? [] : [{ contender: cell.contender, median: value }];
           })
           .sort((a, b) => a.median - b.median);
         const best = others[0];
-        if (carpd === undefined || best === undefined) return [];
-        return [{ scenario: ours.scenario, measure, carpd, best, ratio: best.median === 0 ? NaN : carpd / best.median }];
+        if (median === undefined || best === undefined) return [];
+        return [{ scenario: ours.scenario, measure, contender: ours.contender, median, best, ratio: best.median === 0 ? NaN : median / best.median }];
       }),
     );
 }

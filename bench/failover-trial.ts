@@ -11,7 +11,7 @@ import { withLab } from './open-labs';
 
 /**
  * crash: the MASTER's cable pulled and its daemon killed. graceful: its daemon stopped with
- * SIGTERM. down: carpN taken down (carpd only). preempt: the preferred host returns while the
+ * SIGTERM. down: carpN taken down (carpd's modes only). preempt: the preferred host returns while the
  * backup is MASTER. start: both hosts started at once.
  */
 export type ScenarioName = 'crash' | 'graceful' | 'down' | 'preempt' | 'start';
@@ -37,7 +37,7 @@ const SETTLE_MS = 1000;
 const START_LIMIT_MS = 15_000;
 
 export function scenarioApplies(contender: Contender, scenario: ScenarioName): boolean {
-  return scenario !== 'down' || contender.name === 'carpd';
+  return scenario !== 'down' || contender.ours;
 }
 
 /** `random()` in [0, 1) picks the point of the advertisement cycle at which the event comes. */

@@ -1,5 +1,5 @@
 /**
- * The failover case: carpd, ucarp and keepalived through the same scenarios in the same run
+ * The failover case: carpd (CARP and VRRPv3), ucarp and keepalived through the same scenarios in the same run
  * (docs/benchmarks.md, "Failover"). Trials go round by round, every contender and scenario once
  * per round, so that a noisy minute of a shared machine falls on all of them alike.
  */
@@ -44,13 +44,18 @@ export async function runFailover(options: BenchOptions, progress: (line: string
     options,
     settings: Object.fromEntries(options.contenders.map((name) => [name, CONTENDERS[name].settings])),
     trials,
-    summary: summarizeFailover(trials, peersOfCarpd(options.contenders)),
+    summary: summarizeFailover(trials, peersOfOurs(options.contenders)),
   };
 }
 
-/** The contenders that advertise as often as carpd does here. */
-function peersOfCarpd(contenders: readonly ContenderName[]): ContenderName[] {
-  return contenders.filter((name) => name !== 'carpd' && CONTENDERS[name].advertisementMs === CONTENDERS.carpd.advertisementMs);
+/** For each of carpd's modes measured, the other contenders that advertise as often. */
+function peersOfOurs(contenders: readonly ContenderName[]): Partial<Record<ContenderName, readonly ContenderName[]>> {
+  const others = contenders.filter((name) => !CONTENDERS[name].ours);
+  return Object.fromEntries(
+    contenders
+      .filter((name) => CONTENDERS[name].ours)
+      .map((ours) => [ours, others.filter((name) => CONTENDERS[name].advertisementMs === CONTENDERS[ours].advertisementMs)]),
+  );
 }
 
 /** A failed trial is recorded with its reason; the others still run. */

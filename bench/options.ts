@@ -106,7 +106,7 @@ filter needs neither. Times (seconds):
   dataplane  about rounds * (2 * (controls + 1) * (seconds + 2) + 2 * pings * interval)
   balancing  about 20 + rounds * (2 * controls * (seconds + 4) + 5)
   filter     about 6 + rounds * 2
-  failover   about trials * 12 * (4 * contenders + 1)
+  failover   about trials * 12 * (4 * contenders + 2)
   scale      about 2 * (election + scale-seconds): a few minutes for 255 vhids
   soak       about (advskews tried) * (soak-seconds + 5) + trials * 10`;
 

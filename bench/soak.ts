@@ -74,7 +74,7 @@ export async function runSoakCase(options: BenchOptions, progress: (line: string
     failed,
     chosen: chosen === null ? null : { preferredSkew: chosen.preferredSkew, backupSkew: chosen.backupSkew },
     trials,
-    summary: summarizeFailover(trials, [REFERENCE.name]),
+    summary: summarizeFailover(trials, { carpd: [REFERENCE.name] }),
     settings: Object.fromEntries(contenders.map((c) => [c.name, c.settings])),
   };
 }

@@ -19,10 +19,12 @@ describe('bench/failover-summary', () => {
     { round: 1, scenario: 'crash', contender: 'ucarp', result: crash(5100, 4000) },
     { round: 2, scenario: 'crash', contender: 'ucarp', result: crash(5200, 4200) },
     { round: 1, scenario: 'crash', contender: 'keepalived-v2', result: crash(3600, 3300) },
+    { round: 1, scenario: 'crash', contender: 'carpd-vrrp3', result: crash(360, 320) },
+    { round: 1, scenario: 'crash', contender: 'keepalived-v3', result: crash(362, 330) },
     { round: 1, scenario: 'start', contender: 'ucarp', result: { ...crash(0, 0), advertisementGapMs: null, icmpOutageMs: null, udpOutageMs: null, backupTurnedMaster: true } },
     { round: 2, scenario: 'start', contender: 'ucarp', result: { ...crash(0, 0), advertisementGapMs: null, icmpOutageMs: null, udpOutageMs: null, backupTurnedMaster: false } },
   ];
-  const summary = summarizeFailover(trials, ['ucarp', 'keepalived-v2']);
+  const summary = summarizeFailover(trials, { carpd: ['ucarp', 'keepalived-v2'], 'carpd-vrrp3': ['keepalived-v3'] });
 
   it('gives the median and the worst of each measure per scenario and contender, counting failed trials apart', () => {
     const carpd = summary.cells.find((c) => c.scenario === 'crash' && c.contender === 'carpd');
@@ -42,15 +44,28 @@ describe('bench/failover-summary', () => {
   });
 
   it('puts carpd`s median over the best other contender`s, measure by measure', () => {
-    const gap = summary.ratios.find((r) => r.scenario === 'crash' && r.measure === 'advertisementGapMs');
+    const gap = summary.ratios.find((r) => r.contender === 'carpd' && r.scenario === 'crash' && r.measure === 'advertisementGapMs');
     assert.deepEqual(gap?.best, { contender: 'keepalived-v2', median: 3600 });
+    assert.equal(gap?.median, 3410);
     assert.ok(Math.abs((gap?.ratio ?? 0) - 3410 / 3600) < 1e-9);
     assert.equal(summary.ratios.filter((r) => r.scenario === 'start').length, 0, 'no carpd trial of start: no ratio');
   });
 
+  it('gives each of carpd`s modes its own ratios, against its own peers', () => {
+    const gaps = summary.ratios.filter((r) => r.measure === 'advertisementGapMs');
+    assert.deepEqual(
+      gaps.map((r) => [r.contender, r.median, r.best.contender]),
+      [
+        ['carpd', 3410, 'keepalived-v2'],
+        ['carpd-vrrp3', 360, 'keepalived-v3'],
+      ],
+    );
+    assert.ok(Math.abs((gaps[1]?.ratio ?? 0) - 360 / 362) < 1e-9);
+  });
+
   it('takes ratios against the peers named only', () => {
-    const onlyUcarp = summarizeFailover(trials, ['ucarp']).ratios.find((r) => r.measure === 'advertisementGapMs');
-    assert.deepEqual(onlyUcarp?.best, { contender: 'ucarp', median: 5150 });
-    assert.equal(summarizeFailover(trials, []).ratios.length, 0);
+    const onlyUcarp = summarizeFailover(trials, { carpd: ['ucarp'] }).ratios.filter((r) => r.measure === 'advertisementGapMs');
+    assert.deepEqual(onlyUcarp.map((r) => r.best), [{ contender: 'ucarp', median: 5150 }]);
+    assert.equal(summarizeFailover(trials, {}).ratios.length, 0);
   });
 });

@@ -2,7 +2,8 @@
  * keepalived (VRRP) in a lab namespace, as a neighbour of a CARP pair on the same segment: one
  * VRRPv2 and one VRRPv3 instance, both on 224.0.0.18 with IP protocol 112 like CARP. It runs in
  * the foreground, logging to the console; the state of each instance is read from its
- * "(NAME) Entering MASTER STATE" lines. The lab's cleanup kills it also when a test fails.
+ * "(NAME) Entering MASTER STATE" lines. An instance whose VIP is IPv6 is an IPv6 instance (VRRPv3
+ * only, on ff02::12 from the link-local address). The lab's cleanup kills it also when a test fails.
  */
 import type { ChildProcess } from 'node:child_process';
 import { writeFile } from 'node:fs/promises';
@@ -35,7 +36,7 @@ function configuration(instances: readonly VrrpInstance[]): string {
   priority ${i.priority}
   advert_int ${i.advertInt ?? 1}
   virtual_ipaddress {
-    ${i.vip}/24
+    ${i.vip}/${i.vip.includes(':') ? 64 : 24}
   }
 }`,
   );
