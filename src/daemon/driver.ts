@@ -10,6 +10,11 @@ import type { Clock } from './clock';
 export interface TimerApi {
   setTimeout(callback: () => void, ms: number): NodeJS.Timeout;
   clearTimeout(timer: NodeJS.Timeout): void;
+  /**
+   * Runs `callback` once the I/O already waiting has been read (setImmediate: Node's check phase
+   * follows the poll phase). Without it the callback runs at once, as the test worlds want.
+   */
+  afterPendingInput?(callback: () => void): void;
 }
 
 export class Driver {
@@ -22,7 +27,7 @@ export class Driver {
     private readonly host: CarpHostApi,
     private readonly clock: Clock,
     private readonly execute: (action: Action) => void,
-    private readonly timers: TimerApi = { setTimeout, clearTimeout },
+    private readonly timers: TimerApi = { setTimeout, clearTimeout, afterPendingInput: setImmediate },
     /** Called before every operation, before the time is read (the loop monitor's catchUp). */
     private readonly beforeRun: () => void = () => undefined,
   ) {}
@@ -63,7 +68,14 @@ export class Driver {
     const delay = Math.max(0, Math.ceil(deadline - this.clock.now()));
     this.timer = this.timers.setTimeout(() => {
       this.timer = null;
-      this.run((now) => this.host.tick(now));
+      // A loop that woke late runs its expired timers before it reads the sockets, so the
+      // master's advertisement that came meanwhile would be read only after a BACKUP's
+      // master-down timer made it MASTER: the tick waits until that input has been read.
+      const tick = (): void => {
+        if (!this.stopped) this.run((now) => this.host.tick(now));
+      };
+      if (this.timers.afterPendingInput) this.timers.afterPendingInput(tick);
+      else tick();
     }, delay);
   }
 }

@@ -32,7 +32,7 @@ export function productionEnvironment(logger: Logger): DaemonEnvironment {
     ipv6Forwarding: () => ipv6Forwarding(),
     listen: (path, handler) => startControlServer(path, handler, { logger }),
     clock: monotonicClock,
-    timers: { setTimeout, clearTimeout },
+    timers: { setTimeout, clearTimeout, afterPendingInput: setImmediate },
     logger,
     notifier: systemdNotifier(process.env, sendUnixDatagram, (message) => logger.warn(message)),
     // systemctl reload carpd: ExecReload= sends SIGHUP (systemd/carpd.service).

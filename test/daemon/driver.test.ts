@@ -67,6 +67,49 @@ describe('daemon/driver', () => {
     assert.equal(timers.pending.length, 0, 'no deadline, no timer');
   });
 
+  it('ticks only after the input already waiting was read, so an advertisement that came late still resets master-down', () => {
+    let now = 0;
+    let masterDownAt: Millis | null = 3390;
+    const became: string[] = [];
+    const host = {
+      nextDeadline: () => masterDownAt,
+      tick: (t: Millis): Action[] => {
+        if (masterDownAt === null || t < masterDownAt) return [];
+        masterDownAt = null;
+        became.push('MASTER');
+        return [];
+      },
+    } as unknown as CarpHostApi;
+    const afterInput: (() => void)[] = [];
+    const timers = Object.assign(new ManualTimers(), { afterPendingInput: (callback: () => void) => afterInput.push(callback) });
+    const driver = new Driver(host, { now: () => now }, () => undefined, timers);
+    driver.run(() => []);
+    // The loop wakes 250 ms late: the timer fires, and the master's advertisement waits to be read.
+    now = 3640;
+    timers.fire();
+    assert.deepEqual(became, [], 'the expired timer did not act before the waiting input');
+    driver.run(() => {
+      masterDownAt = now + 3390;
+      return [];
+    });
+    afterInput.shift()?.();
+    assert.deepEqual(became, [], 'the advertisement read first restarted master-down: still BACKUP');
+    assert.equal(timers.pending[0]?.ms, 3390);
+  });
+
+  it('runs no deferred tick after stop', () => {
+    let ticks = 0;
+    const host = { nextDeadline: () => 10, tick: () => (ticks++, []) } as unknown as CarpHostApi;
+    const afterInput: (() => void)[] = [];
+    const timers = Object.assign(new ManualTimers(), { afterPendingInput: (callback: () => void) => afterInput.push(callback) });
+    const driver = new Driver(host, { now: () => 10 }, () => undefined, timers);
+    driver.run(() => []);
+    timers.fire();
+    driver.stop();
+    afterInput.shift()?.();
+    assert.equal(ticks, 0);
+  });
+
   it('lets a CarpError from the operation reach the caller and executes nothing', () => {
     const executed: Action[] = [];
     const driver = new Driver(fakeHost(() => null, () => []), { now: () => 0 }, (a) => executed.push(a), new ManualTimers());
