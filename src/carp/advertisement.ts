@@ -82,21 +82,23 @@ export function buildAdvertisements(
   const payload = encodeCarp({ vhid: node.vhid, ...values, counter, hmac });
   const bowOut = isBowOut(values);
   const sourceMac = advertisementSourceMac(iface, node.vhid);
-  return families.map((family) => {
-    if (family === 4) node.stats.opackets++;
-    else node.stats.opackets6++;
-    if (bowOut) node.stats.bowOutsSent++;
-    return {
-      kind: 'advertise',
-      ifname: iface.name,
-      carpdev,
-      vhid: node.vhid,
+  return families.map((family) =>
+    sentAdvertisement(iface, node, carpdev, family, {
       sourceMac: sourceMac === null ? null : Buffer.from(sourceMac),
-      family,
-      destination: destinationOf(iface, family),
       protocol: 'carp',
       payload: Buffer.from(payload),
       bowOut,
-    };
-  });
+    }),
+  );
+}
+
+/** What a CARP and a VRRPv3 advertisement of one family differ in. */
+export type AdvertisedPacket = Pick<AdvertiseAction, 'sourceMac' | 'protocol' | 'payload' | 'bowOut'>;
+
+/** The advertisement of `family`, to its group or the carppeer, counted as sent (carpstats). */
+export function sentAdvertisement(iface: CarpInterface, node: VirtualHost, carpdev: string, family: 4 | 6, packet: AdvertisedPacket): AdvertiseAction {
+  if (family === 4) node.stats.opackets++;
+  else node.stats.opackets6++;
+  if (packet.bowOut) node.stats.bowOutsSent++;
+  return { kind: 'advertise', ifname: iface.name, carpdev, vhid: node.vhid, family, destination: destinationOf(iface, family), ...packet };
 }

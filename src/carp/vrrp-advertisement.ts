@@ -2,12 +2,12 @@
  * The VRRPv3 advertisements of a carpver 3 virtual host (RFC 5798 5, docs/protocol.md §8.4): one per
  * active family, carrying that family's virtual addresses, to 224.0.0.18 / ff02::12 (or the
  * carppeer) from the family's virtual MAC. The checksum covers the IP source, which the driver
- * chooses, so the payload leaves here with checksum 0 (sealVrrp3 fills it in).
+ * chooses, so the one written here (for the group address) is redone by sealVrrp3 before sending.
  */
 import { type Family, type IpAddress, type MacAddress, virtualMac, vrrpIpv6VirtualMac } from '../wire/address';
 import { CARP_IPV4_GROUP, CARP_IPV6_GROUP } from '../wire/carp';
 import { encodeVrrp3, vrrp3Length } from '../wire/vrrp';
-import { destinationOf } from './advertisement';
+import { sentAdvertisement } from './advertisement';
 import type { CarpInterface } from './carp-interface';
 import type { AdvertiseAction, VrrpConfig } from './types';
 import type { VirtualHost } from './virtual-host';
@@ -37,20 +37,6 @@ export function buildVrrpAdvertisements(iface: CarpInterface, vrrp: VrrpConfig, 
       { source: VRRP_GROUPS[family], destination: VRRP_GROUPS[family] },
       payload,
     );
-    if (family === 4) node.stats.opackets++;
-    else node.stats.opackets6++;
-    if (bowOut) node.stats.bowOutsSent++;
-    return {
-      kind: 'advertise',
-      ifname: iface.name,
-      carpdev,
-      vhid: node.vhid,
-      sourceMac: vrrpVirtualMac(family, node.vhid),
-      family,
-      destination: destinationOf(iface, family),
-      protocol: 'vrrp3',
-      payload,
-      bowOut,
-    };
+    return sentAdvertisement(iface, node, carpdev, family, { sourceMac: vrrpVirtualMac(family, node.vhid), protocol: 'vrrp3', payload, bowOut });
   });
 }
