@@ -22,23 +22,26 @@ export interface CapturedAd {
 const AD_LINE =
   /^(\d+\.\d+) (\S+) > \S+, ethertype IPv4 \(0x0800\), length \d+: (\S+) > \S+: CARPv2-advertise 36: vhid=(\d+) advbase=(\d+) advskew=(\d+) authlen=7 counter=(\d+)$/;
 
+/**
+ * Each line of tcpdump's output that `pattern` matches, built into a record in capture order; other
+ * lines are skipped. Every group of the pattern must be mandatory, so `group(i)` always has text.
+ */
+export function parseTcpdumpLines<T>(output: string, pattern: RegExp, build: (group: (i: number) => string) => T): T[] {
+  return output.split('\n').flatMap((line) => {
+    const m = pattern.exec(line.trim());
+    return m ? [build((i) => m[i] as string)] : [];
+  });
+}
+
 /** The advertisements in tcpdump's output, in capture order; other lines are skipped. */
 export function parseAds(output: string): CapturedAd[] {
-  const ads: CapturedAd[] = [];
-  for (const line of output.split('\n')) {
-    const m = AD_LINE.exec(line.trim());
-    if (!m) continue;
-    // Every group of AD_LINE is mandatory, so a match has them all.
-    const group = (i: number): string => m[i] as string;
-    ads.push({
-      at: Number(group(1)) * 1000,
-      sourceMac: group(2),
-      source: group(3),
-      vhid: Number(group(4)),
-      advbase: Number(group(5)),
-      advskew: Number(group(6)),
-      counter: BigInt(group(7)),
-    });
-  }
-  return ads;
+  return parseTcpdumpLines(output, AD_LINE, (group) => ({
+    at: Number(group(1)) * 1000,
+    sourceMac: group(2),
+    source: group(3),
+    vhid: Number(group(4)),
+    advbase: Number(group(5)),
+    advskew: Number(group(6)),
+    counter: BigInt(group(7)),
+  }));
 }

@@ -4,6 +4,8 @@
  */
 
 /** tcpdump options and filter for `Capture` that print what `parseVrrpAds` reads. */
+import { parseTcpdumpLines } from './carp-ads';
+
 export const VRRP_CAPTURE_ARGS = ['-tt', '-e', 'ip proto 112 or ip6 proto 112'] as const;
 
 export interface VrrpAd {
@@ -23,20 +25,12 @@ const AD_LINE = /^(\d+\.\d+) (\S+) > \S+, ethertype IPv[46] \(0x[0-9a-f]+\), len
 
 /** The VRRPv3 advertisements in tcpdump's output, in capture order; other lines (CARP too) are skipped. */
 export function parseVrrpAds(output: string): VrrpAd[] {
-  const ads: VrrpAd[] = [];
-  for (const line of output.split('\n')) {
-    const m = AD_LINE.exec(line.trim());
-    if (!m) continue;
-    // Every group of AD_LINE is mandatory, so a match has them all.
-    const group = (i: number): string => m[i] as string;
-    ads.push({
-      at: Number(group(1)) * 1000,
-      sourceMac: group(2),
-      source: group(3),
-      vrid: Number(group(4)),
-      priority: Number(group(5)),
-      intervalCs: Number(group(6)),
-    });
-  }
-  return ads;
+  return parseTcpdumpLines(output, AD_LINE, (group) => ({
+    at: Number(group(1)) * 1000,
+    sourceMac: group(2),
+    source: group(3),
+    vrid: Number(group(4)),
+    priority: Number(group(5)),
+    intervalCs: Number(group(6)),
+  }));
 }
