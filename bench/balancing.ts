@@ -6,7 +6,8 @@
 import { BalancingLab, CLIENT, type Layout } from './balancing-lab';
 import { type BalancingRun, runBalancingRounds } from './balancing-rounds';
 import { type BalancingSummary, summarizeBalancing } from './balancing-summary';
-import { type MachineInfo, describeMachine, oneMinuteLoad } from './machine';
+import { type MachineInfo, describeMachine } from './machine';
+import { runRecord } from './results';
 import type { BenchOptions } from './options';
 import { withLab } from './open-labs';
 
@@ -30,11 +31,7 @@ export async function runBalancing(options: BenchOptions, progress: (line: strin
       const machine = await describeMachine(lab.carpLab, CLIENT);
       const runs = await runBalancingRounds(lab, options, progress);
       return {
-        startedAt,
-        finishedAt: new Date().toISOString(),
-        machine,
-        loadAverageAtEnd: oneMinuteLoad(),
-        options,
+        ...runRecord(startedAt, machine, options),
         layouts: lab.describeLayouts(),
         runs,
         summary: summarizeBalancing(runs),

@@ -4,10 +4,10 @@
  * (docs/benchmarks.md).
  */
 import { CLIENT, DataplaneLab } from './lab';
-import { describeMachine, oneMinuteLoad } from './machine';
+import { describeMachine } from './machine';
 import type { BenchOptions } from './options';
 import { withLab } from './open-labs';
-import type { BenchResults } from './results';
+import { type BenchResults, runRecord } from './results';
 import { runRounds } from './rounds';
 import { summarize } from './summary';
 
@@ -19,11 +19,7 @@ export async function runDataplane(options: BenchOptions, progress: (line: strin
       const machine = await describeMachine(lab.carpLab, CLIENT);
       const runs = await runRounds(lab, options, progress);
       return {
-        startedAt,
-        finishedAt: new Date().toISOString(),
-        machine,
-        loadAverageAtEnd: oneMinuteLoad(),
-        options,
+        ...runRecord(startedAt, machine, options),
         topology: lab.describePaths(),
         runs,
         summary: summarize(runs, options.seconds),

@@ -6,7 +6,8 @@
 import { CONTENDERS, type Contender, type ContenderName } from './failover-contenders';
 import { type FailoverSummary, type FailoverTrial, summarizeFailover } from './failover-summary';
 import { SCENARIO_NAMES, runTrial, scenarioApplies } from './failover-trial';
-import { type HostInfo, describeHost, oneMinuteLoad } from './machine';
+import { type HostInfo, describeHost } from './machine';
+import { runRecord } from './results';
 import type { BenchOptions } from './options';
 
 export interface FailoverResults {
@@ -37,11 +38,7 @@ export async function runFailover(options: BenchOptions, progress: (line: string
     }
   }
   return {
-    startedAt,
-    finishedAt: new Date().toISOString(),
-    machine,
-    loadAverageAtEnd: oneMinuteLoad(),
-    options,
+    ...runRecord(startedAt, machine, options),
     settings: Object.fromEntries(options.contenders.map((name) => [name, CONTENDERS[name].settings])),
     trials,
     summary: summarizeFailover(trials, peersOfOurs(options.contenders)),

@@ -5,7 +5,8 @@
  */
 import { runFilterRounds, type FilterSample } from './filter-rounds';
 import { type FilterSummary, summarizeFilter } from './filter-summary';
-import { type HostInfo, describeHost, oneMinuteLoad } from './machine';
+import { type HostInfo, describeHost } from './machine';
+import { runRecord } from './results';
 import type { BenchOptions } from './options';
 
 export interface FilterResults {
@@ -25,11 +26,7 @@ export function runFilter(options: BenchOptions, daemonNsPerFrame: number | null
   const machine = describeHost();
   const samples = runFilterRounds(options.rounds, progress);
   return {
-    startedAt,
-    finishedAt: new Date().toISOString(),
-    machine,
-    loadAverageAtEnd: oneMinuteLoad(),
-    options,
+    ...runRecord(startedAt, machine, options),
     samples,
     summary: summarizeFilter(samples, daemonNsPerFrame),
   };

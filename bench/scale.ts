@@ -9,7 +9,8 @@ import { Ucarp } from '../test/netns/ucarp';
 import { residentBytes } from '../test/netns/process-memory';
 import type { InterfaceStatusDto } from '../src/control/protocol';
 import { CpuSplitMeter } from './cpu';
-import { type HostInfo, describeHost, oneMinuteLoad } from './machine';
+import { type HostInfo, describeHost } from './machine';
+import { runRecord } from './results';
 import type { BenchOptions } from './options';
 import { withLab } from './open-labs';
 import { sleep } from '../test/helpers/poll';
@@ -79,7 +80,7 @@ export async function runScale(options: BenchOptions, progress: (line: string) =
   });
   // ucarp's lab has the one carpdev: one process per vhid on eth0.
   const ucarp = options.contenders.includes('ucarp') && options.carpdevs === 1 ? await withLab(() => CarpLab.create('scaleu'), (lab) => measureUcarp(lab, options, progress)) : null;
-  return { startedAt, finishedAt: new Date().toISOString(), machine, loadAverageAtEnd: oneMinuteLoad(), options, carpd, ucarp };
+  return { ...runRecord(startedAt, machine, options), carpd, ucarp };
 }
 
 async function measureCarpd(lab: CarpLab, options: BenchOptions, progress: (line: string) => void): Promise<{ master: ScaleSide; backup: ScaleSide }> {

@@ -7,7 +7,8 @@
 import { CONTENDERS, carpdContender } from './failover-contenders';
 import { type FailoverSummary, type FailoverTrial, summarizeFailover } from './failover-summary';
 import { attempt } from './failover';
-import { type HostInfo, describeHost, oneMinuteLoad } from './machine';
+import { type HostInfo, describeHost } from './machine';
+import { runRecord } from './results';
 import type { BenchOptions } from './options';
 import { type SoakRun, type SoakSetting, runSoak, settingFor } from './soak-run';
 
@@ -65,11 +66,7 @@ export async function runSoakCase(options: BenchOptions, progress: (line: string
     }
   }
   return {
-    startedAt,
-    finishedAt: new Date().toISOString(),
-    machine,
-    loadAverageAtEnd: oneMinuteLoad(),
-    options,
+    ...runRecord(startedAt, machine, options),
     runs,
     failed,
     chosen: chosen === null ? null : { preferredSkew: chosen.preferredSkew, backupSkew: chosen.backupSkew },
