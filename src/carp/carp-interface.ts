@@ -18,6 +18,8 @@ import { copyAddress } from './virtual-host';
 export interface HostConditions {
   readonly shutDown: boolean;
   readonly settings: { readonly allow: boolean };
+  /** Interfaces wait for setKernelReady (CarpHostOptions.kernelSetup). */
+  readonly kernelSetup: boolean;
   isCarpdevRunning(carpdev: string): boolean;
 }
 
@@ -40,6 +42,11 @@ export class CarpInterface implements DemotionMember {
   /** As the kernel reports them, in configuration order (the HMAC input of old peers). */
   addresses: IpAddress[] = [];
   adminUp = false;
+  /**
+   * The carpdev for which the daemon last reported the kernel side set up (ARP settings, policy
+   * routes); null: not set up since carpN last came up. Only read with kernelSetup.
+   */
+  kernelReadyFor: string | null = null;
   /** The vhids of the MASTER nodes as last reported in a LinkStateAction. */
   private masters: readonly number[] = [];
   privateDemote = 0;
@@ -89,7 +96,9 @@ export class CarpInterface implements DemotionMember {
 
   /**
    * Why the interface does not run, or null when it runs: admin up, carpdev set and running, a
-   * vhid, an address and net.inet.carp.allow = 1. The first applicable reason is reported.
+   * vhid, an address, net.inet.carp.allow = 1 and, where the host has a kernel to set up, that
+   * setup done for this carpdev: a MASTER whose policy routes are missing answers from the
+   * parent's MAC and teaches the LAN the wrong one. The first applicable reason is reported.
    */
   haltReason(ctx: HostConditions): TransitionReason | null {
     if (ctx.shutDown) return 'shutdown';
@@ -99,6 +108,7 @@ export class CarpInterface implements DemotionMember {
     if (this.carpdev === null || this.nodes.length === 0 || this.virtualAddresses().length === 0) {
       return 'unconfigured';
     }
+    if (ctx.kernelSetup && this.kernelReadyFor !== this.carpdev) return 'kernel-setup';
     return null;
   }
 

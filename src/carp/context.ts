@@ -29,10 +29,13 @@ export class CoreContext {
   /**
    * `wallClockOffset`: the wall-clock time (ms since the epoch) at monotonic 0, so that `now` plus
    * it is the wall clock that strict counters are made of and checked against.
+   * `kernelSetup`: each interface runs only once the daemon has reported its kernel side set up
+   * for its carpdev (setKernelReady); a core without a kernel (simulations) leaves it off.
    */
   constructor(
     readonly random: RandomSource,
     readonly wallClockOffset: Millis = 0,
+    readonly kernelSetup = false,
   ) {}
 
   wallClock(now: Millis): Millis {

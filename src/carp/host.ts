@@ -49,6 +49,11 @@ export interface CarpHostOptions {
   readonly random?: RandomSource;
   /** The wall-clock time (ms since the epoch) at monotonic 0, for strict counters; 0 by default. */
   readonly wallClockOffset?: Millis;
+  /**
+   * Interfaces wait in INIT until setKernelReady says their kernel side (the carpdev's ARP
+   * settings, the policy routes) is in place: carpd on Linux. Off by default.
+   */
+  readonly kernelSetup?: boolean;
 }
 
 const CRYPTO_RANDOM: RandomSource = { bytes: (count) => randomBytes(count) };
@@ -65,7 +70,7 @@ export class CarpHost implements CarpHostApi {
   private readonly ctx: CoreContext;
 
   constructor(options: CarpHostOptions = {}) {
-    this.ctx = new CoreContext(options.random ?? CRYPTO_RANDOM, options.wallClockOffset ?? 0);
+    this.ctx = new CoreContext(options.random ?? CRYPTO_RANDOM, options.wallClockOffset ?? 0, options.kernelSetup ?? false);
   }
 
   createInterface(name: string, now: Millis): Action[] {
@@ -120,6 +125,13 @@ export class CarpHost implements CarpHostApi {
     const iface = this.interface(name);
     return this.operate(now, () => {
       iface.adminUp = up;
+    });
+  }
+
+  setKernelReady(name: string, carpdev: string | null, now: Millis): Action[] {
+    const iface = this.interface(name);
+    return this.operate(now, () => {
+      iface.kernelReadyFor = carpdev;
     });
   }
 
@@ -312,6 +324,7 @@ export class CarpHost implements CarpHostApi {
       adminUp: iface.adminUp,
       carpdevRunning: iface.carpdev !== null && this.ctx.isCarpdevRunning(iface.carpdev),
       linkUp: iface.linkUp,
+      haltReason: iface.haltReason(this.ctx),
       addresses: iface.addressesCopy(),
       demote: this.ctx.demotion.demoteCount(iface),
       balancing: iface.balancingInForce,

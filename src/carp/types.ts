@@ -202,6 +202,7 @@ export const TRANSITION_REASONS = {
   'admin-down': 'interface down',
   'carpdev-down': 'carpdev link down',
   unconfigured: 'no vhid, no address or no carpdev',
+  'kernel-setup': 'waiting for the ARP settings of the carpdev and the policy routes',
   'allow-off': 'net.inet.carp.allow is 0',
   shutdown: 'daemon shutting down',
 } as const;
@@ -326,6 +327,8 @@ export interface InterfaceStatus {
   readonly carpdevRunning: boolean;
   /** TAP carrier: some virtual host is MASTER. */
   readonly linkUp: boolean;
+  /** Why the interface does not run now (the first reason that applies); null while it runs. */
+  readonly haltReason: TransitionReason | null;
   readonly addresses: readonly IpAddress[];
   /** OpenBSD demote count sent in byte 4 (docs/protocol.md §3.5). */
   readonly demote: number;
@@ -362,6 +365,8 @@ export interface CarpHostApi {
   setAddresses(name: string, addresses: readonly IpAddress[], now: Millis): Action[];
   /** IFF_UP of carpN. Going down while MASTER sends a bow-out. */
   setAdminUp(name: string, up: boolean, now: Millis): Action[];
+  /** The kernel side of `name` is set up for `carpdev` (null: not set up); see CarpHostOptions.kernelSetup. */
+  setKernelReady(name: string, carpdev: string | null, now: Millis): Action[];
   /** Up-with-link state of a parent interface; down means INIT plus demotion. */
   setCarpdevRunning(carpdev: string, running: boolean, now: Millis): Action[];
   /** BACKUP nodes among `vhids` become MASTER at once: the daemon restarted while MASTER. */

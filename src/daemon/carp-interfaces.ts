@@ -115,7 +115,13 @@ export class CarpInterfaces {
     const link = { ...mirrored, adminUp: this.adminUp(ifname, mirrored.adminUp) };
     const prefixes = mirror.addressesOf(link.index).map((a) => a.prefix);
     const addresses = prefixes.map((p) => p.address);
-    driver.run((now) => [...host.setAdminUp(ifname, link.adminUp, now), ...host.setAddresses(ifname, addresses, now)]);
+    driver.run((now) => [
+      ...host.setAdminUp(ifname, link.adminUp, now),
+      // Down flushes carpN's routes, and routes for no address are not those of the next one:
+      // KernelWork sets it up again before it runs again.
+      ...(link.adminUp && prefixes.length > 0 ? [] : host.setKernelReady(ifname, null, now)),
+      ...host.setAddresses(ifname, addresses, now),
+    ]);
     if (!addressesPending) this.carpdevs.update(ifname, prefixes);
     const { config } = this.status(ifname);
     const layer2 = linkLayerOf(config);
@@ -128,6 +134,12 @@ export class CarpInterfaces {
     }
     this.deps.peerSockets.want(ifname, carpdev?.name ?? null, config.peers);
     this.deps.kernelWork.interfaceChanged(ifname, carpdev, link.adminUp ? prefixes : null);
+  }
+
+  /** KernelWork has set up carpN's kernel side for `carpdev`: the core may run it there. */
+  kernelSetUp(ifname: string, carpdev: string | null): void {
+    const { host, driver } = this.deps;
+    if (this.has(ifname) && host.interfaceStatus(ifname) !== undefined) driver.run((now) => host.setKernelReady(ifname, carpdev, now));
   }
 
   /**

@@ -115,7 +115,7 @@ export class Daemon {
     const { logger, clock, mirror } = env;
     const wallClock = env.wallClock ?? WALL_CLOCK;
     const wallClockOffset = wallClock.now() - clock.now();
-    const host = new CarpHost(env.random ? { random: env.random, wallClockOffset } : { wallClockOffset });
+    const host = new CarpHost({ ...(env.random ? { random: env.random } : {}), wallClockOffset, kernelSetup: true });
     const events = new CarpEventLog(logger, () => Number(host.getSysctl('net.inet.carp.log')), () => clock.now());
     const journal = new StateJournal(options.runtimeDir ?? DEFAULT_RUNTIME_DIR, env.timers, (e) =>
       logger.warn({ err: e }, `state journal: ${describeError(e)}`),
@@ -163,7 +163,7 @@ export class Daemon {
       events,
       failure: (message, error) => logger.error({ err: error }, `${message}: ${describeError(error)}`),
     });
-    this.kernelWork = new KernelWork(env.kernelTasks, logger);
+    this.kernelWork = new KernelWork(env.kernelTasks, logger, (ifname, carpdev) => this.interfaces.kernelSetUp(ifname, carpdev));
     this.interfaces = new CarpInterfaces({ host, driver, taps, relay, peerSockets, mirror, kernelWork: this.kernelWork, logger, feed });
     this.service = new CarpService({
       host,

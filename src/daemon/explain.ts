@@ -6,7 +6,7 @@
 import { isBowOut } from '../carp/advertisement';
 import { compareTiming } from '../carp/timing';
 import { TRANSITION_REASONS } from '../carp/types';
-import type { InterfaceStatus, Millis, NodeStatus, PeerStatus } from '../carp/types';
+import type { InterfaceStatus, Millis, NodeStatus, PeerStatus, TransitionReason } from '../carp/types';
 import { type ExplanationDto, type NodeExplanationDto, type PeerDto, transitionDto } from '../control/protocol';
 import { formatIp } from '../wire/address';
 
@@ -24,12 +24,12 @@ export function explainInterface(status: InterfaceStatus, now: Millis, preempt: 
     demote: status.demote,
     preempt,
     carppeers: status.config.peers.map(formatIp),
-    nodes: status.nodes.map((node) => explainNode(node, { advbase: status.config.advbase, demote: status.demote }, now, preempt)),
+    nodes: status.nodes.map((node) => explainNode(node, status, now, preempt)),
   };
 }
 
-function explainNode(node: NodeStatus, iface: { advbase: number; demote: number }, now: Millis, preempt: boolean): NodeExplanationDto {
-  const ours = { advbase: iface.advbase, advskew: node.effectiveAdvskew, demote: iface.demote };
+function explainNode(node: NodeStatus, iface: InterfaceStatus, now: Millis, preempt: boolean): NodeExplanationDto {
+  const ours = { advbase: iface.config.advbase, advskew: node.effectiveAdvskew, demote: iface.demote };
   return {
     vhid: node.vhid,
     state: node.state,
@@ -38,8 +38,14 @@ function explainNode(node: NodeStatus, iface: { advbase: number; demote: number 
     lastTransition: transitionDto(node.lastTransition, now),
     peers: node.peers.map((peer) => peerDto(peer, now)),
     timer: node.nextTimer === null ? null : { kind: node.nextTimer.kind, secondsLeft: tenths(Math.max(0, node.nextTimer.at - now)) },
-    rule: node.vrrp === null ? rule(node, ours, preempt) : vrrpRule(node, node.vrrp, preempt),
+    rule: node.state === 'INIT' ? initRule(node, iface.haltReason) : node.vrrp === null ? rule(node, ours, preempt) : vrrpRule(node, node.vrrp, preempt),
   };
+}
+
+/** INIT: why the interface does not run now, which says more than why it last stopped. */
+function initRule(node: NodeStatus, haltReason: TransitionReason | null): string {
+  const reason = haltReason ?? node.lastTransition?.reason;
+  return `INIT: ${reason === undefined ? 'not started yet' : TRANSITION_REASONS[reason]}`;
 }
 
 /** carpver 3 (src/carp/vrrp-rules.ts): VRRP peers are not kept, so the rule speaks of our own values. */
@@ -47,7 +53,6 @@ function vrrpRule(node: NodeStatus, vrrp: NonNullable<NodeStatus['vrrp']>, preem
   const ours = `priority ${vrrp.priority}`;
   switch (node.state) {
     case 'INIT':
-      return `INIT: ${node.lastTransition === null ? 'not started yet' : TRANSITION_REASONS[node.lastTransition.reason]}`;
     case 'BACKUP':
       return preempt
         ? `BACKUP (${ours}): a master of priority ${vrrp.priority} or more advertises every ${vrrp.masterInterval} cs; a lower one would be preempted`
@@ -74,7 +79,6 @@ function values(a: Advertised): string {
 function rule(node: NodeStatus, ours: Advertised, preempt: boolean): string {
   switch (node.state) {
     case 'INIT':
-      return `INIT: ${node.lastTransition === null ? 'not started yet' : TRANSITION_REASONS[node.lastTransition.reason]}`;
     case 'BACKUP':
       return backupRule(node.peers[0], ours, preempt);
     case 'MASTER': {

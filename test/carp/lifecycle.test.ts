@@ -29,6 +29,7 @@ describe('carp/host lifecycle and running condition', () => {
         adminUp: false,
         carpdevRunning: false,
         linkUp: false,
+        haltReason: 'admin-down',
         addresses: [],
         demote: 0,
         balancing: 'none',

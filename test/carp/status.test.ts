@@ -19,6 +19,7 @@ describe('carp/status', () => {
         adminUp: true,
         carpdevRunning: true,
         linkUp: false,
+        haltReason: null,
         addresses: [ip(VIP4)],
         demote: 0,
         balancing: 'none',

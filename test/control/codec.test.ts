@@ -299,6 +299,7 @@ describe('interfaceStatusDto', () => {
     adminUp: true,
     carpdevRunning: true,
     linkUp: false,
+    haltReason: null,
     addresses: [parseIp('192.0.2.10')],
     demote: 0,
     balancing: 'none',

@@ -16,13 +16,14 @@ function node(state: CarpState, peers: PeerStatus[], transition: NodeStatus['las
   return { vhid: 1, advskew: 100, effectiveAdvskew: 100, vrrp: null, state, lastTransition: transition, peers, nextTimer: null, stats: zeroNodeStats() };
 }
 
-function ruleOf(n: NodeStatus, { demote = 0, preempt = false } = {}): string {
+function ruleOf(n: NodeStatus, { demote = 0, preempt = false, haltReason = null as InterfaceStatus['haltReason'] } = {}): string {
   const status: InterfaceStatus = {
     name: 'carp0',
     config: { carpdev: 'eth0', advbase: 1, key: deriveKey(''), nodes: [{ vhid: 1, advskew: 100 }], balancing: 'none', groups: [], garpRefresh: 0, peers: [], vrrp: null },
     adminUp: true,
     carpdevRunning: true,
     linkUp: n.state === 'MASTER',
+    haltReason,
     addresses: [],
     demote,
     balancing: 'none',
@@ -56,5 +57,11 @@ describe('daemon/explain rules', () => {
   it('INIT: the reason it is there', () => {
     assert.equal(ruleOf(node('INIT', [], { reason: 'unconfigured', at: 0 })), 'INIT: no vhid, no address or no carpdev');
     assert.equal(ruleOf(node('INIT', [], null)), 'INIT: not started yet');
+  });
+
+  it('INIT: why it does not run now comes before why it last stopped', () => {
+    const waiting = node('INIT', [], { reason: 'admin-down', at: 0 });
+    assert.equal(ruleOf(waiting, { haltReason: 'kernel-setup' }), 'INIT: waiting for the ARP settings of the carpdev and the policy routes');
+    assert.equal(ruleOf(node('INIT', [], null), { haltReason: 'unconfigured' }), 'INIT: no vhid, no address or no carpdev');
   });
 });

@@ -131,6 +131,8 @@ export interface StartOptions {
   readonly readyTimeoutMs?: number;
   /** WATCHDOG_USEC of the recording service manager, in ms; none by default. */
   readonly watchdogMs?: number;
+  /** Each policy routing task finishes when the promise this returns resolves (a slow `ip`); at once by default. */
+  readonly routingDone?: () => Promise<void>;
 }
 
 export class DaemonLab {
@@ -180,7 +182,7 @@ export class DaemonLab {
       kernelTasks: {
         configureCarpdev: (carpdev) => Promise.resolve(void tasks.push(`carpdev ${carpdev}`)).then(() => []),
         reconcileRouting: (ifname, vips: readonly IpPrefix[]) =>
-          Promise.resolve(void tasks.push(`routing ${ifname} ${vips.length}`)).then(() => []),
+          (options.routingDone?.() ?? Promise.resolve()).then(() => void tasks.push(`routing ${ifname} ${vips.length}`)).then(() => []),
       },
       prepareCarpInterface: () => Promise.resolve([]),
       isTapDevice: (ifname) => host.kernel.isTapDevice(ifname),

@@ -14,6 +14,7 @@ function iface(name: string, states: readonly CarpState[], overrides: Partial<In
     adminUp: true,
     carpdevRunning: true,
     linkUp: states.includes('MASTER'),
+    haltReason: null,
     addresses: [parseIp('10.77.0.50')],
     demote: 0,
     balancing: 'none',
