@@ -20,6 +20,8 @@ export interface VrrpInstance {
   readonly vip: string;
   /** advert_int in seconds (default 1); VRRPv3 takes centiseconds, so 0.1 is possible there. */
   readonly advertInt?: number;
+  /** Advertise to this address only (unicast_peer) instead of the group. */
+  readonly unicastPeer?: string;
 }
 
 export type VrrpState = 'INIT' | 'BACKUP' | 'MASTER' | 'FAULT';
@@ -37,7 +39,7 @@ function configuration(instances: readonly VrrpInstance[]): string {
   advert_int ${i.advertInt ?? 1}
   virtual_ipaddress {
     ${i.vip}/${i.vip.includes(':') ? 64 : 24}
-  }
+  }${i.unicastPeer === undefined ? '' : `\n  unicast_peer {\n    ${i.unicastPeer}\n  }`}
 }`,
   );
   // Scripts are not used; the security setting only silences the warning that they could be.

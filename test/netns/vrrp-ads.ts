@@ -13,6 +13,8 @@ export interface VrrpAd {
   readonly at: number;
   readonly sourceMac: string;
   readonly source: string;
+  /** The group (224.0.0.18, ff02::12) or, unicast, the peer. */
+  readonly destination: string;
   readonly vrid: number;
   readonly priority: number;
   /** Max advertisement interval in centiseconds. */
@@ -21,7 +23,7 @@ export interface VrrpAd {
 
 // 1796580336.902068 02:55:00:00:00:01 > 33:33:00:00:00:12, ethertype IPv6 (0x86dd), length 78:
 // fe80::55:ff:fe00:1 > ff02::12: VRRPv3, Advertisement, vrid 9, prio 150, intvl 10cs, length 24
-const AD_LINE = /^(\d+\.\d+) (\S+) > \S+, ethertype IPv[46] \(0x[0-9a-f]+\), length \d+: (\S+) > \S+: VRRPv3, Advertisement, vrid (\d+), prio (\d+), intvl (\d+)cs, length \d+$/;
+const AD_LINE = /^(\d+\.\d+) (\S+) > \S+, ethertype IPv[46] \(0x[0-9a-f]+\), length \d+: (\S+) > (\S+): VRRPv3, Advertisement, vrid (\d+), prio (\d+), intvl (\d+)cs, length \d+$/;
 
 /** The VRRPv3 advertisements in tcpdump's output, in capture order; other lines (CARP too) are skipped. */
 export function parseVrrpAds(output: string): VrrpAd[] {
@@ -29,8 +31,9 @@ export function parseVrrpAds(output: string): VrrpAd[] {
     at: Number(group(1)) * 1000,
     sourceMac: group(2),
     source: group(3),
-    vrid: Number(group(4)),
-    priority: Number(group(5)),
-    intervalCs: Number(group(6)),
+    destination: group(4),
+    vrid: Number(group(5)),
+    priority: Number(group(6)),
+    intervalCs: Number(group(7)),
   }));
 }

@@ -12,6 +12,8 @@ export interface VrrpGroup {
   readonly intervalCs: number;
   /** The virtual address, IPv4 or IPv6; the group is of that family. */
   readonly vip: string;
+  /** Advertise unicast to this address instead of the group (carppeer; keepalived's unicast_peer). */
+  readonly peer?: string;
 }
 
 export interface VrrpRouter {
@@ -29,7 +31,8 @@ const prefixOf = (vip: string): number => (vip.includes(':') ? 64 : 24);
 
 /** The words that make a VRRPv3 vhid (carpctl(8), carp.conf(5)). */
 export function carpdVrrpWords(group: Omit<VrrpGroup, 'vip'>): string {
-  return `vhid ${group.vrid} carpver 3 vrrpprio ${group.priority} vrrpinterval ${group.intervalCs} carpdev eth0`;
+  const peer = group.peer === undefined ? '' : ` carppeer ${group.peer}`;
+  return `vhid ${group.vrid} carpver 3 vrrpprio ${group.priority} vrrpinterval ${group.intervalCs} carpdev eth0${peer}`;
 }
 
 // vrrp: MASTER vrid 7 prio 200 interval 100
@@ -77,7 +80,15 @@ export interface KeepalivedRouter extends VrrpRouter {
 /** keepalived with one VRRPv3 instance "VI" on eth0, preempting (its default). */
 export async function startKeepalivedVrrp(lab: CarpLab, host: string, group: VrrpGroup): Promise<KeepalivedRouter> {
   const daemon = await Keepalived.start(lab, host, [
-    { name: 'VI', version: 3, vrid: group.vrid, priority: group.priority, vip: group.vip, advertInt: group.intervalCs / 100 },
+    {
+      name: 'VI',
+      version: 3,
+      vrid: group.vrid,
+      priority: group.priority,
+      vip: group.vip,
+      advertInt: group.intervalCs / 100,
+      ...(group.peer === undefined ? {} : { unicastPeer: group.peer }),
+    },
   ]);
   return {
     name: `keepalived on ${host}`,

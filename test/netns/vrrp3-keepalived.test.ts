@@ -2,7 +2,8 @@
  * carpd's VRRPv3 mode (`carpver 3`) against real keepalived on one bridge (docs/interop.md),
  * IPv4 and IPv6, at vrrpinterval 10 (advert_int 0.1) and 100 (advert_int 1): each side MASTER
  * with the other as its BACKUP, the higher priority winning and preempting from either side, and
- * the bow-out of an orderly stop (priority 0 on the wire, the backup MASTER after its skew time).
+ * the bow-out of an orderly stop (priority 0 on the wire, the backup MASTER after its skew time),
+ * and unicast advertisements (carppeer against keepalived's unicast_peer).
  * Who is MASTER is read from the wire: once settled, only one router advertises the VRID.
  */
 import assert from 'node:assert/strict';
@@ -170,6 +171,37 @@ describe('netns: VRRPv3 interop, carpd (carpver 3) against real keepalived', fun
       }
     });
   }
+
+  describe('unicast: carppeer against keepalived`s unicast_peer (IPv4, 0.1 s)', () => {
+    const carpdAddress = `${SUBNET4}.1`;
+    const keepalivedAddress = `${SUBNET4}.2`;
+    const unicast = (side: Side, priority: number): VrrpGroup => ({
+      vrid: VRID,
+      priority,
+      intervalCs: 10,
+      vip: VIP4,
+      peer: side === 'carpd' ? keepalivedAddress : carpdAddress,
+    });
+
+    for (const [lowSide, highSide] of [['carpd', 'keepalived'], ['keepalived', 'carpd']] as const) {
+      it(`${lowSide} MASTER alone; ${highSide} joins with a higher priority and preempts it; every advertisement goes unicast to the other`, async () => {
+        const low = await start(lowSide, unicast(lowSide, LOW));
+        await waitState(low, 'MASTER', masterDownMs(LOW, 10) + SLACK_MS + 3000);
+        const wire = await capture();
+        const high = await start(highSide, unicast(highSide, HIGH));
+        await waitState(high, 'MASTER', masterDownMs(HIGH, 10) + SLACK_MS + 3000);
+        await waitState(low, 'BACKUP', 5 * 100);
+        await lab.holds(`${high.name} MASTER, ${low.name} BACKUP`, async () => (await high.state()) === 'MASTER' && (await low.state()) === 'BACKUP', 1500);
+        const ads = parseVrrpAds(await wire.stop()).filter((ad) => ad.vrid === VRID);
+        const routes = [...new Set(ads.map((ad) => `${ad.source} > ${ad.destination}`))].sort();
+        assert.deepEqual(routes, [`${carpdAddress} > ${keepalivedAddress}`, `${keepalivedAddress} > ${carpdAddress}`], 'unicast both ways, nothing to 224.0.0.18');
+        const [lowSource, highSource] = await Promise.all([advertisingSource(lab, low.host, 4), advertisingSource(lab, high.host, 4)]);
+        const takeover = adsOf(ads, highSource)[0];
+        const lateLow = adsOf(ads, lowSource).filter((ad) => ad.at > (takeover?.at ?? Infinity));
+        assert.ok(lateLow.length <= 1, `${low.name} advertised ${lateLow.length} times after ${high.name} took over`);
+      });
+    }
+  });
 
   describe('a CARP group and a VRRPv3 group on the same carpdev', () => {
     const CARP_VHID = 1;
