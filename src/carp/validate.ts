@@ -3,7 +3,7 @@
  * check throws a CarpError that names the valid values and changes nothing; `validateConfig`
  * checks a whole resulting configuration so that configure() can commit all of it or none.
  */
-import { checkCarpnodes } from '../balance/carpnodes';
+import { checkCarpnodes } from './carpnodes';
 import { BALANCING_MODE_NAMES, type BalancingMode } from '../balance/modes';
 import { CARP_PASSPHRASE_MAX } from '../wire/hmac';
 import type { IpAddress } from '../wire/address';

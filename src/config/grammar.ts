@@ -5,7 +5,7 @@
  * src/carp/limits.ts and carpnodes lists are checked by src/balance, so carpctl, the configuration
  * files and the core refuse with the same words.
  */
-import { type CarpNode, checkCarpnodes } from '../balance/carpnodes';
+import { type CarpNode, checkCarpnodes } from '../carp/carpnodes';
 import { BALANCING_MODE_NAMES, type BalancingMode } from '../balance/modes';
 import { CarpError } from '../carp/errors';
 import { CARP_INTERFACE_NAME, CARP_INTERFACE_NAMES, LIMITS, type Range, checkRange } from '../carp/limits';

@@ -4,7 +4,7 @@
  * is refused instead of "last wins": the parsed form holds one value per setting, and in a file
  * spread over several lines a repeated word is far more often a mistake than an intent.
  */
-import type { CarpNode } from '../balance/carpnodes';
+import type { CarpNode } from '../carp/carpnodes';
 import type { BalancingMode } from '../balance/modes';
 import { LIMITS } from '../carp/limits';
 import { type IpAddress, type IpPrefix, formatIp } from '../wire/address';

@@ -2,7 +2,7 @@
  * The parsed form of the ifconfig-like words, shared by carpctl and the configuration files. Only
  * the words given are present, so a settings object doubles as a change ("configure these fields").
  */
-import type { CarpNode } from '../balance/carpnodes';
+import type { CarpNode } from '../carp/carpnodes';
 import type { BalancingMode } from '../balance/modes';
 import type { IpPrefix } from '../wire/address';
 

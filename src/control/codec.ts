@@ -3,7 +3,7 @@
  * fully typed, range-checked Request or a ProtocolError/ConfigError naming the bad field; carpctl
  * gets a Response whose envelope and result shape were checked.
  */
-import type { CarpNode } from '../balance/carpnodes';
+import type { CarpNode } from '../carp/carpnodes';
 import { BALANCING_MODE_NAMES, type BalancingMode } from '../balance/modes';
 import { LIMITS } from '../carp/limits';
 import {

@@ -5,7 +5,7 @@
  * touch are left out, so what `carpctl` changed on them since stays; a word taken out of the file
  * goes back to what an interface created without it has. Pure.
  */
-import type { CarpNode } from '../balance/carpnodes';
+import type { CarpNode } from '../carp/carpnodes';
 import { DEFAULT_ADVBASE, DEFAULT_ADVSKEW, DEFAULT_CARPVER, DEFAULT_VRRP_INTERVAL, DEFAULT_VRRP_PRIORITY } from '../carp/limits';
 import { type IpPrefix, formatPrefix } from '../wire/address';
 import type { InterfaceFileConfig, ResolvedInterfaceSettings } from '../config/settings';

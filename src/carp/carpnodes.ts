@@ -3,8 +3,8 @@
  * virtual host with its own state machine; together they share advbase, passphrase, addresses and
  * carpdev (docs/protocol.md §4).
  */
-import { CarpError } from '../carp/errors';
-import { LIMITS, type Range, checkRange } from '../carp/limits';
+import { CarpError } from './errors';
+import { LIMITS, type Range, checkRange } from './limits';
 
 export interface CarpNode {
   readonly vhid: number;

@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { checkCarpnodes } from '../../src/balance/carpnodes';
+import { checkCarpnodes } from '../../src/carp/carpnodes';
 import { CarpError } from '../../src/carp/errors';
 
 function refused(code: string, pattern: RegExp): (e: unknown) => boolean {
