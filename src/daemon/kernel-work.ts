@@ -1,20 +1,30 @@
 /**
  * Kernel changes that follow carp interfaces around (docs/protocol.md §7.4, §7.5): the ARP
  * settings of each carpdev and the policy routes of each carpN's addresses. They are asynchronous
- * (sysctl files, `ip`), so they run one at a time in the order asked, skip what is already in
- * place, and are logged; a failure is logged and retried with the next change, never thrown at a
- * caller.
+ * (sysctl files, `ip`), so they run one round at a time, skip what is already in place, and are
+ * logged; a failure is logged and retried with the next change, never thrown at a caller.
+ *
+ * What is asked while a round runs (or in the same tick as the first request) waits for the next
+ * round, which takes all of it: the policy routing of every carpN asked meanwhile is reconciled in
+ * one go, with a fixed number of `ip` processes, so a boot of hundreds of carp interfaces does not
+ * start processes per interface. A carpN asked twice before its round gets its latest VIPs.
  */
 import type { IpPrefix } from '../wire/address';
 import { formatPrefix } from '../wire/address';
 import type { Logger } from './logger';
 import { describeError } from './describe-error';
 
+/** What reconciling one carpN's routing came to: the commands run, and why it failed, if it did. */
+export interface RoutingOutcome {
+  readonly changes: readonly string[];
+  readonly error: Error | null;
+}
+
 export interface KernelWorkTasks {
   /** arp_ignore / arp_announce on a carpdev; returns "name: from -> to" lines. */
   configureCarpdev(carpdev: string): Promise<readonly string[]>;
-  /** Rules and routes of carpN's table exactly for `vips`; returns the commands run. */
-  reconcileRouting(ifname: string, vips: readonly IpPrefix[]): Promise<readonly string[]>;
+  /** Rules and routes of each carpN's table exactly for its VIPs, all at once; the outcome of each. */
+  reconcileRouting(wanted: ReadonlyMap<string, readonly IpPrefix[]>): Promise<ReadonlyMap<string, RoutingOutcome>>;
 }
 
 export interface CarpdevRef {
@@ -25,6 +35,11 @@ export interface CarpdevRef {
 
 export class KernelWork {
   private tail: Promise<void> = Promise.resolve();
+  /** Whether a round is chained on `tail` that has not started yet (and takes what is pending). */
+  private roundWaiting = false;
+  private readonly pendingCarpdevs: string[] = [];
+  /** carpN -> the VIPs its next round reconciles its routing for. */
+  private readonly pendingRouting = new Map<string, readonly IpPrefix[]>();
   /** carpdev name -> ifindex it was configured at. */
   private readonly configuredCarpdevs = new Map<string, number>();
   /** carpN -> the VIP list its routing was last reconciled for. */
@@ -42,9 +57,8 @@ export class KernelWork {
   interfaceChanged(ifname: string, carpdev: CarpdevRef | null, vips: readonly IpPrefix[] | null): void {
     if (carpdev && this.configuredCarpdevs.get(carpdev.name) !== carpdev.index) {
       this.configuredCarpdevs.set(carpdev.name, carpdev.index);
-      this.enqueue(`carpdev ${carpdev.name}`, () => this.tasks.configureCarpdev(carpdev.name), () =>
-        this.configuredCarpdevs.delete(carpdev.name),
-      );
+      if (!this.pendingCarpdevs.includes(carpdev.name)) this.pendingCarpdevs.push(carpdev.name);
+      this.scheduleRound();
     }
     if (vips === null) {
       this.routedFor.delete(ifname);
@@ -53,15 +67,15 @@ export class KernelWork {
     const key = vips.map(formatPrefix).join(' ');
     if (this.routedFor.get(ifname) === key) return;
     this.routedFor.set(ifname, key);
-    this.enqueue(`policy routing of ${ifname}`, () => this.tasks.reconcileRouting(ifname, vips), () =>
-      this.routedFor.delete(ifname),
-    );
+    this.pendingRouting.set(ifname, vips);
+    this.scheduleRound();
   }
 
   /** carpN is gone: its rules and routes go too. Resolves when done (or failed and logged). */
   interfaceRemoved(ifname: string): Promise<void> {
     this.routedFor.delete(ifname);
-    this.enqueue(`policy routing of ${ifname}`, () => this.tasks.reconcileRouting(ifname, []), () => undefined);
+    this.pendingRouting.set(ifname, []);
+    this.scheduleRound();
     return this.idle();
   }
 
@@ -70,14 +84,44 @@ export class KernelWork {
     return this.tail;
   }
 
-  private enqueue(what: string, task: () => Promise<readonly string[]>, onFailure: () => void): void {
-    this.tail = this.tail.then(async () => {
+  private scheduleRound(): void {
+    if (this.roundWaiting) return;
+    this.roundWaiting = true;
+    this.tail = this.tail.then(() => {
+      this.roundWaiting = false;
+      return this.round();
+    });
+  }
+
+  private async round(): Promise<void> {
+    for (const carpdev of this.pendingCarpdevs.splice(0)) {
+      const what = `carpdev ${carpdev}`;
       try {
-        for (const change of await task()) this.logger.info({ task: what }, change);
+        for (const change of await this.tasks.configureCarpdev(carpdev)) this.logger.info({ task: what }, change);
       } catch (e: unknown) {
-        onFailure();
+        this.configuredCarpdevs.delete(carpdev);
         this.logger.error({ task: what, err: e }, `${what} failed: ${describeError(e)}`);
       }
-    });
+    }
+    if (this.pendingRouting.size === 0) return;
+    const wanted = new Map(this.pendingRouting);
+    this.pendingRouting.clear();
+    let outcomes: ReadonlyMap<string, RoutingOutcome>;
+    try {
+      outcomes = await this.tasks.reconcileRouting(wanted);
+    } catch (e: unknown) {
+      const error = e instanceof Error ? e : new Error(String(e));
+      outcomes = new Map([...wanted.keys()].map((ifname) => [ifname, { changes: [], error }]));
+    }
+    for (const ifname of wanted.keys()) {
+      const what = `policy routing of ${ifname}`;
+      const outcome = outcomes.get(ifname) ?? { changes: [], error: new Error('no outcome reported') };
+      for (const change of outcome.changes) this.logger.info({ task: what }, change);
+      if (outcome.error) {
+        // Tried again with its next change.
+        if (!this.pendingRouting.has(ifname)) this.routedFor.delete(ifname);
+        this.logger.error({ task: what, err: outcome.error }, `${what} failed: ${describeError(outcome.error)}`);
+      }
+    }
   }
 }

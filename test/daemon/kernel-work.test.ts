@@ -3,19 +3,32 @@ import { KernelWork, type KernelWorkTasks } from '../../src/daemon/kernel-work';
 import { createLogger } from '../../src/daemon/logger';
 import { parsePrefix } from '../../src/wire/address';
 
-function recordingTasks(failRouting = false): { tasks: KernelWorkTasks; calls: string[] } {
+/** Records each call; `rounds` holds the interfaces of each reconcileRouting call. */
+function recordingTasks(failRouting: (ifname: string) => boolean = () => false): {
+  tasks: KernelWorkTasks;
+  calls: string[];
+  rounds: string[][];
+} {
   const calls: string[] = [];
+  const rounds: string[][] = [];
   const tasks: KernelWorkTasks = {
     configureCarpdev: (carpdev) => {
       calls.push(`carpdev ${carpdev}`);
       return Promise.resolve([]);
     },
-    reconcileRouting: (ifname, vips) => {
-      calls.push(`route ${ifname} [${vips.map((v) => `${v.prefixLength}`).join(',')}]`);
-      return failRouting ? Promise.reject(new Error('ip: RTNETLINK answers: Operation not permitted')) : Promise.resolve([]);
+    reconcileRouting: (wanted) => {
+      rounds.push([...wanted.keys()]);
+      const outcomes = new Map(
+        [...wanted].map(([ifname, vips]) => {
+          calls.push(`route ${ifname} [${vips.map((v) => `${v.prefixLength}`).join(',')}]`);
+          const error = failRouting(ifname) ? new Error('ip: RTNETLINK answers: Operation not permitted') : null;
+          return [ifname, { changes: [], error }] as const;
+        }),
+      );
+      return Promise.resolve(outcomes);
     },
   };
-  return { tasks, calls };
+  return { tasks, calls, rounds };
 }
 
 const vip = parsePrefix('192.0.2.10/24');
@@ -27,6 +40,7 @@ describe('daemon/kernel-work', () => {
     const work = new KernelWork(tasks, createLogger('silent'));
     work.interfaceChanged('carp0', eth0, [vip]);
     work.interfaceChanged('carp1', eth0, []);
+    await work.idle();
     work.interfaceChanged('carp0', { name: 'eth0', index: 7 }, [vip]);
     await work.idle();
     assert.deepEqual(calls.filter((c) => c.startsWith('carpdev')), ['carpdev eth0', 'carpdev eth0']);
@@ -37,19 +51,56 @@ describe('daemon/kernel-work', () => {
     const work = new KernelWork(tasks, createLogger('silent'));
     work.interfaceChanged('carp0', null, [vip]);
     work.interfaceChanged('carp0', null, [vip]);
+    await work.idle();
     work.interfaceChanged('carp0', null, null);
     work.interfaceChanged('carp0', null, [vip]);
     await work.interfaceRemoved('carp0');
-    assert.deepEqual(calls, ['route carp0 [24]', 'route carp0 [24]', 'route carp0 []']);
+    assert.deepEqual(calls, ['route carp0 [24]', 'route carp0 []']);
   });
 
-  it('logs a failure and tries again with the next change instead of throwing', async () => {
-    const { tasks, calls } = recordingTasks(true);
+  it('reconciles the interfaces asked in one tick in one round, and those asked during a round in the next', async () => {
+    const { tasks, rounds } = recordingTasks();
     const work = new KernelWork(tasks, createLogger('silent'));
     work.interfaceChanged('carp0', null, [vip]);
+    work.interfaceChanged('carp1', null, [vip]);
+    await Promise.resolve(); // the first round has started
+    for (const n of [2, 3, 4]) work.interfaceChanged(`carp${n}`, null, [vip]);
+    work.interfaceChanged('carp0', null, []);
+    await work.idle();
+    assert.deepEqual(rounds, [
+      ['carp0', 'carp1'],
+      ['carp2', 'carp3', 'carp4', 'carp0'],
+    ]);
+  });
+
+  it("logs a failure and tries that interface again with its next change, not the others'", async () => {
+    const { tasks, calls } = recordingTasks((ifname) => ifname === 'carp0');
+    const work = new KernelWork(tasks, createLogger('silent'));
+    work.interfaceChanged('carp0', null, [vip]);
+    work.interfaceChanged('carp1', null, [vip]);
     await work.idle();
     work.interfaceChanged('carp0', null, [vip]);
+    work.interfaceChanged('carp1', null, [vip]);
     await work.idle();
-    assert.equal(calls.length, 2);
+    assert.deepEqual(calls, ['route carp0 [24]', 'route carp1 [24]', 'route carp0 [24]']);
+  });
+
+  it('logs and retries every interface of a round whose reconcile threw', async () => {
+    const calls: number[] = [];
+    const tasks: KernelWorkTasks = {
+      configureCarpdev: () => Promise.resolve([]),
+      reconcileRouting: (wanted) => {
+        calls.push(wanted.size);
+        return Promise.reject(new Error('spawn ip ENOENT'));
+      },
+    };
+    const work = new KernelWork(tasks, createLogger('silent'));
+    work.interfaceChanged('carp0', null, [vip]);
+    work.interfaceChanged('carp1', null, [vip]);
+    await work.idle();
+    work.interfaceChanged('carp0', null, [vip]);
+    work.interfaceChanged('carp1', null, [vip]);
+    await work.idle();
+    assert.deepEqual(calls, [2, 2]);
   });
 });

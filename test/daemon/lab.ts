@@ -179,8 +179,10 @@ export class DaemonLab {
       control: host.kernel,
       kernelTasks: {
         configureCarpdev: (carpdev) => Promise.resolve(void tasks.push(`carpdev ${carpdev}`)).then(() => []),
-        reconcileRouting: (ifname, vips: readonly IpPrefix[]) =>
-          Promise.resolve(void tasks.push(`routing ${ifname} ${vips.length}`)).then(() => []),
+        reconcileRouting: (wanted: ReadonlyMap<string, readonly IpPrefix[]>) => {
+          for (const [ifname, vips] of wanted) tasks.push(`routing ${ifname} ${vips.length}`);
+          return Promise.resolve(new Map([...wanted.keys()].map((ifname) => [ifname, { changes: [], error: null }])));
+        },
       },
       prepareCarpInterface: () => Promise.resolve([]),
       isTapDevice: (ifname) => host.kernel.isTapDevice(ifname),
