@@ -7,7 +7,8 @@
  * What is asked while a round runs (or in the same tick as the first request) waits for the next
  * round, which takes all of it: the policy routing of every carpN asked meanwhile is reconciled in
  * one go, with a fixed number of `ip` processes, so a boot of hundreds of carp interfaces does not
- * start processes per interface. A carpN asked twice before its round gets its latest VIPs.
+ * start processes per interface; during a boot or reload (whileApplying), routing waits for its end.
+ * A carpN asked twice before its round gets its latest VIPs.
  */
 import type { IpPrefix } from '../wire/address';
 import { formatPrefix } from '../wire/address';
@@ -37,6 +38,8 @@ export class KernelWork {
   private tail: Promise<void> = Promise.resolve();
   /** Whether a round is chained on `tail` that has not started yet (and takes what is pending). */
   private roundWaiting = false;
+  /** How many whileApplying calls are running: routing waits for the last to end. */
+  private applying = 0;
   private readonly pendingCarpdevs: string[] = [];
   /** carpN -> the VIPs its next round reconciles its routing for. */
   private readonly pendingRouting = new Map<string, readonly IpPrefix[]>();
@@ -71,7 +74,7 @@ export class KernelWork {
     this.scheduleRound();
   }
 
-  /** carpN is gone: its rules and routes go too. Resolves when done (or failed and logged). */
+  /** carpN is gone: its rules and routes go too. Resolves when done (or failed and logged), or held (whileApplying). */
   interfaceRemoved(ifname: string): Promise<void> {
     this.routedFor.delete(ifname);
     this.pendingRouting.set(ifname, []);
@@ -79,7 +82,22 @@ export class KernelWork {
     return this.idle();
   }
 
-  /** Resolves when everything asked so far has run. */
+  /**
+   * Runs `apply`, which changes many carp interfaces (a boot, a reload), and reconciles the routing
+   * of all of them in one round when it is done, not in rounds while it runs: each round starts
+   * processes, which stalls the event loop and with it the rest of `apply`.
+   */
+  async whileApplying<T>(apply: () => Promise<T>): Promise<T> {
+    this.applying += 1;
+    try {
+      return await apply();
+    } finally {
+      this.applying -= 1;
+      if (this.applying === 0 && this.pendingRouting.size > 0) this.scheduleRound();
+    }
+  }
+
+  /** Resolves when everything asked so far has run, but for routing held by a whileApplying that has not ended. */
   idle(): Promise<void> {
     return this.tail;
   }
@@ -103,7 +121,7 @@ export class KernelWork {
         this.logger.error({ task: what, err: e }, `${what} failed: ${describeError(e)}`);
       }
     }
-    if (this.pendingRouting.size === 0) return;
+    if (this.pendingRouting.size === 0 || this.applying > 0) return;
     const wanted = new Map(this.pendingRouting);
     this.pendingRouting.clear();
     let outcomes: ReadonlyMap<string, RoutingOutcome>;

@@ -73,6 +73,23 @@ describe('daemon/kernel-work', () => {
     ]);
   });
 
+  it('holds the routing asked while a boot or reload applies its files, and reconciles all of it in one round at its end', async () => {
+    const { tasks, rounds, calls } = recordingTasks();
+    const work = new KernelWork(tasks, createLogger('silent'));
+    const result = await work.whileApplying(async () => {
+      for (const n of [0, 1, 2]) {
+        work.interfaceChanged(`carp${n}`, eth0, [vip]);
+        await work.idle();
+      }
+      assert.deepEqual(rounds, [], 'no routing round while applying');
+      assert.deepEqual(calls, ['carpdev eth0'], 'carpdev settings are not held');
+      return 'applied';
+    });
+    assert.equal(result, 'applied');
+    await work.idle();
+    assert.deepEqual(rounds, [['carp0', 'carp1', 'carp2']]);
+  });
+
   it("logs a failure and tries that interface again with its next change, not the others'", async () => {
     const { tasks, calls } = recordingTasks((ifname) => ifname === 'carp0');
     const work = new KernelWork(tasks, createLogger('silent'));
