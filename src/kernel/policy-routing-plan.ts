@@ -40,6 +40,8 @@ export interface RouteSpec {
   readonly destination: string;
   readonly device: string;
   readonly table: number;
+  /** "unicast", or what `ip route` names before the destination: "blackhole", "unreachable", ... */
+  readonly type: string;
   /** Anything that makes it not a plain connected route (`via GW`, `metric M`), as `ip route` arguments. */
   readonly qualifiers: readonly string[];
 }
@@ -83,7 +85,7 @@ export function desiredRules(vips: readonly IpPrefix[], scheme: CarpRoutingSchem
 export function desiredRoutes(vips: readonly IpPrefix[], device: string, scheme: CarpRoutingScheme): RouteSpec[] {
   const networks = new Map<string, Family>();
   for (const vip of vips) networks.set(canonicalNetwork(vip), vip.address.family);
-  return [...networks].map(([destination, family]) => ({ family, destination, device, table: scheme.table, qualifiers: [] }));
+  return [...networks].map(([destination, family]) => ({ family, destination, device, table: scheme.table, type: 'unicast', qualifiers: [] }));
 }
 
 function sameRule(a: RuleSpec, b: RuleSpec): boolean {
@@ -102,6 +104,7 @@ function sameRoute(a: RouteSpec, b: RouteSpec): boolean {
     a.destination === b.destination &&
     a.device === b.device &&
     a.table === b.table &&
+    a.type === b.type &&
     a.qualifiers.join(' ') === b.qualifiers.join(' ')
   );
 }
@@ -174,14 +177,13 @@ export function parseIpRoutes(json: string, family: Family, tables: ReadonlySet<
           ? parsePrefix(dst)
           : { address: parseIp(dst), prefixLength: hostLength(family) };
     const qualifiers: string[] = [];
-    const type = field(entry, 'type');
-    if (type !== undefined && type !== 'unicast') qualifiers.push('type', type);
     const gateway = field(entry, 'gateway');
     if (gateway !== undefined) qualifiers.push('via', gateway);
     // IPv6 routes always carry a metric (1024 unless chosen); a route we add has the default one.
     const metric = field(entry, 'metric');
     if (metric !== undefined && !(family === 6 && metric === '1024')) qualifiers.push('metric', metric);
-    routes.push({ family, destination: canonicalNetwork(prefix), device: field(entry, 'dev') ?? '', table, qualifiers });
+    const type = field(entry, 'type') ?? 'unicast';
+    routes.push({ family, destination: canonicalNetwork(prefix), device: field(entry, 'dev') ?? '', table, type, qualifiers });
   }
   return routes;
 }
@@ -194,7 +196,8 @@ export function ruleArguments(action: 'add' | 'del', rule: RuleSpec): string[] {
 
 /** `ip -4|-6` arguments (after the family) that add or delete the route; ours are `proto static` (not `kernel`: we made them). */
 export function routeArguments(action: 'add' | 'del', route: RouteSpec): string[] {
-  const head = ['route', action, route.destination];
+  // `ip route` takes the type as the word before the destination ("del blackhole 10.9.0.0/24").
+  const head = ['route', action, ...(route.type === 'unicast' ? [] : [route.type]), route.destination];
   const where = [...route.qualifiers, ...(route.device ? ['dev', route.device] : []), 'table', String(route.table)];
   const origin = action === 'add' ? ['proto', 'static', ...(route.family === 4 ? ['scope', 'link'] : [])] : [];
   return [...head, ...where, ...origin];

@@ -204,6 +204,7 @@ describe('kernel settings, control and policy routing in a network namespace', f
 
   it("reconciles several interfaces in one go, and a step that fails costs only its own interface's change", async () => {
     await sh('a', 'ip link add carp5 type veth peer name carp5p && ip link set carp5 up');
+    await sh('a', 'ip route add blackhole 10.5.9.0/24 table 4205 proto static');
     const outcomes = (await succeeds('reconcile-all', 'carp5=10.5.0.1/24,2001:db8:5::1/64', 'carp7=10.7.0.1/24', 'eth0=10.1.0.2/24')) as Record<
       string,
       { changes: { command: string }[]; error: string | null }
@@ -211,6 +212,7 @@ describe('kernel settings, control and policy routing in a network namespace', f
     assert.deepEqual(
       outcomes.carp5?.changes.map((c) => c.command),
       [
+        'ip -4 route del blackhole 10.5.9.0/24 table 4205',
         'ip -4 rule add from 10.5.0.1/32 lookup 4205 pref 4205',
         'ip -6 rule add from 2001:db8:5::1/128 lookup 4205 pref 4205',
         'ip -4 route add 10.5.0.0/24 dev carp5 table 4205 proto static scope link',

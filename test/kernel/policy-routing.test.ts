@@ -111,7 +111,8 @@ describe('kernel/policy-routing', () => {
         '{"priority":4200,"src":"10.1.0.101","table":"4200","iif":"eth1"},{"priority":100,"src":"10.9.0.1","table":"100"}]',
       '-4 route':
         '[{"dst":"10.1.0.0/24","dev":"carp0","table":"4200","scope":"link","flags":[]},{"dst":"10.9.0.0/16","dev":"carp0","table":"4200","flags":[]},' +
-        '{"dst":"default","gateway":"10.1.0.1","dev":"carp0","table":"4200","flags":[]},{"dst":"10.9.0.0/16","dev":"eth0","flags":[]}]',
+        '{"dst":"default","gateway":"10.1.0.1","dev":"carp0","table":"4200","flags":[]},{"dst":"10.9.0.0/16","dev":"eth0","flags":[]},' +
+        '{"type":"blackhole","dst":"10.1.0.0/24","table":"4200","flags":[]}]',
     };
     await reconcilePolicyRouting('carp0', vips.slice(0, 2), ip.run);
     assert.deepEqual(ip.commands, [
@@ -119,6 +120,7 @@ describe('kernel/policy-routing', () => {
       '-4 rule del from 10.1.0.101/32 iif eth1 lookup 4200 pref 4200',
       '-4 route del 10.9.0.0/16 dev carp0 table 4200',
       '-4 route del 0.0.0.0/0 via 10.1.0.1 dev carp0 table 4200',
+      '-4 route del blackhole 10.1.0.0/24 table 4200',
       '-4 rule add from 10.1.0.101/32 lookup 4200 pref 4200',
     ]);
   });
