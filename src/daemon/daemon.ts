@@ -267,8 +267,12 @@ export class Daemon {
     this.kernelEvents.reportAllLinks();
     await this.serialize(async () => {
       this.service.restoreMaintenance();
-      await this.adoptLeftoverDevices();
-      await this.configDirectory.boot();
+      await this.kernelWork.whileApplying(async () => {
+        await this.adoptLeftoverDevices();
+        await this.configDirectory.boot();
+      });
+      // A node resumes from BACKUP, and none runs before its kernel side is set up (kernel-setup).
+      await this.kernelWork.idle();
       resumeMasters(previous, this.host, this.driver, env.clock, env.logger);
     });
     booted();
@@ -293,7 +297,7 @@ export class Daemon {
     this.report.reloading();
     let refused: string[] | null = null;
     try {
-      refused = await this.configDirectory.reload();
+      refused = await this.kernelWork.whileApplying(() => this.configDirectory.reload());
       return refused;
     } finally {
       this.report.reloaded(refused?.length === 0);

@@ -7,7 +7,7 @@ import { configureCarpInterface, configureCarpdev } from '../kernel/carp-kernel-
 import { ipv6Forwarding, isTapDevice } from '../kernel/host-facts';
 import { NetlinkControl } from '../kernel/link-control';
 import { NetlinkMirror } from '../kernel/netlink-mirror';
-import { reconcilePolicyRouting } from '../kernel/policy-routing';
+import { reconcilePolicyRoutingOf } from '../kernel/policy-routing';
 import type { SysctlChange } from '../kernel/proc-sys';
 import { nativeBinding, sendUnixDatagram } from '../native/binding';
 import { monotonicClock } from './clock';
@@ -25,7 +25,10 @@ export function productionEnvironment(logger: Logger): DaemonEnvironment {
     control: new NetlinkControl(),
     kernelTasks: {
       configureCarpdev: async (carpdev) => (await configureCarpdev(carpdev)).map(describeChange),
-      reconcileRouting: async (ifname, vips) => (await reconcilePolicyRouting(ifname, vips)).map((c) => c.command),
+      reconcileRouting: async (wanted) => {
+        const outcomes = await reconcilePolicyRoutingOf(wanted);
+        return new Map([...outcomes].map(([ifname, { changes, error }]) => [ifname, { changes: changes.map((c) => c.command), error }]));
+      },
     },
     prepareCarpInterface: async (ifname) => (await configureCarpInterface(ifname)).map(describeChange),
     isTapDevice: (ifname) => isTapDevice(ifname),

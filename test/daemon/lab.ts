@@ -181,8 +181,11 @@ export class DaemonLab {
       control: host.kernel,
       kernelTasks: {
         configureCarpdev: (carpdev) => Promise.resolve(void tasks.push(`carpdev ${carpdev}`)).then(() => []),
-        reconcileRouting: (ifname, vips: readonly IpPrefix[]) =>
-          (options.routingDone?.() ?? Promise.resolve()).then(() => void tasks.push(`routing ${ifname} ${vips.length}`)).then(() => []),
+        reconcileRouting: async (wanted: ReadonlyMap<string, readonly IpPrefix[]>) => {
+          await options.routingDone?.();
+          for (const [ifname, vips] of wanted) tasks.push(`routing ${ifname} ${vips.length}`);
+          return new Map([...wanted.keys()].map((ifname) => [ifname, { changes: [], error: null }]));
+        },
       },
       prepareCarpInterface: () => Promise.resolve([]),
       isTapDevice: (ifname) => host.kernel.isTapDevice(ifname),

@@ -201,4 +201,38 @@ describe('kernel settings, control and policy routing in a network namespace', f
     assert.deepEqual(await ipJson('a', '-6 route show table 4200'), []);
     await fails('EINVAL', 'reconcile', 'eth0', '10.1.0.2/24');
   });
+
+  it("reconciles several interfaces in one go, and a step that fails costs only its own interface's change", async () => {
+    await sh('a', 'ip link add carp5 type veth peer name carp5p && ip link set carp5 up');
+    await sh('a', 'ip route add blackhole 10.5.9.0/24 table 4205 proto static');
+    const outcomes = (await succeeds('reconcile-all', 'carp5=10.5.0.1/24,2001:db8:5::1/64', 'carp7=10.7.0.1/24', 'eth0=10.1.0.2/24')) as Record<
+      string,
+      { changes: { command: string }[]; error: string | null }
+    >;
+    assert.deepEqual(
+      outcomes.carp5?.changes.map((c) => c.command),
+      [
+        'ip -4 route del blackhole 10.5.9.0/24 table 4205',
+        'ip -4 rule add from 10.5.0.1/32 lookup 4205 pref 4205',
+        'ip -6 rule add from 2001:db8:5::1/128 lookup 4205 pref 4205',
+        'ip -4 route add 10.5.0.0/24 dev carp5 table 4205 proto static scope link',
+        'ip -6 route add 2001:db8:5::/64 dev carp5 table 4205 proto static',
+      ],
+    );
+    assert.equal(outcomes.carp5?.error, null);
+    // carp7 does not exist: its rule is added (a rule names no device), its route is refused.
+    assert.deepEqual(outcomes.carp7?.changes.map((c) => c.command), ['ip -4 rule add from 10.7.0.1/32 lookup 4207 pref 4207']);
+    assert.equal(outcomes.carp7?.error, 'ip -4 route add 10.7.0.0/24 dev carp7 table 4207 proto static scope link: Cannot find device "carp7"');
+    assert.match(String(outcomes.eth0?.error), /carp0 \.\. carp9999/);
+    assert.deepEqual(
+      (await ipJson<{ dst: string; dev: string }[]>('a', '-4 route show table 4205')).map((r) => `${r.dst} ${r.dev}`),
+      ['10.5.0.0/24 carp5'],
+    );
+
+    const cleaned = (await succeeds('reconcile-all', 'carp5=', 'carp7=')) as Record<string, { changes: unknown[]; error: string | null }>;
+    assert.deepEqual([cleaned.carp5?.changes.length, cleaned.carp7?.changes.length], [4, 1]);
+    assert.deepEqual(await ipJson('a', '-4 rule show table 4205'), []);
+    assert.deepEqual(await ipJson('a', '-4 rule show table 4207'), []);
+    assert.deepEqual(await ipJson('a', '-6 route show table 4205'), []);
+  });
 });

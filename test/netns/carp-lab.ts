@@ -133,7 +133,11 @@ export class CarpLab {
   async carpctl(host: string, ...args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
     try {
       const [file, ...command] = this.programs.carpctl;
-      const { stdout, stderr } = await run(file as string, [...command, '--socket', this.socket(host), ...args], { timeout: 15_000 });
+      // carpctl -j of 1,000 carp interfaces prints more than execFile's default 1 MiB.
+      const { stdout, stderr } = await run(file as string, [...command, '--socket', this.socket(host), ...args], {
+        timeout: 15_000,
+        maxBuffer: 64 * 1024 * 1024,
+      });
       return { code: 0, stdout, stderr };
     } catch (e: unknown) {
       const err = e as { code?: number; stdout?: string; stderr?: string };

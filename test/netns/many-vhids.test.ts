@@ -35,6 +35,18 @@ describe('netns: all 255 vhids on one carpdev, on the real kernel', function () 
     assert.doesNotMatch(lab.logOf('h1'), /refused|ENOMEM/);
   });
 
+  it('routes from each address through its own carp interface, and logs each rule under its interface', async () => {
+    const carpRules = async (): Promise<string[]> =>
+      (await lab.net.exec('h1', 'ip', ['-4', 'rule', 'show'])).stdout.split('\n').filter((l) => /lookup (4[2-4]\d\d)/.test(l));
+    await lab.waitFor('255 policy rules', async () => (await carpRules()).length === 255, 60_000);
+    for (const vhid of [1, 255]) {
+      const { stdout } = await lab.net.exec('h1', 'ip', ['route', 'get', `10.78.${vhid}.9`, 'from', `10.78.${vhid}.1`]);
+      assert.match(stdout, new RegExp(`dev carp${vhid - 1} table ${4200 + vhid - 1} `));
+    }
+    const ruleAdds = lab.logOf('h1').match(/"task":"policy routing of carp\d+","msg":"ip -4 rule add/g) ?? [];
+    assert.equal(ruleAdds.length, 255);
+  });
+
   it('answers on the first and the last vhid', async () => {
     for (const vhid of [1, 128, 255]) {
       await lab.net.exec('cl', 'ping', ['-c', '1', '-W', '2', `10.78.${vhid}.1`]);
