@@ -72,6 +72,12 @@ export class FastPath {
     });
   }
 
+  /** A carpdev carpd uses: the first call removes the redirects a crashed carpd left on it. */
+  useCarpdev(carpdev: string): void {
+    if (this.checkedCarpdevs.has(carpdev)) return;
+    this.enqueue(() => this.clearStaleRedirects(carpdev));
+  }
+
   /** carpN is gone or no longer ours: removes its fast path and forgets it. */
   forget(ifname: string): void {
     this.want(ifname, null);

@@ -49,6 +49,7 @@ export interface RelayCounterSnapshot {
 export interface FastPathControl {
   want(ifname: string, spec: FastPathSpec | null): void;
   forget(ifname: string): void;
+  useCarpdev(carpdev: string): void;
 }
 
 interface CarpEntry {
@@ -204,7 +205,9 @@ export class Relay {
       }
     }
     for (const name of wanted) {
-      if (!this.carpdevs.has(name)) this.carpdevs.set(name, this.openCarpdev(name));
+      if (this.carpdevs.has(name)) continue;
+      this.carpdevs.set(name, this.openCarpdev(name));
+      this.fastPath?.useCarpdev(name);
     }
     for (const { port, shape } of this.carps.values()) {
       port.attach(shape.carpdev === null ? null : (this.carpdevs.get(shape.carpdev) ?? null));

@@ -154,6 +154,15 @@ describe('kernel/fast-path', () => {
     assert.ok(!tools.since(mark).some((l) => l.includes('-json')), 'the carpdev is checked once');
   });
 
+  it('a carpdev in use gets its stale redirects removed even if nothing is ever installed on it', async () => {
+    const { tools, fastPath } = setUp();
+    tools.listing = JSON.stringify([{ pref: 50514 }]);
+    fastPath.useCarpdev('eth0');
+    fastPath.useCarpdev('eth0');
+    await fastPath.settled();
+    assert.equal(tools.lines.filter((l) => l === 'tc filter del dev eth0 ingress pref 50514').length, 1);
+  });
+
   it('close() removes every fast path', async () => {
     const { tools, fastPath } = setUp();
     fastPath.want('carp0', SPEC);
