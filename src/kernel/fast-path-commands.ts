@@ -105,9 +105,13 @@ export function installCommands(spec: FastPathSpec): FastPathCommand[] {
   ];
 }
 
-/** The reverse order of installCommands: the redirect goes first, so no frame is steered into a half-removed path. */
+/**
+ * carpN's egress goes first: a host that left MASTER must stop sending with the virtual MAC at
+ * once, or the switch learns it back from its answers (the relay drops what carpN sends in
+ * BACKUP). Then the carpdev's redirect, then the mark it needed.
+ */
 export function removeCommands(spec: FastPathSpec): FastPathCommand[] {
-  return [...removeRedirects(spec), ...removeEgress(spec.ifname), ...removeMark(spec.ifname)];
+  return [...removeEgress(spec.ifname), ...removeRedirects(spec), ...removeMark(spec.ifname)];
 }
 
 function removeRedirects({ carpdev, mac }: FastPathSpec): FastPathCommand[] {

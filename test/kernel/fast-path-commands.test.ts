@@ -28,16 +28,16 @@ describe('kernel/fast-path-commands', () => {
     assert.ok(lines.includes('nft add rule netdev carpd in_6361727030 ether daddr 00:00:5e:00:01:07 meta pkttype set host'));
   });
 
-  it('installs the carpdev redirect last and removes it first', () => {
+  it('installs the carpdev redirect last; removes carpN`s egress first, then the redirect', () => {
     const isRedirect = (l: string): boolean => l.startsWith('tc filter add dev eth0 ingress') || l.startsWith('tc filter del dev eth0 ingress');
     const install = installCommands(SPEC).map(line);
     assert.ok(isRedirect(install.at(-1) as string) && isRedirect(install.at(-2) as string));
     const remove = removeCommands(SPEC).map(line);
-    assert.deepEqual(remove.slice(0, 2), [
+    assert.deepEqual(remove.slice(0, 3), [
+      'tc qdisc del dev carp0 clsact',
       `tc filter del dev eth0 ingress pref ${filterPreference(SPEC.mac, 0)}`,
       `tc filter del dev eth0 ingress pref ${filterPreference(SPEC.mac, 1)}`,
     ]);
-    assert.ok(remove.includes('tc qdisc del dev carp0 clsact'));
     assert.ok(remove.includes('nft delete chain netdev carpd in_6361727030'));
   });
 
