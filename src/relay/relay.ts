@@ -57,8 +57,10 @@ interface CarpEntry {
   shape: CarpPortShape;
   /** The vhids this host is MASTER of, as the core last reported them. */
   masters: readonly number[];
-  /** The in-kernel data path asked for; the port leaves its frames alone once it is active. */
+  /** The in-kernel data path asked for. */
   fastPath: FastPathSpec | null;
+  /** The one installed: the port and the carpdev's filter leave its frames to the kernel. */
+  kernelCarries: FastPathSpec | null;
   inArpBalanceGroup: boolean;
 }
 
@@ -89,7 +91,7 @@ export class Relay {
       () => this.sink.beforeBatch?.(),
       this.tapRing,
     );
-    this.carps.set(ifname, { port, shape, masters: [], fastPath: null, inArpBalanceGroup: false });
+    this.carps.set(ifname, { port, shape, masters: [], fastPath: null, kernelCarries: null, inArpBalanceGroup: false });
     port.setBalancing(shape.balancing, shape.vhids.length);
     // The first request also clears what a crashed carpd left on carpN.
     this.fastPath?.want(ifname, null);
@@ -99,7 +101,7 @@ export class Relay {
   removeCarpInterface(ifname: string): void {
     const entry = this.carps.get(ifname);
     if (!entry) return;
-    entry.port.setFastPath(null);
+    this.takeBack(entry);
     this.fastPath?.forget(ifname);
     entry.port.stop();
     this.carps.delete(ifname);
@@ -139,12 +141,16 @@ export class Relay {
     if (on === this.fastPathEnabled) return;
     this.fastPathEnabled = on;
     for (const [ifname, entry] of this.carps) this.syncFastPath(ifname, entry);
+    for (const name of this.carpdevs.keys()) this.refreshKernelCarried(name);
   }
 
   /** The kernel now carries what `spec` says: the port leaves those frames to it, if it is still what is wanted. */
   fastPathActive(ifname: string, spec: FastPathSpec): void {
     const entry = this.carps.get(ifname);
-    if (entry?.fastPath === spec) entry.port.setFastPath(spec.mac);
+    if (entry?.fastPath !== spec) return;
+    entry.kernelCarries = spec;
+    entry.port.setFastPath(spec.mac);
+    this.refreshKernelCarried(spec.carpdev);
   }
 
   /** net.inet.carp.arpbalance: whether carp interfaces that share an IPv4 address balance ARP. */
@@ -237,9 +243,23 @@ export class Relay {
     if (this.fastPath === null) return;
     const wanted = this.fastPathEnabled ? fastPathFor(ifname, entry.shape, entry.masters, entry.inArpBalanceGroup) : null;
     if (sameFastPath(wanted, entry.fastPath)) return;
-    entry.port.setFastPath(null);
+    this.takeBack(entry);
     entry.fastPath = wanted;
     this.fastPath.want(ifname, wanted);
+  }
+
+  /** The relay carries carpN's frames again, from now on: before the kernel path is asked to go. */
+  private takeBack(entry: CarpEntry): void {
+    const carried = entry.kernelCarries;
+    if (carried === null) return;
+    entry.kernelCarries = null;
+    entry.port.setFastPath(null);
+    this.refreshKernelCarried(carried.carpdev);
+  }
+
+  private refreshKernelCarried(carpdev: string): void {
+    const macs = [...this.carps.values()].flatMap((e) => (e.kernelCarries?.carpdev === carpdev ? [e.kernelCarries.mac] : []));
+    this.carpdevs.get(carpdev)?.setKernelCarried(macs);
   }
 
   private openCarpdev(name: string): CarpdevPort {
