@@ -52,14 +52,25 @@ describe('netns: the in-kernel data path follows the MASTER', function () {
     assert.doesNotMatch(stdout, /DUP!/, stdout);
   }
 
+  /** The relay's count of frames it wrote into carp0 (`carpctl carp0 stats`). */
+  async function relayedIn(host: string): Promise<number> {
+    const stats = await lab.ctl(host, 'carp0', 'stats');
+    const match = /(\d+) frames relayed into the interface/.exec(stats);
+    assert.ok(match, stats);
+    return Number(match[1]);
+  }
+
   const installed = (host: string) => async (): Promise<boolean> => (await redirected(host)) !== null;
   const removed = (host: string) => async (): Promise<boolean> => (await redirected(host)) === null;
 
   it('the MASTER redirects in the kernel and answers without duplicates; the BACKUP has no redirect', async () => {
     await lab.waitFor('h1 installs the redirect', installed('h1'));
     const before = (await redirected('h1')) as number;
+    const relayedBefore = await relayedIn('h1');
     await pingVip();
     assert.ok(((await redirected('h1')) as number) >= before + 5, 'the echo requests took the redirect');
+    // At most an ARP exchange crosses the relay: it leaves the echo requests to the kernel.
+    assert.ok((await relayedIn('h1')) - relayedBefore < 5, 'the relay did not carry the echo requests too');
     assert.equal(await redirected('h2'), null);
     assert.match(await nftRules('h1'), /ether daddr 00:00:5e:00:01:01 meta pkttype set host/);
     assert.doesNotMatch(await nftRules('h2'), /pkttype/);
