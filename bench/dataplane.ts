@@ -14,7 +14,7 @@ import { summarize } from './summary';
 export async function runDataplane(options: BenchOptions, progress: (line: string) => void): Promise<BenchResults> {
   const startedAt = new Date().toISOString();
   return withLab(
-    () => DataplaneLab.create(),
+    () => DataplaneLab.create(options.fastpath),
     async (lab) => {
       const machine = await describeMachine(lab.carpLab, CLIENT);
       const runs = await runRounds(lab, options, progress);

@@ -5,7 +5,11 @@
 import type { NetnsLab } from '../test/helpers/netns';
 
 export interface HostCounters {
-  /** Frames carp0 received (the relay wrote them) plus sent (the relay read them). */
+  /**
+   * Frames carp0 received (the relay wrote them) plus sent (the relay read them), plus those the
+   * in-kernel data path redirected between eth0 and carp0 (its tc filters count them; carp0's
+   * own counters do not).
+   */
   readonly carpFrames: number;
   /** Frames the kernel dropped because the relay's packet socket was full. */
   readonly relayInputDrops: number;
@@ -14,13 +18,15 @@ export interface HostCounters {
 }
 
 export async function readHostCounters(net: NetnsLab, host: string): Promise<HostCounters> {
-  const [link, sockets, snmp] = await Promise.all([
+  const [link, sockets, snmp, redirectedIn, redirectedOut] = await Promise.all([
     net.exec(host, 'ip', ['-s', '-j', 'link', 'show', 'carp0']),
     net.exec(host, 'ss', ['-H', '-0', '-a', '-m']),
     net.exec(host, 'cat', ['/proc/net/snmp']),
+    net.exec(host, 'tc', ['-s', '-j', 'filter', 'show', 'dev', 'eth0', 'ingress']),
+    net.exec(host, 'tc', ['-s', '-j', 'filter', 'show', 'dev', 'carp0', 'egress']),
   ]);
   return {
-    carpFrames: carpFramesOf(link.stdout),
+    carpFrames: carpFramesOf(link.stdout) + redirectedPackets(redirectedIn.stdout) + redirectedPackets(redirectedOut.stdout),
     relayInputDrops: packetSocketDropsOf(sockets.stdout),
     udpReceiveBufferDrops: snmpCounter(snmp.stdout, 'Udp', 'RcvbufErrors'),
   };
@@ -32,6 +38,16 @@ function carpFramesOf(ipJson: string): number {
   const tx = link?.stats64?.tx?.packets;
   if (typeof rx !== 'number' || typeof tx !== 'number') throw new Error(`no packet counters for carp0 in: ${ipJson}`);
   return rx + tx;
+}
+
+/** Packets the mirred redirects in `tc -s -j filter show` output took. */
+export function redirectedPackets(tcJson: string): number {
+  if (tcJson.trim() === '') return 0;
+  const filters = JSON.parse(tcJson) as { options?: { actions?: { kind?: string; stats?: { packets?: number } }[] } }[];
+  return filters
+    .flatMap((f) => f.options?.actions ?? [])
+    .filter((a) => a.kind === 'mirred')
+    .reduce((sum, a) => sum + (a.stats?.packets ?? 0), 0);
 }
 
 /** `d<N>` (sk_drops) of the packet sockets' skmem in `ss -0 -m`; the daemon's is the only one. */

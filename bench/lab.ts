@@ -30,11 +30,15 @@ export class DataplaneLab {
     carp: { iperf: { address: VIP4, port: 5202 }, pingTarget: VIP4 },
   };
 
-  private constructor(readonly carpLab: CarpLab) {}
+  private constructor(
+    readonly carpLab: CarpLab,
+    /** net.inet.carp.fastpath of the carp host: the kernel, not the relay, carries the VIP's unicast IP. */
+    private readonly fastpath: boolean,
+  ) {}
 
   /** Everything made here is removed by cleanup(), also when set-up fails half way. */
-  static async create(): Promise<DataplaneLab> {
-    const lab = new DataplaneLab(await CarpLab.create('bench', [CARP_HOST]));
+  static async create(fastpath: boolean): Promise<DataplaneLab> {
+    const lab = new DataplaneLab(await CarpLab.create('bench', [CARP_HOST]), fastpath);
     try {
       await lab.setUp();
     } catch (e: unknown) {
@@ -48,7 +52,9 @@ export class DataplaneLab {
   describePaths(): Readonly<Record<PathName, string>> {
     return {
       direct: `${CLIENT} -> bridge -> ${CARP_HOST}'s eth0, ${HOST_ADDRESS} (the kernel's own path)`,
-      carp: `${CLIENT} -> bridge -> ${CARP_HOST}'s packet socket on eth0 -> carpd relay -> carp0 TAP, VIP ${VIP4} (vhid ${VHID}, MASTER; no BACKUP host)`,
+      carp: this.fastpath
+        ? `${CLIENT} -> bridge -> ${CARP_HOST}'s eth0 -> tc redirect (net.inet.carp.fastpath=1) -> carp0, VIP ${VIP4} (vhid ${VHID}, MASTER; no BACKUP host)`
+        : `${CLIENT} -> bridge -> ${CARP_HOST}'s packet socket on eth0 -> carpd relay -> carp0 TAP, VIP ${VIP4} (vhid ${VHID}, MASTER; no BACKUP host; net.inet.carp.fastpath=0)`,
     };
   }
 
@@ -70,9 +76,12 @@ export class DataplaneLab {
 
   private async setUp(): Promise<void> {
     const lab = this.carpLab;
-    await lab.startDaemon(CARP_HOST);
+    await lab.startDaemon(CARP_HOST, { config: { 'sysctl.conf': `net.inet.carp.fastpath=${this.fastpath ? 1 : 0}\n` } });
     await lab.configureCarp(CARP_HOST, `vhid ${VHID} pass bench carpdev eth0`);
     await lab.waitState(CARP_HOST, 'MASTER');
+    if (this.fastpath) {
+      await lab.waitFor('the in-kernel data path', () => Promise.resolve(lab.logOf(CARP_HOST).includes('the kernel carries unicast IP')));
+    }
     for (const path of Object.values(this.paths)) this.startIperfServer(path.iperf);
     for (const path of Object.values(this.paths)) await this.waitListening(path.iperf);
     // Resolves the client's ARP entries and proves both paths answer before anything is timed.

@@ -53,6 +53,8 @@ export interface BenchOptions {
   readonly soakSkews: readonly number[];
   /** Soak: both carpds' niceness, -20 to 19 (0: as any process starts). */
   readonly soakNice: number;
+  /** Dataplane: net.inet.carp.fastpath of the carp host (true: the kernel carries the VIP's unicast IP). */
+  readonly fastpath: boolean;
 }
 
 const DEFAULT_OPTIONS: BenchOptions = {
@@ -71,6 +73,7 @@ const DEFAULT_OPTIONS: BenchOptions = {
   soakSeconds: 600,
   soakSkews: [1, 2, 4, 8, 12],
   soakNice: 0,
+  fastpath: true,
 };
 
 /** The backup's advskew is one more than the master's, and 255 is the largest. */
@@ -84,7 +87,7 @@ export const MAX_CARPDEVS = 4;
 
 export const USAGE = `usage: npm run bench -- [--case CASE] [--rounds N] [--seconds S] [--pings N] [--ping-interval S] [--congestion LIST] [--flows N] [--trials N] [--contenders LIST]
                              [--vhids N] [--carpdevs N] [--scale-seconds S] [--soak-seconds S] [--soak-skews LIST]
-                             [--soak-nice=N]
+                             [--soak-nice=N] [--fastpath 0|1]
   --case CASE         ${BENCH_CASES.join(', ')} or all, comma-separated (default all)
   --rounds N          rounds of each case, both sides interleaved (default ${DEFAULT_OPTIONS.rounds})
   --seconds S         measured seconds per iperf3 run (default ${DEFAULT_OPTIONS.seconds})
@@ -100,6 +103,7 @@ export const USAGE = `usage: npm run bench -- [--case CASE] [--rounds N] [--seco
   --soak-seconds S    soak: seconds of iperf3 and CPU hog per advskew tried (default ${DEFAULT_OPTIONS.soakSeconds})
   --soak-skews LIST   soak: the master's advskews at advbase 0 to try, smallest first, 1-${MAX_SOAK_SKEW} (default ${DEFAULT_OPTIONS.soakSkews.join(',')})
   --soak-nice=N       soak: both carpds' niceness, -20 to 19 (default ${DEFAULT_OPTIONS.soakNice})
+  --fastpath 0|1      dataplane: net.inet.carp.fastpath of the carp host, 0 for the relay alone (default 1)
 dataplane, balancing, failover, scale and soak need root, iperf3 and ping (failover: ucarp, keepalived, tcpdump;
 soak: keepalived, tcpdump, taskset);
 filter needs neither. Times (seconds):
@@ -137,6 +141,7 @@ export function parseBenchArgs(argv: readonly string[]): ParsedBenchArgs {
         'soak-seconds': { type: 'string' },
         'soak-skews': { type: 'string' },
         'soak-nice': { type: 'string' },
+        fastpath: { type: 'string' },
         help: { type: 'boolean', short: 'h' },
       },
       strict: true,
@@ -170,8 +175,15 @@ export function parseBenchArgs(argv: readonly string[]): ParsedBenchArgs {
       soakSeconds: integerOption('--soak-seconds', values['soak-seconds'], DEFAULT_OPTIONS.soakSeconds),
       soakSkews: soakSkewsOption(values['soak-skews']),
       soakNice: niceOption(values['soak-nice']),
+      fastpath: fastpathOption(values.fastpath),
     },
   };
+}
+
+function fastpathOption(text: string | undefined): boolean {
+  if (text === undefined) return DEFAULT_OPTIONS.fastpath;
+  if (text !== '0' && text !== '1') throw new UsageError(`--fastpath wants 0 or 1, not "${text}"`);
+  return text === '1';
 }
 
 /** A list of contenders, measured in the order of CONTENDER_NAMES. */

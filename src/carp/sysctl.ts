@@ -27,6 +27,11 @@ export interface SysctlSettings {
    * OpenBSD, FreeBSD and ucarp peers' advertisements are all dropped (docs/security.md).
    */
   readonly strictCounter: boolean;
+  /**
+   * Our own knob: whether the unicast IP traffic of a MASTER carp interface without balancing
+   * takes the in-kernel path (tc/nftables) instead of the relay; the relay applies it.
+   */
+  readonly fastpath: boolean;
 }
 
 export const DEFAULT_SYSCTLS: SysctlSettings = {
@@ -39,6 +44,7 @@ export const DEFAULT_SYSCTLS: SysctlSettings = {
   dscp: 4,
   masterdown: 'classic',
   strictCounter: false,
+  fastpath: true,
 };
 
 export const DEMOTION_SYSCTL = 'net.inet.carp.demotion';
@@ -66,7 +72,7 @@ function parseWhole(text: string, min: number, max: number): number | undefined 
   return value >= min && value <= max ? value : undefined;
 }
 
-type FlagKey = 'allow' | 'preempt' | 'arpbalance' | 'strictCounter';
+type FlagKey = 'allow' | 'preempt' | 'arpbalance' | 'strictCounter' | 'fastpath';
 type NumberKey = 'log' | 'ifdownDemotionFactor' | 'senderrDemotionFactor' | 'dscp';
 
 function flag(name: string, key: FlagKey): Knob {
@@ -121,6 +127,7 @@ const KNOBS: readonly Knob[] = [
   range('net.inet.carp.dscp', 'dscp', 0, 63),
   masterdownKnob,
   flag('net.inet.carp.strict_counter', 'strictCounter'),
+  flag('net.inet.carp.fastpath', 'fastpath'),
 ];
 
 function knob(name: string): Knob {

@@ -161,11 +161,12 @@ export class CarpInterfaces {
   }
 
   /**
-   * Hands the relay the sysctls it applies: net.inet.carp.arpbalance, which the core keeps but does
-   * not act on (src/carp/sysctl.ts). Run after every sysctl change.
+   * Hands the relay the sysctls it applies: net.inet.carp.arpbalance and net.inet.carp.fastpath,
+   * which the core keeps but does not act on (src/carp/sysctl.ts). Run after every sysctl change.
    */
   applySysctls(): void {
     this.deps.relay.setArpBalance(this.deps.host.getSysctl('net.inet.carp.arpbalance') === '1');
+    this.deps.relay.setFastPathEnabled(this.deps.host.getSysctl('net.inet.carp.fastpath') === '1');
   }
 
   /** An address of another interface changed: the carpdevs chosen by subnet may change with it. */

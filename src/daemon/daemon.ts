@@ -14,7 +14,9 @@ import type { ControlHandler } from '../control/protocol';
 import type { ControlServer } from '../control/transport';
 import type { KernelControl, KernelMirror } from '../kernel/types';
 import type { NativeBinding } from '../native/types';
+import { FastPath, type FastPathRunner } from '../kernel/fast-path';
 import { Relay } from '../relay/relay';
+import { fastPathEvents } from './fast-path-events';
 import type { IpAddress } from '../wire/address';
 import { CarpEventLog } from './carp-event-log';
 import { CarpInterfaces } from './carp-interfaces';
@@ -83,6 +85,11 @@ export interface DaemonEnvironment {
    * directory (Daemon.reload). Absent: carpd cannot be asked to reload this way.
    */
   onReloadRequest?(reload: () => Promise<boolean>): void;
+  /**
+   * Runs `tc` and `nft` for the in-kernel data path (src/kernel/fast-path.ts). Absent: the relay
+   * carries every frame, whatever net.inet.carp.fastpath says.
+   */
+  readonly fastPathRunner?: FastPathRunner;
 }
 
 export class Daemon {
@@ -91,6 +98,7 @@ export class Daemon {
   private readonly host: CarpHost;
   private readonly driver: Driver;
   private readonly relay: Relay;
+  private readonly fastPath: FastPath | null;
   private readonly peerSockets: PeerSockets;
   private readonly taps: CarpTaps;
   private readonly interfaces: CarpInterfaces;
@@ -144,7 +152,14 @@ export class Daemon {
     // The loop monitor exists once the constructor is done; nothing runs before that.
     const catchUp = (): void => this.loopMonitor.catchUp();
     const driver = new Driver(host, clock, execute, env.timers, catchUp);
-    const relay = new Relay(env.binding, createRelaySink(host, driver, logger, catchUp, (carpdev, family) => advertisementSource(family, addressesOf(mirror, carpdev), [])), true);
+    const fastPath: FastPath | null =
+      env.fastPathRunner === undefined ? null : new FastPath(env.fastPathRunner, fastPathEvents((): Relay => relay, logger));
+    const relay: Relay = new Relay(
+      env.binding,
+      createRelaySink(host, driver, logger, catchUp, (carpdev, family) => advertisementSource(family, addressesOf(mirror, carpdev), [])),
+      true,
+      fastPath,
+    );
     const peerSockets = new PeerSockets(env.binding, logger);
     const taps = new CarpTaps(env.binding, env.control, env.prepareCarpInterface);
     const executor = new ActionExecutor({
@@ -191,6 +206,7 @@ export class Daemon {
     this.host = host;
     this.driver = driver;
     this.relay = relay;
+    this.fastPath = fastPath;
     this.peerSockets = peerSockets;
     this.taps = taps;
     this.journal = journal;
@@ -240,6 +256,7 @@ export class Daemon {
       await this.server?.close();
       this.env.mirror.close();
       await this.kernelWork.idle();
+      await this.fastPath?.settled();
       this.env.logger.info('carpd stopped');
     });
     return this.stopping;

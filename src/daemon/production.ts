@@ -7,6 +7,7 @@ import { configureCarpInterface, configureCarpdev } from '../kernel/carp-kernel-
 import { ipv6Forwarding, isTapDevice } from '../kernel/host-facts';
 import { NetlinkControl } from '../kernel/link-control';
 import { NetlinkMirror } from '../kernel/netlink-mirror';
+import { runFastPathTool } from '../kernel/fast-path';
 import { reconcilePolicyRoutingOf } from '../kernel/policy-routing';
 import type { SysctlChange } from '../kernel/proc-sys';
 import { nativeBinding, sendUnixDatagram } from '../native/binding';
@@ -37,6 +38,7 @@ export function productionEnvironment(logger: Logger): DaemonEnvironment {
     clock: monotonicClock,
     timers: { setTimeout, clearTimeout, afterPendingInput: setImmediate },
     logger,
+    fastPathRunner: runFastPathTool,
     notifier: systemdNotifier(process.env, sendUnixDatagram, (message) => logger.warn(message)),
     // systemctl reload carpd: ExecReload= sends SIGHUP (systemd/carpd.service).
     onReloadRequest: (reload) =>

@@ -78,16 +78,44 @@ function acceptBroadcastArp(): BpfInstruction[] {
   ];
 }
 
+/**
+ * The in-kernel data path carries IPv4 and IPv6 to these MACs (src/kernel/fast-path-commands.ts):
+ * the socket would copy every such frame out only for the relay to drop it.
+ */
+function rejectKernelCarried(mac: MacAddress): BpfInstruction[] {
+  return [
+    ld(LD_W_ABS, 0),
+    ...ifEqual(mac.readUInt32BE(0), [
+      ld(LD_H_ABS, 4),
+      ...ifEqual(mac.readUInt16BE(4), [
+        ld(LD_H_ABS, FRAME_ETHERTYPE),
+        ...ifEqual(ETHERTYPE_IPV4, [ret(REJECT)]),
+        ...ifEqual(ETHERTYPE_IPV6, [ret(REJECT)]),
+      ]),
+    ]),
+  ];
+}
+
+/**
+ * At most this many MACs are left out by the program (15 instructions each), so it stays far
+ * below net.core.optmem_max; frames to the others reach the relay, which drops them.
+ */
+export const MAX_KERNEL_CARRIED_IN_FILTER = 64;
+
 /** Where neighbour solicitations for an IPv6 address arrive: its solicited-node group's MAC. */
 export function solicitedNodeMac(address: IpAddress): MacAddress {
   return multicastMacFor(solicitedNodeGroup(address));
 }
 
-/** The one program of every carpdev socket. */
-export function buildCarpdevFilter(): BpfInstruction[] {
+/**
+ * The program of every carpdev socket; it grows only by the MACs whose unicast IP the kernel
+ * carries (advertisements to them are still accepted: they are checked first).
+ */
+export function buildCarpdevFilter(kernelCarried: readonly MacAddress[] = []): BpfInstruction[] {
   return [
     ...acceptCarp(ETHERTYPE_IPV4, FRAME_IPV4_PROTOCOL),
     ...acceptCarp(ETHERTYPE_IPV6, FRAME_IPV6_NEXT_HEADER),
+    ...kernelCarried.slice(0, MAX_KERNEL_CARRIED_IN_FILTER).flatMap(rejectKernelCarried),
     ...acceptDestinationPrefix(VIRTUAL_MAC_PREFIX, VIRTUAL_MAC_FIFTH_BYTE),
     ...acceptDestinationPrefix(MULTICAST_VIRTUAL_MAC_PREFIX, VIRTUAL_MAC_FIFTH_BYTE),
     ...acceptSolicitedNodeGroups(),

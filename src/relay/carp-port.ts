@@ -9,13 +9,14 @@
  * (arpbalance-sender.ts), whichever member's TAP the kernel put it on.
  */
 import { type TapDevice, VNET_F_NEEDS_CSUM, VNET_OFFSET_FLAGS } from '../native/types';
-import { BROADCAST_MAC } from '../wire/address';
+import { BROADCAST_MAC, type MacAddress } from '../wire/address';
 import { ETHERNET_OFFSET_DESTINATION } from '../wire/ethernet';
 import { type ArpBalanceSender, sendFrom } from './arpbalance-sender';
 import { ANY_NODE, BalancingPolicy, type PortBalancing } from './balancing';
 import { type RelayCounters, zeroRelayCounters } from './counters';
 import { FrameRing, FrameSelection } from './frame-batch';
 import { ASKING_INTERFACE, LEADER_NODE } from './inbound-table';
+import { carriedByFastPath } from './fast-path-frames';
 import { writeMac } from './neighbor-frames';
 import type { InboundPort, MemberPort, OutboundPort } from './ports';
 
@@ -33,6 +34,8 @@ export class CarpPort implements InboundPort, MemberPort {
   /** Frames taken for this TAP out of the carpdev batch being processed. */
   private readonly inbound = new FrameSelection();
   private readonly outbound = new FrameSelection();
+  /** carpN's MAC while the kernel carries its unicast IP frames (fast-path-frames.ts); null otherwise. */
+  private fastPathMac: MacAddress | null = null;
 
   constructor(
     readonly ifname: string,
@@ -78,6 +81,11 @@ export class CarpPort implements InboundPort, MemberPort {
     this.masters = mask;
   }
 
+  /** The kernel carries carpN's unicast IP frames to `mac` from now on (null: the relay carries them again). */
+  setFastPath(mac: MacAddress | null): void {
+    this.fastPathMac = mac;
+  }
+
   isMaster(node: number): boolean {
     if (node === ANY_NODE) return this.masters !== 0;
     return node >= 0 && ((this.masters >>> node) & 1) === 1;
@@ -89,6 +97,7 @@ export class CarpPort implements InboundPort, MemberPort {
       this.takeArpReply(arena, offset, length);
       return;
     }
+    if (this.fastPathMac !== null && carriedByFastPath(arena, at, this.fastPathMac)) return;
     const frameLength = length - this.prefix;
     const node = this.policy === null ? selector : this.policy.nodeOf(arena, at, frameLength, selector);
     if (!this.isMaster(node)) {

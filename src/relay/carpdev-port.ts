@@ -12,7 +12,7 @@ import { type MacAddress, formatMac, multicastMacFor } from '../wire/address';
 import { CARP_IPV4_GROUP, CARP_IPV6_GROUP } from '../wire/carp';
 import { WireError } from '../wire/errors';
 import { type ParsedCarpPacket, parseCarpFrame } from '../wire/frames';
-import { solicitedNodeMac } from './bpf';
+import { buildCarpdevFilter, packBpf, solicitedNodeMac } from './bpf';
 import { type CarpdevCounters, zeroCarpdevCounters } from './counters';
 import { FrameRing, type FrameSelection, packOwnFrames } from './frame-batch';
 import type { ArpBalanceGroup } from './arpbalance-groups';
@@ -39,6 +39,8 @@ export class CarpdevPort implements OutboundPort {
   private readonly counters: CarpdevCounters = zeroCarpdevCounters();
   /** Ports that took frames in the batch being processed. */
   private readonly touched = new Set<InboundPort>();
+  /** The MACs the socket's filter leaves to the in-kernel data path, as text, to skip a filter that did not change. */
+  private kernelCarried = '';
   /** Memberships currently joined, keyed "kind mac". */
   private memberships = new Map<string, { kind: MembershipKind; mac: MacAddress }>();
 
@@ -66,6 +68,21 @@ export class CarpdevPort implements OutboundPort {
       ...CARP_GROUP_MACS.map((mac) => ({ kind: 'multicast' as const, mac })),
       ...addresses.filter((a) => a.family === 6).map((a) => ({ kind: 'multicast' as const, mac: solicitedNodeMac(a) })),
     ]);
+  }
+
+  /**
+   * The MACs whose unicast IP the kernel now carries: the filter stops copying those frames to
+   * the socket (replaced atomically). A failure leaves the old filter; the carp ports drop them.
+   */
+  setKernelCarried(macs: readonly MacAddress[]): void {
+    const key = macs.map(formatMac).join(' ');
+    if (key === this.kernelCarried) return;
+    try {
+      this.socket.setFilter(packBpf(buildCarpdevFilter(macs)));
+      this.kernelCarried = key;
+    } catch (e: unknown) {
+      this.sink.carpdevError(this.name, 'write', e);
+    }
   }
 
   transmit(arena: Buffer, selection: FrameSelection): number {

@@ -3,9 +3,12 @@
  * tells it what each carp interface looks like (carpdev, nodes, the MAC each node receives on,
  * addresses) and which of its nodes this host is MASTER of; the ports decide per frame. The relay
  * opens a packet socket per carpdev in use and closes it when unused, and applies
- * net.inet.carp.arpbalance, which the core only keeps (docs/protocol.md §4.6).
+ * net.inet.carp.arpbalance, which the core only keeps (docs/protocol.md §4.6), and
+ * net.inet.carp.fastpath: which interfaces the kernel carries instead (fast-path-eligibility.ts).
  */
 import { FrameRing } from './frame-batch';
+import { type FastPathSpec, sameFastPath } from '../kernel/fast-path-commands';
+import { fastPathFor } from './fast-path-eligibility';
 import { type NativeBinding, type TapDevice, VNET_HEADER_LENGTH } from '../native/types';
 import type { IpAddress, MacAddress } from '../wire/address';
 import { type ArpBalanceGroup, arpBalanceGroups } from './arpbalance-groups';
@@ -42,17 +45,30 @@ export interface RelayCounterSnapshot {
   readonly carpdevs: ReadonlyMap<string, CarpdevCounters>;
 }
 
+/** Where the relay asks for the in-kernel data path of carp interfaces (src/kernel/fast-path.ts). */
+export interface FastPathControl {
+  want(ifname: string, spec: FastPathSpec | null): void;
+  forget(ifname: string): void;
+  useCarpdev(carpdev: string): void;
+}
+
 interface CarpEntry {
   readonly port: CarpPort;
   shape: CarpPortShape;
   /** The vhids this host is MASTER of, as the core last reported them. */
   masters: readonly number[];
+  /** The in-kernel data path asked for. */
+  fastPath: FastPathSpec | null;
+  /** The one installed: the port and the carpdev's filter leave its frames to the kernel. */
+  kernelCarries: FastPathSpec | null;
+  inArpBalanceGroup: boolean;
 }
 
 export class Relay {
   private readonly carps = new Map<string, CarpEntry>();
   private readonly carpdevs = new Map<string, CarpdevPort>();
   private arpBalance = false;
+  private fastPathEnabled = true;
 
   /** The receive ring every carp port reads its TAP batches into (CarpPort). */
   private readonly tapRing = new FrameRing();
@@ -61,6 +77,8 @@ export class Relay {
     private readonly binding: NativeBinding,
     private readonly sink: RelaySink,
     private readonly vnetHeader: boolean,
+    /** null: the relay carries every frame itself. */
+    private readonly fastPath: FastPathControl | null = null,
   ) {}
 
   addCarpInterface(ifname: string, tap: TapDevice, shape: CarpPortShape): void {
@@ -73,14 +91,18 @@ export class Relay {
       () => this.sink.beforeBatch?.(),
       this.tapRing,
     );
-    this.carps.set(ifname, { port, shape, masters: [] });
+    this.carps.set(ifname, { port, shape, masters: [], fastPath: null, kernelCarries: null, inArpBalanceGroup: false });
     port.setBalancing(shape.balancing, shape.vhids.length);
+    // The first request also clears what a crashed carpd left on carpN.
+    this.fastPath?.want(ifname, null);
     this.reconcile();
   }
 
   removeCarpInterface(ifname: string): void {
     const entry = this.carps.get(ifname);
     if (!entry) return;
+    this.takeBack(entry);
+    this.fastPath?.forget(ifname);
     entry.port.stop();
     this.carps.delete(ifname);
     this.reconcile();
@@ -111,6 +133,24 @@ export class Relay {
     if (!entry) return;
     entry.masters = [...vhids];
     entry.port.setMasters(nodeIndexes(entry.shape, vhids));
+    this.syncFastPath(ifname, entry);
+  }
+
+  /** net.inet.carp.fastpath: whether the kernel may carry the unicast IP frames of eligible interfaces. */
+  setFastPathEnabled(on: boolean): void {
+    if (on === this.fastPathEnabled) return;
+    this.fastPathEnabled = on;
+    for (const [ifname, entry] of this.carps) this.syncFastPath(ifname, entry);
+    for (const name of this.carpdevs.keys()) this.refreshKernelCarried(name);
+  }
+
+  /** The kernel now carries what `spec` says: the port leaves those frames to it, if it is still what is wanted. */
+  fastPathActive(ifname: string, spec: FastPathSpec): void {
+    const entry = this.carps.get(ifname);
+    if (entry?.fastPath !== spec) return;
+    entry.kernelCarries = spec;
+    entry.port.setFastPath(spec.mac);
+    this.refreshKernelCarried(spec.carpdev);
   }
 
   /** net.inet.carp.arpbalance: whether carp interfaces that share an IPv4 address balance ARP. */
@@ -151,7 +191,11 @@ export class Relay {
   }
 
   close(): void {
-    for (const { port } of this.carps.values()) port.stop();
+    for (const [ifname, { port }] of this.carps) {
+      port.setFastPath(null);
+      this.fastPath?.forget(ifname);
+      port.stop();
+    }
     for (const port of this.carpdevs.values()) port.close();
     this.carps.clear();
     this.carpdevs.clear();
@@ -167,7 +211,9 @@ export class Relay {
       }
     }
     for (const name of wanted) {
-      if (!this.carpdevs.has(name)) this.carpdevs.set(name, this.openCarpdev(name));
+      if (this.carpdevs.has(name)) continue;
+      this.carpdevs.set(name, this.openCarpdev(name));
+      this.fastPath?.useCarpdev(name);
     }
     for (const { port, shape } of this.carps.values()) {
       port.attach(shape.carpdev === null ? null : (this.carpdevs.get(shape.carpdev) ?? null));
@@ -181,10 +227,39 @@ export class Relay {
         groups,
       );
       const sender = groups.length === 0 ? null : new ArpBalanceSender(groups);
-      for (const { port } of attached) {
-        if (isMember(groups, port)) port.setArpBalance(sender);
+      for (const entry of attached) {
+        entry.inArpBalanceGroup = isMember(groups, entry.port);
+        if (entry.inArpBalanceGroup) entry.port.setArpBalance(sender);
       }
     }
+    for (const [ifname, entry] of this.carps) this.syncFastPath(ifname, entry);
+  }
+
+  /**
+   * Asks for the fast path carpN should have now. Before any change the port takes its frames
+   * back, so between the request and its completion a frame may arrive twice but is never lost.
+   */
+  private syncFastPath(ifname: string, entry: CarpEntry): void {
+    if (this.fastPath === null) return;
+    const wanted = this.fastPathEnabled ? fastPathFor(ifname, entry.shape, entry.masters, entry.inArpBalanceGroup) : null;
+    if (sameFastPath(wanted, entry.fastPath)) return;
+    this.takeBack(entry);
+    entry.fastPath = wanted;
+    this.fastPath.want(ifname, wanted);
+  }
+
+  /** The relay carries carpN's frames again, from now on: before the kernel path is asked to go. */
+  private takeBack(entry: CarpEntry): void {
+    const carried = entry.kernelCarries;
+    if (carried === null) return;
+    entry.kernelCarries = null;
+    entry.port.setFastPath(null);
+    this.refreshKernelCarried(carried.carpdev);
+  }
+
+  private refreshKernelCarried(carpdev: string): void {
+    const macs = [...this.carps.values()].flatMap((e) => (e.kernelCarries?.carpdev === carpdev ? [e.kernelCarries.mac] : []));
+    this.carpdevs.get(carpdev)?.setKernelCarried(macs);
   }
 
   private openCarpdev(name: string): CarpdevPort {

@@ -21,6 +21,7 @@ describe('bench/options', () => {
         soakSeconds: 600,
         soakSkews: [1, 2, 4, 8, 12],
         soakNice: 0,
+        fastpath: true,
       },
     });
   });
@@ -29,7 +30,7 @@ describe('bench/options', () => {
     const parsed = parseBenchArgs([
       ...['--case', 'dataplane', '--rounds', '3', '--seconds', '2', '--pings', '100', '--ping-interval', '0.05', '--congestion', 'reno', '--flows', '16'],
       ...['--trials', '9', '--contenders', 'keepalived-v3,carpd', '--vhids', '16', '--carpdevs', '4', '--scale-seconds', '5'],
-      ...['--soak-seconds', '30', '--soak-skews', '16,3,8,3', '--soak-nice=-10'],
+      ...['--soak-seconds', '30', '--soak-skews', '16,3,8,3', '--soak-nice=-10', '--fastpath', '0'],
     ]);
     assert.deepEqual(parsed, {
       kind: 'run',
@@ -49,6 +50,7 @@ describe('bench/options', () => {
         soakSeconds: 30,
         soakSkews: [3, 8, 16],
         soakNice: -10,
+        fastpath: false,
       },
     });
   });

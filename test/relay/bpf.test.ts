@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { buildCarpdevFilter, packBpf, solicitedNodeMac } from '../../src/relay/bpf';
+import { MAX_KERNEL_CARRIED_IN_FILTER, buildCarpdevFilter, packBpf, solicitedNodeMac } from '../../src/relay/bpf';
 import { parseIp, parseMac, virtualMac } from '../../src/wire/address';
 import { runBpf } from '../helpers/bpf-interpreter';
 import { V1_FRAME_OPENBSD, V4_FRAME_IPV6 } from '../wire/vectors';
@@ -31,6 +31,24 @@ describe('relay/bpf', () => {
     assert.ok(!accepted(ipv4(parseMac('ff:ff:ff:ff:ff:ff'), 17)), 'IPv4 broadcast');
     assert.ok(!accepted(ipv4(parseMac('01:00:5e:00:00:fb'), 17)), 'other IPv4 multicast (mDNS)');
     assert.ok(!accepted(ipv6(parseMac('33:33:00:00:00:01'), 58)), 'IPv6 all-nodes');
+  });
+
+  it('leaves IPv4 and IPv6 to the MACs the kernel carries out, and only those; advertisements and ARP still pass', () => {
+    const carried = buildCarpdevFilter([virtualMac(1), virtualMac(9)]);
+    const passes = (frame: Buffer): boolean => runBpf(carried, frame) !== 0;
+    assert.ok(!passes(ipv4(virtualMac(1), 6)));
+    assert.ok(!passes(ipv6(virtualMac(9), 58)));
+    assert.ok(passes(ipv4(virtualMac(2), 6)), 'another carp interface, still relayed');
+    assert.ok(passes(arpRequest(parseIp('192.0.2.10'))));
+    const advertisement = Buffer.from(V1_FRAME_OPENBSD);
+    virtualMac(1).copy(advertisement, 0);
+    assert.ok(passes(advertisement), 'protocol 112 to the carried MAC still reaches the daemon');
+  });
+
+  it('leaves out at most MAX_KERNEL_CARRIED_IN_FILTER MACs, so the program cannot grow past what the kernel takes', () => {
+    const many = Array.from({ length: 255 }, (_, i) => virtualMac(i + 1));
+    assert.equal(buildCarpdevFilter(many).length, buildCarpdevFilter(many.slice(0, MAX_KERNEL_CARRIED_IN_FILTER)).length);
+    assert.ok(runBpf(buildCarpdevFilter(many), ipv4(virtualMac(200), 6)) !== 0, 'past the limit the relay drops them itself');
   });
 
   it('drops runts: a load past the end of the frame rejects it, as in the kernel', () => {

@@ -1,0 +1,165 @@
+/**
+ * The in-kernel data path of one carp interface as iproute2 `tc` and `nft` command lines
+ * (docs/design.md, "The in-kernel data path"). While it is installed:
+ * - on the carpdev's ingress, IPv4 and IPv6 frames to carpN's virtual MAC are redirected into
+ *   carpN's ingress (`u32` match on the destination MAC, `mirred ingress redirect`);
+ * - carpN's ingress hook in nftables marks them PACKET_HOST: the carpdev classified them as
+ *   PACKET_OTHERHOST (not its own MAC), mirred keeps that, and ip_rcv drops such frames;
+ * - on carpN's egress, IPv4 and IPv6 frames go straight out of the carpdev (`mirred egress redirect`).
+ * ARP, advertisements and everything not unicast to the virtual MAC stay with the relay.
+ *
+ * Our tc filters on a carpdev are told apart by preference (FIRST_PREFERENCE and up, one per MAC
+ * and family); other filters on the carpdev, and its clsact qdisc, are left alone. carpN's clsact
+ * qdisc and the nftables table `netdev carpd` are ours alone.
+ */
+import type { MacAddress } from '../wire/address';
+import { formatMac } from '../wire/address';
+
+/** The in-kernel data path of carpN: frames to `mac` on `carpdev` enter carpN without the relay. */
+export interface FastPathSpec {
+  readonly ifname: string;
+  readonly carpdev: string;
+  /** carpN's (unicast) virtual MAC, 00:00:5e:00:01:<vhid>. */
+  readonly mac: MacAddress;
+}
+
+export function sameFastPath(a: FastPathSpec | null, b: FastPathSpec | null): boolean {
+  if (a === null || b === null) return a === b;
+  return a.ifname === b.ifname && a.carpdev === b.carpdev && Buffer.compare(a.mac, b.mac) === 0;
+}
+
+export type FastPathTool = 'tc' | 'nft';
+
+export interface FastPathCommand {
+  readonly tool: FastPathTool;
+  readonly args: readonly string[];
+  /** A step whose failure does not matter: it removes what may not be there, or adds what may be. */
+  readonly mayFail: boolean;
+}
+
+/** The nftables table that holds one ingress chain per carp interface with a fast path. */
+export const NFT_TABLE = 'carpd';
+
+/** Our filters' preferences on a carpdev start here, far above what `tc` picks by itself (49152 down). */
+export const FIRST_PREFERENCE = 50_000;
+
+const FAMILIES = [
+  { protocol: 'ip', offset: 0 },
+  { protocol: 'ipv6', offset: 1 },
+] as const;
+
+/** One preference per MAC and family: two carp interfaces on a carpdev never share a virtual MAC. */
+export function filterPreference(mac: MacAddress, family: 0 | 1): number {
+  return FIRST_PREFERENCE + (((mac[4] as number) & 0x03) << 9) + ((mac[5] as number) << 1) + family;
+}
+
+/** nftables names allow letters, digits, `_` and `.`; interface names allow more, so the chain name is hex. */
+export function nftChainName(ifname: string): string {
+  return `in_${Buffer.from(ifname, 'utf8').toString('hex')}`;
+}
+
+const hex = (value: number, digits: number): string => `0x${value.toString(16).padStart(digits, '0')}`;
+
+/** u32 offsets count from the network header at ingress: the destination MAC starts 14 bytes before it. */
+function destinationMacMatch(mac: MacAddress): string[] {
+  const high = ((mac[0] as number) << 8) | (mac[1] as number);
+  const low = (((mac[2] as number) << 24) | ((mac[3] as number) << 16) | ((mac[4] as number) << 8) | (mac[5] as number)) >>> 0;
+  return ['match', 'u16', hex(high, 4), '0xffff', 'at', '-14', 'match', 'u32', hex(low, 8), '0xffffffff', 'at', '-12'];
+}
+
+/** In order: the nftables mark first, then carpN's egress, and the carpdev's redirect last. */
+export function installCommands(spec: FastPathSpec): FastPathCommand[] {
+  const { ifname, carpdev, mac } = spec;
+  const chain = nftChainName(ifname);
+  return [
+    { tool: 'nft', args: ['add', 'table', 'netdev', NFT_TABLE], mayFail: false },
+    {
+      tool: 'nft',
+      args: ['add', 'chain', 'netdev', NFT_TABLE, chain, `{ type filter hook ingress device "${ifname}" priority 0 ; }`],
+      mayFail: false,
+    },
+    { tool: 'nft', args: ['flush', 'chain', 'netdev', NFT_TABLE, chain], mayFail: false },
+    {
+      tool: 'nft',
+      args: ['add', 'rule', 'netdev', NFT_TABLE, chain, 'ether', 'daddr', formatMac(mac), 'meta', 'pkttype', 'set', 'host'],
+      mayFail: false,
+    },
+    ...removeEgress(ifname),
+    { tool: 'tc', args: ['qdisc', 'add', 'dev', ifname, 'clsact'], mayFail: false },
+    ...FAMILIES.map(({ protocol, offset }) => ({
+      tool: 'tc' as const,
+      args: ['filter', 'add', 'dev', ifname, 'egress', 'pref', String(1 + offset), 'protocol', protocol, 'u32', 'match', 'u32', '0', '0', 'action', 'mirred', 'egress', 'redirect', 'dev', carpdev],
+      mayFail: false,
+    })),
+    // The carpdev may already have a clsact (or ingress) qdisc, ours or someone else's.
+    { tool: 'tc', args: ['qdisc', 'add', 'dev', carpdev, 'clsact'], mayFail: true },
+    ...removeRedirects(spec),
+    ...FAMILIES.map(({ protocol, offset }) => ({
+      tool: 'tc' as const,
+      args: [
+        'filter', 'add', 'dev', carpdev, 'ingress', 'pref', String(filterPreference(mac, offset)), 'protocol', protocol, 'u32',
+        ...destinationMacMatch(mac), 'action', 'mirred', 'ingress', 'redirect', 'dev', ifname,
+      ],
+      mayFail: false,
+    })),
+  ];
+}
+
+/**
+ * carpN's egress goes first: a host that left MASTER must stop sending with the virtual MAC at
+ * once, or the switch learns it back from its answers (the relay drops what carpN sends in
+ * BACKUP). Then the carpdev's redirect, then the mark it needed.
+ */
+export function removeCommands(spec: FastPathSpec): FastPathCommand[] {
+  return [...removeEgress(spec.ifname), ...removeRedirects(spec), ...removeMark(spec.ifname)];
+}
+
+function removeRedirects({ carpdev, mac }: FastPathSpec): FastPathCommand[] {
+  return FAMILIES.map(({ offset }) => ({
+    tool: 'tc' as const,
+    args: ['filter', 'del', 'dev', carpdev, 'ingress', 'pref', String(filterPreference(mac, offset))],
+    mayFail: true,
+  }));
+}
+
+/** Removes carpN's egress redirect, and with it anything a crashed carpd left on carpN. */
+export function removeEgress(ifname: string): FastPathCommand[] {
+  return [{ tool: 'tc', args: ['qdisc', 'del', 'dev', ifname, 'clsact'], mayFail: true }];
+}
+
+function removeMark(ifname: string): FastPathCommand[] {
+  const chain = nftChainName(ifname);
+  return [
+    { tool: 'nft', args: ['flush', 'chain', 'netdev', NFT_TABLE, chain], mayFail: true },
+    { tool: 'nft', args: ['delete', 'chain', 'netdev', NFT_TABLE, chain], mayFail: true },
+  ];
+}
+
+/** What a crashed carpd may have left: the whole nftables table (the carpdevs' filters go per interface). */
+export function removeStaleTable(): FastPathCommand {
+  return { tool: 'nft', args: ['delete', 'table', 'netdev', NFT_TABLE], mayFail: true };
+}
+
+/**
+ * The preferences of our redirects in `tc -json filter show dev CARPDEV ingress` output, so a
+ * restarted carpd can remove those a crashed one left on a carpdev.
+ */
+export function ourPreferences(json: string): number[] {
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(json);
+  } catch {
+    return [];
+  }
+  if (!Array.isArray(parsed)) return [];
+  const preferences = new Set<number>();
+  for (const entry of parsed) {
+    const pref = (entry as { pref?: unknown }).pref;
+    if (typeof pref === 'number' && pref >= FIRST_PREFERENCE && pref < FIRST_PREFERENCE + 2048) preferences.add(pref);
+  }
+  return [...preferences].sort((a, b) => a - b);
+}
+
+export function removePreference(carpdev: string, pref: number): FastPathCommand {
+  return { tool: 'tc', args: ['filter', 'del', 'dev', carpdev, 'ingress', 'pref', String(pref)], mayFail: true };
+}
