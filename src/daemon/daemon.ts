@@ -143,7 +143,7 @@ export class Daemon {
     };
     // The loop monitor exists once the constructor is done; nothing runs before that.
     const catchUp = (): void => this.loopMonitor.catchUp();
-    const driver = new Driver(host, clock, execute, env.timers, catchUp);
+    const driver = new Driver(host, clock, execute, env.timers, catchUp, () => executor.flush());
     const relay = new Relay(env.binding, createRelaySink(host, driver, logger, catchUp, (carpdev, family) => advertisementSource(family, addressesOf(mirror, carpdev), [])), true);
     const peerSockets = new PeerSockets(env.binding, logger);
     const taps = new CarpTaps(env.binding, env.control, env.prepareCarpInterface);
@@ -154,8 +154,9 @@ export class Daemon {
       sendToPeer: (carpdev, peer, packet) => peerSockets.send(carpdev, peer, packet),
       setCarrier: (ifname, up) => taps.setCarrier(ifname, up),
       setMasters: (ifname, vhids) => relay.setMasters(ifname, vhids),
-      reportSend: (ifname, vhid, ok) => {
-        if (ok) journal.advertised(ifname, vhid, clock.now());
+      reportSend: (ifname, vhid, ok, bowOut) => {
+        // A bow-out is sent as the node leaves MASTER: it must not make a restart resume it.
+        if (ok && !bowOut) journal.advertised(ifname, vhid, clock.now());
         driver.run((now) => host.sendResult(ifname, vhid, ok, now));
       },
       dscp: () => Number(host.getSysctl('net.inet.carp.dscp')),
