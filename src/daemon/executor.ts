@@ -101,8 +101,10 @@ export class ActionExecutor {
 
   private advertise(action: AdvertiseAction): void {
     const peer = isMulticastIp(action.destination) ? null : action.destination;
-    const carpdevAddresses = this.deps.addresses(action.carpdev);
-    const source = advertisementSource(action.family, carpdevAddresses, this.deps.addresses(action.ifname), peer);
+    // The carp interface's own addresses are looked up only when the carpdev has none of the family.
+    const source =
+      advertisementSource(action.family, this.deps.addresses(action.carpdev), [], peer) ??
+      advertisementSource(action.family, [], this.deps.addresses(action.ifname), peer);
     let ok = false;
     try {
       if (source === null) throw new Error('no source address for the advertisement');
