@@ -45,9 +45,11 @@ describe('carpd in-process: all 255 vhids on one carpdev', function () {
       assert.equal(answer.repliesFrom.length, 1);
     }
   });
+
   it('sends the advertisements of the vhids due together in one writeBatch per round', async () => {
     const calls: number[] = [];
-    const original = FakePacketSocket.prototype.writeBatch;
+    type WriteBatch = (this: FakePacketSocket, ...args: Parameters<FakePacketSocket['writeBatch']>) => number;
+    const original = Reflect.get(FakePacketSocket.prototype, 'writeBatch') as WriteBatch;
     FakePacketSocket.prototype.writeBatch = function (this: FakePacketSocket, arena, offsets, lengths, count) {
       if (this.ifname === 'eth0') calls.push(count);
       return original.call(this, arena, offsets, lengths, count);
