@@ -4,6 +4,7 @@
  * carppeer, HMAC, own counter, strict counter. VRRPv3 takes its own pipeline (receive-vrrp.ts). A peer's mistakes are counted and reported as DropAction, never thrown.
  * What passes goes to the state rules.
  */
+import { timingSafeEqual } from 'node:crypto';
 import type { Family } from '../wire/address';
 import { CARP_TTL, type DecodedCarp, decodeCarp } from '../wire/carp';
 import { internetChecksum } from '../wire/checksum';
@@ -126,7 +127,7 @@ export function screenAdvertisement(
   if (!fromAcceptedSender(iface, packet)) {
     return dropAtNode(match, packet, 'badpeer', `unicast advertisement to ${describeAddress(packet.destination)}, not from the carppeer`, out);
   }
-  if (verifyHmac(iface.key, { vhid: node.vhid, addresses: iface.addresses, counter: ad.counter }, ad.hmac) === null) {
+  if (!authentic(iface, node, ad)) {
     return dropAtNode(match, packet, 'badauth', 'incorrect hash', out);
   }
   if (node.sentCounter(ad.counter)) return dropAtNode(match, packet, 'loop', 'replay or network loop detected', out);
@@ -146,4 +147,28 @@ export function screenAdvertisement(
     lastSeen: now,
   });
   return { protocol: 'carp', iface, node, ad, family };
+}
+
+/**
+ * Whether the advertisement's HMAC is right. A MASTER with the constant cookie sends the same
+ * counter and HMAC every second, and a BACKUP of hundreds of vhids receives hundreds a second: the
+ * node keeps the last pair that verified, for the key and address list it verified with (which
+ * reconfiguration replaces, never changes in place), and the same pair again needs no new HMAC.
+ * Anything else is verified in full (every accepted message form).
+ */
+function authentic(iface: CarpInterface, node: VirtualHost, ad: DecodedCarp): boolean {
+  const last = node.lastVerified;
+  if (
+    last !== null &&
+    last.key === iface.key &&
+    last.addresses === iface.addresses &&
+    last.counter.equals(ad.counter) &&
+    last.hmac.length === ad.hmac.length &&
+    timingSafeEqual(last.hmac, ad.hmac)
+  ) {
+    return true;
+  }
+  if (verifyHmac(iface.key, { vhid: node.vhid, addresses: iface.addresses, counter: ad.counter }, ad.hmac) === null) return false;
+  node.lastVerified = { key: iface.key, addresses: iface.addresses, counter: Buffer.from(ad.counter), hmac: Buffer.from(ad.hmac) };
+  return true;
 }

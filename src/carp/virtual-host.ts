@@ -51,6 +51,13 @@ export class VirtualHost {
     readonly counter: Buffer;
     readonly hmac: Buffer;
   } | null = null;
+  /** The latest received counter and HMAC that verified, and what they were verified with (receive.ts authentic). */
+  lastVerified: {
+    readonly key: CarpKey;
+    readonly addresses: readonly IpAddress[];
+    readonly counter: Buffer;
+    readonly hmac: Buffer;
+  } | null = null;
   /** The strict counters accepted recently, to refuse them a second time. */
   readonly replayWindow = new ReplayWindow();
   private readonly peerList: PeerStatus[] = [];

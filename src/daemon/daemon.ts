@@ -151,7 +151,7 @@ export class Daemon {
     };
     // The loop monitor exists once the constructor is done; nothing runs before that.
     const catchUp = (): void => this.loopMonitor.catchUp();
-    const driver = new Driver(host, clock, execute, env.timers, catchUp);
+    const driver = new Driver(host, clock, execute, env.timers, catchUp, () => executor.flush());
     const fastPath: FastPath | null =
       env.fastPathRunner === undefined ? null : new FastPath(env.fastPathRunner, fastPathEvents((): Relay => relay, logger));
     const relay: Relay = new Relay(
@@ -169,8 +169,9 @@ export class Daemon {
       sendToPeer: (carpdev, peer, packet) => peerSockets.send(carpdev, peer, packet),
       setCarrier: (ifname, up) => taps.setCarrier(ifname, up),
       setMasters: (ifname, vhids) => relay.setMasters(ifname, vhids),
-      reportSend: (ifname, vhid, ok) => {
-        if (ok) journal.advertised(ifname, vhid, clock.now());
+      reportSend: (ifname, vhid, ok, bowOut) => {
+        // A bow-out is sent as the node leaves MASTER: it must not make a restart resume it.
+        if (ok && !bowOut) journal.advertised(ifname, vhid, clock.now());
         driver.run((now) => host.sendResult(ifname, vhid, ok, now));
       },
       dscp: () => Number(host.getSysctl('net.inet.carp.dscp')),

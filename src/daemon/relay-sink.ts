@@ -28,6 +28,7 @@ export function createRelaySink(
 ): RelaySink {
   return {
     beforeBatch,
+    aroundBatch: (handle) => driver.batch(handle),
     advertisement(carpdev: string, packet: ParsedCarpPacket): void {
       try {
         const local = localSource(carpdev, packet.family === 6 ? 6 : 4);

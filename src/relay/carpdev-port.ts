@@ -28,6 +28,8 @@ export interface CarpdevSink {
   carpdevError(carpdev: string, operation: 'read' | 'write', error: unknown): void;
   /** Called before a batch (of a carpdev or a TAP) is read, so the daemon can notice that it stalled before acting on it. */
   beforeBatch?(): void;
+  /** Wraps the handling of a batch that was read (the daemon re-arms its timer once per batch). */
+  aroundBatch?(handle: () => void): void;
 }
 
 const CARP_GROUP_MACS = [multicastMacFor(CARP_IPV4_GROUP), multicastMacFor(CARP_IPV6_GROUP)];
@@ -141,6 +143,11 @@ export class CarpdevPort implements OutboundPort {
       this.sink.carpdevError(this.name, 'read', e);
       return;
     }
+    if (this.sink.aroundBatch) this.sink.aroundBatch(() => this.handleBatch(count));
+    else this.handleBatch(count);
+  }
+
+  private handleBatch(count: number): void {
     const arena = this.ring.arena;
     for (let slot = 0; slot < count; slot++) {
       const offset = this.ring.offsetOf(slot);

@@ -69,14 +69,14 @@ function checkAdvertisementOptions(options: AdvertisementPacketOptions): void {
 
 /** The IP packet at `offset` of `buffer`: DF set, TTL / hop limit 255, protocol 112, no IP options. */
 function encodeAdvertisementPacket(options: AdvertisementPacketOptions, buffer: Buffer<ArrayBuffer>, offset: number): void {
-  const common = { source: options.source, destination: options.destination, payloadLength: options.payload.length };
-  if (options.source.family === 4) {
-    const fragmentFields = { dontFragment: true, moreFragments: false, fragmentOffset: 0 };
-    const ip = { ...common, ...fragmentFields, tos: options.trafficClass, id: options.ipId };
-    encodeIpv4({ ...ip, ttl: CARP_TTL, protocol: IPPROTO_CARP }, buffer, offset);
+  // One literal each, no spreads: a MASTER of hundreds of vhids encodes hundreds a second.
+  const { source, destination, trafficClass } = options;
+  const payloadLength = options.payload.length;
+  if (source.family === 4) {
+    const ip = { source, destination, payloadLength, dontFragment: true, moreFragments: false, fragmentOffset: 0, tos: trafficClass, id: options.ipId, ttl: CARP_TTL, protocol: IPPROTO_CARP };
+    encodeIpv4(ip, buffer, offset);
   } else {
-    const ip = { ...common, trafficClass: options.trafficClass, flowLabel: 0 };
-    encodeIpv6({ ...ip, hopLimit: CARP_TTL, nextHeader: IPPROTO_CARP }, buffer, offset);
+    encodeIpv6({ source, destination, payloadLength, trafficClass, flowLabel: 0, hopLimit: CARP_TTL, nextHeader: IPPROTO_CARP }, buffer, offset);
   }
   buffer.set(options.payload, offset + ipHeaderLengthOf(options.source.family));
 }

@@ -1,7 +1,10 @@
 import assert from 'node:assert/strict';
+import cryptoModule from 'node:crypto';
 import type { CarpHost } from '../../src/carp/host';
 import type { CarpdevStats, NodeStats } from '../../src/carp/types';
+import { parseIp as ip } from '../../src/wire/address';
 import { internetChecksum } from '../../src/wire/checksum';
+import { deriveKey } from '../../src/wire/hmac';
 import { VIP4, VIP6 } from '../sim/setup';
 import { PEER_COUNTER, SKEW, becomeMaster, drops, peerAd, runningHost, states, summary } from './helpers';
 
@@ -15,6 +18,23 @@ function nodeStats(host: CarpHost): NodeStats {
   const node = host.status().interfaces[0]?.nodes[0];
   assert.ok(node);
   return node.stats;
+}
+
+/** How many HMACs `body` computes. */
+function countHmacs(body: () => void): number {
+  const crypto = cryptoModule as unknown as { createHmac: (...args: unknown[]) => unknown };
+  const original = crypto.createHmac;
+  let count = 0;
+  crypto.createHmac = (...args: unknown[]) => {
+    count++;
+    return original(...args);
+  };
+  try {
+    body();
+  } finally {
+    crypto.createHmac = original;
+  }
+  return count;
 }
 
 /** Fixes the checksum of a modified header so that only the intended field is wrong. */
@@ -118,6 +138,25 @@ describe('carp/receive guards', () => {
     assert.deepEqual(summary(host.receive(peerAd({ addresses: [VIP4, '192.0.2.101'] }), 1100)), ['drop badauth']);
     assert.equal(nodeStats(host).badauth, 2);
     assert.equal(host.nextDeadline(), deadline);
+  });
+
+  it('verifies a repeated counter and HMAC once, and still refuses a wrong one, another key`s or another address set`s', () => {
+    const host = runningHost({ advskew: 100 });
+    const ad = peerAd();
+    const computed = countHmacs(() => {
+      for (let t = 10; t <= 1000; t += 10) assert.deepEqual(host.receive(ad, t), []);
+    });
+    assert.equal(nodeStats(host).accepted, 100);
+    assert.equal(computed, 1, 'the same pair from the same MASTER is not signed again');
+    const forged = Buffer.from(ad.payload);
+    forged[35] = (forged[35] as number) ^ 1;
+    assert.deepEqual(summary(host.receive({ ...ad, payload: withChecksum(forged) }, 1010)), ['drop badauth']);
+    host.configure('carp0', { key: deriveKey('newpass') }, 1020);
+    assert.deepEqual(summary(host.receive(ad, 1030)), ['drop badauth'], 'the pair verified with the old key');
+    host.configure('carp0', { key: deriveKey('secret') }, 1040);
+    host.setAddresses('carp0', [ip(VIP4), ip('192.0.2.101')], 1045);
+    assert.deepEqual(summary(host.receive(ad, 1050)), ['drop badauth'], 'the pair verified with the old addresses');
+    assert.equal(nodeStats(host).badauth, 3);
   });
 
   it('accepts the configuration-order HMAC of old peers with several addresses', () => {

@@ -150,3 +150,63 @@ describe('daemon/driver: beforeRun', () => {
     assert.deepEqual(order.slice(0, 3), ['beforeRun', 'now', 'operation']);
   });
 });
+
+describe('daemon/driver: deferred work and batches', () => {
+  it('calls afterActions once the queue is empty, and executes what it feeds back before re-arming', () => {
+    const order: string[] = [];
+    const timers = new ManualTimers();
+    const host = { nextDeadline: () => (order.push('nextDeadline'), null) } as unknown as CarpHostApi;
+    let deferred: string[] = [];
+    const execute = (action: Action): void => {
+      if (action.kind !== 'link') return;
+      order.push(`execute ${action.ifname}`);
+      if (!action.ifname.startsWith('result')) deferred.push(action.ifname);
+    };
+    const afterActions = (): void => {
+      order.push('afterActions');
+      const done = deferred;
+      deferred = [];
+      for (const name of done) driver.run(() => [link(`result of ${name}`, true)]);
+    };
+    const driver = new Driver(host, { now: () => 0 }, execute, timers, () => undefined, afterActions);
+    driver.run(() => [link('a', true), link('b', true)]);
+    assert.deepEqual(order, [
+      'execute a',
+      'execute b',
+      'afterActions',
+      'execute result of a',
+      'execute result of b',
+      'afterActions',
+      'nextDeadline',
+    ]);
+  });
+
+  it('re-arms the timer once at the end of a batch, not after each run in it', () => {
+    let deadlines = 0;
+    let deadline = 100;
+    const host = { nextDeadline: () => (deadlines++, deadline) } as unknown as CarpHostApi;
+    const timers = new ManualTimers();
+    const driver = new Driver(host, { now: () => 0 }, () => undefined, timers);
+    driver.batch(() => {
+      for (let i = 0; i < 64; i++) driver.run(() => ((deadline += 10), []));
+      assert.equal(timers.pending.length, 0, 'nothing armed inside the batch');
+    });
+    assert.equal(deadlines, 1);
+    assert.deepEqual(timers.pending.map((t) => t.ms), [740], 'armed for the deadline the last run left');
+  });
+
+  it('still re-arms at the end of a batch whose handling threw', () => {
+    const host = { nextDeadline: () => 5 } as unknown as CarpHostApi;
+    const timers = new ManualTimers();
+    const driver = new Driver(host, { now: () => 0 }, () => undefined, timers);
+    assert.throws(() =>
+      driver.batch(() => {
+        driver.run(() => []);
+        throw new Error('a defect while relaying');
+      }),
+    );
+    assert.equal(timers.pending.length, 1);
+    driver.run(() => []);
+    assert.equal(timers.pending.length, 1, 'outside a batch a run re-arms at once again');
+  });
+});

@@ -64,6 +64,7 @@ describe('daemon/executor', () => {
   it('sends an advertisement from the virtual MAC and the carpdev`s first IPv4 address, TOS from the DSCP', () => {
     const { exec, rec } = executor();
     exec.execute(advertise);
+    exec.flush();
     const frame = rec.sent[0]?.frames[0] as Buffer;
     assert.equal(rec.sent[0]?.carpdev, 'eth0');
     assert.equal(formatMac(decodeEthernet(frame).source), '00:00:5e:00:01:01');
@@ -82,12 +83,14 @@ describe('daemon/executor', () => {
       },
     });
     exec.execute(advertise);
+    exec.flush();
     assert.deepEqual(rec.reports, [['carp0', 1, false]]);
   });
 
   it('falls back to the carp interface`s own address when the carpdev has none of the family', () => {
     const { exec, rec } = executor({ addresses: (ifname) => (ifname === 'eth0' ? [] : [parseIp('192.0.2.10')]) });
     exec.execute(advertise);
+    exec.flush();
     assert.equal(formatIp(parseCarpFrame(rec.sent[0]?.frames[0] as Buffer).source), '192.0.2.10');
   });
 
@@ -102,6 +105,7 @@ describe('daemon/executor', () => {
       addresses: [parseIp('192.0.2.10'), parseIp('2001:db8::10')],
       occasion: 'takeover',
     });
+    exec.flush();
     const [arp, na] = rec.sent[0]?.frames ?? [];
     const request = decodeArp(arp as Buffer, 14);
     assert.equal(formatIp(request.senderIp), '192.0.2.10');
@@ -116,6 +120,7 @@ describe('daemon/executor', () => {
   it('sends from the carpdev`s own MAC when the core names no virtual one', () => {
     const { exec, rec } = executor();
     exec.execute({ ...advertise, sourceMac: null } as Action);
+    exec.flush();
     assert.equal(formatMac(decodeEthernet(rec.sent[0]?.frames[0] as Buffer).source), formatMac(CARPDEV_MAC));
   });
 
@@ -180,7 +185,48 @@ describe('daemon/executor', () => {
     });
     exec.execute({ kind: 'link', ifname: 'carp0', up: false, masters: [] });
     exec.execute({ kind: 'announce', ifname: 'carp0', carpdev: 'eth0', vhid: 1, mac: virtualMac(1), addresses: [parseIp('192.0.2.10')], occasion: 'takeover' });
+    exec.flush();
     assert.deepEqual(rec.masters, [['carp0', []]], 'the accept set changes even when the carrier cannot');
     assert.deepEqual(failures, ['carp0: carrier could not be set off', 'carp0: gratuitous ARP / neighbour advertisement not sent']);
+  });
+  it('sends the frames of the actions before a flush in one call per carpdev, in order, each as it is sent alone', () => {
+    const alone = (action: Action): Buffer[] => {
+      const { exec, rec } = executor();
+      exec.execute(action);
+      exec.flush();
+      return rec.sent.flatMap((s) => s.frames);
+    };
+    const second = { ...advertise, ifname: 'carp1', vhid: 2 };
+    const onEth1 = { ...advertise, ifname: 'carp2', carpdev: 'eth1', vhid: 3 };
+    const announce = { kind: 'announce', ifname: 'carp0', carpdev: 'eth0', vhid: 1, mac: virtualMac(1), addresses: [parseIp('192.0.2.10')], occasion: 'takeover' } satisfies Action;
+    const { exec, rec } = executor();
+    for (const action of [advertise, onEth1, second, announce] as Action[]) exec.execute(action);
+    assert.equal(rec.sent.length, 0, 'nothing is sent before the flush');
+    assert.equal(rec.reports.length, 0, 'and no outcome is reported');
+    exec.flush();
+    assert.deepEqual(rec.sent.map((s) => [s.carpdev, s.frames.length]), [['eth0', 3], ['eth1', 1]]);
+    // The IPv4 identification is random, and the header checksum covers it.
+    const withoutIpId = (frame: Buffer): Buffer => Buffer.concat([frame.subarray(0, 18), frame.subarray(20, 24), frame.subarray(26)]);
+    const expected = [advertise, second, announce].flatMap((a) => alone(a as Action));
+    assert.deepEqual(rec.sent[0]?.frames.map(withoutIpId), expected.map(withoutIpId));
+    assert.deepEqual(rec.reports, [['carp0', 1, true], ['carp1', 2, true], ['carp2', 3, true]]);
+    exec.flush();
+    assert.equal(rec.sent.length, 2, 'a flush with nothing waiting sends nothing');
+  });
+
+  it('reports every action of a carpdev whose send failed as failed, and the others as sent', () => {
+    const failures: string[] = [];
+    const { exec, rec } = executor({
+      sendFrames: (carpdev) => {
+        if (carpdev === 'eth0') throw new Error('eth0: sendmmsg: Network is down');
+      },
+      failure: (message) => void failures.push(message),
+    });
+    exec.execute(advertise);
+    exec.execute({ ...advertise, ifname: 'carp2', carpdev: 'eth1', vhid: 3 });
+    exec.execute({ kind: 'announce', ifname: 'carp0', carpdev: 'eth0', vhid: 1, mac: virtualMac(1), addresses: [parseIp('192.0.2.10')], occasion: 'takeover' });
+    exec.flush();
+    assert.deepEqual(rec.reports, [['carp0', 1, false], ['carp2', 3, true]]);
+    assert.deepEqual(failures, ['carp0: gratuitous ARP / neighbour advertisement not sent']);
   });
 });

@@ -1,5 +1,6 @@
 import assert from 'node:assert/strict';
 import { answerLikeAHost } from '../fakes/carp-stack';
+import { FakePacketSocket } from '../fakes/fake-packet-socket';
 import { probe } from './balancing-probe';
 import { DaemonLab } from './lab';
 import { PASS } from './scenarios';
@@ -43,5 +44,22 @@ describe('carpd in-process: all 255 vhids on one carpdev', function () {
       assert.equal(answer.resolvedTo, `00:00:5e:00:01:${vhid.toString(16).padStart(2, '0')}`);
       assert.equal(answer.repliesFrom.length, 1);
     }
+  });
+
+  it('sends the advertisements of the vhids due together in one writeBatch per round', async () => {
+    const calls: number[] = [];
+    type WriteBatch = (this: FakePacketSocket, ...args: Parameters<FakePacketSocket['writeBatch']>) => number;
+    const original = Reflect.get(FakePacketSocket.prototype, 'writeBatch') as WriteBatch;
+    FakePacketSocket.prototype.writeBatch = function (this: FakePacketSocket, arena, offsets, lengths, count) {
+      if (this.ifname === 'eth0') calls.push(count);
+      return original.call(this, arena, offsets, lengths, count);
+    };
+    try {
+      await lab.advance(3000);
+    } finally {
+      FakePacketSocket.prototype.writeBatch = original;
+    }
+    assert.ok(calls.reduce((a, b) => a + b, 0) >= 3 * 255, `${calls.length} calls`);
+    assert.ok(calls.length <= 6, `255 vhids at advbase 1 took ${calls.length} writeBatch calls in 3 s`);
   });
 });
