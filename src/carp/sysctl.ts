@@ -44,7 +44,7 @@ export const DEFAULT_SYSCTLS: SysctlSettings = {
   dscp: 4,
   masterdown: 'classic',
   strictCounter: false,
-  fastpath: true,
+  fastpath: false,
 };
 
 export const DEMOTION_SYSCTL = 'net.inet.carp.demotion';

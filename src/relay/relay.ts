@@ -68,7 +68,7 @@ export class Relay {
   private readonly carps = new Map<string, CarpEntry>();
   private readonly carpdevs = new Map<string, CarpdevPort>();
   private arpBalance = false;
-  private fastPathEnabled = true;
+  private fastPathEnabled = false;
 
   /** The receive ring every carp port reads its TAP batches into (CarpPort). */
   private readonly tapRing = new FrameRing();

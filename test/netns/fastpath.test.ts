@@ -19,8 +19,9 @@ describe('netns: the in-kernel data path follows the MASTER', function () {
   before(async function () {
     if (netnsUnavailableReason()) return this.skip();
     lab = await CarpLab.create('fastpath');
-    await lab.startDaemon('h1');
-    await lab.startDaemon('h2');
+    const config = { 'sysctl.conf': 'net.inet.carp.fastpath=1\n' };
+    await lab.startDaemon('h1', { config });
+    await lab.startDaemon('h2', { config });
     await lab.configureCarp('h1', H1);
     await lab.waitState('h1', 'MASTER');
     await lab.configureCarp('h2', H2);
