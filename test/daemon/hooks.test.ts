@@ -70,6 +70,25 @@ describe('carpd in-process: hooks on state changes', () => {
     assert.deepEqual(await lines(record), expected);
   });
 
+  it('runs the same hooks for a VRRPv3 vhid (carpver 3): takeover, then the higher priority preempting it', async () => {
+    await hook('10-record', recorder('10-record', record));
+    await lab.start(1, { hooksDir: hooks });
+    await lab.start(2);
+    await lab.ok(1, 'sysctl', 'net.inet.carp.preempt=1');
+    await lab.ok(2, 'sysctl', 'net.inet.carp.preempt=1');
+    const vrrp = (n: number, priority: number): Promise<string> =>
+      lab.ok(n, 'carp0', 'create', 'vhid', '7', 'carpver', '3', 'vrrpprio', String(priority), 'vrrpinterval', '10', 'carpdev', 'eth0');
+    await vrrp(1, 100);
+    lab.world.host(1).kernel.ipAddrAdd('carp0', '10.77.0.50/24');
+    await lab.until(() => lab.state(1) === 'MASTER', 5000);
+    await vrrp(2, 200);
+    lab.world.host(2).kernel.ipAddrAdd('carp0', '10.77.0.50/24');
+    await lab.until(() => lab.state(2) === 'MASTER' && lab.state(1) === 'BACKUP', 5000);
+    const expected = ['10-record 7@carp0 BACKUP reason=ready', '10-record 7@carp0 MASTER reason=master-down', '10-record 7@carp0 BACKUP reason=higher-priority'];
+    await waitFor('the hooks of three transitions', async () => (await lines(record)).length >= expected.length, 10_000);
+    assert.deepEqual(await lines(record), expected);
+  });
+
   it('does not let a hanging hook delay a failover; it is killed after the timeout and the next hook runs', async () => {
     // On host 2 the BACKUP hook hangs; the MASTER hook queues behind it.
     await hook('10-hang', recorder('10-hang', record, `[ "$2" = BACKUP ] && echo started >> '${record}' && exec sleep 600`));
