@@ -12,7 +12,7 @@ import type { CoreContext } from './context';
 import { peerOf } from './peers';
 import { counterBytes, nextStrictCounter } from './replay-window';
 import type { AdvertiseAction, Millis } from './types';
-import { type VirtualHost, copyAddress } from './virtual-host';
+import { type VirtualHost, copyAddress, memoFor } from './virtual-host';
 
 /** What goes into the fields the HMAC does not cover. */
 export interface AdvertisedValues {
@@ -56,8 +56,8 @@ function roundCounter(ctx: CoreContext, node: VirtualHost, now: Millis): Buffer 
  * again only when one of the three is another object. Hundreds of MASTERs each sign every second.
  */
 function roundHmac(iface: CarpInterface, node: VirtualHost, counter: Buffer): Buffer {
-  const last = node.lastSignature;
-  if (last !== null && last.key === iface.key && last.addresses === iface.addresses && last.counter === counter) return last.hmac;
+  const last = memoFor(node.lastSignature, iface.key, iface.addresses);
+  if (last !== null && last.counter === counter) return last.hmac;
   const hmac = computeHmac(iface.key, { vhid: node.vhid, addresses: iface.addresses, counter });
   node.lastSignature = { key: iface.key, addresses: iface.addresses, counter, hmac };
   return hmac;

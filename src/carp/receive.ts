@@ -19,7 +19,7 @@ import type { CarpdevDropReason } from './stats';
 import { describeAddress, dropAtNode, dropBeforeVhid, findRunningNode, fromAcceptedSender } from './receive-guards';
 import { type AcceptedVrrp, screenVrrp } from './receive-vrrp';
 import type { Action, CarpdevStats, Millis, ReceivedAdvertisement } from './types';
-import type { VirtualHost } from './virtual-host';
+import { type VirtualHost, memoFor } from './virtual-host';
 
 /** An advertisement that passed every guard. */
 export interface AcceptedAdvertisement {
@@ -157,11 +157,9 @@ export function screenAdvertisement(
  * Anything else is verified in full (every accepted message form).
  */
 function authentic(iface: CarpInterface, node: VirtualHost, ad: DecodedCarp): boolean {
-  const last = node.lastVerified;
+  const last = memoFor(node.lastVerified, iface.key, iface.addresses);
   if (
     last !== null &&
-    last.key === iface.key &&
-    last.addresses === iface.addresses &&
     last.counter.equals(ad.counter) &&
     last.hmac.length === ad.hmac.length &&
     timingSafeEqual(last.hmac, ad.hmac)

@@ -20,6 +20,23 @@ export const MAX_PEERS = 8;
 export type TimerKind = 'advertise' | 'garp-refresh' | 'master-down-4' | 'master-down-6';
 const TIMER_KINDS: readonly TimerKind[] = ['advertise', 'garp-refresh', 'master-down-4', 'master-down-6'];
 
+/**
+ * An HMAC kept with what it was computed over, so that the same input needs no new one. The key
+ * and the address list are replaced by reconfiguration, never changed in place: the same objects
+ * mean the same values (memoFor).
+ */
+export interface HmacMemo {
+  readonly key: CarpKey;
+  readonly addresses: readonly IpAddress[];
+  readonly counter: Buffer;
+  readonly hmac: Buffer;
+}
+
+/** `memo` if it was computed with this key and address list, else null. */
+export function memoFor(memo: HmacMemo | null, key: CarpKey, addresses: readonly IpAddress[]): HmacMemo | null {
+  return memo !== null && memo.key === key && memo.addresses === addresses ? memo : null;
+}
+
 export class VirtualHost {
   state: CarpState = 'INIT';
   /** MASTER: when the next advertisement round is due. */
@@ -44,20 +61,10 @@ export class VirtualHost {
   masterAdverInterval: number | null = null;
   /** The counter of our latest strict advertisement (net.inet.carp.strict_counter); null before one. */
   lastStrictCounter: bigint | null = null;
-  /** The HMAC of our latest advertisement and what it was computed from (advertisement.ts roundHmac). */
-  lastSignature: {
-    readonly key: CarpKey;
-    readonly addresses: readonly IpAddress[];
-    readonly counter: Buffer;
-    readonly hmac: Buffer;
-  } | null = null;
-  /** The latest received counter and HMAC that verified, and what they were verified with (receive.ts authentic). */
-  lastVerified: {
-    readonly key: CarpKey;
-    readonly addresses: readonly IpAddress[];
-    readonly counter: Buffer;
-    readonly hmac: Buffer;
-  } | null = null;
+  /** The HMAC of our latest advertisement (advertisement.ts roundHmac). */
+  lastSignature: HmacMemo | null = null;
+  /** The latest received counter and HMAC that verified (receive.ts authentic). */
+  lastVerified: HmacMemo | null = null;
   /** The strict counters accepted recently, to refuse them a second time. */
   readonly replayWindow = new ReplayWindow();
   private readonly peerList: PeerStatus[] = [];
