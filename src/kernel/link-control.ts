@@ -5,7 +5,7 @@
 import { type IpPrefix, formatPrefix } from '../wire/address';
 import { KernelError, invalidArgument } from './errors';
 import { checkInterfaceName } from './interface-name';
-import { RtnlRequester } from './rtnl-requester';
+import { RtnlRequester, type RtnlRequests } from './rtnl-requester';
 import { decodeLink, encodeAddressRequest, encodeLinkByName } from './rtnetlink-codec';
 import * as c from './rtnetlink-constants';
 import type { KernelControl } from './types';
@@ -20,7 +20,7 @@ function checkPrefix(operation: string, prefix: IpPrefix): void {
 }
 
 export class NetlinkControl implements KernelControl {
-  constructor(private readonly requester: RtnlRequester = new RtnlRequester()) {}
+  constructor(private readonly requester: RtnlRequests = new RtnlRequester()) {}
 
   async setLinkUp(name: string, up: boolean): Promise<void> {
     const operation = `setLinkUp ${name} ${up ? 'up' : 'down'}`;

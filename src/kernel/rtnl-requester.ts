@@ -3,28 +3,48 @@
  * `netlink` package's NetlinkSocket sends with NLM_F_ACK and matches the answer by sequence number;
  * this wraps its answers and failures into KernelError, naming the operation and the errno.
  */
-import { Protocol, createNetlink, type NetlinkMessage, type NetlinkSocket } from 'netlink';
+import { Protocol, createNetlink, type NetlinkMessage, type NetlinkSendOptions, type RequestOptions } from 'netlink';
 import { KernelError, errnoError } from './errors';
 import { decodeErrno } from './rtnetlink-codec';
 import { NLMSG_ERROR } from './rtnetlink-constants';
+
+/** What a requester needs of the `netlink` package's NetlinkSocket; tests hand in a fake kernel. */
+export interface RequestSocket {
+  request(type: number, data: Uint8Array[], options: NetlinkSendOptions & RequestOptions): Promise<[NetlinkMessage[], unknown]>;
+  on(event: 'error', listener: (error: Error & { code?: string }) => void): unknown;
+  close(): void;
+}
+
+/** The operations of KernelControl that go through rtnetlink (NetlinkControl): one request, its answer. */
+export interface RtnlRequests {
+  request(operation: string, type: number, flags: number, payload: Uint8Array[]): Promise<NetlinkMessage[]>;
+  close(): void;
+}
 
 export interface RtnlRequesterOptions {
   /** How long to wait for the kernel's answer (it answers at once unless something is badly wrong). */
   readonly timeoutMs?: number;
   /** Socket errors outside a request (there should be none: this socket joins no group). */
   readonly onError?: (error: Error) => void;
+  /** Opens the socket on first use; by default an rtnetlink socket of this network namespace. */
+  readonly openSocket?: () => RequestSocket;
 }
 
 const DEFAULT_TIMEOUT_MS = 5000;
 
-export class RtnlRequester {
-  private socket: NetlinkSocket | null = null;
+// Unreferenced while idle (the package's default): an open requester never keeps Node running.
+const openRouteSocket = (): RequestSocket => createNetlink(Protocol.ROUTE);
+
+export class RtnlRequester implements RtnlRequests {
+  private socket: RequestSocket | null = null;
   private readonly timeoutMs: number;
   private readonly onError: (error: Error) => void;
+  private readonly openSocket: () => RequestSocket;
 
   constructor(options: RtnlRequesterOptions = {}) {
     this.timeoutMs = options.timeoutMs ?? DEFAULT_TIMEOUT_MS;
     this.onError = options.onError ?? ((error) => process.emitWarning(error));
+    this.openSocket = options.openSocket ?? openRouteSocket;
   }
 
   /**
@@ -53,11 +73,11 @@ export class RtnlRequester {
     this.socket = null;
   }
 
-  private open(): NetlinkSocket {
+  private open(): RequestSocket {
     if (!this.socket) {
-      // Unreferenced while idle (the package's default): an open requester never keeps Node running.
-      this.socket = createNetlink(Protocol.ROUTE);
-      this.socket.on('error', (error) => this.onError(new KernelError(error.code, `rtnetlink: ${error.message}`)));
+      const socket = this.openSocket();
+      socket.on('error', (error) => this.onError(new KernelError(error.code ?? 'EIO', `rtnetlink: ${error.message}`)));
+      this.socket = socket;
     }
     return this.socket;
   }
