@@ -15,6 +15,7 @@ import type { ControlServer } from '../control/transport';
 import type { KernelControl, KernelMirror } from '../kernel/types';
 import type { NativeBinding } from '../native/types';
 import { FastPath, type FastPathRunner } from '../kernel/fast-path';
+import type { FastPathRemover } from '../kernel/fast-path-remover';
 import { Relay } from '../relay/relay';
 import { fastPathEvents } from './fast-path-events';
 import type { IpAddress } from '../wire/address';
@@ -90,6 +91,11 @@ export interface DaemonEnvironment {
    * carries every frame, whatever net.inet.carp.fastpath says.
    */
   readonly fastPathRunner?: FastPathRunner;
+  /**
+   * Removes the tc half of an in-kernel data path by rtnetlink in the turn of the state change
+   * (src/kernel/fast-path-remover.ts). Absent: removals wait their turn and run `tc`.
+   */
+  readonly fastPathRemover?: FastPathRemover;
 }
 
 export class Daemon {
@@ -153,7 +159,9 @@ export class Daemon {
     const catchUp = (): void => this.loopMonitor.catchUp();
     const driver = new Driver(host, clock, execute, env.timers, catchUp, () => executor.flush());
     const fastPath: FastPath | null =
-      env.fastPathRunner === undefined ? null : new FastPath(env.fastPathRunner, fastPathEvents((): Relay => relay, logger));
+      env.fastPathRunner === undefined
+        ? null
+        : new FastPath(env.fastPathRunner, fastPathEvents((): Relay => relay, logger), env.fastPathRemover ?? null);
     const relay: Relay = new Relay(
       env.binding,
       createRelaySink(host, driver, logger, catchUp, (carpdev, family) => advertisementSource(family, addressesOf(mirror, carpdev), [])),

@@ -4,42 +4,51 @@
  * relay keeps carrying an interface's frames until `active` says the kernel does; it takes them
  * back before it asks for a removal, so a change may duplicate a few frames but loses none.
  *
+ * A removal does not wait its turn: the tc half (carpN's egress redirect, the carpdev's
+ * redirects) goes by rtnetlink in the call that asks for it (fast-path-remover.ts), so a host
+ * leaving MASTER stops sending from the virtual MAC in the turn of its state change, and an
+ * install still under way stops at its next command. The nftables mark, harmless alone, follows
+ * in the queue; so do the `tc` commands when the rtnetlink removal failed.
+ *
  * The first time an interface or a carpdev is seen, what a crashed carpd may have left on it is
  * removed: carpN's clsact qdisc and nftables chain, our preferences on the carpdev.
  */
 import { execFile } from 'node:child_process';
-import { promisify } from 'node:util';
 import { KernelError } from './errors';
 import {
+  type FastPathBatch,
   type FastPathCommand,
   type FastPathSpec,
   type FastPathTool,
+  batches,
   installCommands,
   ourPreferences,
-  removeCommands,
   removeEgress,
+  removeMark,
   removePreference,
   removeStaleTable,
+  removeTcCommands,
   sameFastPath,
 } from './fast-path-commands';
+import type { FastPathRemover } from './fast-path-remover';
 
-/** Runs `tool` with the arguments and returns its stdout; rejects with a KernelError quoting stderr. */
-export type FastPathRunner = (tool: FastPathTool, args: readonly string[]) => Promise<string>;
+/** Runs `tool` with the arguments (and `input` on its stdin) and returns its stdout; rejects with a KernelError quoting stderr. */
+export type FastPathRunner = (tool: FastPathTool, args: readonly string[], input?: string) => Promise<string>;
 
-const execFileAsync = promisify(execFile);
 const TOOL_TIMEOUT_MS = 10_000;
 
-export const runFastPathTool: FastPathRunner = async (tool, args) => {
-  try {
-    const { stdout } = await execFileAsync(tool, [...args], { timeout: TOOL_TIMEOUT_MS });
-    return stdout;
-  } catch (e: unknown) {
-    const failure = e as Error & { stderr?: string; code?: unknown };
-    const code = typeof failure.code === 'string' ? failure.code : 'EIPROUTE2';
-    const detail = failure.stderr?.trim() || failure.message;
-    throw new KernelError(code, `${tool} ${args.join(' ')}: ${detail}`, { cause: e });
-  }
-};
+export const runFastPathTool: FastPathRunner = (tool, args, input = '') =>
+  new Promise((resolve, reject) => {
+    const child = execFile(tool, [...args], { timeout: TOOL_TIMEOUT_MS }, (error, stdout, stderr) => {
+      if (error === null) return resolve(stdout);
+      const code = typeof error.code === 'string' ? error.code : 'EIPROUTE2';
+      const command = `${tool} ${args.join(' ')}${input === '' ? '' : ` <<< ${JSON.stringify(input)}`}`;
+      reject(new KernelError(code, `${command}: ${stderr.trim() || error.message}`, { cause: error }));
+    });
+    // A tool that exits before reading all of its input breaks the pipe: its exit status says why.
+    child.stdin?.on('error', () => undefined);
+    child.stdin?.end(input);
+  });
 
 export interface FastPathEvents {
   /** The kernel now carries carpN's unicast IP frames as `spec` says. */
@@ -48,15 +57,25 @@ export interface FastPathEvents {
   failed(ifname: string, error: Error): void;
 }
 
+/** An install that stopped because the relay asked for something else meanwhile. */
+class Abandoned extends Error {}
+
 export class FastPath {
   private readonly wanted = new Map<string, FastPathSpec | null>();
+  /** Complete in the kernel, as far as we know. */
   private readonly installed = new Map<string, FastPathSpec>();
+  /** Being installed by the queue's current step. */
+  private readonly installing = new Map<string, FastPathSpec>();
+  /** Removals sent at once, whose outcome and nftables mark the queue still has to see to. */
+  private readonly removals = new Map<string, { readonly spec: FastPathSpec; readonly done: Promise<boolean> }[]>();
   private readonly checkedCarpdevs = new Set<string>();
   private queue: Promise<void>;
 
   constructor(
     private readonly runner: FastPathRunner,
     private readonly events: FastPathEvents,
+    /** null: removals wait their turn in the queue and run `tc`. */
+    private readonly remover: FastPathRemover | null = null,
   ) {
     this.queue = this.runAll([removeStaleTable()]).catch(() => undefined);
   }
@@ -66,6 +85,7 @@ export class FastPath {
     const known = this.wanted.has(ifname);
     if (known && sameFastPath(this.wanted.get(ifname) ?? null, spec)) return;
     this.wanted.set(ifname, spec);
+    this.removeAtOnce(ifname, spec);
     this.enqueue(async () => {
       if (!known) await this.runAll(removeEgress(ifname));
       await this.reconcile(ifname);
@@ -102,26 +122,60 @@ export class FastPath {
     this.queue = this.queue.then(step).catch(() => undefined);
   }
 
+  /** What the kernel has or is getting for carpN, if it is not `spec`, starts to go now. */
+  private removeAtOnce(ifname: string, spec: FastPathSpec | null): void {
+    const present = this.installed.get(ifname) ?? this.installing.get(ifname);
+    if (present === undefined || sameFastPath(present, spec)) return;
+    this.installed.delete(ifname);
+    const done = this.remover === null ? Promise.resolve(false) : this.remover.remove(present);
+    this.removals.set(ifname, [...(this.removals.get(ifname) ?? []), { spec: present, done }]);
+  }
+
   private async reconcile(ifname: string): Promise<void> {
+    await this.finishRemovals(ifname);
     const want = this.wanted.get(ifname) ?? null;
-    const have = this.installed.get(ifname) ?? null;
-    if (sameFastPath(want, have)) return;
-    if (have !== null) {
-      this.installed.delete(ifname);
-      await this.runAll(removeCommands(have));
-    }
-    if (want === null) return;
+    if (want === null || sameFastPath(want, this.installed.get(ifname) ?? null)) return;
+    this.installing.set(ifname, want);
     try {
       await this.clearStaleRedirects(want.carpdev);
-      await this.runAll(installCommands(want));
+      for (const batch of batches(installCommands(want))) {
+        this.stillWanted(ifname, want);
+        await this.runOne(batch);
+      }
+      this.stillWanted(ifname, want);
     } catch (e: unknown) {
-      await this.runAll(removeCommands(want));
-      this.events.failed(ifname, e instanceof Error ? e : new Error(String(e)));
+      this.installing.delete(ifname);
+      // Abandoned: its removal went when the wish changed, but a command running then may have added
+      // more. This removal covers those sent at once for it, which are all that can be pending here.
+      this.removals.delete(ifname);
+      await this.removeNow(want);
+      if (!(e instanceof Abandoned)) this.events.failed(ifname, e instanceof Error ? e : new Error(String(e)));
       return;
     }
+    // No await since the last check: what is installed is still what is wanted.
+    this.installing.delete(ifname);
     this.installed.set(ifname, want);
-    // Asked for something else meanwhile: the next queued step changes it, the relay keeps the frames.
-    if (sameFastPath(this.wanted.get(ifname) ?? null, want)) this.events.active(ifname, want);
+    this.events.active(ifname, want);
+  }
+
+  private stillWanted(ifname: string, spec: FastPathSpec): void {
+    if (!sameFastPath(this.wanted.get(ifname) ?? null, spec)) throw new Abandoned();
+  }
+
+  /** The removals sent at once: `tc` where rtnetlink failed, then the nftables mark. */
+  private async finishRemovals(ifname: string): Promise<void> {
+    const removals = this.removals.get(ifname) ?? [];
+    this.removals.delete(ifname);
+    for (const { spec, done } of removals) {
+      if (!(await done)) await this.runAll(removeTcCommands(spec));
+      await this.runAll(removeMark(spec.ifname));
+    }
+  }
+
+  private async removeNow(spec: FastPathSpec): Promise<void> {
+    const removed = this.remover === null ? false : await this.remover.remove(spec);
+    if (!removed) await this.runAll(removeTcCommands(spec));
+    await this.runAll(removeMark(spec.ifname));
   }
 
   private async clearStaleRedirects(carpdev: string): Promise<void> {
@@ -138,12 +192,14 @@ export class FastPath {
 
   /** Runs the commands in order; a failing one that may not fail rejects, and the rest are not run. */
   private async runAll(commands: readonly FastPathCommand[]): Promise<void> {
-    for (const command of commands) {
-      try {
-        await this.runner(command.tool, command.args);
-      } catch (e: unknown) {
-        if (!command.mayFail) throw e;
-      }
+    for (const batch of batches(commands)) await this.runOne(batch);
+  }
+
+  private async runOne(batch: FastPathBatch): Promise<void> {
+    try {
+      await (batch.input === null ? this.runner(batch.tool, batch.args) : this.runner(batch.tool, batch.args, batch.input));
+    } catch (e: unknown) {
+      if (!batch.mayFail) throw e;
     }
   }
 }
