@@ -14,7 +14,7 @@ import type { ControlHandler } from '../control/protocol';
 import type { ControlServer } from '../control/transport';
 import type { KernelControl, KernelMirror } from '../kernel/types';
 import type { NativeBinding } from '../native/types';
-import { FastPath, type FastPathRunner } from '../kernel/fast-path';
+import { FastPath, type FastPathRunner, INSTALL_DELAY_MS } from '../kernel/fast-path';
 import type { FastPathRemover } from '../kernel/fast-path-remover';
 import { Relay } from '../relay/relay';
 import { fastPathEvents } from './fast-path-events';
@@ -161,7 +161,9 @@ export class Daemon {
     const fastPath: FastPath | null =
       env.fastPathRunner === undefined
         ? null
-        : new FastPath(env.fastPathRunner, fastPathEvents((): Relay => relay, logger), env.fastPathRemover ?? null);
+        : new FastPath(env.fastPathRunner, fastPathEvents((): Relay => relay, logger), env.fastPathRemover ?? null, (start) =>
+            void timers.setTimeout(start, INSTALL_DELAY_MS),
+          );
     const relay: Relay = new Relay(
       env.binding,
       createRelaySink(host, driver, logger, catchUp, (carpdev, family) => advertisementSource(family, addressesOf(mirror, carpdev), [])),

@@ -4,7 +4,8 @@
  * relay keeps carrying an interface's frames until `active` says the kernel does; it takes them
  * back before it asks for a removal, so a change may duplicate a few frames but loses none.
  *
- * A removal does not wait its turn: the tc half (carpN's egress redirect, the carpdev's
+ * An install starts INSTALL_DELAY_MS after it is asked for, if it is still wanted then: the relay
+ * carries a new MASTER through its takeover. A removal does not wait its turn: the tc half (carpN's egress redirect, the carpdev's
  * redirects) goes by rtnetlink in the call that asks for it (fast-path-remover.ts), so a host
  * leaving MASTER stops sending from the virtual MAC in the turn of its state change, and an
  * install still under way stops at its next command. The nftables mark, harmless alone, follows
@@ -57,6 +58,15 @@ export interface FastPathEvents {
   failed(ifname: string, error: Error): void;
 }
 
+/**
+ * How long a new MASTER leaves its traffic to the relay before it starts the processes of an
+ * install. Each start forks the daemon and blocks its event loop, and the first moments of a
+ * takeover are when the relay must be quick: the new MASTER's kernel resolves its clients (ARP
+ * through the relay) before it can answer them. Measured in a lab on a loaded 2-vCPU machine, an
+ * install started at once delayed that ARP request by 60 ms (docs/benchmarks.md, *Failover*).
+ */
+export const INSTALL_DELAY_MS = 1000;
+
 /** An install that stopped because the relay asked for something else meanwhile. */
 class Abandoned extends Error {}
 
@@ -76,6 +86,8 @@ export class FastPath {
     private readonly events: FastPathEvents,
     /** null: removals wait their turn in the queue and run `tc`. */
     private readonly remover: FastPathRemover | null = null,
+    /** Runs an install's start later (INSTALL_DELAY_MS in the daemon); at once by default. */
+    private readonly deferInstall: (start: () => void) => void = (start) => start(),
   ) {
     this.queue = this.runAll([removeStaleTable()]).catch(() => undefined);
   }
@@ -86,9 +98,10 @@ export class FastPath {
     if (known && sameFastPath(this.wanted.get(ifname) ?? null, spec)) return;
     this.wanted.set(ifname, spec);
     this.removeAtOnce(ifname, spec);
-    this.enqueue(async () => {
-      if (!known) await this.runAll(removeEgress(ifname));
-      await this.reconcile(ifname);
+    if (!known) this.enqueue(() => this.runAll(removeEgress(ifname)));
+    if (spec === null) return this.enqueue(() => this.reconcile(ifname));
+    this.deferInstall(() => {
+      if (sameFastPath(this.wanted.get(ifname) ?? null, spec)) this.enqueue(() => this.reconcile(ifname));
     });
   }
 

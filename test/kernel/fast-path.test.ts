@@ -203,6 +203,27 @@ describe('kernel/fast-path', () => {
     assert.ok(tools.since(mark).includes(`tc filter del dev eth0 ingress pref ${filterPreference(SPEC.mac, 0)}`));
   });
 
+  it('starts an install only when the deferral runs it, and not at all if the wish changed meanwhile', async () => {
+    const tools = new FakeTools();
+    const deferred: (() => void)[] = [];
+    const active: string[] = [];
+    const fastPath = new FastPath(tools.run, { active: (ifname) => active.push(ifname), failed: () => undefined }, null, (start) => deferred.push(start));
+    fastPath.want('carp0', SPEC);
+    await fastPath.settled();
+    assert.ok(!tools.lines.some((l) => l.startsWith('nft add')), 'nothing installed before the deferral ran');
+    (deferred.shift() as () => void)();
+    await fastPath.settled();
+    assert.deepEqual(active, ['carp0']);
+    fastPath.want('carp0', null);
+    fastPath.want('carp0', SPEC);
+    fastPath.want('carp0', null);
+    await fastPath.settled();
+    const mark = tools.lines.length;
+    for (const start of deferred) start();
+    await fastPath.settled();
+    assert.deepEqual(tools.since(mark), [], 'the deferred install is no longer wanted');
+  });
+
   describe('with the rtnetlink remover', () => {
     it('removes in the call that asks for none, before anything else runs; the queue only removes the nftables mark', async () => {
       const remover = new FakeRemover();
