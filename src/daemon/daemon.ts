@@ -14,7 +14,7 @@ import type { ControlHandler } from '../control/protocol';
 import type { ControlServer } from '../control/transport';
 import type { KernelControl, KernelMirror } from '../kernel/types';
 import type { NativeBinding } from '../native/types';
-import { FastPath, type FastPathRunner, INSTALL_DELAY_MS } from '../kernel/fast-path';
+import { FastPath, type FastPathRunner, PROCESS_DELAY_MS } from '../kernel/fast-path';
 import type { FastPathRemover } from '../kernel/fast-path-remover';
 import { Relay } from '../relay/relay';
 import { fastPathEvents } from './fast-path-events';
@@ -162,7 +162,7 @@ export class Daemon {
       env.fastPathRunner === undefined
         ? null
         : new FastPath(env.fastPathRunner, fastPathEvents((): Relay => relay, logger), env.fastPathRemover ?? null, (start) =>
-            void timers.setTimeout(start, INSTALL_DELAY_MS),
+            void timers.setTimeout(start, PROCESS_DELAY_MS),
           );
     const relay: Relay = new Relay(
       env.binding,

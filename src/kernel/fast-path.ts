@@ -4,12 +4,14 @@
  * relay keeps carrying an interface's frames until `active` says the kernel does; it takes them
  * back before it asks for a removal, so a change may duplicate a few frames but loses none.
  *
- * An install starts INSTALL_DELAY_MS after it is asked for, if it is still wanted then: the relay
- * carries a new MASTER through its takeover. A removal does not wait its turn: the tc half (carpN's egress redirect, the carpdev's
- * redirects) goes by rtnetlink in the call that asks for it (fast-path-remover.ts), so a host
+ * An install starts PROCESS_DELAY_MS after it is asked for, if it is still wanted then: the relay
+ * carries a new MASTER through its takeover. A removal does not wait at all: the tc half (carpN's
+ * egress redirect, the carpdev's redirects) goes by rtnetlink in the call that asks for it (fast-path-remover.ts), so a host
  * leaving MASTER stops sending from the virtual MAC in the turn of its state change, and an
- * install still under way stops at its next command. The nftables mark, harmless alone, follows
- * in the queue; so do the `tc` commands when the rtnetlink removal failed.
+ * install still under way stops at its next command. The `tc` commands follow at once where the
+ * rtnetlink removal failed; the nftables mark, harmless alone, goes PROCESS_DELAY_MS later, so
+ * that no process competes with the takeover of the host that takes over (or at once when carpN
+ * is forgotten or carpd stops).
  *
  * The first time an interface or a carpdev is seen, what a crashed carpd may have left on it is
  * removed: carpN's clsact qdisc and nftables chain, our preferences on the carpdev.
@@ -60,12 +62,12 @@ export interface FastPathEvents {
 
 /**
  * How long a new MASTER leaves its traffic to the relay before it starts the processes of an
- * install. Each start forks the daemon and blocks its event loop, and the first moments of a
+ * install (and an old one waits before the process that removes the nftables mark). Each start forks the daemon and blocks its event loop, and the first moments of a
  * takeover are when the relay must be quick: the new MASTER's kernel resolves its clients (ARP
  * through the relay) before it can answer them. Measured in a lab on a loaded 2-vCPU machine, an
  * install started at once delayed that ARP request by 60 ms (docs/benchmarks.md, *Failover*).
  */
-export const INSTALL_DELAY_MS = 1000;
+export const PROCESS_DELAY_MS = 1000;
 
 /** An install that stopped because the relay asked for something else meanwhile. */
 class Abandoned extends Error {}
@@ -76,8 +78,10 @@ export class FastPath {
   private readonly installed = new Map<string, FastPathSpec>();
   /** Being installed by the queue's current step. */
   private readonly installing = new Map<string, FastPathSpec>();
-  /** Removals sent at once, whose outcome and nftables mark the queue still has to see to. */
-  private readonly removals = new Map<string, { readonly spec: FastPathSpec; readonly done: Promise<boolean> }[]>();
+  /** Removals sent at once: when their tc half is gone (by `tc` where rtnetlink failed); the queue removes their nftables mark. */
+  private readonly removals = new Map<string, { readonly spec: FastPathSpec; readonly tcGone: Promise<void> }[]>();
+  /** The tc halves of removals still going (their `tc` fallback runs outside the queue). */
+  private readonly fallbacks = new Set<Promise<void>>();
   private readonly checkedCarpdevs = new Set<string>();
   private queue: Promise<void>;
 
@@ -86,23 +90,18 @@ export class FastPath {
     private readonly events: FastPathEvents,
     /** null: removals wait their turn in the queue and run `tc`. */
     private readonly remover: FastPathRemover | null = null,
-    /** Runs an install's start later (INSTALL_DELAY_MS in the daemon); at once by default. */
-    private readonly deferInstall: (start: () => void) => void = (start) => start(),
+    /**
+     * Runs a step that may wait (PROCESS_DELAY_MS in the daemon): an install, and the removal of
+     * the nftables mark after a leave, which are processes. At once by default.
+     */
+    private readonly defer: (start: () => void) => void = (start) => start(),
   ) {
     this.queue = this.runAll([removeStaleTable()]).catch(() => undefined);
   }
 
   /** What carpN should have: a fast path, or none. The first call for an interface also clears what a crash left on it. */
   want(ifname: string, spec: FastPathSpec | null): void {
-    const known = this.wanted.has(ifname);
-    if (known && sameFastPath(this.wanted.get(ifname) ?? null, spec)) return;
-    this.wanted.set(ifname, spec);
-    this.removeAtOnce(ifname, spec);
-    if (!known) this.enqueue(() => this.runAll(removeEgress(ifname)));
-    if (spec === null) return this.enqueue(() => this.reconcile(ifname));
-    this.deferInstall(() => {
-      if (sameFastPath(this.wanted.get(ifname) ?? null, spec)) this.enqueue(() => this.reconcile(ifname));
-    });
+    this.change(ifname, spec, this.defer);
   }
 
   /** A carpdev carpd uses: the first call removes the redirects a crashed carpd left on it. */
@@ -111,9 +110,9 @@ export class FastPath {
     this.enqueue(() => this.clearStaleRedirects(carpdev));
   }
 
-  /** carpN is gone or no longer ours: removes its fast path and forgets it. */
+  /** carpN is gone or no longer ours: removes its fast path, the nftables mark too without waiting, and forgets it. */
   forget(ifname: string): void {
-    this.want(ifname, null);
+    this.change(ifname, null, (start) => start());
     this.enqueue(() => {
       if (this.wanted.get(ifname) === null) this.wanted.delete(ifname);
       return Promise.resolve();
@@ -126,9 +125,22 @@ export class FastPath {
     return this.settled();
   }
 
-  /** Resolves when every change asked for so far is done. */
+  /** Resolves when every change asked for so far is done (deferred ones once they have started). */
   settled(): Promise<void> {
-    return this.queue;
+    return this.queue.then(async () => {
+      await Promise.all(this.fallbacks);
+    });
+  }
+
+  private change(ifname: string, spec: FastPathSpec | null, when: (start: () => void) => void): void {
+    const known = this.wanted.has(ifname);
+    if (known && sameFastPath(this.wanted.get(ifname) ?? null, spec) && !this.removals.has(ifname)) return;
+    this.wanted.set(ifname, spec);
+    this.removeAtOnce(ifname, spec);
+    if (!known) this.enqueue(() => this.runAll(removeEgress(ifname)));
+    when(() => {
+      if (sameFastPath(this.wanted.get(ifname) ?? null, spec)) this.enqueue(() => this.reconcile(ifname));
+    });
   }
 
   private enqueue(step: () => Promise<void>): void {
@@ -141,7 +153,11 @@ export class FastPath {
     if (present === undefined || sameFastPath(present, spec)) return;
     this.installed.delete(ifname);
     const done = this.remover === null ? Promise.resolve(false) : this.remover.remove(present);
-    this.removals.set(ifname, [...(this.removals.get(ifname) ?? []), { spec: present, done }]);
+    // The fallback does not wait for the queue; an install of carpN waits for it (finishRemovals).
+    const tcGone = done.then((removed) => (removed ? undefined : this.runAll(removeTcCommands(present)))).catch(() => undefined);
+    this.fallbacks.add(tcGone);
+    void tcGone.then(() => this.fallbacks.delete(tcGone));
+    this.removals.set(ifname, [...(this.removals.get(ifname) ?? []), { spec: present, tcGone }]);
   }
 
   private async reconcile(ifname: string): Promise<void> {
@@ -158,11 +174,11 @@ export class FastPath {
       this.stillWanted(ifname, want);
     } catch (e: unknown) {
       this.installing.delete(ifname);
-      // Abandoned: its removal went when the wish changed, but a command running then may have added
-      // more. This removal covers those sent at once for it, which are all that can be pending here.
-      this.removals.delete(ifname);
-      await this.removeNow(want);
-      if (!(e instanceof Abandoned)) this.events.failed(ifname, e instanceof Error ? e : new Error(String(e)));
+      // Abandoned: its removal went when the wish changed, but a command running then may have added more.
+      await this.removeTc(want);
+      if (e instanceof Abandoned) return this.finishRemovals(ifname);
+      await this.runAll(removeMark(ifname));
+      this.events.failed(ifname, e instanceof Error ? e : new Error(String(e)));
       return;
     }
     // No await since the last check: what is installed is still what is wanted.
@@ -175,20 +191,19 @@ export class FastPath {
     if (!sameFastPath(this.wanted.get(ifname) ?? null, spec)) throw new Abandoned();
   }
 
-  /** The removals sent at once: `tc` where rtnetlink failed, then the nftables mark. */
+  /** The removals sent at once: their tc half gone, then the nftables mark. */
   private async finishRemovals(ifname: string): Promise<void> {
     const removals = this.removals.get(ifname) ?? [];
     this.removals.delete(ifname);
-    for (const { spec, done } of removals) {
-      if (!(await done)) await this.runAll(removeTcCommands(spec));
+    for (const { spec, tcGone } of removals) {
+      await tcGone;
       await this.runAll(removeMark(spec.ifname));
     }
   }
 
-  private async removeNow(spec: FastPathSpec): Promise<void> {
+  private async removeTc(spec: FastPathSpec): Promise<void> {
     const removed = this.remover === null ? false : await this.remover.remove(spec);
     if (!removed) await this.runAll(removeTcCommands(spec));
-    await this.runAll(removeMark(spec.ifname));
   }
 
   private async clearStaleRedirects(carpdev: string): Promise<void> {

@@ -214,14 +214,30 @@ describe('kernel/fast-path', () => {
     (deferred.shift() as () => void)();
     await fastPath.settled();
     assert.deepEqual(active, ['carp0']);
+    const left = tools.lines.length;
     fastPath.want('carp0', null);
     fastPath.want('carp0', SPEC);
     fastPath.want('carp0', null);
     await fastPath.settled();
+    assert.equal(tools.since(left)[0], 'tc qdisc del dev carp0 clsact', 'the tc half goes at once');
+    assert.ok(!tools.since(left).some((l) => l.startsWith('nft')), 'the nftables mark waits for the deferral');
     const mark = tools.lines.length;
     for (const start of deferred) start();
     await fastPath.settled();
-    assert.deepEqual(tools.since(mark), [], 'the deferred install is no longer wanted');
+    assert.ok(!tools.since(mark).some((l) => l.includes(' add ')), 'the deferred install is no longer wanted');
+    assert.ok(tools.since(mark).includes('nft delete chain netdev carpd in_6361727030'));
+  });
+
+  it('forget() removes the nftables mark without waiting for the deferral', async () => {
+    const tools = new FakeTools();
+    const deferred: (() => void)[] = [];
+    const fastPath = new FastPath(tools.run, { active: () => undefined, failed: () => undefined }, null, (start) => deferred.push(start));
+    fastPath.want('carp0', SPEC);
+    (deferred.shift() as () => void)();
+    await fastPath.settled();
+    fastPath.want('carp0', null);
+    await fastPath.close();
+    assert.ok(tools.lines.includes('nft delete chain netdev carpd in_6361727030'));
   });
 
   describe('with the rtnetlink remover', () => {
