@@ -144,6 +144,8 @@ export class Daemon {
     const hooks = new HookRunner({ dir: hooksDir, list: listHooks, spawn, clock, timers, logger, timeoutMs: DEFAULT_HOOK_TIMEOUT_MS });
     const feed = new EventFeed(() => wallClock.now());
     const execute = (action: Parameters<ActionExecutor['execute']>[0]): void => {
+      // First of all: the kernel must stop answering for a node that is no longer MASTER (relay.ts).
+      if (action.kind === 'state' && action.from === 'MASTER') relay.leavingMaster(action.ifname, action.vhid);
       executor.execute(action);
       // Where a change becomes an event: logged (executor), journaled, reported, hooked, published.
       if (action.kind === 'state' || action.kind === 'demotion') feed.publish(action);
