@@ -11,8 +11,8 @@ import { Keepalived } from '../test/netns/keepalived';
 import { Ucarp } from '../test/netns/ucarp';
 import { carpdVrrpState, carpdVrrpWords } from '../test/netns/vrrp-routers';
 
-export type ContenderName = 'carpd' | 'carpd-vrrp3' | 'ucarp' | 'keepalived-v2' | 'keepalived-v3';
-export const CONTENDER_NAMES: readonly ContenderName[] = ['carpd', 'carpd-vrrp3', 'ucarp', 'keepalived-v2', 'keepalived-v3'];
+export type ContenderName = 'carpd' | 'carpd-fastpath' | 'carpd-vrrp3' | 'ucarp' | 'keepalived-v2' | 'keepalived-v3';
+export const CONTENDER_NAMES: readonly ContenderName[] = ['carpd', 'carpd-fastpath', 'carpd-vrrp3', 'ucarp', 'keepalived-v2', 'keepalived-v3'];
 
 /** The preferred host is MASTER when both run; the backup advertises 100/256 of an interval later. */
 export type Role = 'preferred' | 'backup';
@@ -51,17 +51,20 @@ const hostAddress = (lab: CarpLab, host: string): string => `${SUBNET4}.${lab.ho
 /**
  * carpd with the preferred host at (advbase, preferredSkew) and the backup at (advbase,
  * backupSkew), both preempting. The failover case runs advbase 1, advskew 0/100; the soak case
- * runs sub-second settings (advbase 0).
+ * runs sub-second settings (advbase 0). `fastpath`: net.inet.carp.fastpath, set on both hosts
+ * (carpd-fastpath measures the in-kernel data path against the relay, carpd, in the same run);
+ * null leaves carpd's default.
  */
-export function carpdContender(advbase: number, preferredSkew: number, backupSkew: number): Contender {
+export function carpdContender(advbase: number, preferredSkew: number, backupSkew: number, fastpath: 0 | 1 | null = null): Contender {
+  const sysctls = ['net.inet.carp.preempt=1', ...(fastpath === null ? [] : [`net.inet.carp.fastpath=${fastpath}`])];
   return {
-    name: 'carpd',
+    name: fastpath === 1 ? 'carpd-fastpath' : 'carpd',
     ours: true,
-    settings: `advbase ${advbase}, advskew ${preferredSkew}/${backupSkew}, net.inet.carp.preempt=1`,
+    settings: `advbase ${advbase}, advskew ${preferredSkew}/${backupSkew}, ${sysctls.join(', ')}`,
     advertisementMs: advertisementInterval(advbase, preferredSkew),
     masterDownMs: masterDownInterval('classic', advbase, backupSkew),
     async start(lab, host, role) {
-      await lab.startDaemon(host, { config: { 'sysctl.conf': 'net.inet.carp.preempt=1\n' } });
+      await lab.startDaemon(host, { config: { 'sysctl.conf': sysctls.map((line) => `${line}\n`).join('') } });
       const skew = role === 'backup' ? backupSkew : preferredSkew;
       await lab.configureCarp(host, `vhid ${VHID} advbase ${advbase} advskew ${skew} pass ${PASS} carpdev eth0`);
       return {
@@ -153,7 +156,8 @@ function keepalived(version: 2 | 3, advertInt: number): Contender {
 }
 
 export const CONTENDERS: Readonly<Record<ContenderName, Contender>> = {
-  carpd: carpdContender(1, 0, BACKUP_SKEW),
+  carpd: carpdContender(1, 0, BACKUP_SKEW, 0),
+  'carpd-fastpath': carpdContender(1, 0, BACKUP_SKEW, 1),
   'carpd-vrrp3': carpdVrrp3,
   ucarp,
   'keepalived-v2': keepalived(2, 1),

@@ -21,7 +21,7 @@ function formatContext({ machine, options, settings, startedAt, loadAverageAtEnd
     `failover: ${options.contenders.join(', ')}, ${startedAt}`,
     `machine     ${formatHost(machine)}; 1-minute load ${fixed(machine.loadAverageAtStart, 2)} at start, ${fixed(loadAverageAtEnd, 2)} at end`,
     `trials      ${options.trials} rounds, each contender and scenario once per round, the event at a random point of the advertisement cycle`,
-    ...Object.entries(settings).map(([name, text]) => `${name.padEnd(11)} ${text}`),
+    ...Object.entries(settings).map(([name, text]) => `${name.padEnd(14)} ${text}`),
     'measures    ms, "median / max" over the trials; outages from the client probing the VIP every 10 ms (ping, UDP echo);',
     '            "last ad to new ad" and "both MASTER" from a capture on the bridge',
     ...failed.map((t) => `failed      round ${t.round} ${t.scenario} ${t.contender}: ${t.error ?? ''}`),

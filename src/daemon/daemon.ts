@@ -14,7 +14,8 @@ import type { ControlHandler } from '../control/protocol';
 import type { ControlServer } from '../control/transport';
 import type { KernelControl, KernelMirror } from '../kernel/types';
 import type { NativeBinding } from '../native/types';
-import { FastPath, type FastPathRunner } from '../kernel/fast-path';
+import { FastPath, type FastPathRunner, PROCESS_DELAY_MS } from '../kernel/fast-path';
+import type { FastPathRemover } from '../kernel/fast-path-remover';
 import { Relay } from '../relay/relay';
 import { fastPathEvents } from './fast-path-events';
 import type { IpAddress } from '../wire/address';
@@ -90,6 +91,11 @@ export interface DaemonEnvironment {
    * carries every frame, whatever net.inet.carp.fastpath says.
    */
   readonly fastPathRunner?: FastPathRunner;
+  /**
+   * Removes the tc half of an in-kernel data path by rtnetlink in the turn of the state change
+   * (src/kernel/fast-path-remover.ts). Absent: removals wait their turn and run `tc`.
+   */
+  readonly fastPathRemover?: FastPathRemover;
 }
 
 export class Daemon {
@@ -138,6 +144,8 @@ export class Daemon {
     const hooks = new HookRunner({ dir: hooksDir, list: listHooks, spawn, clock, timers, logger, timeoutMs: DEFAULT_HOOK_TIMEOUT_MS });
     const feed = new EventFeed(() => wallClock.now());
     const execute = (action: Parameters<ActionExecutor['execute']>[0]): void => {
+      // First of all: the kernel must stop answering for a node that is no longer MASTER (relay.ts).
+      if (action.kind === 'state' && action.from === 'MASTER') relay.leavingMaster(action.ifname, action.vhid);
       executor.execute(action);
       // Where a change becomes an event: logged (executor), journaled, reported, hooked, published.
       if (action.kind === 'state' || action.kind === 'demotion') feed.publish(action);
@@ -153,7 +161,11 @@ export class Daemon {
     const catchUp = (): void => this.loopMonitor.catchUp();
     const driver = new Driver(host, clock, execute, env.timers, catchUp, () => executor.flush());
     const fastPath: FastPath | null =
-      env.fastPathRunner === undefined ? null : new FastPath(env.fastPathRunner, fastPathEvents((): Relay => relay, logger));
+      env.fastPathRunner === undefined
+        ? null
+        : new FastPath(env.fastPathRunner, fastPathEvents((): Relay => relay, logger), env.fastPathRemover ?? null, (start) =>
+            void timers.setTimeout(start, PROCESS_DELAY_MS),
+          );
     const relay: Relay = new Relay(
       env.binding,
       createRelaySink(host, driver, logger, catchUp, (carpdev, family) => advertisementSource(family, addressesOf(mirror, carpdev), [])),

@@ -8,6 +8,7 @@ import { ipv6Forwarding, isTapDevice } from '../kernel/host-facts';
 import { NetlinkControl } from '../kernel/link-control';
 import { NetlinkMirror } from '../kernel/netlink-mirror';
 import { runFastPathTool } from '../kernel/fast-path';
+import { NetlinkFastPathRemover } from '../kernel/fast-path-remover';
 import { reconcilePolicyRoutingOf } from '../kernel/policy-routing';
 import type { SysctlChange } from '../kernel/proc-sys';
 import { nativeBinding, sendUnixDatagram } from '../native/binding';
@@ -20,9 +21,10 @@ import { systemdNotifier } from './systemd-notifier';
 const describeChange = (change: SysctlChange): string => `${change.name}: ${change.from} -> ${change.to}`;
 
 export function productionEnvironment(logger: Logger): DaemonEnvironment {
+  const mirror = new NetlinkMirror({ onError: (error) => logger.warn({ err: error }, `kernel mirror: ${error.message}`) });
   return {
     binding: nativeBinding,
-    mirror: new NetlinkMirror({ onError: (error) => logger.warn({ err: error }, `kernel mirror: ${error.message}`) }),
+    mirror,
     control: new NetlinkControl(),
     kernelTasks: {
       configureCarpdev: async (carpdev) => (await configureCarpdev(carpdev)).map(describeChange),
@@ -39,6 +41,7 @@ export function productionEnvironment(logger: Logger): DaemonEnvironment {
     timers: { setTimeout, clearTimeout, afterPendingInput: setImmediate },
     logger,
     fastPathRunner: runFastPathTool,
+    fastPathRemover: new NetlinkFastPathRemover((ifname) => mirror.linkByName(ifname)?.index ?? null),
     notifier: systemdNotifier(process.env, sendUnixDatagram, (message) => logger.warn(message)),
     // systemctl reload carpd: ExecReload= sends SIGHUP (systemd/carpd.service).
     onReloadRequest: (reload) =>

@@ -67,7 +67,11 @@ function destinationMacMatch(mac: MacAddress): string[] {
   return ['match', 'u16', hex(high, 4), '0xffff', 'at', '-14', 'match', 'u32', hex(low, 8), '0xffffffff', 'at', '-12'];
 }
 
-/** In order: the nftables mark first, then carpN's egress, and the carpdev's redirect last. */
+/**
+ * In order: the nftables mark first, then carpN's egress, and the carpdev's redirect last. The
+ * steps that may fail come together, so that `batches` makes three processes of them: a takeover
+ * pays for each process start with the relay's time (docs/benchmarks.md, *Failover*).
+ */
 export function installCommands(spec: FastPathSpec): FastPathCommand[] {
   const { ifname, carpdev, mac } = spec;
   const chain = nftChainName(ifname);
@@ -85,15 +89,15 @@ export function installCommands(spec: FastPathSpec): FastPathCommand[] {
       mayFail: false,
     },
     ...removeEgress(ifname),
+    // The carpdev may already have a clsact (or ingress) qdisc, ours or someone else's.
+    { tool: 'tc', args: ['qdisc', 'add', 'dev', carpdev, 'clsact'], mayFail: true },
+    ...removeRedirects(spec),
     { tool: 'tc', args: ['qdisc', 'add', 'dev', ifname, 'clsact'], mayFail: false },
     ...FAMILIES.map(({ protocol, offset }) => ({
       tool: 'tc' as const,
       args: ['filter', 'add', 'dev', ifname, 'egress', 'pref', String(1 + offset), 'protocol', protocol, 'u32', 'match', 'u32', '0', '0', 'action', 'mirred', 'egress', 'redirect', 'dev', carpdev],
       mayFail: false,
     })),
-    // The carpdev may already have a clsact (or ingress) qdisc, ours or someone else's.
-    { tool: 'tc', args: ['qdisc', 'add', 'dev', carpdev, 'clsact'], mayFail: true },
-    ...removeRedirects(spec),
     ...FAMILIES.map(({ protocol, offset }) => ({
       tool: 'tc' as const,
       args: [
@@ -105,13 +109,44 @@ export function installCommands(spec: FastPathSpec): FastPathCommand[] {
   ];
 }
 
+/** Commands run as one process: one per line on the tool's standard input, or `args` alone. */
+export interface FastPathBatch {
+  readonly tool: FastPathTool;
+  readonly args: readonly string[];
+  /** The commands, one a line, for `tc -batch -` or `nft -f -`; null when `args` is the one command. */
+  readonly input: string | null;
+  readonly mayFail: boolean;
+}
+
 /**
- * carpN's egress goes first: a host that left MASTER must stop sending with the virtual MAC at
- * once, or the switch learns it back from its answers (the relay drops what carpN sends in
- * BACKUP). Then the carpdev's redirect, then the mark it needed.
+ * Consecutive commands of one tool that may fail alike, as one process. `tc -force -batch` goes
+ * on past a failing line (for steps that may fail); without -force it stops at the first, as the
+ * separate commands would; `nft -f` applies all of its lines or none.
  */
-export function removeCommands(spec: FastPathSpec): FastPathCommand[] {
-  return [...removeEgress(spec.ifname), ...removeRedirects(spec), ...removeMark(spec.ifname)];
+export function batches(commands: readonly FastPathCommand[]): FastPathBatch[] {
+  const groups: FastPathCommand[][] = [];
+  for (const command of commands) {
+    const last = groups.at(-1);
+    const first = last?.[0];
+    if (last !== undefined && first?.tool === command.tool && first.mayFail === command.mayFail) last.push(command);
+    else groups.push([command]);
+  }
+  return groups.map((group) => {
+    const { tool, mayFail } = group[0] as FastPathCommand;
+    if (group.length === 1) return { tool, args: (group[0] as FastPathCommand).args, input: null, mayFail };
+    const args = tool === 'tc' ? [...(mayFail ? ['-force'] : []), '-batch', '-'] : ['-f', '-'];
+    return { tool, args, input: group.map((c) => `${c.args.join(' ')}\n`).join(''), mayFail };
+  });
+}
+
+/**
+ * The tc half, as src/kernel/fast-path-remover.ts removes it by rtnetlink (these commands are its
+ * fallback). carpN's egress goes first: a host that left MASTER must stop sending with the virtual
+ * MAC at once, or the switch learns it back from its answers (the relay drops what carpN sends in
+ * BACKUP). Then the carpdev's redirect.
+ */
+export function removeTcCommands(spec: FastPathSpec): FastPathCommand[] {
+  return [...removeEgress(spec.ifname), ...removeRedirects(spec)];
 }
 
 function removeRedirects({ carpdev, mac }: FastPathSpec): FastPathCommand[] {
@@ -127,7 +162,8 @@ export function removeEgress(ifname: string): FastPathCommand[] {
   return [{ tool: 'tc', args: ['qdisc', 'del', 'dev', ifname, 'clsact'], mayFail: true }];
 }
 
-function removeMark(ifname: string): FastPathCommand[] {
+/** The nftables mark the redirect needed: harmless without it, so it goes after the tc half. */
+export function removeMark(ifname: string): FastPathCommand[] {
   const chain = nftChainName(ifname);
   return [
     { tool: 'nft', args: ['flush', 'chain', 'netdev', NFT_TABLE, chain], mayFail: true },

@@ -4,42 +4,54 @@
  * relay keeps carrying an interface's frames until `active` says the kernel does; it takes them
  * back before it asks for a removal, so a change may duplicate a few frames but loses none.
  *
+ * An install starts PROCESS_DELAY_MS after it is asked for, if it is still wanted then: the relay
+ * carries a new MASTER through its takeover. A removal does not wait at all: the tc half (carpN's
+ * egress redirect, the carpdev's redirects) goes by rtnetlink in the call that asks for it (fast-path-remover.ts), so a host
+ * leaving MASTER stops sending from the virtual MAC in the turn of its state change, and an
+ * install still under way stops at its next command. The `tc` commands follow at once where the
+ * rtnetlink removal failed; the nftables mark, harmless alone, goes PROCESS_DELAY_MS later, so
+ * that no process competes with the takeover of the host that takes over (or at once when carpN
+ * is forgotten or carpd stops).
+ *
  * The first time an interface or a carpdev is seen, what a crashed carpd may have left on it is
  * removed: carpN's clsact qdisc and nftables chain, our preferences on the carpdev.
  */
 import { execFile } from 'node:child_process';
-import { promisify } from 'node:util';
 import { KernelError } from './errors';
 import {
+  type FastPathBatch,
   type FastPathCommand,
   type FastPathSpec,
   type FastPathTool,
+  batches,
   installCommands,
   ourPreferences,
-  removeCommands,
   removeEgress,
+  removeMark,
   removePreference,
   removeStaleTable,
+  removeTcCommands,
   sameFastPath,
 } from './fast-path-commands';
+import type { FastPathRemover } from './fast-path-remover';
 
-/** Runs `tool` with the arguments and returns its stdout; rejects with a KernelError quoting stderr. */
-export type FastPathRunner = (tool: FastPathTool, args: readonly string[]) => Promise<string>;
+/** Runs `tool` with the arguments (and `input` on its stdin) and returns its stdout; rejects with a KernelError quoting stderr. */
+export type FastPathRunner = (tool: FastPathTool, args: readonly string[], input?: string) => Promise<string>;
 
-const execFileAsync = promisify(execFile);
 const TOOL_TIMEOUT_MS = 10_000;
 
-export const runFastPathTool: FastPathRunner = async (tool, args) => {
-  try {
-    const { stdout } = await execFileAsync(tool, [...args], { timeout: TOOL_TIMEOUT_MS });
-    return stdout;
-  } catch (e: unknown) {
-    const failure = e as Error & { stderr?: string; code?: unknown };
-    const code = typeof failure.code === 'string' ? failure.code : 'EIPROUTE2';
-    const detail = failure.stderr?.trim() || failure.message;
-    throw new KernelError(code, `${tool} ${args.join(' ')}: ${detail}`, { cause: e });
-  }
-};
+export const runFastPathTool: FastPathRunner = (tool, args, input = '') =>
+  new Promise((resolve, reject) => {
+    const child = execFile(tool, [...args], { timeout: TOOL_TIMEOUT_MS }, (error, stdout, stderr) => {
+      if (error === null) return resolve(stdout);
+      const code = typeof error.code === 'string' ? error.code : 'EIPROUTE2';
+      const command = `${tool} ${args.join(' ')}${input === '' ? '' : ` <<< ${JSON.stringify(input)}`}`;
+      reject(new KernelError(code, `${command}: ${stderr.trim() || error.message}`, { cause: error }));
+    });
+    // A tool that exits before reading all of its input breaks the pipe: its exit status says why.
+    child.stdin?.on('error', () => undefined);
+    child.stdin?.end(input);
+  });
 
 export interface FastPathEvents {
   /** The kernel now carries carpN's unicast IP frames as `spec` says. */
@@ -48,28 +60,48 @@ export interface FastPathEvents {
   failed(ifname: string, error: Error): void;
 }
 
+/**
+ * How long a new MASTER leaves its traffic to the relay before it starts the processes of an
+ * install (and an old one waits before the process that removes the nftables mark). Each start forks the daemon and blocks its event loop, and the first moments of a
+ * takeover are when the relay must be quick: the new MASTER's kernel resolves its clients (ARP
+ * through the relay) before it can answer them. Measured in a lab on a loaded 2-vCPU machine, an
+ * install started at once delayed that ARP request by 60 ms (docs/benchmarks.md, *Failover*).
+ */
+export const PROCESS_DELAY_MS = 1000;
+
+/** An install that stopped because the relay asked for something else meanwhile. */
+class Abandoned extends Error {}
+
 export class FastPath {
   private readonly wanted = new Map<string, FastPathSpec | null>();
+  /** Complete in the kernel, as far as we know. */
   private readonly installed = new Map<string, FastPathSpec>();
+  /** Being installed by the queue's current step. */
+  private readonly installing = new Map<string, FastPathSpec>();
+  /** Removals sent at once: when their tc half is gone (by `tc` where rtnetlink failed); the queue removes their nftables mark. */
+  private readonly removals = new Map<string, { readonly spec: FastPathSpec; readonly tcGone: Promise<void> }[]>();
+  /** The tc halves of removals still going (their `tc` fallback runs outside the queue). */
+  private readonly fallbacks = new Set<Promise<void>>();
   private readonly checkedCarpdevs = new Set<string>();
   private queue: Promise<void>;
 
   constructor(
     private readonly runner: FastPathRunner,
     private readonly events: FastPathEvents,
+    /** null: removals wait their turn in the queue and run `tc`. */
+    private readonly remover: FastPathRemover | null = null,
+    /**
+     * Runs a step that may wait (PROCESS_DELAY_MS in the daemon): an install, and the removal of
+     * the nftables mark after a leave, which are processes. At once by default.
+     */
+    private readonly defer: (start: () => void) => void = (start) => start(),
   ) {
     this.queue = this.runAll([removeStaleTable()]).catch(() => undefined);
   }
 
   /** What carpN should have: a fast path, or none. The first call for an interface also clears what a crash left on it. */
   want(ifname: string, spec: FastPathSpec | null): void {
-    const known = this.wanted.has(ifname);
-    if (known && sameFastPath(this.wanted.get(ifname) ?? null, spec)) return;
-    this.wanted.set(ifname, spec);
-    this.enqueue(async () => {
-      if (!known) await this.runAll(removeEgress(ifname));
-      await this.reconcile(ifname);
-    });
+    this.change(ifname, spec, this.defer);
   }
 
   /** A carpdev carpd uses: the first call removes the redirects a crashed carpd left on it. */
@@ -78,9 +110,9 @@ export class FastPath {
     this.enqueue(() => this.clearStaleRedirects(carpdev));
   }
 
-  /** carpN is gone or no longer ours: removes its fast path and forgets it. */
+  /** carpN is gone or no longer ours: removes its fast path, the nftables mark too without waiting, and forgets it. */
   forget(ifname: string): void {
-    this.want(ifname, null);
+    this.change(ifname, null, (start) => start());
     this.enqueue(() => {
       if (this.wanted.get(ifname) === null) this.wanted.delete(ifname);
       return Promise.resolve();
@@ -93,35 +125,85 @@ export class FastPath {
     return this.settled();
   }
 
-  /** Resolves when every change asked for so far is done. */
+  /** Resolves when every change asked for so far is done (deferred ones once they have started). */
   settled(): Promise<void> {
-    return this.queue;
+    return this.queue.then(async () => {
+      await Promise.all(this.fallbacks);
+    });
+  }
+
+  private change(ifname: string, spec: FastPathSpec | null, when: (start: () => void) => void): void {
+    const known = this.wanted.has(ifname);
+    if (known && sameFastPath(this.wanted.get(ifname) ?? null, spec) && !this.removals.has(ifname)) return;
+    this.wanted.set(ifname, spec);
+    this.removeAtOnce(ifname, spec);
+    if (!known) this.enqueue(() => this.runAll(removeEgress(ifname)));
+    when(() => {
+      if (sameFastPath(this.wanted.get(ifname) ?? null, spec)) this.enqueue(() => this.reconcile(ifname));
+    });
   }
 
   private enqueue(step: () => Promise<void>): void {
     this.queue = this.queue.then(step).catch(() => undefined);
   }
 
+  /** What the kernel has or is getting for carpN, if it is not `spec`, starts to go now. */
+  private removeAtOnce(ifname: string, spec: FastPathSpec | null): void {
+    const present = this.installed.get(ifname) ?? this.installing.get(ifname);
+    if (present === undefined || sameFastPath(present, spec)) return;
+    this.installed.delete(ifname);
+    const done = this.remover === null ? Promise.resolve(false) : this.remover.remove(present);
+    // The fallback does not wait for the queue; an install of carpN waits for it (finishRemovals).
+    const tcGone = done.then((removed) => (removed ? undefined : this.runAll(removeTcCommands(present)))).catch(() => undefined);
+    this.fallbacks.add(tcGone);
+    void tcGone.then(() => this.fallbacks.delete(tcGone));
+    this.removals.set(ifname, [...(this.removals.get(ifname) ?? []), { spec: present, tcGone }]);
+  }
+
   private async reconcile(ifname: string): Promise<void> {
+    await this.finishRemovals(ifname);
     const want = this.wanted.get(ifname) ?? null;
-    const have = this.installed.get(ifname) ?? null;
-    if (sameFastPath(want, have)) return;
-    if (have !== null) {
-      this.installed.delete(ifname);
-      await this.runAll(removeCommands(have));
-    }
-    if (want === null) return;
+    if (want === null || sameFastPath(want, this.installed.get(ifname) ?? null)) return;
+    this.installing.set(ifname, want);
     try {
       await this.clearStaleRedirects(want.carpdev);
-      await this.runAll(installCommands(want));
+      for (const batch of batches(installCommands(want))) {
+        this.stillWanted(ifname, want);
+        await this.runOne(batch);
+      }
+      this.stillWanted(ifname, want);
     } catch (e: unknown) {
-      await this.runAll(removeCommands(want));
+      this.installing.delete(ifname);
+      // Abandoned: its removal went when the wish changed, but a command running then may have added more.
+      await this.removeTc(want);
+      if (e instanceof Abandoned) return this.finishRemovals(ifname);
+      await this.runAll(removeMark(ifname));
       this.events.failed(ifname, e instanceof Error ? e : new Error(String(e)));
       return;
     }
+    // No await since the last check: what is installed is still what is wanted.
+    this.installing.delete(ifname);
     this.installed.set(ifname, want);
-    // Asked for something else meanwhile: the next queued step changes it, the relay keeps the frames.
-    if (sameFastPath(this.wanted.get(ifname) ?? null, want)) this.events.active(ifname, want);
+    this.events.active(ifname, want);
+  }
+
+  private stillWanted(ifname: string, spec: FastPathSpec): void {
+    if (!sameFastPath(this.wanted.get(ifname) ?? null, spec)) throw new Abandoned();
+  }
+
+  /** The removals sent at once: their tc half gone, then the nftables mark. */
+  private async finishRemovals(ifname: string): Promise<void> {
+    const removals = this.removals.get(ifname) ?? [];
+    this.removals.delete(ifname);
+    for (const { spec, tcGone } of removals) {
+      await tcGone;
+      await this.runAll(removeMark(spec.ifname));
+    }
+  }
+
+  private async removeTc(spec: FastPathSpec): Promise<void> {
+    const removed = this.remover === null ? false : await this.remover.remove(spec);
+    if (!removed) await this.runAll(removeTcCommands(spec));
   }
 
   private async clearStaleRedirects(carpdev: string): Promise<void> {
@@ -138,12 +220,14 @@ export class FastPath {
 
   /** Runs the commands in order; a failing one that may not fail rejects, and the rest are not run. */
   private async runAll(commands: readonly FastPathCommand[]): Promise<void> {
-    for (const command of commands) {
-      try {
-        await this.runner(command.tool, command.args);
-      } catch (e: unknown) {
-        if (!command.mayFail) throw e;
-      }
+    for (const batch of batches(commands)) await this.runOne(batch);
+  }
+
+  private async runOne(batch: FastPathBatch): Promise<void> {
+    try {
+      await (batch.input === null ? this.runner(batch.tool, batch.args) : this.runner(batch.tool, batch.args, batch.input));
+    } catch (e: unknown) {
+      if (!batch.mayFail) throw e;
     }
   }
 }

@@ -136,6 +136,16 @@ export class Relay {
     this.syncFastPath(ifname, entry);
   }
 
+  /**
+   * A node of carpN leaves MASTER: its frames stop passing, and its in-kernel data path goes, now,
+   * before the rest of the state change is carried out (the link action after it sets the same
+   * masters again). Every millisecond of that path after the change is the old MASTER answering.
+   */
+  leavingMaster(ifname: string, vhid: number): void {
+    const entry = this.carps.get(ifname);
+    if (entry?.masters.includes(vhid)) this.setMasters(ifname, entry.masters.filter((v) => v !== vhid));
+  }
+
   /** net.inet.carp.fastpath: whether the kernel may carry the unicast IP frames of eligible interfaces. */
   setFastPathEnabled(on: boolean): void {
     if (on === this.fastPathEnabled) return;

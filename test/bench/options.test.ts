@@ -14,7 +14,7 @@ describe('bench/options', () => {
         congestion: ['cubic', 'bbr'],
         flows: 8,
         trials: 7,
-        contenders: ['carpd', 'carpd-vrrp3', 'ucarp', 'keepalived-v2', 'keepalived-v3'],
+        contenders: ['carpd', 'carpd-fastpath', 'carpd-vrrp3', 'ucarp', 'keepalived-v2', 'keepalived-v3'],
         vhids: 255,
         carpdevs: 1,
         scaleSeconds: 60,
@@ -73,7 +73,7 @@ describe('bench/options', () => {
     assert.throws(() => parseBenchArgs(['--soak-nice=-21']), /--soak-nice wants a niceness of -20 to 19, not "-21"/);
     assert.throws(() => parseBenchArgs(['--carpdevs', '5']), /--carpdevs wants 1 to 4, not "5"/);
     assert.throws(() => parseBenchArgs(['--carpdevs', '0']), /--carpdevs wants a whole number of at least 1/);
-    assert.throws(() => parseBenchArgs(['--contenders', 'carpd,vrrpd']), /--contenders wants some of carpd, carpd-vrrp3, ucarp, keepalived-v2, keepalived-v3, not "vrrpd"/);
+    assert.throws(() => parseBenchArgs(['--contenders', 'carpd,vrrpd']), /--contenders wants some of carpd, carpd-fastpath, carpd-vrrp3, ucarp, keepalived-v2, keepalived-v3, not "vrrpd"/);
     assert.throws(() => parseBenchArgs(['--trials', '0']), /--trials wants a whole number of at least 1/);
     assert.throws(() => parseBenchArgs(['--flows', '1']), /--flows wants 2 to 64/);
     assert.throws(() => parseBenchArgs(['--flows', '65']), /--flows wants 2 to 64/);

@@ -5,7 +5,8 @@ import {
   installCommands,
   nftChainName,
   ourPreferences,
-  removeCommands,
+  removeMark,
+  removeTcCommands,
 } from '../../src/kernel/fast-path-commands';
 import { parseMac } from '../../src/wire/address';
 
@@ -32,17 +33,16 @@ describe('kernel/fast-path-commands', () => {
     const isRedirect = (l: string): boolean => l.startsWith('tc filter add dev eth0 ingress') || l.startsWith('tc filter del dev eth0 ingress');
     const install = installCommands(SPEC).map(line);
     assert.ok(isRedirect(install.at(-1) as string) && isRedirect(install.at(-2) as string));
-    const remove = removeCommands(SPEC).map(line);
-    assert.deepEqual(remove.slice(0, 3), [
+    assert.deepEqual(removeTcCommands(SPEC).map(line), [
       'tc qdisc del dev carp0 clsact',
       `tc filter del dev eth0 ingress pref ${filterPreference(SPEC.mac, 0)}`,
       `tc filter del dev eth0 ingress pref ${filterPreference(SPEC.mac, 1)}`,
     ]);
-    assert.ok(remove.includes('nft delete chain netdev carpd in_6361727030'));
+    assert.ok(removeMark(SPEC.ifname).map(line).includes('nft delete chain netdev carpd in_6361727030'));
   });
 
   it('never deletes the carpdev qdisc, which other filters may share', () => {
-    for (const command of [...installCommands(SPEC), ...removeCommands(SPEC)]) {
+    for (const command of [...installCommands(SPEC), ...removeTcCommands(SPEC), ...removeMark(SPEC.ifname)]) {
       assert.ok(!line(command).startsWith('tc qdisc del dev eth0'), line(command));
     }
   });

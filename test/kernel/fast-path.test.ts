@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import { type FastPathSpec, type FastPathTool, filterPreference } from '../../src/kernel/fast-path-commands';
 import { FastPath } from '../../src/kernel/fast-path';
+import type { FastPathRemover } from '../../src/kernel/fast-path-remover';
 import { KernelError } from '../../src/kernel/errors';
 import { parseMac } from '../../src/wire/address';
 
@@ -17,14 +18,20 @@ class FakeTools {
   gate: Promise<void> = Promise.resolve();
   held = false;
 
-  readonly run = async (tool: FastPathTool, args: readonly string[]): Promise<string> => {
-    const line = `${tool} ${args.join(' ')}`;
-    if (this.holds?.(line)) {
+  /** Each process, as its command line and its input. */
+  readonly processes: string[] = [];
+
+  /** A batch (`input`) counts as its lines, each prefixed with the tool. */
+  readonly run = async (tool: FastPathTool, args: readonly string[], input?: string): Promise<string> => {
+    this.processes.push(`${tool} ${args.join(' ')}`);
+    const lines = input === undefined ? [`${tool} ${args.join(' ')}`] : input.trimEnd().split('\n').map((l) => `${tool} ${l}`);
+    if (lines.some((l) => this.holds?.(l))) {
       this.held = true;
       await this.gate;
     }
-    this.lines.push(line);
-    if (this.failing(line)) throw new KernelError('EIPROUTE2', `${line}: Error: nope`);
+    this.lines.push(...lines);
+    const failed = lines.find((l) => this.failing(l));
+    if (failed !== undefined) throw new KernelError('EIPROUTE2', `${failed}: Error: nope`);
     return args.includes('-json') ? this.listing : '';
   };
 
@@ -33,14 +40,26 @@ class FakeTools {
   }
 }
 
-function setUp(): { tools: FakeTools; fastPath: FastPath; active: string[]; failed: string[] } {
+/** Stands in for the rtnetlink removal: records each call as it is made, answers `outcome`. */
+class FakeRemover implements FastPathRemover {
+  readonly calls: string[] = [];
+  outcome = true;
+
+  remove(spec: FastPathSpec): Promise<boolean> {
+    this.calls.push(`${spec.ifname} ${spec.carpdev}`);
+    return Promise.resolve(this.outcome);
+  }
+}
+
+function setUp(remover: FastPathRemover | null = null): { tools: FakeTools; fastPath: FastPath; active: string[]; failed: string[] } {
   const tools = new FakeTools();
   const active: string[] = [];
   const failed: string[] = [];
-  const fastPath = new FastPath(tools.run, {
-    active: (ifname, spec) => active.push(`${ifname} ${spec.carpdev}`),
-    failed: (ifname, error) => failed.push(`${ifname}: ${error.message}`),
-  });
+  const events = {
+    active: (ifname: string, spec: FastPathSpec) => active.push(`${ifname} ${spec.carpdev}`),
+    failed: (ifname: string, error: Error) => failed.push(`${ifname}: ${error.message}`),
+  };
+  const fastPath = new FastPath(tools.run, events, remover);
   return { tools, fastPath, active, failed };
 }
 
@@ -76,6 +95,18 @@ describe('kernel/fast-path', () => {
     assert.equal(tools.since(mark)[0], 'tc qdisc del dev carp0 clsact', 'a BACKUP stops sending with the virtual MAC first');
     assert.ok(tools.since(mark).some((l) => l.startsWith('tc filter del dev eth0 ingress pref')));
     assert.equal(tools.since(mark).filter((l) => l.includes(' add ')).length, 0);
+  });
+
+  it('installs with three processes: the nftables mark, the tc steps that may fail, and those that may not', async () => {
+    const { tools, fastPath } = setUp();
+    // What the daemon does when carp1 is configured, long before it becomes MASTER.
+    fastPath.useCarpdev('eth0');
+    fastPath.want('carp1', null);
+    await fastPath.settled();
+    const mark = tools.processes.length;
+    fastPath.want('carp1', { ...SPEC, ifname: 'carp1' });
+    await fastPath.settled();
+    assert.deepEqual(tools.processes.slice(mark), ['nft -f -', 'tc -force -batch -', 'tc -batch -']);
   });
 
   it('asking again for what is installed runs nothing', async () => {
@@ -170,5 +201,120 @@ describe('kernel/fast-path', () => {
     const mark = tools.lines.length;
     await fastPath.close();
     assert.ok(tools.since(mark).includes(`tc filter del dev eth0 ingress pref ${filterPreference(SPEC.mac, 0)}`));
+  });
+
+  it('starts an install only when the deferral runs it, and not at all if the wish changed meanwhile', async () => {
+    const tools = new FakeTools();
+    const deferred: (() => void)[] = [];
+    const active: string[] = [];
+    const fastPath = new FastPath(tools.run, { active: (ifname) => active.push(ifname), failed: () => undefined }, null, (start) => deferred.push(start));
+    fastPath.want('carp0', SPEC);
+    await fastPath.settled();
+    assert.ok(!tools.lines.some((l) => l.startsWith('nft add')), 'nothing installed before the deferral ran');
+    (deferred.shift() as () => void)();
+    await fastPath.settled();
+    assert.deepEqual(active, ['carp0']);
+    const left = tools.lines.length;
+    fastPath.want('carp0', null);
+    fastPath.want('carp0', SPEC);
+    fastPath.want('carp0', null);
+    await fastPath.settled();
+    assert.equal(tools.since(left)[0], 'tc qdisc del dev carp0 clsact', 'the tc half goes at once');
+    assert.ok(!tools.since(left).some((l) => l.startsWith('nft')), 'the nftables mark waits for the deferral');
+    const mark = tools.lines.length;
+    for (const start of deferred) start();
+    await fastPath.settled();
+    assert.ok(!tools.since(mark).some((l) => l.includes(' add ')), 'the deferred install is no longer wanted');
+    assert.ok(tools.since(mark).includes('nft delete chain netdev carpd in_6361727030'));
+  });
+
+  it('forget() removes the nftables mark without waiting for the deferral', async () => {
+    const tools = new FakeTools();
+    const deferred: (() => void)[] = [];
+    const fastPath = new FastPath(tools.run, { active: () => undefined, failed: () => undefined }, null, (start) => deferred.push(start));
+    fastPath.want('carp0', SPEC);
+    (deferred.shift() as () => void)();
+    await fastPath.settled();
+    fastPath.want('carp0', null);
+    await fastPath.close();
+    assert.ok(tools.lines.includes('nft delete chain netdev carpd in_6361727030'));
+  });
+
+  describe('with the rtnetlink remover', () => {
+    it('removes in the call that asks for none, before anything else runs; the queue only removes the nftables mark', async () => {
+      const remover = new FakeRemover();
+      const { tools, fastPath } = setUp(remover);
+      fastPath.want('carp0', SPEC);
+      await fastPath.settled();
+      const mark = tools.lines.length;
+      fastPath.want('carp0', null);
+      assert.deepEqual(remover.calls, ['carp0 eth0'], 'removed within want(), not in a later turn');
+      await fastPath.settled();
+      assert.deepEqual(tools.since(mark), ['nft flush chain netdev carpd in_6361727030', 'nft delete chain netdev carpd in_6361727030']);
+    });
+
+    it('falls back to tc when the rtnetlink removal fails', async () => {
+      const remover = new FakeRemover();
+      const { tools, fastPath } = setUp(remover);
+      fastPath.want('carp0', SPEC);
+      await fastPath.settled();
+      remover.outcome = false;
+      const mark = tools.lines.length;
+      fastPath.want('carp0', null);
+      await fastPath.settled();
+      assert.equal(tools.since(mark)[0], 'tc qdisc del dev carp0 clsact');
+      assert.ok(tools.since(mark).includes(`tc filter del dev eth0 ingress pref ${filterPreference(SPEC.mac, 0)}`));
+    });
+
+    it('removes nothing when nothing was installed', async () => {
+      const remover = new FakeRemover();
+      const { fastPath } = setUp(remover);
+      fastPath.want('carp0', null);
+      fastPath.want('carp1', null);
+      await fastPath.settled();
+      assert.deepEqual(remover.calls, []);
+    });
+
+    it('a new carpdev: the old one`s redirect goes at once, the new one is installed in the queue', async () => {
+      const remover = new FakeRemover();
+      const { fastPath, active } = setUp(remover);
+      fastPath.want('carp0', SPEC);
+      await fastPath.settled();
+      fastPath.want('carp0', { ...SPEC, carpdev: 'eth1' });
+      assert.deepEqual(remover.calls, ['carp0 eth0']);
+      await fastPath.settled();
+      assert.deepEqual(active, ['carp0 eth0', 'carp0 eth1']);
+    });
+
+    it('an install under way is removed at once, stops at its next command and is never reported active', async () => {
+      const remover = new FakeRemover();
+      const { tools, fastPath, active } = setUp(remover);
+      let open = (): void => undefined;
+      tools.gate = new Promise((resolve) => (open = resolve));
+      tools.holds = (l) => l.startsWith('tc qdisc add dev eth0 clsact');
+      fastPath.want('carp0', SPEC);
+      while (!tools.held) await new Promise((resolve) => setImmediate(resolve));
+      fastPath.want('carp0', null);
+      assert.deepEqual(remover.calls, ['carp0 eth0']);
+      tools.holds = null;
+      open();
+      await fastPath.settled();
+      assert.deepEqual(active, []);
+      assert.ok(!tools.lines.some((l) => l.startsWith('tc filter add')), 'no command after the one running when the wish changed');
+      // What was running may have added to the carpdev after the first removal: removed again.
+      assert.deepEqual(remover.calls, ['carp0 eth0', 'carp0 eth0']);
+    });
+
+    it('leaving and coming back in one turn: removed at once, installed again in the queue', async () => {
+      const remover = new FakeRemover();
+      const { fastPath, active } = setUp(remover);
+      fastPath.want('carp0', SPEC);
+      await fastPath.settled();
+      fastPath.want('carp0', null);
+      fastPath.want('carp0', SPEC);
+      await fastPath.settled();
+      assert.deepEqual(remover.calls, ['carp0 eth0']);
+      assert.deepEqual(active, ['carp0 eth0', 'carp0 eth0']);
+    });
   });
 });

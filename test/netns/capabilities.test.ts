@@ -2,6 +2,8 @@ import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { netnsUnavailableReason } from '../helpers/netns';
 import { boundingCapabilities } from '../systemd/unit-file';
+import { filterPreference } from '../../src/kernel/fast-path-commands';
+import { parseMac } from '../../src/wire/address';
 import { CarpLab, VIP4 } from './carp-lab';
 
 /** carpd run as the unit runs it: root, with only the unit's capability bounding set. */
@@ -31,8 +33,16 @@ describe('netns: carpd with only the capabilities of systemd/carpd.service', fun
     await lab?.cleanup();
   });
 
+  /** Whether `host`'s eth0 has the fast path's IPv4 redirect for vhid 4. */
+  async function redirectInstalled(host: string): Promise<boolean> {
+    const { stdout } = await lab.net.exec(host, 'tc', ['-json', 'filter', 'show', 'dev', 'eth0', 'ingress']);
+    const pref = filterPreference(parseMac('00:00:5e:00:01:04'), 0);
+    return (JSON.parse(stdout || '[]') as { pref: number }[]).some((f) => f.pref === pref);
+  }
+
   it('does everything with CAP_NET_ADMIN and CAP_NET_RAW alone', async () => {
-    await lab.startDaemon('h1', { wrapper: withCapabilities(capabilities) });
+    // The in-kernel data path too: tc and nft inherit the bounding set, the removal is carpd's own rtnetlink.
+    await lab.startDaemon('h1', { wrapper: withCapabilities(capabilities), config: { 'sysctl.conf': 'net.inet.carp.fastpath=1\n' } });
     const pid = lab.daemonPid('h1') as number;
     assert.equal(effectiveCapabilities(pid), (1n << CAP_NET_ADMIN) | (1n << CAP_NET_RAW));
     await lab.startDaemon('h2');
@@ -43,8 +53,15 @@ describe('netns: carpd with only the capabilities of systemd/carpd.service', fun
     // What it changed in the kernel with those capabilities: ARP settings, policy routing.
     assert.equal((await lab.net.exec('h1', 'sysctl', ['-n', 'net.ipv4.conf.eth0.arp_ignore'])).stdout.trim(), '1');
     await lab.waitFor('the policy rule', async () => (await lab.net.exec('h1', 'ip', ['rule'])).stdout.includes(`from ${VIP4} lookup 4200`));
+    await lab.waitFor('the in-kernel data path', () => redirectInstalled('h1'));
+    assert.match((await lab.net.exec('h1', 'nft', ['list', 'ruleset'])).stdout, /meta pkttype set host/);
     await lab.ctl('h1', 'carp0', 'down');
     await lab.waitState('h2', 'MASTER', 1000);
+    await lab.waitFor('the data path removed', async () => !(await redirectInstalled('h1')));
+    // The nftables mark goes a second after the tc half (src/kernel/fast-path.ts).
+    await lab.waitFor('the nftables mark removed', async () => !/pkttype/.test((await lab.net.exec('h1', 'nft', ['list', 'ruleset'])).stdout));
+    const { stdout: qdiscs } = await lab.net.exec('h1', 'tc', ['qdisc', 'show', 'dev', 'carp0']);
+    assert.doesNotMatch(qdiscs, /clsact/);
   });
 
   it('cannot create carp0 without CAP_NET_ADMIN, and says why', async () => {

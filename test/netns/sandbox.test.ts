@@ -76,7 +76,11 @@ describe('netns: carpd in an approximation of the unit`s sandbox, under strace',
   it('does its whole job read-only but for its directories, and calls nothing the unit forbids', async () => {
     const trace = join(lab.dir, 'h1.strace');
     systemd = await DatagramListener.bind(join(lab.dir, 'notify.sock'));
-    const config = { 'carp0.conf': `vhid 3 pass secret carpdev eth0 advskew 0\ninet ${VIP4}/24\n` };
+    // With the in-kernel data path: tc and nft run in the sandbox too, and its removal is rtnetlink.
+    const config = {
+      'carp0.conf': `vhid 3 pass secret carpdev eth0 advskew 0\ninet ${VIP4}/24\n`,
+      'sysctl.conf': 'net.inet.carp.fastpath=1\n',
+    };
     const env = { ...process.env, NOTIFY_SOCKET: systemd.address, WATCHDOG_USEC: '2000000' };
     // A hook runs in carpd's sandbox too: it can write to the writable directories only.
     const hooks = join(lab.dir, 'hooks.d');
@@ -95,6 +99,7 @@ describe('netns: carpd in an approximation of the unit`s sandbox, under strace',
     const scrape = "fetch('http://127.0.0.1:9580/metrics').then((r) => r.text()).then((t) => process.stdout.write(t))";
     assert.match((await lab.net.exec('h1', process.execPath, ['-e', scrape])).stdout, /carp_vhost_state\{ifname="carp0",vhid="3",state="MASTER"\} 1/);
     assert.match(lab.logOf('h1'), /ip -4 rule add/);
+    await waitFor('the in-kernel data path', () => Promise.resolve(/the kernel carries unicast IP/.test(lab.logOf('h1'))));
     await waitFor('the hook of the takeover', () => Promise.resolve(readIfThere(hookOut).includes('3@carp0 MASTER')));
     assert.deepEqual(readIfThere(hookOut).split('\n').filter(Boolean), ['3@carp0 BACKUP /etc read-only', '3@carp0 MASTER /etc read-only']);
     // Maintenance mode writes its file in the state directory (StateDirectory=, writable there).
@@ -115,6 +120,7 @@ describe('netns: carpd in an approximation of the unit`s sandbox, under strace',
     const lines = readFileSync(trace, 'utf8').split('\n');
     const called = new Set(lines.flatMap((l) => /^\d+\s+([a-z0-9_]+)\(/.exec(l)?.[1] ?? []));
     assert.ok(called.has('socket') && called.has('ioctl') && called.has('sendto'), 'the trace holds carpd`s calls');
+    for (const tool of ['tc', 'nft']) assert.ok(lines.some((l) => new RegExp(`execve\\("[^"]*/${tool}"`).test(l)), `the trace holds ${tool}`);
     const allowed = allowedSyscalls();
     assert.deepEqual([...called].filter((c) => !allowed.has(c)).sort(), [], 'system calls outside SystemCallFilter=');
     const families = new Set(lines.flatMap((l) => /\bsocket\((AF_[A-Z0-9]+)/.exec(l)?.[1] ?? []));

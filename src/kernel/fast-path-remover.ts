@@ -1,0 +1,94 @@
+/**
+ * Takes the tc half of an in-kernel data path apart by rtnetlink, inside the call that asks for it
+ * (docs/design.md, "The in-kernel data path"). A host leaving MASTER must stop sending from the
+ * virtual MAC in the same event-loop turn as its state change: a frame its kernel still sends
+ * through carpN's egress redirect turns the switch back to it. A `tc` process would do that a
+ * fork, an exec and a scheduling round later; here the kernel applies the requests while the
+ * daemon's `sendmsg` runs.
+ *
+ * Each removal opens its own netlink socket: the `netlink` package sends at once only when its
+ * queue is empty, and keeps a sent request queued until a timer turn, so a second removal on a
+ * shared socket in the same turn (two interfaces leaving MASTER together) would wait for that
+ * turn. One datagram carries all three requests; the kernel runs them in order: carpN's egress
+ * first, then the carpdev's redirects.
+ */
+import { constants } from 'node:os';
+import { parseMessages } from 'netlink';
+import { type FastPathSpec, filterPreference } from './fast-path-commands';
+import { type TransportFactory, openRouteSocket } from './netlink-transport';
+import { decodeErrno } from './rtnetlink-codec';
+import { NLMSG_ERROR } from './rtnetlink-constants';
+import { encodeDeleteClsact, encodeDeleteIngressFilter } from './tc-codec';
+
+export interface FastPathRemover {
+  /**
+   * Removes carpN's clsact qdisc (its egress redirect) and our redirects on the carpdev: the
+   * requests reach the kernel before this returns. Resolves true when the kernel confirmed each
+   * (or answered that it was not there), false when it refused one, did not answer, or could not
+   * be asked (an interface without an index): the caller then removes them with `tc`.
+   */
+  remove(spec: FastPathSpec): Promise<boolean>;
+}
+
+/** The kernel answers at once; this only keeps a lost answer from holding a socket forever. */
+const ANSWER_TIMEOUT_MS = 5000;
+
+export class NetlinkFastPathRemover implements FastPathRemover {
+  constructor(
+    /** The interface's index, or null when the kernel has no such interface (the daemon's mirror). */
+    private readonly indexOf: (ifname: string) => number | null,
+    private readonly open: TransportFactory = openRouteSocket,
+  ) {}
+
+  remove(spec: FastPathSpec): Promise<boolean> {
+    const carpIndex = this.indexOf(spec.ifname);
+    const carpdevIndex = this.indexOf(spec.carpdev);
+    if (carpIndex === null || carpdevIndex === null) return Promise.resolve(false);
+    const requests = removalRequests(spec, carpIndex, carpdevIndex);
+    return new Promise((resolve) => {
+      const answered = new Set<number>();
+      let refused = false;
+      let done = false;
+      let transport: ReturnType<TransportFactory> | null = null;
+      const finish = (outcome: boolean): void => {
+        if (done) return;
+        done = true;
+        clearTimeout(timer);
+        transport?.close();
+        resolve(outcome);
+      };
+      const timer = setTimeout(() => finish(false), ANSWER_TIMEOUT_MS);
+      timer.unref();
+      try {
+        transport = this.open({
+          datagram: (data) => {
+            try {
+              for (const message of parseMessages(data)) {
+                if (message.type !== NLMSG_ERROR || message.seq < 1 || message.seq > requests.length) continue;
+                const errno = decodeErrno(message.data);
+                if (errno !== 0 && errno !== -constants.errno.ENOENT) refused = true;
+                answered.add(message.seq);
+              }
+            } catch {
+              refused = true;
+            }
+            if (refused || answered.size === requests.length) finish(!refused);
+          },
+          error: () => finish(false),
+        });
+        transport.send(requests, () => finish(false));
+      } catch {
+        finish(false);
+      }
+    });
+  }
+}
+
+/** Sequence numbers 1..3, each request acknowledged on its own. */
+export function removalRequests(spec: FastPathSpec, carpIndex: number, carpdevIndex: number): Buffer[] {
+  return [
+    encodeDeleteClsact(carpIndex, 1),
+    encodeDeleteIngressFilter(carpdevIndex, filterPreference(spec.mac, 0), 2),
+    encodeDeleteIngressFilter(carpdevIndex, filterPreference(spec.mac, 1), 3),
+  ];
+}
