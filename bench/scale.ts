@@ -6,9 +6,9 @@
  */
 import { CarpLab } from '../test/netns/carp-lab';
 import { Ucarp } from '../test/netns/ucarp';
-import { residentBytes } from '../test/netns/process-memory';
 import type { InterfaceStatusDto } from '../src/control/protocol';
 import { CpuSplitMeter } from './cpu';
+import { MemorySampler, type MemorySpread } from './memory-sampler';
 import { type HostInfo, describeHost } from './machine';
 import { runRecord } from './results';
 import type { BenchOptions } from './options';
@@ -20,7 +20,10 @@ export interface ScaleSide {
   readonly electedSeconds: number;
   /** user + system over the quiet span, percent of one core. */
   readonly cpuPercentOfCore: number;
+  /** VmRSS at the end of the quiet span, summed over the processes. */
   readonly residentMegabytes: number;
+  /** VmRSS, RssAnon and RssFile sampled every second over the quiet span (summed over the processes). */
+  readonly memory: MemorySpread;
   readonly processes: number;
 }
 
@@ -41,6 +44,8 @@ const PASS = 'scale';
 const BACKUP_SKEW = 100;
 /** Time for everything to be elected: carpd boots its files one by one; ucarp starts a process each. */
 const ELECTION_LIMIT_MS = 900_000;
+/** RSS swings with V8's collector within seconds: sampled this often over the quiet span. */
+const MEMORY_SAMPLE_MS = 1000;
 
 /**
  * What carp.conf(5) files hold: vhids 1 ... `vhids` on each carpdev eth<k>, as carp<k * 255 + vhid - 1>
@@ -132,17 +137,22 @@ async function measureUcarp(lab: CarpLab, options: BenchOptions, progress: (line
   };
 }
 
-/** CPU over `seconds` with nothing but advertisements happening, and memory at its end. */
+/** CPU over `seconds` with nothing but advertisements happening, and memory sampled over it. */
 async function quietSpan(
   pids: { master: readonly number[]; backup: readonly number[] },
   seconds: number,
 ): Promise<Record<'master' | 'backup', Omit<ScaleSide, 'electedSeconds'>>> {
+  const sampler = new MemorySampler(pids, MEMORY_SAMPLE_MS);
+  sampler.start();
   const { cpu } = await new CpuSplitMeter(pids).around(() => sleep(seconds * 1000));
-  const side = async (name: 'master' | 'backup'): Promise<Omit<ScaleSide, 'electedSeconds'>> => {
-    const bytes = (await Promise.all(pids[name].map(residentBytes))).reduce((a, b) => a + b, 0);
-    return { cpuPercentOfCore: cpu.processes[name] ?? NaN, residentMegabytes: bytes / 2 ** 20, processes: pids[name].length };
-  };
-  return { master: await side('master'), backup: await side('backup') };
+  const memory = await sampler.stop();
+  const side = (name: 'master' | 'backup'): Omit<ScaleSide, 'electedSeconds'> => ({
+    cpuPercentOfCore: cpu.processes[name] ?? NaN,
+    residentMegabytes: memory[name].vmRssAtEnd,
+    memory: memory[name],
+    processes: pids[name].length,
+  });
+  return { master: side('master'), backup: side('backup') };
 }
 
 function daemonPid(lab: CarpLab, host: string): number {

@@ -61,6 +61,10 @@ describe('netns: the benchmarks, smoke runs', function () {
     assert.deepEqual(sides.map((side) => side?.processes), [1, 1, 2, 2]);
     for (const side of sides) {
       assert.ok(side !== undefined && side.electedSeconds > 0 && Number.isFinite(side.cpuPercentOfCore) && side.residentMegabytes > 1, JSON.stringify(side));
+      // Sampled every second over the 1 s span: at its start and its end.
+      const { samples, vmRss, rssAnon, rssFile } = side.memory;
+      assert.ok(samples >= 2 && vmRss.min > 1 && vmRss.min <= vmRss.median && vmRss.median <= vmRss.max, JSON.stringify(side.memory));
+      assert.ok(rssAnon.min > 0 && rssFile.min > 0 && rssAnon.max + rssFile.max >= vmRss.min, JSON.stringify(side.memory));
     }
   });
 

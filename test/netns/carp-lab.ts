@@ -12,6 +12,7 @@ import { promisify } from 'node:util';
 import type { CarpState } from '../../src/carp/types';
 import type { InterfaceStatusDto } from '../../src/control/protocol';
 import { NetnsLab } from '../helpers/netns';
+import { unitEnvironment } from '../systemd/unit-file';
 import { PingProbe } from '../helpers/ping-probe';
 import { exited, holds, waitFor } from '../helpers/poll';
 
@@ -44,7 +45,10 @@ export interface DaemonOptions {
   readonly wrapper?: readonly string[];
   /** How long carpd may take to apply its configuration and answer (default 10 s). */
   readonly readyTimeoutMs?: number;
-  /** carpd's environment (default: the test's); e.g. NOTIFY_SOCKET as systemd sets it. */
+  /**
+   * carpd's environment (default: the test's); e.g. NOTIFY_SOCKET as systemd sets it. The
+   * variables of the unit's Environment= lines are added, as systemd adds them.
+   */
   readonly env?: NodeJS.ProcessEnv;
   /** More options for carpd (--metrics, --hooks-dir, ...). */
   readonly args?: readonly string[];
@@ -107,7 +111,8 @@ export class CarpLab {
       ...['--log-level', 'debug', ...(options.args ?? [])],
     ];
     const [file, ...rest] = [...(options.wrapper ?? []), ...this.programs.carpd, ...args];
-    const child = this.net.spawn(host, file as string, rest, options.env);
+    // Node's and malloc's memory settings of systemd/carpd.service: what is measured is what users run.
+    const child = this.net.spawn(host, file as string, rest, { ...(options.env ?? process.env), ...unitEnvironment() });
     const log = this.logs.get(host) ?? [];
     this.logs.set(host, log);
     for (const stream of [child.stdout, child.stderr]) stream?.on('data', (chunk: Buffer) => log.push(...chunk.toString().split('\n').filter(Boolean)));

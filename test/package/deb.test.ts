@@ -14,7 +14,7 @@ import { promisify } from 'node:util';
 import { NetnsLab, netnsUnavailableReason } from '../helpers/netns';
 import { exited, waitFor } from '../helpers/poll';
 import { CarpLab } from '../netns/carp-lab';
-import { EXPOSURE_THRESHOLD } from '../systemd/unit-file';
+import { EXPOSURE_THRESHOLD, unitValues } from '../systemd/unit-file';
 import { PACKAGE, buildDeb, debUnavailableReason, dpkg, packageFiles, packageStatus, purgeQuietly } from './deb-package';
 
 const run = promisify(execFile);
@@ -95,6 +95,9 @@ describe('Debian package: build, dpkg -i, use, remove, purge', function () {
     await run('systemd-analyze', ['security', '--offline=true', `--threshold=${EXPOSURE_THRESHOLD}`, UNIT]);
     const unit = await readFile(UNIT, 'utf8');
     assert.match(unit, /^ExecStart=\/usr\/sbin\/carpd --config \/etc\/carp /m);
+    // The memory settings of the repository's unit (carpd(8) MEMORY) come along.
+    const environment = unit.split('\n').filter((line) => line.startsWith('Environment='));
+    assert.deepEqual(environment, unitValues('Environment').map((value) => `Environment=${value}`));
   });
 
   it('enables the service on installation and makes /etc/carp root-only', () => {

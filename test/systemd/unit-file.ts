@@ -25,3 +25,18 @@ export function unitValues(key: string): string[] {
 export function boundingCapabilities(): string[] {
   return (unitValues('CapabilityBoundingSet')[0] ?? '').split(/\s+/).filter(Boolean).map((c) => c.replace(/^CAP_/, '').toLowerCase());
 }
+
+/**
+ * The variables the unit's Environment= lines give carpd, so that the labs and the bench start
+ * carpd as systemd does (docs/benchmarks.md, "Scale"). One assignment a line, quoted when its value
+ * has spaces; nothing else of systemd's syntax.
+ */
+export function unitEnvironment(): Record<string, string> {
+  return Object.fromEntries(
+    unitValues('Environment').map((line) => {
+      const match = /^"([A-Z_][A-Z0-9_]*)=([^"]*)"$/.exec(line) ?? /^([A-Z_][A-Z0-9_]*)=(\S*)$/.exec(line);
+      if (!match) throw new Error(`${UNIT_PATH}: Environment=${line}: expected one KEY=value, quoted if it has spaces`);
+      return [match[1] as string, match[2] as string];
+    }),
+  );
+}

@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
 import { parseCommandLine } from '../../src/daemon/options';
-import { EXPOSURE_THRESHOLD, UNIT_PATH, boundingCapabilities, unitValues } from './unit-file';
+import { EXPOSURE_THRESHOLD, UNIT_PATH, boundingCapabilities, unitEnvironment, unitValues } from './unit-file';
 
 function analyzeAvailable(): boolean {
   try {
@@ -75,5 +75,19 @@ describe('systemd/carpd.service', () => {
 
   it('stops with SIGTERM, which makes every MASTER bow out', () => {
     assert.deepEqual(unitValues('KillSignal'), ['SIGTERM']);
+  });
+
+  it('limits the memory of V8 and malloc (docs/carpd.8.md MEMORY), with flags Node accepts in NODE_OPTIONS', () => {
+    const environment = unitEnvironment();
+    assert.deepEqual(environment, {
+      NODE_OPTIONS: '--max-semi-space-size=1 --max-old-space-size=256 --v8-pool-size=1',
+      MALLOC_ARENA_MAX: '1',
+    });
+    // Node refuses to start on a flag NODE_OPTIONS may not carry (--optimize-for-size, say).
+    const limit = Number(
+      execFileSync(process.execPath, ['-p', 'require("v8").getHeapStatistics().heap_size_limit'], { env: { ...process.env, ...environment }, encoding: 'utf8' }),
+    );
+    // The old generation's 256 MiB and a young generation of a few MiB (without the flags: GiBs).
+    assert.ok(limit > 256 * 2 ** 20 && limit < 264 * 2 ** 20, `heap_size_limit ${limit}`);
   });
 });
