@@ -55,7 +55,11 @@ export interface BenchOptions {
   readonly soakNice: number;
   /** Dataplane: net.inet.carp.fastpath of the carp host (true: the kernel carries the VIP's unicast IP). */
   readonly fastpath: boolean;
+  /** Scale: carpd with the memory settings of systemd/carpd.service ('unit') or with Node's and malloc's defaults ('node'). */
+  readonly memorySettings: MemorySettings;
 }
+
+export type MemorySettings = 'unit' | 'node';
 
 const DEFAULT_OPTIONS: BenchOptions = {
   cases: BENCH_CASES,
@@ -74,6 +78,7 @@ const DEFAULT_OPTIONS: BenchOptions = {
   soakSkews: [1, 2, 4, 8, 12],
   soakNice: 0,
   fastpath: true,
+  memorySettings: 'unit',
 };
 
 /** The backup's advskew is one more than the master's, and 255 is the largest. */
@@ -87,7 +92,7 @@ export const MAX_CARPDEVS = 4;
 
 export const USAGE = `usage: npm run bench -- [--case CASE] [--rounds N] [--seconds S] [--pings N] [--ping-interval S] [--congestion LIST] [--flows N] [--trials N] [--contenders LIST]
                              [--vhids N] [--carpdevs N] [--scale-seconds S] [--soak-seconds S] [--soak-skews LIST]
-                             [--soak-nice=N] [--fastpath 0|1]
+                             [--soak-nice=N] [--fastpath 0|1] [--memory-settings unit|node]
   --case CASE         ${BENCH_CASES.join(', ')} or all, comma-separated (default all)
   --rounds N          rounds of each case, both sides interleaved (default ${DEFAULT_OPTIONS.rounds})
   --seconds S         measured seconds per iperf3 run (default ${DEFAULT_OPTIONS.seconds})
@@ -104,6 +109,8 @@ export const USAGE = `usage: npm run bench -- [--case CASE] [--rounds N] [--seco
   --soak-skews LIST   soak: the master's advskews at advbase 0 to try, smallest first, 1-${MAX_SOAK_SKEW} (default ${DEFAULT_OPTIONS.soakSkews.join(',')})
   --soak-nice=N       soak: both carpds' niceness, -20 to 19 (default ${DEFAULT_OPTIONS.soakNice})
   --fastpath 0|1      dataplane: net.inet.carp.fastpath of the carp host, 0 for the relay alone (default 1)
+  --memory-settings unit|node
+                      scale: carpd with the Environment= of systemd/carpd.service, or with Node's defaults (default unit)
 dataplane, balancing, failover, scale and soak need root, iperf3 and ping (failover: ucarp, keepalived, tcpdump;
 soak: keepalived, tcpdump, taskset);
 filter needs neither. Times (seconds):
@@ -142,6 +149,7 @@ export function parseBenchArgs(argv: readonly string[]): ParsedBenchArgs {
         'soak-skews': { type: 'string' },
         'soak-nice': { type: 'string' },
         fastpath: { type: 'string' },
+        'memory-settings': { type: 'string' },
         help: { type: 'boolean', short: 'h' },
       },
       strict: true,
@@ -176,6 +184,7 @@ export function parseBenchArgs(argv: readonly string[]): ParsedBenchArgs {
       soakSkews: soakSkewsOption(values['soak-skews']),
       soakNice: niceOption(values['soak-nice']),
       fastpath: fastpathOption(values.fastpath),
+      memorySettings: memorySettingsOption(values['memory-settings']),
     },
   };
 }
@@ -184,6 +193,12 @@ function fastpathOption(text: string | undefined): boolean {
   if (text === undefined) return DEFAULT_OPTIONS.fastpath;
   if (text !== '0' && text !== '1') throw new UsageError(`--fastpath wants 0 or 1, not "${text}"`);
   return text === '1';
+}
+
+function memorySettingsOption(text: string | undefined): MemorySettings {
+  if (text === undefined) return DEFAULT_OPTIONS.memorySettings;
+  if (text !== 'unit' && text !== 'node') throw new UsageError(`--memory-settings wants unit or node, not "${text}"`);
+  return text;
 }
 
 /** A list of contenders, measured in the order of CONTENDER_NAMES. */

@@ -92,7 +92,11 @@ async function measureCarpd(lab: CarpLab, options: BenchOptions, progress: (line
   const total = options.vhids * options.carpdevs;
   const electedIn = async (host: string, advskew: number, state: 'MASTER' | 'BACKUP'): Promise<number> => {
     const start = performance.now();
-    await lab.startDaemon(host, { config: configFiles(options.vhids, options.carpdevs, advskew), readyTimeoutMs: ELECTION_LIMIT_MS });
+    await lab.startDaemon(host, {
+      config: configFiles(options.vhids, options.carpdevs, advskew),
+      readyTimeoutMs: ELECTION_LIMIT_MS,
+      unitEnvironment: options.memorySettings === 'unit',
+    });
     await lab.waitFor(`${total} ${state}s on ${host}`, async () => {
       const { interfaces } = JSON.parse(await lab.ctl(host, '-j')) as { interfaces: InterfaceStatusDto[] };
       return interfaces.length === total && interfaces.every((i) => i.nodes[0]?.state === state);

@@ -22,6 +22,7 @@ describe('bench/options', () => {
         soakSkews: [1, 2, 4, 8, 12],
         soakNice: 0,
         fastpath: true,
+        memorySettings: 'unit',
       },
     });
   });
@@ -30,7 +31,7 @@ describe('bench/options', () => {
     const parsed = parseBenchArgs([
       ...['--case', 'dataplane', '--rounds', '3', '--seconds', '2', '--pings', '100', '--ping-interval', '0.05', '--congestion', 'reno', '--flows', '16'],
       ...['--trials', '9', '--contenders', 'keepalived-v3,carpd', '--vhids', '16', '--carpdevs', '4', '--scale-seconds', '5'],
-      ...['--soak-seconds', '30', '--soak-skews', '16,3,8,3', '--soak-nice=-10', '--fastpath', '0'],
+      ...['--soak-seconds', '30', '--soak-skews', '16,3,8,3', '--soak-nice=-10', '--fastpath', '0', '--memory-settings', 'node'],
     ]);
     assert.deepEqual(parsed, {
       kind: 'run',
@@ -51,6 +52,7 @@ describe('bench/options', () => {
         soakSkews: [3, 8, 16],
         soakNice: -10,
         fastpath: false,
+        memorySettings: 'node',
       },
     });
   });
@@ -77,6 +79,7 @@ describe('bench/options', () => {
     assert.throws(() => parseBenchArgs(['--trials', '0']), /--trials wants a whole number of at least 1/);
     assert.throws(() => parseBenchArgs(['--flows', '1']), /--flows wants 2 to 64/);
     assert.throws(() => parseBenchArgs(['--flows', '65']), /--flows wants 2 to 64/);
+    assert.throws(() => parseBenchArgs(['--memory-settings', 'small']), /--memory-settings wants unit or node, not "small"/);
     assert.throws(() => parseBenchArgs(['--fast']), UsageError);
   });
 });

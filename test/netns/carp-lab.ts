@@ -50,6 +50,8 @@ export interface DaemonOptions {
    * variables of the unit's Environment= lines are added, as systemd adds them.
    */
   readonly env?: NodeJS.ProcessEnv;
+  /** false: without the unit's Environment= lines, i.e. with Node's and malloc's defaults (bench/scale.ts). */
+  readonly unitEnvironment?: boolean;
   /** More options for carpd (--metrics, --hooks-dir, ...). */
   readonly args?: readonly string[];
 }
@@ -112,7 +114,8 @@ export class CarpLab {
     ];
     const [file, ...rest] = [...(options.wrapper ?? []), ...this.programs.carpd, ...args];
     // Node's and malloc's memory settings of systemd/carpd.service: what is measured is what users run.
-    const child = this.net.spawn(host, file as string, rest, { ...(options.env ?? process.env), ...unitEnvironment() });
+    const unit = options.unitEnvironment === false ? {} : unitEnvironment();
+    const child = this.net.spawn(host, file as string, rest, { ...(options.env ?? process.env), ...unit });
     const log = this.logs.get(host) ?? [];
     this.logs.set(host, log);
     for (const stream of [child.stdout, child.stderr]) stream?.on('data', (chunk: Buffer) => log.push(...chunk.toString().split('\n').filter(Boolean)));
