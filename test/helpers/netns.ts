@@ -55,9 +55,12 @@ export class NetnsLab {
     }
   }
 
-  /** Runs a shell snippet inside namespace `name`. */
+  /**
+   * Runs a shell snippet inside namespace `name`. --norc: Node's pipes are socket pairs, and a bash
+   * whose stdin is a socket takes itself for a remote shell and reads ~/.bashrc.
+   */
   sh(name: string, script: string, timeoutMs?: number): Promise<ExecResult> {
-    return this.exec(name, 'bash', ['-ec', script], timeoutMs);
+    return this.exec(name, 'bash', ['--norc', '-ec', script], timeoutMs);
   }
 
   /** Starts a long-running program in namespace `name`; it is killed by cleanup(). */
