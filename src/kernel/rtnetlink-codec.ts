@@ -52,10 +52,15 @@ function readS32(b: Buffer, at: number): number {
   return LITTLE_ENDIAN ? b.readInt32LE(at) : b.readInt32BE(at);
 }
 
+/** Writes a u32 (or a non-negative s32) in host byte order, as the kernel's structs hold them. */
+export function writeHostU32(b: Buffer, value: number, at: number): void {
+  if (LITTLE_ENDIAN) b.writeUInt32LE(value >>> 0, at);
+  else b.writeUInt32BE(value >>> 0, at);
+}
+
 function u32(value: number): Buffer {
   const b = Buffer.alloc(4);
-  if (LITTLE_ENDIAN) b.writeUInt32LE(value >>> 0);
-  else b.writeUInt32BE(value >>> 0);
+  writeHostU32(b, value, 0);
   return b;
 }
 

@@ -13,10 +13,13 @@ export const RTM_SETLINK = 19;
 export const RTM_NEWADDR = 20;
 export const RTM_DELADDR = 21;
 export const RTM_GETADDR = 22;
+export const RTM_DELQDISC = 37;
+export const RTM_DELTFILTER = 45;
 
 // nlmsghdr.nlmsg_flags.
 export const NLM_F_REQUEST = 0x1;
 export const NLM_F_MULTI = 0x2;
+export const NLM_F_ACK = 0x4;
 /** Set on every part of a dump the kernel could not keep consistent while it ran. */
 export const NLM_F_DUMP_INTR = 0x10;
 export const NLM_F_DUMP = 0x300;

@@ -6,14 +6,9 @@
  * pref P` send. Framing (nlmsghdr, attribute TLVs) is the `netlink` package's; struct tcmsg is
  * ours, in host byte order.
  */
-import { endianness } from 'node:os';
 import { AttrStream, formatMessage } from 'netlink';
-
-// Netlink message types and flags.
-export const RTM_DELQDISC = 37;
-export const RTM_DELTFILTER = 45;
-export const NLM_F_REQUEST = 0x1;
-export const NLM_F_ACK = 0x4;
+import { writeHostU32 } from './rtnetlink-codec';
+import { NLM_F_ACK, NLM_F_REQUEST, RTM_DELQDISC, RTM_DELTFILTER } from './rtnetlink-constants';
 
 // struct tcmsg: family (u8), two pad bytes and a u16 of padding, ifindex (s32), handle, parent, info (u32).
 export const TCMSG_LENGTH = 20;
@@ -33,22 +28,13 @@ export const CLSACT_HANDLE = 0xffff_0000;
 /** The ingress hook of a clsact qdisc: TC_H_MAKE(TC_H_CLSACT, TC_H_MIN_INGRESS). */
 export const TC_PARENT_INGRESS = 0xffff_fff2;
 
-const LITTLE_ENDIAN = endianness() === 'LE';
-
 function tcmsg(ifindex: number, handle: number, parent: number, info: number): Buffer {
   const b = Buffer.alloc(TCMSG_LENGTH);
   b[TCMSG_OFFSET_FAMILY] = 0; // AF_UNSPEC
-  if (LITTLE_ENDIAN) {
-    b.writeInt32LE(ifindex, TCMSG_OFFSET_IFINDEX);
-    b.writeUInt32LE(handle >>> 0, TCMSG_OFFSET_HANDLE);
-    b.writeUInt32LE(parent >>> 0, TCMSG_OFFSET_PARENT);
-    b.writeUInt32LE(info >>> 0, TCMSG_OFFSET_INFO);
-  } else {
-    b.writeInt32BE(ifindex, TCMSG_OFFSET_IFINDEX);
-    b.writeUInt32BE(handle >>> 0, TCMSG_OFFSET_HANDLE);
-    b.writeUInt32BE(parent >>> 0, TCMSG_OFFSET_PARENT);
-    b.writeUInt32BE(info >>> 0, TCMSG_OFFSET_INFO);
-  }
+  writeHostU32(b, ifindex, TCMSG_OFFSET_IFINDEX); // an index is positive: its s32 and u32 bytes agree
+  writeHostU32(b, handle, TCMSG_OFFSET_HANDLE);
+  writeHostU32(b, parent, TCMSG_OFFSET_PARENT);
+  writeHostU32(b, info, TCMSG_OFFSET_INFO);
   return b;
 }
 
