@@ -41,6 +41,18 @@ describe('netns: a fast-path MASTER that leaves stops answering in the turn of i
     await lab?.cleanup();
   });
 
+  /** `change` while the client sends an echo request to the VIP every millisecond, from 300 ms before it to 300 ms after. */
+  async function underPingFlood(change: () => Promise<void>): Promise<void> {
+    const ping = lab.net.spawn('cl', 'ping', ['-n', '-q', '-i', '0.001', '-c', '3000', VIP4]);
+    try {
+      await new Promise((resolve) => setTimeout(resolve, 300));
+      await change();
+      await new Promise((resolve) => setTimeout(resolve, 300));
+    } finally {
+      ping.kill('SIGINT');
+    }
+  }
+
   async function redirectInstalled(host: string): Promise<boolean> {
     const { stdout } = await lab.net.exec(host, 'tc', ['-json', 'filter', 'show', 'dev', 'eth0', 'ingress']);
     return (JSON.parse(stdout || '[]') as { pref: number }[]).some((f) => f.pref === REDIRECT_PREF);
@@ -52,16 +64,11 @@ describe('netns: a fast-path MASTER that leaves stops answering in the turn of i
     // answers its kernel gives through carp0's egress redirect.
     const capture = new Capture(lab, 'h1', [...AD_PRINT_ARGS, '-Q', 'out', '-i', 'eth0', `ether src ${VIRTUAL_MAC} or src host ${VIP4}`]);
     await capture.started();
-    // One echo request every millisecond keeps reaching h1 until the bridge learns that h2 has the MAC.
-    const ping = lab.net.spawn('cl', 'ping', ['-n', '-q', '-i', '0.001', '-c', '3000', VIP4]);
-    try {
-      await new Promise((resolve) => setTimeout(resolve, 300));
+    // The echo requests keep reaching h1 until the bridge learns that h2 has the MAC.
+    await underPingFlood(async () => {
       await lab.ctl('h1', 'carp0', 'down');
       await lab.waitState('h2', 'MASTER');
-      await new Promise((resolve) => setTimeout(resolve, 300));
-    } finally {
-      ping.kill('SIGINT');
-    }
+    });
     const output = await capture.stop();
     const bowOut = parseAds(output).find((ad) => ad.advskew === BOW_OUT_SKEW);
     assert.ok(bowOut, `h1 bowed out:\n${output}`);
@@ -83,14 +90,12 @@ describe('netns: a fast-path MASTER that leaves stops answering in the turn of i
     await lab.net.exec('lan', 'bridge', ['fdb', 'replace', VIRTUAL_MAC, 'dev', 'p-h2', 'master', 'static', 'sticky']);
     const capture = new Capture(lab, 'h2', ['-tt', '-e', '-Q', 'out', '-i', 'eth0', `src host ${VIP4} and icmp`]);
     await capture.started();
-    const ping = lab.net.spawn('cl', 'ping', ['-n', '-q', '-i', '0.001', '-c', '3000', VIP4]);
     try {
-      await new Promise((resolve) => setTimeout(resolve, 300));
-      await lab.ctl('h1', 'carp0', 'up');
-      await lab.waitState('h2', 'BACKUP');
-      await new Promise((resolve) => setTimeout(resolve, 300));
+      await underPingFlood(async () => {
+        await lab.ctl('h1', 'carp0', 'up');
+        await lab.waitState('h2', 'BACKUP');
+      });
     } finally {
-      ping.kill('SIGINT');
       await lab.net.exec('lan', 'bridge', ['fdb', 'del', VIRTUAL_MAC, 'dev', 'p-h2', 'master']);
     }
     const output = await capture.stop();
