@@ -82,11 +82,13 @@ export function buildAdvertisements(
   const payload = encodeCarp({ vhid: node.vhid, ...values, counter, hmac });
   const bowOut = isBowOut(values);
   const sourceMac = advertisementSourceMac(iface, node.vhid);
-  return families.map((family) =>
+  // Each action owns its buffers (a driver may write into them): the first family takes the ones
+  // just made, a second one copies.
+  return families.map((family, index) =>
     sentAdvertisement(iface, node, carpdev, family, {
-      sourceMac: sourceMac === null ? null : Buffer.from(sourceMac),
+      sourceMac: sourceMac === null || index === 0 ? sourceMac : Buffer.from(sourceMac),
       protocol: 'carp',
-      payload: Buffer.from(payload),
+      payload: index === 0 ? payload : Buffer.from(payload),
       bowOut,
     }),
   );

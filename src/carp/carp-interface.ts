@@ -39,8 +39,14 @@ export class CarpInterface implements DemotionMember {
   garpRefresh = 0;
   /** `carpver 3`: VRRPv3 with these values; null: CARP. */
   vrrp: VrrpConfig | null = null;
-  /** As the kernel reports them, in configuration order (the HMAC input of old peers). */
-  addresses: IpAddress[] = [];
+  /**
+   * As the kernel reports them, in configuration order (the HMAC input of old peers). Replaced,
+   * never changed in place: what is derived from it is kept beside it (virtualAddresses,
+   * activeFamilies), as every advertisement sent or received asks for it.
+   */
+  private addressList: readonly IpAddress[] = [];
+  private virtualList: readonly IpAddress[] = [];
+  private families: readonly Family[] = [];
   adminUp = false;
   /**
    * The carpdev for which the daemon last reported the kernel side set up (ARP settings, policy
@@ -78,20 +84,28 @@ export class CarpInterface implements DemotionMember {
     return this.nodes.find((n) => n.vhid === vhid);
   }
 
-  /**
-   * The addresses CARP manages: all but IPv6 link-local ones. Linux gives a TAP an automatic
-   * fe80:: address; it must not make IPv6 "active" (ads, master-down timer) on an IPv4-only vhid,
-   * nor count as a configured address, nor be announced. The HMAC still sees the full list:
-   * the wire module leaves link-locals out of what it sends and accepts both forms (2.6).
-   */
-  virtualAddresses(): IpAddress[] {
-    return this.addresses.filter((a) => !isIpv6LinkLocal(a));
+  get addresses(): readonly IpAddress[] {
+    return this.addressList;
+  }
+
+  set addresses(list: readonly IpAddress[]) {
+    this.addressList = list;
+    // Linux gives a TAP an automatic fe80:: address; it must not make IPv6 "active" (ads,
+    // master-down timer) on an IPv4-only vhid, nor count as a configured address, nor be
+    // announced. The HMAC still sees the full list: the wire module leaves link-locals out of
+    // what it sends and accepts both forms (docs/protocol.md §2.6).
+    this.virtualList = list.filter((a) => !isIpv6LinkLocal(a));
+    this.families = ([4, 6] as const).filter((family) => this.virtualList.some((a) => a.family === family));
+  }
+
+  /** The addresses CARP manages: all but IPv6 link-local ones. */
+  virtualAddresses(): readonly IpAddress[] {
+    return this.virtualList;
   }
 
   /** A family is active when the interface has a virtual address of it; IPv4 first. */
-  activeFamilies(): Family[] {
-    const virtual = this.virtualAddresses();
-    return ([4, 6] as const).filter((family) => virtual.some((a) => a.family === family));
+  activeFamilies(): readonly Family[] {
+    return this.families;
   }
 
   /**

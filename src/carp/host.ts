@@ -39,10 +39,11 @@ import type {
   Millis,
   RandomSource,
   ReceivedAdvertisement,
+  SendResult,
 } from './types';
 import { TRANSITION_REASONS } from './types';
 import { checkAddresses, checkCarpdevName, checkInterfaceName, checkVersionKept, checkVhidsFree, validateConfig } from './validate';
-import type { TimerKind, VirtualHost } from './virtual-host';
+import { TIMER_KINDS, type TimerKind, type VirtualHost } from './virtual-host';
 
 export interface CarpHostOptions {
   /** Where the 8-byte replay cookies come from; crypto.randomBytes by default. */
@@ -244,13 +245,15 @@ export class CarpHost implements CarpHostApi {
    * A result for an interface or vhid that no longer exists is ignored: the driver reports the
    * result of a bow-out after destroyInterface or a vhid change has already removed its sender.
    */
-  sendResult(ifname: string, vhid: number, ok: boolean, now: Millis): Action[] {
+  sendResults(results: readonly SendResult[], now: Millis): Action[] {
     return this.operateOnTraffic(now, (step) => {
-      const iface = this.ctx.interfaces.get(ifname);
-      const node = iface?.node(vhid);
-      if (iface === undefined || node === undefined) return;
-      if (!ok) node.stats.oerrors++;
-      countSendResult(this.ctx, step, iface, ok);
+      for (const { ifname, vhid, ok } of results) {
+        const iface = this.ctx.interfaces.get(ifname);
+        const node = iface?.node(vhid);
+        if (iface === undefined || node === undefined) continue;
+        if (!ok) node.stats.oerrors++;
+        countSendResult(this.ctx, step, iface, ok);
+      }
     });
   }
 
@@ -371,9 +374,12 @@ export class CarpHost implements CarpHostApi {
     for (const iface of this.ctx.interfaces.values()) {
       for (const node of iface.nodes) {
         if ((node.nextTimerAt() ?? Number.POSITIVE_INFINITY) > now + ADVERTISE_EARLY_LIMIT_MS) continue;
-        for (const { kind, at } of node.armedTimers()) {
+        // TIMER_KINDS, not a list of the armed ones: a MASTER of hundreds of vhids passes here
+        // for each of them every second.
+        for (const kind of TIMER_KINDS) {
+          const at = node.timerAt(kind);
           const by = kind === 'advertise' ? now + advertiseEarlyMs(iface.advbase) : now;
-          if (at <= by) due.push({ iface, node, kind, at });
+          if (at !== null && at <= by) due.push({ iface, node, kind, at });
         }
       }
     }

@@ -91,6 +91,13 @@ export interface ReceivedAdvertisement {
 // Actions: what the driver must do. Returned, in order, by every mutating call.
 
 /** Send this CARP header behind an IP header of `family` to `destination`. */
+/** Whether the advertisement of a node went out. */
+export interface SendResult {
+  readonly ifname: string;
+  readonly vhid: number;
+  readonly ok: boolean;
+}
+
 export interface AdvertiseAction {
   readonly kind: 'advertise';
   readonly ifname: string;
@@ -391,8 +398,11 @@ export interface CarpHostApi {
   listSysctls(): readonly (readonly [string, string])[];
   /** A CARP packet from a carpdev: counted, checked, then the receive rules. */
   receive(packet: ReceivedAdvertisement, now: Millis): Action[];
-  /** Outcome of an AdvertiseAction the driver tried to send (send-error demotion). */
-  sendResult(ifname: string, vhid: number, ok: boolean, now: Millis): Action[];
+  /**
+   * Outcomes of the AdvertiseActions the driver tried to send, in the order of the actions
+   * (send-error demotion). A round's outcomes come in one call.
+   */
+  sendResults(outcomes: readonly SendResult[], now: Millis): Action[];
   /** Runs every timer due at or before `now`. */
   tick(now: Millis): Action[];
   /**

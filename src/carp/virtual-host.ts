@@ -18,7 +18,11 @@ export const MAX_PEERS = 8;
  * family's master-down timer (BACKUP).
  */
 export type TimerKind = 'advertise' | 'garp-refresh' | 'master-down-4' | 'master-down-6';
-const TIMER_KINDS: readonly TimerKind[] = ['advertise', 'garp-refresh', 'master-down-4', 'master-down-6'];
+/** A peer as the node keeps it: updated in place while the same master goes on advertising. */
+type HeardPeer = { -readonly [K in keyof PeerStatus]: PeerStatus[K] };
+
+/** The order that breaks ties between timers due at the same moment. */
+export const TIMER_KINDS: readonly TimerKind[] = ['advertise', 'garp-refresh', 'master-down-4', 'master-down-6'];
 
 /**
  * An HMAC kept with what it was computed over, so that the same input needs no new one. The key
@@ -67,7 +71,7 @@ export class VirtualHost {
   lastVerified: HmacMemo | null = null;
   /** The strict counters accepted recently, to refuse them a second time. */
   readonly replayWindow = new ReplayWindow();
-  private readonly peerList: PeerStatus[] = [];
+  private readonly peerList: HeardPeer[] = [];
 
   /**
    * `cookie` is drawn once when the node is created and sent unchanged in every advertisement
@@ -94,23 +98,16 @@ export class VirtualHost {
   /** The earliest armed timer; on a tie advertisement first, then garp-refresh, IPv4 before IPv6. */
   earliestTimer(): { readonly kind: TimerKind; readonly at: Millis } | null {
     let best: { kind: TimerKind; at: Millis } | null = null;
-    for (const timer of this.armedTimers()) if (best === null || timer.at < best.at) best = timer;
+    for (const kind of TIMER_KINDS) {
+      const at = this.timerAt(kind);
+      if (at !== null && (best === null || at < best.at)) best = { kind, at };
+    }
     return best;
   }
 
   /** When the earliest armed timer is due; null when none is armed. Allocates nothing: the host asks after every call. */
   nextTimerAt(): Millis | null {
     return earlier(earlier(this.advertiseAt, this.refreshAt), earlier(this.masterDownAt[4], this.masterDownAt[6]));
-  }
-
-  /** The armed timers in the order that breaks ties: advertisement, garp-refresh, IPv4 before IPv6. */
-  armedTimers(): { readonly kind: TimerKind; readonly at: Millis }[] {
-    const timers: { kind: TimerKind; at: Millis }[] = [];
-    for (const kind of TIMER_KINDS) {
-      const at = this.timerAt(kind);
-      if (at !== null) timers.push({ kind, at });
-    }
-    return timers;
   }
 
   timerAt(kind: TimerKind): Millis | null {
@@ -126,11 +123,23 @@ export class VirtualHost {
     }
   }
 
-  /** Newest first, one entry per source address, at most MAX_PEERS. */
+  /** Newest first, one entry per source address, at most MAX_PEERS; takes over `peer.source`, copies the counter. */
   rememberPeer(peer: PeerStatus): void {
+    const newest = this.peerList[0];
+    if (newest !== undefined && ipEquals(newest.source, peer.source) && newest.counter.length === peer.counter.length) {
+      // The usual case, the same master every advertisement interval: its entry changes in
+      // place. A new one each time would outlive the young generation's collections and fill
+      // the old one, for every vhid of a BACKUP.
+      newest.advbase = peer.advbase;
+      newest.advskew = peer.advskew;
+      newest.demote = peer.demote;
+      newest.counter.set(peer.counter);
+      newest.lastSeen = peer.lastSeen;
+      return;
+    }
     const index = this.peerList.findIndex((p) => ipEquals(p.source, peer.source));
     if (index >= 0) this.peerList.splice(index, 1);
-    this.peerList.unshift(peer);
+    this.peerList.unshift({ ...peer, counter: Buffer.from(peer.counter) });
     if (this.peerList.length > MAX_PEERS) this.peerList.length = MAX_PEERS;
   }
 

@@ -80,16 +80,10 @@ export function encodeCarp(ad: CarpAdvertisement, target = Buffer.alloc(CARP_HEA
   if (ad.counter.length !== CARP_COUNTER_LENGTH || ad.hmac.length !== CARP_HMAC_LENGTH) {
     throw new WireError('bad-length', 'CARP counter must be 8 bytes and HMAC 20 bytes');
   }
-  for (const [name, value] of [
-    ['vhid', ad.vhid],
-    ['advbase', ad.advbase],
-    ['advskew', ad.advskew],
-    ['demote', ad.demote],
-  ] as const) {
-    if (!Number.isInteger(value) || value < 0 || value > 255) {
-      throw new WireError('bad-header', `CARP ${name} ${value} does not fit in one byte`);
-    }
-  }
+  checkByte('vhid', ad.vhid);
+  checkByte('advbase', ad.advbase);
+  checkByte('advskew', ad.advskew);
+  checkByte('demote', ad.demote);
   target[offset + OFF_VERSION_TYPE] = (CARP_VERSION << 4) | CARP_TYPE_ADVERTISEMENT;
   target[offset + OFF_VHID] = ad.vhid;
   target[offset + OFF_ADVSKEW] = ad.advskew;
@@ -101,4 +95,10 @@ export function encodeCarp(ad: CarpAdvertisement, target = Buffer.alloc(CARP_HEA
   ad.hmac.copy(target, offset + OFF_HMAC);
   target.writeUInt16BE(internetChecksum(target, offset, offset + CARP_HEADER_LENGTH), offset + OFF_CHECKSUM);
   return target;
+}
+
+function checkByte(name: string, value: number): void {
+  if (!Number.isInteger(value) || value < 0 || value > 255) {
+    throw new WireError('bad-header', `CARP ${name} ${value} does not fit in one byte`);
+  }
 }

@@ -53,6 +53,15 @@ function advertisementDestinationMac(options: AdvertisementFrameOptions): MacAdd
   return multicastMacFor(options.destination);
 }
 
+/**
+ * A zero-filled buffer cut from Node's shared pool. Buffer.alloc gives a buffer over 64 bytes an
+ * ArrayBuffer of its own outside V8's heap, which costs more than encoding the whole frame (about
+ * 1.1 us against 0.09 us here), and a MASTER of hundreds of vhids builds hundreds a second.
+ */
+function zeroed(length: number): Buffer<ArrayBuffer> {
+  return Buffer.allocUnsafe(length).fill(0);
+}
+
 /** A VRRPv3 advertisement with every address a 1500-byte IPv6 packet holds. */
 const MAX_ADVERTISEMENT_LENGTH = 1500 - IPV6_HEADER_LENGTH;
 
@@ -88,7 +97,7 @@ function ipHeaderLengthOf(family: Family): number {
 /** 56 bytes over IPv4, 76 over IPv6 with CARP: the frame below without its Ethernet header. */
 export function buildAdvertisementPacket(options: AdvertisementPacketOptions): Buffer {
   checkAdvertisementOptions(options);
-  const packet = Buffer.alloc(ipHeaderLengthOf(options.source.family) + options.payload.length);
+  const packet = zeroed(ipHeaderLengthOf(options.source.family) + options.payload.length);
   encodeAdvertisementPacket(options, packet, 0);
   return packet;
 }
@@ -97,7 +106,7 @@ export function buildAdvertisementPacket(options: AdvertisementPacketOptions): B
 export function buildAdvertisementFrame(options: AdvertisementFrameOptions): Buffer {
   checkAdvertisementOptions(options);
   const destinationMac = advertisementDestinationMac(options);
-  const frame = Buffer.alloc(ETHERNET_HEADER_LENGTH + ipHeaderLengthOf(options.source.family) + options.payload.length);
+  const frame = zeroed(ETHERNET_HEADER_LENGTH + ipHeaderLengthOf(options.source.family) + options.payload.length);
   const etherType = options.source.family === 4 ? ETHERTYPE_IPV4 : ETHERTYPE_IPV6;
   encodeEthernet({ destination: destinationMac, source: options.sourceMac, etherType }, frame);
   encodeAdvertisementPacket(options, frame, ETHERNET_HEADER_LENGTH);

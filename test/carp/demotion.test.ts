@@ -179,7 +179,7 @@ describe('carp/demotion', () => {
 
   describe('send errors', () => {
     function failing(host: CarpHost, results: readonly boolean[], at: number): Action[] {
-      return results.flatMap((ok) => host.sendResult('carp0', 1, ok, at));
+      return results.flatMap((ok) => host.sendResults([{ ifname: 'carp0', vhid: 1, ok }], at));
     }
 
     it('3 consecutive failures per node demote in both styles; as many successes undo it', () => {
@@ -204,6 +204,14 @@ describe('carp/demotion', () => {
       host.configure('carp0', { nodes: [{ vhid: 1, advskew: 0 }, { vhid: 2, advskew: 0 }] }, 0);
       assert.deepEqual(failing(host, [false, false, true, false, false, false, false, false], 100), []);
       assert.deepEqual(summary(failing(host, [false], 100)), ['demotion carp 0->1 snderrors', 'demotion sysctl 0->240 snderrors']);
+    });
+
+    it('the outcomes of one round, reported in one call, count one by one: the third failure demotes once', () => {
+      const host = runningHost();
+      becomeMaster(host);
+      const round = [false, false, false, false].map((ok) => ({ ifname: 'carp0', vhid: 1, ok }));
+      assert.deepEqual(summary(host.sendResults(round, 3000)), ['demotion carp 0->1 snderrors', 'demotion sysctl 0->240 snderrors', 'advertise 1 v4']);
+      assert.equal(host.status().interfaces[0]?.nodes[0]?.stats.oerrors, 4);
     });
   });
 });

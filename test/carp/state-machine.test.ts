@@ -215,12 +215,12 @@ describe('carp/state machine', () => {
     });
   });
 
-    describe('sendResult', () => {
+    describe('sendResults', () => {
     it('counts failed sends on the node', () => {
       const host = runningHost();
       becomeMaster(host);
-      host.sendResult('carp0', 1, false, 3000);
-      host.sendResult('carp0', 1, true, 3000);
+      host.sendResults([{ ifname: 'carp0', vhid: 1, ok: false }], 3000);
+      host.sendResults([{ ifname: 'carp0', vhid: 1, ok: true }], 3000);
       assert.equal(host.status().interfaces[0]?.nodes[0]?.stats.oerrors, 1);
     });
 
@@ -228,8 +228,8 @@ describe('carp/state machine', () => {
       const host = runningHost();
       becomeMaster(host);
       host.destroyInterface('carp0', 3500);
-      assert.deepEqual(host.sendResult('carp0', 1, false, 3500), []);
-      assert.deepEqual(host.sendResult('carp0', 9, false, 3500), []);
+      assert.deepEqual(host.sendResults([{ ifname: 'carp0', vhid: 1, ok: false }], 3500), []);
+      assert.deepEqual(host.sendResults([{ ifname: 'carp0', vhid: 9, ok: false }], 3500), []);
     });
   });
 });

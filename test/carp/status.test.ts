@@ -73,6 +73,22 @@ describe('carp/status', () => {
     );
   });
 
+  it('keeps one entry per peer, newest first, with what its latest advertisement said', () => {
+    const host = runningHost({ advskew: 200 });
+    const later = Buffer.from('0102030405060708', 'hex');
+    host.receive(peerAd({ advskew: 5 }), 500);
+    const first = host.status().interfaces[0]?.nodes[0]?.peers;
+    host.receive(peerAd({ source: '192.0.2.3', advskew: 7 }), 600);
+    host.receive(peerAd({ advskew: 6, demote: 2, counter: later }), 700);
+    host.receive(peerAd({ advskew: 9, counter: PEER_COUNTER }), 800);
+    const peers = host.status().interfaces[0]?.nodes[0]?.peers.map((p) => [p.source, p.advskew, p.demote, p.counter.toString('hex'), p.lastSeen]);
+    assert.deepEqual(peers, [
+      [ip('192.0.2.2'), 9, 0, PEER_COUNTER.toString('hex'), 800],
+      [ip('192.0.2.3'), 7, 0, PEER_COUNTER.toString('hex'), 600],
+    ]);
+    assert.deepEqual(first, [{ source: ip('192.0.2.2'), advbase: 1, advskew: 5, demote: 0, counter: PEER_COUNTER, lastSeen: 500 }], 'an earlier status is a copy');
+  });
+
   it('is a snapshot: later changes do not show in it, and changing it does not change the host', () => {
     const host = runningHost();
     const before = host.status();

@@ -27,13 +27,13 @@ describe('carp/host: the calls of ordinary traffic', () => {
     becomeMaster(host);
     becomeMaster(host);
     assert.equal(nodeState(host, 'carp1', 2), 'MASTER');
-    const fail = (): Action[] => host.sendResult('carp0', 1, false, 3100);
+    const fail = (): Action[] => host.sendResults([{ ifname: 'carp0', vhid: 1, ok: false }], 3100);
     fail();
     fail();
     const demoted = fail();
     assert.deepEqual(summary(demoted).slice(0, 2), ['demotion carp 0->1 snderrors', 'demotion sysctl 0->240 snderrors']);
     assert.deepEqual(advertisedBy(demoted), ['carp0/1', 'carp1/2'], 'both MASTERs tell their backups at once');
-    const ok = (): Action[] => host.sendResult('carp0', 1, true, 3200);
+    const ok = (): Action[] => host.sendResults([{ ifname: 'carp0', vhid: 1, ok: true }], 3200);
     ok();
     ok();
     const restored = ok();
@@ -44,7 +44,7 @@ describe('carp/host: the calls of ordinary traffic', () => {
   it('a successful send with no send-error demotion in force produces nothing', () => {
     const host = runningHost();
     const at = becomeMaster(host);
-    assert.deepEqual(host.sendResult('carp0', 1, true, at + 1), []);
+    assert.deepEqual(host.sendResults([{ ifname: 'carp0', vhid: 1, ok: true }], at + 1), []);
   });
 
   it('a node that became MASTER in the tick that withdrew the loop-lag demotion advertises once; one that was MASTER already advertises at once', () => {

@@ -73,7 +73,7 @@ interface Delivery {
 export class SimHost {
   carp: CarpHost;
   alive = true;
-  /** carpdevs on which sends fail: nothing goes out and sendResult reports failure. */
+  /** carpdevs on which sends fail: nothing goes out and sendResults reports failure. */
   readonly failingCarpdevs = new Set<string>();
   /** ifname/vhid -> state, as the state changes in the actions describe it. */
   readonly mirror = new Map<string, CarpState>();
@@ -283,9 +283,7 @@ export class SimLan {
       }
       if (this.keepTrace) this.trace.push({ at: this.now, host: host.name, action, senderState });
     }
-    for (const { ifname, vhid, ok } of sent) {
-      if (host.alive) this.process(host, host.carp.sendResult(ifname, vhid, ok, this.now));
-    }
+    if (host.alive && sent.length > 0) this.process(host, host.carp.sendResults(sent, this.now));
   }
 
   private connected(a: string, b: string): boolean {
