@@ -181,10 +181,13 @@ export class Daemon {
       sendToPeer: (carpdev, peer, packet) => peerSockets.send(carpdev, peer, packet),
       setCarrier: (ifname, up) => taps.setCarrier(ifname, up),
       setMasters: (ifname, vhids) => relay.setMasters(ifname, vhids),
-      reportSend: (ifname, vhid, ok, bowOut) => {
-        // A bow-out is sent as the node leaves MASTER: it must not make a restart resume it.
-        if (ok && !bowOut) journal.advertised(ifname, vhid, clock.now());
-        driver.run((now) => host.sendResult(ifname, vhid, ok, now));
+      reportSends: (outcomes) => {
+        const now = clock.now();
+        for (const { ifname, vhid, ok, bowOut } of outcomes) {
+          // A bow-out is sent as the node leaves MASTER: it must not make a restart resume it.
+          if (ok && !bowOut) journal.advertised(ifname, vhid, now);
+        }
+        driver.run((at) => host.sendResults(outcomes, at));
       },
       dscp: () => Number(host.getSysctl('net.inet.carp.dscp')),
       ipv6Forwarding: () => env.ipv6Forwarding(),

@@ -8,13 +8,14 @@
  * Frames for a carpdev wait until `flush` (the driver calls it when the core's actions are done)
  * and go out in one call, in the order of their actions: the vhids of a host fall into step and
  * are due together (docs/benchmarks.md, "Scale"), and one system call for all of them costs less
- * than one each. The outcome of each action is reported after that call.
+ * than one each. The outcomes of the round's advertisements are reported after that call, all in
+ * one report, so that the core takes them in one call too.
  */
 import { randomInt } from 'node:crypto';
 import type { Action, AdvertiseAction, AnnounceAction, LinkStateAction } from '../carp/types';
 import { type IpAddress, type MacAddress, isMulticastIp } from '../wire/address';
 import {
-  type AdvertisementPacketOptions,
+  type AdvertisementFrameOptions,
   buildAdvertisementFrame,
   buildAdvertisementPacket,
   buildGratuitousArp,
@@ -37,10 +38,10 @@ export interface ExecutorDeps {
   /** The relay's accept set: the vhids of carpN this host is MASTER of. */
   setMasters(ifname: string, vhids: readonly number[]): void;
   /**
-   * Feeds a send outcome back to the core (send-error demotion). `bowOut`: the node was leaving,
-   * its advertisement says so (it is reported after the node's state change).
+   * Feeds the outcomes of a round's advertisements back to the core (send-error demotion), in the
+   * order of their actions.
    */
-  reportSend(ifname: string, vhid: number, ok: boolean, bowOut: boolean): void;
+  reportSends(outcomes: readonly SendOutcome[]): void;
   /** net.inet.carp.dscp. */
   dscp(): number;
   /** OBSD-cur sets the Router flag on its NA when IPv6 forwarding is on (docs/protocol.md §3.8 step 5). */
@@ -50,25 +51,34 @@ export interface ExecutorDeps {
   failure(message: string, error: unknown): void;
 }
 
-/** Frames of one action waiting to be sent, and what to do with the outcome of the send. */
+/** What became of one advertisement's send. */
+export interface SendOutcome {
+  readonly ifname: string;
+  readonly vhid: number;
+  readonly ok: boolean;
+  /** The node was leaving: its advertisement says so (it is reported after the node's state change). */
+  readonly bowOut: boolean;
+}
+
+/** The frames of one action waiting to be sent. */
 interface PendingFrames {
   readonly frames: readonly Buffer[];
-  /** `error`: null when the frames went out. */
-  settle(error: unknown): void;
+  readonly action: AdvertiseAction | AnnounceAction;
 }
 
 export class ActionExecutor {
   /** By carpdev, in the order of the actions. */
   private pending = new Map<string, PendingFrames[]>();
+  /** The outcomes of the advertisements sent since the last report. */
+  private outcomes: SendOutcome[] = [];
 
   constructor(private readonly deps: ExecutorDeps) {}
 
   /**
-   * Sends the frames waiting for each carpdev in one call and reports each action's outcome. A
-   * send that throws failed for every frame of that carpdev (the socket refused the first one).
+   * Sends the frames waiting for each carpdev in one call and reports the outcomes. A send that
+   * throws failed for every frame of that carpdev (the socket refused the first one).
    */
   flush(): void {
-    if (this.pending.size === 0) return;
     const pending = this.pending;
     this.pending = new Map();
     for (const [carpdev, sends] of pending) {
@@ -78,8 +88,12 @@ export class ActionExecutor {
       } catch (e: unknown) {
         error = e;
       }
-      for (const send of sends) send.settle(error);
+      for (const send of sends) this.settle(send.action, error);
     }
+    if (this.outcomes.length === 0) return;
+    const outcomes = this.outcomes;
+    this.outcomes = [];
+    this.deps.reportSends(outcomes);
   }
 
   execute(action: Action): void {
@@ -105,7 +119,6 @@ export class ActionExecutor {
     const source =
       advertisementSource(action.family, this.deps.addresses(action.carpdev), [], peer) ??
       advertisementSource(action.family, [], this.deps.addresses(action.ifname), peer);
-    let ok = false;
     try {
       if (source === null) throw new Error('no source address for the advertisement');
       const packet = {
@@ -118,27 +131,33 @@ export class ActionExecutor {
       };
       if (peer === null) return this.queueForGroup(action, packet);
       this.deps.sendToPeer(action.carpdev, peer, buildAdvertisementPacket(packet));
-      ok = true;
+      this.settle(action, null);
     } catch (e: unknown) {
-      this.deps.events.sendFailed(action.ifname, action.vhid, e);
+      this.settle(action, e);
     }
-    this.deps.reportSend(action.ifname, action.vhid, ok, action.bowOut);
   }
 
-  private queueForGroup(action: AdvertiseAction, packet: AdvertisementPacketOptions): void {
+  private queueForGroup(action: AdvertiseAction, packet: Omit<AdvertisementFrameOptions, 'sourceMac'>): void {
     // No virtual MAC named: the carpdev's own (balancing modes that must not leak the virtual MAC).
-    const mac = action.sourceMac ?? this.deps.interfaceMac(action.carpdev);
-    if (mac === null) throw new Error('no source MAC for the advertisement');
-    this.queue(action.carpdev, [buildAdvertisementFrame({ ...packet, sourceMac: mac })], (error) => {
-      if (error !== null) this.deps.events.sendFailed(action.ifname, action.vhid, error);
-      this.deps.reportSend(action.ifname, action.vhid, error === null, action.bowOut);
-    });
+    const sourceMac = action.sourceMac ?? this.deps.interfaceMac(action.carpdev);
+    if (sourceMac === null) throw new Error('no source MAC for the advertisement');
+    this.queue(action.carpdev, [buildAdvertisementFrame({ ...packet, sourceMac })], action);
   }
 
-  private queue(carpdev: string, frames: readonly Buffer[], settle: (error: unknown) => void): void {
+  private queue(carpdev: string, frames: readonly Buffer[], action: AdvertiseAction | AnnounceAction): void {
     const sends = this.pending.get(carpdev);
-    if (sends === undefined) this.pending.set(carpdev, [{ frames, settle }]);
-    else sends.push({ frames, settle });
+    if (sends === undefined) this.pending.set(carpdev, [{ frames, action }]);
+    else sends.push({ frames, action });
+  }
+
+  /** `error`: null when the frames went out. */
+  private settle(action: AdvertiseAction | AnnounceAction, error: unknown): void {
+    if (action.kind === 'announce') {
+      if (error !== null) this.deps.failure(`${action.ifname}: gratuitous ARP / neighbour advertisement not sent`, error);
+      return;
+    }
+    if (error !== null) this.deps.events.sendFailed(action.ifname, action.vhid, error);
+    this.outcomes.push({ ifname: action.ifname, vhid: action.vhid, ok: error === null, bowOut: action.bowOut });
   }
 
   private announce(action: AnnounceAction): void {
@@ -146,9 +165,7 @@ export class ActionExecutor {
     const frames = action.addresses.map((address) =>
       address.family === 4 ? buildGratuitousArp(action.mac, address) : buildUnsolicitedNeighborAdvert(action.mac, address, { router }),
     );
-    this.queue(action.carpdev, frames, (error) => {
-      if (error !== null) this.deps.failure(`${action.ifname}: gratuitous ARP / neighbour advertisement not sent`, error);
-    });
+    this.queue(action.carpdev, frames, action);
   }
 
   private link(action: LinkStateAction): void {

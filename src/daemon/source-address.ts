@@ -15,9 +15,15 @@ export function advertisementSource(
   carpAddresses: readonly IpAddress[],
   peer: IpAddress | null = null,
 ): IpAddress | null {
-  const ofFamily = (list: readonly IpAddress[]): IpAddress[] => list.filter((a) => a.family === family);
-  const parent = ofFamily(carpdevAddresses);
+  // Loops, not filtered copies: this runs for every advertisement a MASTER sends.
   const global = peer !== null && !isIpv6LinkLocal(peer);
-  const preferred = family === 6 ? parent.find((a) => isIpv6LinkLocal(a) !== global) : undefined;
-  return preferred ?? parent[0] ?? ofFamily(carpAddresses)[0] ?? null;
+  let first: IpAddress | null = null;
+  for (const address of carpdevAddresses) {
+    if (address.family !== family) continue;
+    if (family === 6 && isIpv6LinkLocal(address) !== global) return address;
+    first ??= address;
+  }
+  if (first !== null) return first;
+  for (const address of carpAddresses) if (address.family === family) return address;
+  return null;
 }

@@ -24,8 +24,16 @@ export interface JournalEntry {
   readonly lastAdvertisement: Millis;
 }
 
+/** An entry as the journal keeps it: a MASTER advertises every second, and its entry is updated in place. */
+interface MasterEntry {
+  readonly ifname: string;
+  readonly vhid: number;
+  lastAdvertisement: Millis;
+}
+
 export class StateJournal {
-  private readonly masters = new Map<string, JournalEntry>();
+  /** By carp interface, then vhid. */
+  private readonly masters = new Map<string, Map<number, MasterEntry>>();
   private pending: { readonly timer: NodeJS.Timeout; readonly delay: number } | null = null;
 
   constructor(
@@ -54,15 +62,24 @@ export class StateJournal {
 
   /** A MASTER node advertised. */
   advertised(ifname: string, vhid: number, now: Millis): void {
-    const key = `${ifname}/${vhid}`;
-    const joined = !this.masters.has(key);
-    this.masters.set(key, { ifname, vhid, lastAdvertisement: now });
-    this.scheduleWrite(joined ? CHANGE_DELAY_MS : REFRESH_DELAY_MS);
+    let nodes = this.masters.get(ifname);
+    if (nodes === undefined) this.masters.set(ifname, (nodes = new Map<number, MasterEntry>()));
+    const entry = nodes.get(vhid);
+    if (entry !== undefined) {
+      entry.lastAdvertisement = now;
+      this.scheduleWrite(REFRESH_DELAY_MS);
+    } else {
+      nodes.set(vhid, { ifname, vhid, lastAdvertisement: now });
+      this.scheduleWrite(CHANGE_DELAY_MS);
+    }
   }
 
   /** A node is no longer MASTER (or bowed out, or is gone): a restart must not resume it. */
   left(ifname: string, vhid: number): void {
-    if (this.masters.delete(`${ifname}/${vhid}`)) this.scheduleWrite(CHANGE_DELAY_MS);
+    const nodes = this.masters.get(ifname);
+    if (nodes === undefined || !nodes.delete(vhid)) return;
+    if (nodes.size === 0) this.masters.delete(ifname);
+    this.scheduleWrite(CHANGE_DELAY_MS);
   }
 
   /** Writes now what is pending (an orderly stop). */
@@ -89,7 +106,7 @@ export class StateJournal {
     const path = join(this.dir, JOURNAL_FILE);
     try {
       mkdirSync(this.dir, { recursive: true, mode: 0o700 });
-      writeFileSync(`${path}.new`, `${JSON.stringify({ version: VERSION, masters: [...this.masters.values()] })}\n`, { mode: 0o600 });
+      writeFileSync(`${path}.new`, `${JSON.stringify({ version: VERSION, masters: [...this.masters.values()].flatMap((nodes) => [...nodes.values()]) })}\n`, { mode: 0o600 });
       renameSync(`${path}.new`, path);
     } catch (e: unknown) {
       this.onError(e);

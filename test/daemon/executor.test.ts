@@ -32,7 +32,7 @@ function executor(overrides: Partial<ExecutorDeps> = {}): { exec: ActionExecutor
     sendToPeer: (carpdev, peer, packet) => void rec.toPeers.push({ carpdev, peer, packet }),
     setCarrier: (ifname, up) => void rec.carriers.push([ifname, up]),
     setMasters: (ifname, vhids) => void rec.masters.push([ifname, vhids]),
-    reportSend: (ifname, vhid, ok) => void rec.reports.push([ifname, vhid, ok]),
+    reportSends: (outcomes) => void rec.reports.push(...outcomes.map((o): [string, number, boolean] => [o.ifname, o.vhid, o.ok])),
     dscp: () => 4,
     ipv6Forwarding: () => true,
     events: new CarpEventLog(logger, () => 7, () => 0),
@@ -134,6 +134,8 @@ describe('daemon/executor', () => {
     const ip = decodeIpv4(sent.packet, 0);
     assert.deepEqual([formatIp(ip.source), formatIp(ip.destination), ip.ttl, ip.protocol, ip.tos], ['198.51.100.2', '198.51.100.9', 255, 112, 0x10]);
     assert.deepEqual(sent.packet.subarray(20), V1_HEADER);
+    assert.deepEqual(rec.reports, [], 'its outcome is reported with the round`s, at the flush');
+    exec.flush();
     assert.deepEqual(rec.reports, [['carp0', 1, true]]);
   });
 
@@ -155,12 +157,14 @@ describe('daemon/executor', () => {
       },
     });
     exec.execute({ ...advertise, destination: parseIp('198.51.100.9') });
+    exec.flush();
     assert.deepEqual(rec.reports, [['carp0', 1, false]]);
   });
 
   it('counts an advertisement it cannot address as a failed send', () => {
     const { exec, rec } = executor({ addresses: () => [] });
     exec.execute(advertise);
+    exec.flush();
     assert.deepEqual(rec.sent, []);
     assert.deepEqual(rec.reports, [['carp0', 1, false]]);
   });
@@ -212,6 +216,20 @@ describe('daemon/executor', () => {
     assert.deepEqual(rec.reports, [['carp0', 1, true], ['carp1', 2, true], ['carp2', 3, true]]);
     exec.flush();
     assert.equal(rec.sent.length, 2, 'a flush with nothing waiting sends nothing');
+  });
+
+  it('reports the outcomes of a round in one call, after its frames went out, a carppeer`s among them', () => {
+    const events: string[] = [];
+    const { exec } = executor({
+      sendFrames: (carpdev, frames) => void events.push(`sent ${frames.length} on ${carpdev}`),
+      sendToPeer: () => void events.push('sent to peer'),
+      reportSends: (outcomes) => void events.push(`report ${outcomes.map((o) => `${o.ifname}/${o.vhid} ${o.ok}`).join(', ')}`),
+    });
+    exec.execute(advertise);
+    exec.execute({ ...advertise, ifname: 'carp1', vhid: 2, destination: parseIp('198.51.100.9') });
+    exec.execute({ ...advertise, ifname: 'carp2', vhid: 3 });
+    exec.flush();
+    assert.deepEqual(events, ['sent to peer', 'sent 2 on eth0', 'report carp1/2 true, carp0/1 true, carp2/3 true']);
   });
 
   it('reports every action of a carpdev whose send failed as failed, and the others as sent', () => {
