@@ -47,6 +47,11 @@ export interface BenchOptions {
   readonly carpdevs: number;
   /** Scale: seconds of CPU measurement once every vhid is elected. */
   readonly scaleSeconds: number;
+  /**
+   * Scale: seconds between the election and the measurement (0: none). carpd's first minutes carry
+   * V8's compilation of its busy paths and the collection of what the start left behind.
+   */
+  readonly scaleWarmup: number;
   /** Soak: seconds each candidate runs under iperf3 and the CPU hog. */
   readonly soakSeconds: number;
   /** Soak: the master's advbase 0 advskews to try, ascending; the backup's is one more. */
@@ -74,6 +79,7 @@ const DEFAULT_OPTIONS: BenchOptions = {
   vhids: 255,
   carpdevs: 1,
   scaleSeconds: 60,
+  scaleWarmup: 0,
   soakSeconds: 600,
   soakSkews: [1, 2, 4, 8, 12],
   soakNice: 0,
@@ -91,7 +97,8 @@ export const MAX_FLOWS = 64;
 export const MAX_CARPDEVS = 4;
 
 export const USAGE = `usage: npm run bench -- [--case CASE] [--rounds N] [--seconds S] [--pings N] [--ping-interval S] [--congestion LIST] [--flows N] [--trials N] [--contenders LIST]
-                             [--vhids N] [--carpdevs N] [--scale-seconds S] [--soak-seconds S] [--soak-skews LIST]
+                             [--vhids N] [--carpdevs N] [--scale-seconds S] [--scale-warmup S] [--soak-seconds S]
+                             [--soak-skews LIST]
                              [--soak-nice=N] [--fastpath 0|1] [--memory-settings unit|node]
   --case CASE         ${BENCH_CASES.join(', ')} or all, comma-separated (default all)
   --rounds N          rounds of each case, both sides interleaved (default ${DEFAULT_OPTIONS.rounds})
@@ -105,6 +112,7 @@ export const USAGE = `usage: npm run bench -- [--case CASE] [--rounds N] [--seco
   --vhids N           scale: vhids on each carpdev, 1-255 (default ${DEFAULT_OPTIONS.vhids})
   --carpdevs N        scale: carpdevs per host, 1-${MAX_CARPDEVS}, each with --vhids vhids; ucarp only with 1 (default ${DEFAULT_OPTIONS.carpdevs})
   --scale-seconds S   scale: seconds of CPU measurement once all are elected (default ${DEFAULT_OPTIONS.scaleSeconds})
+  --scale-warmup S    scale: seconds to wait after the election before measuring, 0 or more (default ${DEFAULT_OPTIONS.scaleWarmup})
   --soak-seconds S    soak: seconds of iperf3 and CPU hog per advskew tried (default ${DEFAULT_OPTIONS.soakSeconds})
   --soak-skews LIST   soak: the master's advskews at advbase 0 to try, smallest first, 1-${MAX_SOAK_SKEW} (default ${DEFAULT_OPTIONS.soakSkews.join(',')})
   --soak-nice=N       soak: both carpds' niceness, -20 to 19 (default ${DEFAULT_OPTIONS.soakNice})
@@ -118,7 +126,7 @@ filter needs neither. Times (seconds):
   balancing  about 20 + rounds * (2 * controls * (seconds + 4) + 5)
   filter     about 6 + rounds * 2
   failover   about trials * 12 * (4 * contenders + 2)
-  scale      about 2 * (election + scale-seconds): a few minutes for 255 vhids
+  scale      about 2 * (election + scale-warmup + scale-seconds): a few minutes for 255 vhids
   soak       about (advskews tried) * (soak-seconds + 5) + trials * 10`;
 
 export class UsageError extends Error {
@@ -145,6 +153,7 @@ export function parseBenchArgs(argv: readonly string[]): ParsedBenchArgs {
         vhids: { type: 'string' },
         carpdevs: { type: 'string' },
         'scale-seconds': { type: 'string' },
+        'scale-warmup': { type: 'string' },
         'soak-seconds': { type: 'string' },
         'soak-skews': { type: 'string' },
         'soak-nice': { type: 'string' },
@@ -180,6 +189,7 @@ export function parseBenchArgs(argv: readonly string[]): ParsedBenchArgs {
       vhids,
       carpdevs,
       scaleSeconds: integerOption('--scale-seconds', values['scale-seconds'], DEFAULT_OPTIONS.scaleSeconds),
+      scaleWarmup: secondsOption('--scale-warmup', values['scale-warmup'], DEFAULT_OPTIONS.scaleWarmup),
       soakSeconds: integerOption('--soak-seconds', values['soak-seconds'], DEFAULT_OPTIONS.soakSeconds),
       soakSkews: soakSkewsOption(values['soak-skews']),
       soakNice: niceOption(values['soak-nice']),
@@ -241,6 +251,13 @@ function integerOption(name: string, text: string | undefined, fallback: number)
   const value = Number(text);
   if (!/^\d+$/.test(text) || value < 1) throw new UsageError(`${name} wants a whole number of at least 1, not "${text}"`);
   return value;
+}
+
+/** A whole number of seconds, 0 included. */
+function secondsOption(name: string, text: string | undefined, fallback: number): number {
+  if (text === undefined) return fallback;
+  if (!/^\d+$/.test(text)) throw new UsageError(`${name} wants a whole number of seconds, 0 or more, not "${text}"`);
+  return Number(text);
 }
 
 function congestionOption(text: string | undefined): readonly string[] {

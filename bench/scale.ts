@@ -108,7 +108,7 @@ async function measureCarpd(lab: CarpLab, options: BenchOptions, progress: (line
   const backupElected = await electedIn(BACKUP_HOST, BACKUP_SKEW, 'BACKUP');
   progress(`scale: carpd BACKUP of ${total} vhids after ${backupElected.toFixed(1)} s`);
   const pids = { master: [daemonPid(lab, MASTER_HOST)], backup: [daemonPid(lab, BACKUP_HOST)] };
-  const sides = await quietSpan(pids, options.scaleSeconds);
+  const sides = await quietSpan(pids, options);
   return {
     master: { electedSeconds: masterElected, ...sides.master },
     backup: { electedSeconds: backupElected, ...sides.backup },
@@ -134,18 +134,20 @@ async function measureUcarp(lab: CarpLab, options: BenchOptions, progress: (line
   const backups = await start(BACKUP_HOST, BACKUP_SKEW, '10.77.0.2');
   const backupElected = await electedIn(backups, 'BACKUP', since);
   progress(`scale: ucarp BACKUP of ${options.vhids} vhids after ${backupElected.toFixed(1)} s`);
-  const sides = await quietSpan({ master: masters.map((d) => d.pid), backup: backups.map((d) => d.pid) }, options.scaleSeconds);
+  const sides = await quietSpan({ master: masters.map((d) => d.pid), backup: backups.map((d) => d.pid) }, options);
   return {
     master: { electedSeconds: masterElected, ...sides.master },
     backup: { electedSeconds: backupElected, ...sides.backup },
   };
 }
 
-/** CPU over `seconds` with nothing but advertisements happening, and memory sampled over it. */
+/** CPU over scale-seconds with nothing but advertisements happening, and memory sampled over it, after the warm-up. */
 async function quietSpan(
   pids: { master: readonly number[]; backup: readonly number[] },
-  seconds: number,
+  options: Pick<BenchOptions, 'scaleSeconds' | 'scaleWarmup'>,
 ): Promise<Record<'master' | 'backup', Omit<ScaleSide, 'electedSeconds'>>> {
+  const seconds = options.scaleSeconds;
+  await sleep(options.scaleWarmup * 1000);
   const sampler = new MemorySampler(pids, MEMORY_SAMPLE_MS);
   sampler.start();
   const { cpu } = await new CpuSplitMeter(pids).around(() => sleep(seconds * 1000));

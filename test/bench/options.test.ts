@@ -18,6 +18,7 @@ describe('bench/options', () => {
         vhids: 255,
         carpdevs: 1,
         scaleSeconds: 60,
+        scaleWarmup: 0,
         soakSeconds: 600,
         soakSkews: [1, 2, 4, 8, 12],
         soakNice: 0,
@@ -30,7 +31,7 @@ describe('bench/options', () => {
   it('takes every option', () => {
     const parsed = parseBenchArgs([
       ...['--case', 'dataplane', '--rounds', '3', '--seconds', '2', '--pings', '100', '--ping-interval', '0.05', '--congestion', 'reno', '--flows', '16'],
-      ...['--trials', '9', '--contenders', 'keepalived-v3,carpd', '--vhids', '16', '--carpdevs', '4', '--scale-seconds', '5'],
+      ...['--trials', '9', '--contenders', 'keepalived-v3,carpd', '--vhids', '16', '--carpdevs', '4', '--scale-seconds', '5', '--scale-warmup', '0'],
       ...['--soak-seconds', '30', '--soak-skews', '16,3,8,3', '--soak-nice=-10', '--fastpath', '0', '--memory-settings', 'node'],
     ]);
     assert.deepEqual(parsed, {
@@ -48,6 +49,7 @@ describe('bench/options', () => {
         vhids: 16,
         carpdevs: 4,
         scaleSeconds: 5,
+        scaleWarmup: 0,
         soakSeconds: 30,
         soakSkews: [3, 8, 16],
         soakNice: -10,
@@ -70,6 +72,8 @@ describe('bench/options', () => {
     assert.throws(() => parseBenchArgs(['--congestion', 'cubic;rm']), /names such as cubic,bbr/);
     assert.throws(() => parseBenchArgs(['--case', 'dataplane,latency']), /--case wants dataplane, balancing, filter, failover, scale, soak or all, not "latency"/);
     assert.throws(() => parseBenchArgs(['--vhids', '256']), /--vhids wants 1 to 255, not "256"/);
+    assert.throws(() => parseBenchArgs(['--scale-warmup', '1.5']), /--scale-warmup wants a whole number of seconds, 0 or more, not "1.5"/);
+    assert.equal((parseBenchArgs(['--scale-warmup', '120']) as { options: { scaleWarmup: number } }).options.scaleWarmup, 120);
     assert.throws(() => parseBenchArgs(['--soak-skews', '0,4']), /--soak-skews wants advskews 1 to 254, comma-separated, not "0,4"/);
     assert.throws(() => parseBenchArgs(['--soak-skews', '255']), /1 to 254/);
     assert.throws(() => parseBenchArgs(['--soak-nice=-21']), /--soak-nice wants a niceness of -20 to 19, not "-21"/);
