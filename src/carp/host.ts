@@ -5,7 +5,7 @@
  * come in from outside: `now` arguments, and the injected RandomSource for the cookies.
  *
  * Each call makes its own change, then ends with the same settle pass (settle.ts) — except the
- * calls of ordinary traffic (receive, sendResult, tick), which cannot need it (operateOnTraffic).
+ * calls of ordinary traffic (receive, sendResults, tick), which cannot need it (operateOnTraffic).
  */
 import { randomBytes } from 'node:crypto';
 import type { IpAddress } from '../wire/address';

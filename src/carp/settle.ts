@@ -40,7 +40,7 @@ export function snapshotDemotion(ctx: CoreContext): DemotionSnapshot {
 }
 
 /**
- * The snapshot of a call that changes no group membership (receive, sendResult, tick), taken only
+ * The snapshot of a call that changes no group membership (receive, sendResults, tick), taken only
  * if the call changes a demotion counter: without a membership change a demote count can only
  * change with a counter, so the counts are read just before the first counter change
  * (DemotionCounters.watchNextChange), and which nodes were MASTER when the call began follows from
