@@ -79,6 +79,8 @@ export class ActionExecutor {
    * throws failed for every frame of that carpdev (the socket refused the first one).
    */
   flush(): void {
+    // Called after every driver run, most of which (a BACKUP's received advertisements) send nothing.
+    if (this.pending.size === 0 && this.outcomes.length === 0) return;
     const pending = this.pending;
     this.pending = new Map();
     for (const [carpdev, sends] of pending) {
