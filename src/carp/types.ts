@@ -90,14 +90,14 @@ export interface ReceivedAdvertisement {
 // ---------------------------------------------------------------------------------------------
 // Actions: what the driver must do. Returned, in order, by every mutating call.
 
-/** Send this CARP header behind an IP header of `family` to `destination`. */
-/** Whether the advertisement of a node went out. */
+/** Whether the advertisement of a node went out (CarpHostApi.sendResults). */
 export interface SendResult {
   readonly ifname: string;
   readonly vhid: number;
   readonly ok: boolean;
 }
 
+/** Send this CARP header behind an IP header of `family` to `destination`. */
 export interface AdvertiseAction {
   readonly kind: 'advertise';
   readonly ifname: string;
