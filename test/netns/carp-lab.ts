@@ -183,11 +183,15 @@ export class CarpLab {
 
   /**
    * The pair most tests start from: carpd on h1 and h2, `carp0` with `words` plus advskew 0 on h1
-   * (MASTER) and advskew 100 on h2 (BACKUP), settled in those states.
+   * (MASTER) and advskew 100 on h2 (BACKUP), settled in those states. `config`: the files both
+   * carpds boot with (sysctl.conf).
    */
-  async startPair(words: string, addresses: readonly string[] = [`${VIP4}/24`]): Promise<void> {
-    await this.startDaemon('h1');
-    await this.startDaemon('h2');
+  async startPair(
+    words: string,
+    { addresses = [`${VIP4}/24`], config }: { readonly addresses?: readonly string[]; readonly config?: DaemonOptions['config'] } = {},
+  ): Promise<void> {
+    await this.startDaemon('h1', { config });
+    await this.startDaemon('h2', { config });
     await this.configureCarp('h1', `${words} advskew 0`, addresses);
     await this.configureCarp('h2', `${words} advskew 100`, addresses);
     await this.waitState('h1', 'MASTER');

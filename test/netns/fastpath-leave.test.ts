@@ -28,13 +28,7 @@ describe('netns: a fast-path MASTER that leaves stops answering in the turn of i
   before(async function () {
     if (netnsUnavailableReason()) return this.skip();
     lab = await CarpLab.create('fastleave');
-    const config = { 'sysctl.conf': 'net.inet.carp.fastpath=1\nnet.inet.carp.preempt=1\n' };
-    await lab.startDaemon('h1', { config });
-    await lab.startDaemon('h2', { config });
-    await lab.configureCarp('h1', 'vhid 1 pass secret carpdev eth0 advskew 0');
-    await lab.waitState('h1', 'MASTER');
-    await lab.configureCarp('h2', 'vhid 1 pass secret carpdev eth0 advskew 100');
-    await lab.waitState('h2', 'BACKUP');
+    await lab.startPair('vhid 1 pass secret carpdev eth0', { config: { 'sysctl.conf': 'net.inet.carp.fastpath=1\nnet.inet.carp.preempt=1\n' } });
   });
 
   after(async () => {

@@ -8,7 +8,6 @@ import assert from 'node:assert/strict';
 import { netnsUnavailableReason } from '../helpers/netns';
 import { CarpLab, VIP4 } from './carp-lab';
 
-const H1 = 'vhid 1 pass secret carpdev eth0 advskew 0';
 const H2 = 'vhid 1 pass secret carpdev eth0 advskew 100';
 /** filterPreference(00:00:5e:00:01:01, IPv4) in src/kernel/fast-path-commands.ts. */
 const REDIRECT_PREF = 50514;
@@ -19,13 +18,7 @@ describe('netns: the in-kernel data path follows the MASTER', function () {
   before(async function () {
     if (netnsUnavailableReason()) return this.skip();
     lab = await CarpLab.create('fastpath');
-    const config = { 'sysctl.conf': 'net.inet.carp.fastpath=1\n' };
-    await lab.startDaemon('h1', { config });
-    await lab.startDaemon('h2', { config });
-    await lab.configureCarp('h1', H1);
-    await lab.waitState('h1', 'MASTER');
-    await lab.configureCarp('h2', H2);
-    await lab.waitState('h2', 'BACKUP');
+    await lab.startPair('vhid 1 pass secret carpdev eth0', { config: { 'sysctl.conf': 'net.inet.carp.fastpath=1\n' } });
   });
 
   after(async () => {
