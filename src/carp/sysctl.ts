@@ -29,7 +29,9 @@ export interface SysctlSettings {
   readonly strictCounter: boolean;
   /**
    * Our own knob: whether the unicast IP traffic of a MASTER carp interface without balancing
-   * takes the in-kernel path (tc/nftables) instead of the relay; the relay applies it.
+   * takes the in-kernel path (tc/nftables) instead of the relay; the relay applies it. On by
+   * default: a carpd that dies takes the path's traffic with it (the TAP loses its carrier with
+   * carpd's descriptor, and tc's mirred refuses a device without one), as the relay's does.
    */
   readonly fastpath: boolean;
 }
@@ -44,7 +46,7 @@ export const DEFAULT_SYSCTLS: SysctlSettings = {
   dscp: 4,
   masterdown: 'classic',
   strictCounter: false,
-  fastpath: false,
+  fastpath: true,
 };
 
 export const DEMOTION_SYSCTL = 'net.inet.carp.demotion';

@@ -19,6 +19,7 @@ import type { FastPathRemover } from '../kernel/fast-path-remover';
 import { Relay } from '../relay/relay';
 import { fastPathEvents } from './fast-path-events';
 import type { IpAddress } from '../wire/address';
+import { CaptureWatch } from './capture-watch';
 import { CarpEventLog } from './carp-event-log';
 import { CarpInterfaces } from './carp-interfaces';
 import { CarpService } from './carp-service';
@@ -96,6 +97,12 @@ export interface DaemonEnvironment {
    * (src/kernel/fast-path-remover.ts). Absent: removals wait their turn and run `tc`.
    */
   readonly fastPathRemover?: FastPathRemover;
+  /**
+   * The ifindexes packet captures listen on (src/kernel/packet-captures.ts): the relay carries a
+   * captured carp interface's traffic, which the kernel's path would hide from the capture
+   * (capture-watch.ts). Absent, or without fastPathRunner: not watched.
+   */
+  packetCaptures?(): Promise<ReadonlySet<number>>;
 }
 
 export class Daemon {
@@ -118,6 +125,7 @@ export class Daemon {
 
   private readonly journal: StateJournal;
   private readonly loopMonitor: LoopMonitor;
+  private readonly captureWatch: CaptureWatch | null;
   private readonly report: ServiceReport;
   private readonly hooks: HookRunner;
   private metrics: MetricsEndpoint | null = null;
@@ -196,6 +204,8 @@ export class Daemon {
     });
     this.kernelWork = new KernelWork(env.kernelTasks, logger, (ifname, carpdev) => this.interfaces.kernelSetUp(ifname, carpdev));
     this.interfaces = new CarpInterfaces({ host, driver, taps, relay, peerSockets, mirror, kernelWork: this.kernelWork, logger, feed });
+    // The relay starts from the core's sysctls: their defaults hold until a file or carpctl sets them.
+    this.interfaces.applySysctls();
     this.service = new CarpService({
       host,
       driver,
@@ -228,6 +238,20 @@ export class Daemon {
     this.journal = journal;
     this.report = report;
     this.hooks = hooks;
+    this.captureWatch =
+      fastPath === null || env.packetCaptures === undefined
+        ? null
+        : new CaptureWatch({
+            timers,
+            logger,
+            captured: () => env.packetCaptures?.() ?? Promise.resolve(new Set()),
+            carpInterfaceAt: (ifindex) => {
+              const link = mirror.linkByIndex(ifindex);
+              return link !== undefined && this.interfaces.owns(link) ? link.name : undefined;
+            },
+            pathEnabled: () => host.getSysctl('net.inet.carp.fastpath') === '1',
+            setCaptured: (ifnames) => relay.setCaptured(ifnames),
+          });
     const watchdog = new Watchdog(notifier);
     this.loopMonitor = new LoopMonitor(
       clock,
@@ -262,6 +286,7 @@ export class Daemon {
       this.driver.run((now) => this.host.shutdown(now));
       this.driver.stop();
       this.loopMonitor.stop();
+      this.captureWatch?.stop();
       this.taps.closeAll();
       this.relay.close();
       this.peerSockets.close();
@@ -310,6 +335,7 @@ export class Daemon {
     });
     booted();
     this.loopMonitor.start();
+    this.captureWatch?.start();
     this.report.booted();
     env.logger.info({ socket, interfaces: this.service.names() }, `carpd ready on ${socket}`);
   }

@@ -9,6 +9,7 @@ import { NetlinkControl } from '../kernel/link-control';
 import { NetlinkMirror } from '../kernel/netlink-mirror';
 import { runFastPathTool } from '../kernel/fast-path';
 import { NetlinkFastPathRemover } from '../kernel/fast-path-remover';
+import { readCapturedIfindexes } from '../kernel/packet-captures';
 import { reconcilePolicyRoutingOf } from '../kernel/policy-routing';
 import type { SysctlChange } from '../kernel/proc-sys';
 import { nativeBinding, sendUnixDatagram } from '../native/binding';
@@ -42,6 +43,7 @@ export function productionEnvironment(logger: Logger): DaemonEnvironment {
     logger,
     fastPathRunner: runFastPathTool,
     fastPathRemover: new NetlinkFastPathRemover((ifname) => mirror.linkByName(ifname)?.index ?? null),
+    packetCaptures: () => readCapturedIfindexes(),
     notifier: systemdNotifier(process.env, sendUnixDatagram, (message) => logger.warn(message)),
     // systemctl reload carpd: ExecReload= sends SIGHUP (systemd/carpd.service).
     onReloadRequest: (reload) =>

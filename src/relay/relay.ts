@@ -4,7 +4,8 @@
  * addresses) and which of its nodes this host is MASTER of; the ports decide per frame. The relay
  * opens a packet socket per carpdev in use and closes it when unused, and applies
  * net.inet.carp.arpbalance, which the core only keeps (docs/protocol.md §4.6), and
- * net.inet.carp.fastpath: which interfaces the kernel carries instead (fast-path-eligibility.ts).
+ * net.inet.carp.fastpath: which interfaces the kernel carries instead (fast-path-eligibility.ts),
+ * except while a packet capture listens on one (setCaptured).
  */
 import { FrameRing } from './frame-batch';
 import { type FastPathSpec, sameFastPath } from '../kernel/fast-path-commands';
@@ -69,6 +70,8 @@ export class Relay {
   private readonly carpdevs = new Map<string, CarpdevPort>();
   private arpBalance = false;
   private fastPathEnabled = false;
+  /** Carp interfaces a packet capture listens on: the relay carries them, so the capture sees what they send. */
+  private captured: ReadonlySet<string> = new Set();
 
   /** The receive ring every carp port reads its TAP batches into (CarpPort). */
   private readonly tapRing = new FrameRing();
@@ -152,6 +155,18 @@ export class Relay {
     this.fastPathEnabled = on;
     for (const [ifname, entry] of this.carps) this.syncFastPath(ifname, entry);
     for (const name of this.carpdevs.keys()) this.refreshKernelCarried(name);
+  }
+
+  /**
+   * The carp interfaces a packet capture listens on (src/daemon/capture-watch.ts). The kernel's
+   * path would take what they send before their taps see it, so the relay carries their frames.
+   */
+  setCaptured(ifnames: ReadonlySet<string>): void {
+    const before = this.captured;
+    this.captured = ifnames;
+    for (const [ifname, entry] of this.carps) {
+      if (before.has(ifname) !== ifnames.has(ifname)) this.syncFastPath(ifname, entry);
+    }
   }
 
   /** The kernel now carries what `spec` says: the port leaves those frames to it, if it is still what is wanted. */
@@ -251,7 +266,7 @@ export class Relay {
    */
   private syncFastPath(ifname: string, entry: CarpEntry): void {
     if (this.fastPath === null) return;
-    const wanted = this.fastPathEnabled ? fastPathFor(ifname, entry.shape, entry.masters, entry.inArpBalanceGroup) : null;
+    const wanted = this.fastPathEnabled && !this.captured.has(ifname) ? fastPathFor(ifname, entry.shape, entry.masters, entry.inArpBalanceGroup) : null;
     if (sameFastPath(wanted, entry.fastPath)) return;
     this.takeBack(entry);
     entry.fastPath = wanted;

@@ -13,6 +13,7 @@ import { runCarpctl } from '../../src/cli/run';
 import type { InterfaceStatusDto } from '../../src/control/protocol';
 import { type ControlServer, startControlServer } from '../../src/control/transport';
 import { Daemon, type DaemonEnvironment } from '../../src/daemon/daemon';
+import type { FastPathRunner } from '../../src/kernel/fast-path';
 import type { TimerApi } from '../../src/daemon/driver';
 import { killHook, spawnHook } from '../../src/daemon/hook-process';
 import type { ListenAddress } from '../../src/daemon/listen-address';
@@ -133,6 +134,11 @@ export interface StartOptions {
   readonly watchdogMs?: number;
   /** Each policy routing task finishes when the promise this returns resolves (a slow `ip`); at once by default. */
   readonly routingDone?: () => Promise<void>;
+  /**
+   * The in-kernel data path's `tc` and `nft` (DaemonEnvironment.fastPathRunner) and the packet
+   * captures carpd sees (packetCaptures); by default neither, and the relay carries every frame.
+   */
+  readonly fastPath?: { readonly runner: FastPathRunner; readonly captures: () => Promise<ReadonlySet<number>> };
 }
 
 export class DaemonLab {
@@ -205,6 +211,7 @@ export class DaemonLab {
       logger: createLogger('debug', { write: (line: string) => void log.push(JSON.parse(line) as LogRecord) }),
       random: seededRandomSource(new Prng(n * 7919 + this.running.size)),
       notifier,
+      ...(options.fastPath === undefined ? {} : { fastPathRunner: options.fastPath.runner, packetCaptures: options.fastPath.captures }),
       onReloadRequest: (handler) => (reload = handler),
       spawnHook: (file, args, environment) => {
         const child = spawnHook(file, args, environment);

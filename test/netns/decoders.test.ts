@@ -5,6 +5,9 @@ import { runTool, toolAvailable } from '../helpers/tools';
 import { Capture } from './capture';
 import { CLIENT4, CarpLab, VIP4, VIP6 } from './carp-lab';
 
+/** filterPreference(00:00:5e:00:01:03, IPv4) in src/kernel/fast-path-commands.ts: vhid 3's redirect. */
+const REDIRECT_PREF = 50518;
+
 describe('netns: what tcpdump and tshark see of a running carpd', function () {
   let lab: CarpLab;
   let pcap = '';
@@ -30,13 +33,27 @@ describe('netns: what tcpdump and tshark see of a running carpd', function () {
     await lab?.cleanup();
   });
 
-  it('`tcpdump -i carp0` on the master shows the client`s traffic to the VIP', async () => {
+  /** Whether h1's eth0 has the in-kernel data path's IPv4 redirect (net.inet.carp.fastpath, on by default). */
+  async function kernelCarries(): Promise<boolean> {
+    const { stdout } = await lab.net.exec('h1', 'tc', ['filter', 'show', 'dev', 'eth0', 'ingress']);
+    return stdout.includes(`pref ${REDIRECT_PREF} `);
+  }
+
+  it('`tcpdump -i carp0` on the master shows the client`s traffic to the VIP both ways; the kernel`s path steps aside meanwhile', async () => {
+    // The kernel's path would take the echo replies before carp0's taps see them.
+    await lab.waitFor('h1 installs the in-kernel data path', kernelCarries);
     const capture = new Capture(lab, 'h1', ['-i', 'carp0', 'icmp']);
-    await capture.started();
-    await lab.net.exec('cl', 'ping', ['-c', '2', '-W', '1', VIP4]);
-    const text = await capture.stop();
+    let text = '';
+    try {
+      await capture.started();
+      await lab.waitFor('carpd gives the path up for the capture', async () => !(await kernelCarries()));
+      await lab.net.exec('cl', 'ping', ['-c', '2', '-W', '1', VIP4]);
+    } finally {
+      text = await capture.stop();
+    }
     assert.match(text, new RegExp(`IP ${CLIENT4.replace(/\./g, '\\.')} > ${VIP4.replace(/\./g, '\\.')}: ICMP echo request`), text);
     assert.match(text, /ICMP echo reply/, text);
+    await lab.waitFor('carpd installs the path again once the capture has ended', kernelCarries);
   });
 
   it('`tcpdump -T carp` decodes our advertisements over IPv4 and IPv6 with good checksums', async () => {

@@ -1,8 +1,8 @@
 /**
- * The in-kernel data path (net.inet.carp.fastpath, src/kernel/fast-path.ts) on a real kernel: the
- * MASTER's carpdev redirects unicast IP to the virtual MAC into carp0, the BACKUP has no redirect,
- * a failover moves it, the sysctl takes it away, and a carpd restarted after kill -9 removes what
- * the dead one left.
+ * The in-kernel data path (net.inet.carp.fastpath, on by default; src/kernel/fast-path.ts) on a
+ * real kernel: the MASTER's carpdev redirects unicast IP to the virtual MAC into carp0, the BACKUP
+ * has no redirect, a failover moves it, the sysctl takes it away, a carpd killed with -9 leaves a
+ * redirect that takes nothing, and the restarted carpd removes it.
  */
 import assert from 'node:assert/strict';
 import { netnsUnavailableReason } from '../helpers/netns';
@@ -18,21 +18,34 @@ describe('netns: the in-kernel data path follows the MASTER', function () {
   before(async function () {
     if (netnsUnavailableReason()) return this.skip();
     lab = await CarpLab.create('fastpath');
-    await lab.startPair('vhid 1 pass secret carpdev eth0', { config: { 'sysctl.conf': 'net.inet.carp.fastpath=1\n' } });
+    // No sysctl.conf: the path is carpd's default.
+    await lab.startPair('vhid 1 pass secret carpdev eth0');
   });
 
   after(async () => {
     await lab?.cleanup();
   });
 
-  /** Packets our IPv4 redirect on `host`'s eth0 took so far, or null when it is not installed. */
-  async function redirected(host: string): Promise<number | null> {
+  interface RedirectStats {
+    readonly packets?: number;
+    /** Packets mirred could not deliver, such as to a device without carrier. */
+    readonly overlimits?: number;
+  }
+
+  /** The counters of our IPv4 redirect on `host`'s eth0, or null when it is not installed. */
+  async function redirectStats(host: string): Promise<RedirectStats | null> {
     const { stdout } = await lab.net.exec(host, 'tc', ['-s', '-json', 'filter', 'show', 'dev', 'eth0', 'ingress']);
-    const filters = JSON.parse(stdout || '[]') as { pref: number; options?: { actions?: { to_dev?: string; stats?: { packets?: number } }[] } }[];
+    const filters = JSON.parse(stdout || '[]') as { pref: number; options?: { actions?: { to_dev?: string; stats?: RedirectStats }[] } }[];
     const action = filters.filter((f) => f.pref === REDIRECT_PREF).flatMap((f) => f.options?.actions ?? [])[0];
     if (action === undefined) return null;
     assert.equal(action.to_dev, 'carp0');
-    return action.stats?.packets ?? 0;
+    return action.stats ?? {};
+  }
+
+  /** Packets our IPv4 redirect on `host`'s eth0 took so far, or null when it is not installed. */
+  async function redirected(host: string): Promise<number | null> {
+    const stats = await redirectStats(host);
+    return stats === null ? null : (stats.packets ?? 0);
   }
 
   async function nftRules(host: string): Promise<string> {
@@ -93,9 +106,20 @@ describe('netns: the in-kernel data path follows the MASTER', function () {
     await pingVip();
   });
 
-  it('after kill -9 the redirect stays; the restarted carpd removes it before anything else', async () => {
+  it('after kill -9 the redirect stays but delivers nothing; the restarted carpd removes it before anything else', async () => {
+    // h1 steps aside, so that an answer could only come from the host whose carpd died.
+    await lab.ctl('h1', 'carp0', 'down');
     await lab.stopDaemon('h2', 'SIGKILL');
-    assert.notEqual(await redirected('h2'), null, 'nothing removed it: a dead carpd cannot');
+    const left = await redirectStats('h2');
+    assert.notEqual(left, null, 'nothing removed it: a dead carpd cannot');
+    // The TAP lost its carrier with carpd's descriptor, and mirred refuses a device without one.
+    const { stdout: link } = await lab.net.exec('h2', 'ip', ['-br', 'link', 'show', 'carp0']);
+    assert.match(link, /NO-CARRIER/, link);
+    const { stdout: pings } = await lab.net.exec('cl', 'sh', ['-c', `ping -n -c 5 -i 0.1 -W 1 ${VIP4}; true`]);
+    assert.match(pings, /5 packets transmitted, 0 received/, pings);
+    const refused = ((await redirectStats('h2'))?.overlimits ?? 0) - (left?.overlimits ?? 0);
+    assert.ok(refused > 0, 'the echo requests reached the redirect, which refused them');
+    await lab.ctl('h1', 'carp0', 'up');
     await lab.waitState('h1', 'MASTER', 10_000);
     await lab.waitFor('h1 installs the redirect', installed('h1'));
     // Without its state journal h2 starts as BACKUP, as a host that was down longer would.
