@@ -16,8 +16,8 @@ export const CAPTURE_CHECK_INTERVAL_MS: Millis = 1000;
 export interface CaptureWatchDeps {
   readonly timers: TimerApi;
   readonly logger: Logger;
-  /** The ifindexes packet captures listen on (readCapturedIfindexes in production). */
-  captured(): Promise<ReadonlySet<number>>;
+  /** The ifindexes packet captures listen on (readCapturedIfindexes in production); throws when it cannot tell. */
+  captured(): ReadonlySet<number>;
   /** The name of the carp interface with this ifindex, if it is one of ours. */
   carpInterfaceAt(ifindex: number): string | undefined;
   /** Whether the kernel's path may carry anything (net.inet.carp.fastpath); when not, nothing is read. */
@@ -44,18 +44,16 @@ export class CaptureWatch {
 
   private schedule(): void {
     this.timer = this.deps.timers.setTimeout(() => {
-      void this.check().then(() => {
-        // Not rescheduled once stopped while the check was reading.
-        if (this.timer !== null) this.schedule();
-      });
+      this.check();
+      this.schedule();
     }, CAPTURE_CHECK_INTERVAL_MS);
   }
 
-  private async check(): Promise<void> {
+  private check(): void {
     if (!this.deps.pathEnabled()) return;
     let ifindexes: ReadonlySet<number>;
     try {
-      ifindexes = await this.deps.captured();
+      ifindexes = this.deps.captured();
     } catch (e: unknown) {
       // Once: the same failure every second would fill the log.
       if (!this.readFailed) this.deps.logger.warn({ err: e }, `cannot tell which interfaces are captured, a capture on a carp interface may miss what it sends: ${describeError(e)}`);

@@ -102,7 +102,7 @@ export interface DaemonEnvironment {
    * captured carp interface's traffic, which the kernel's path would hide from the capture
    * (capture-watch.ts). Absent, or without fastPathRunner: not watched.
    */
-  packetCaptures?(): Promise<ReadonlySet<number>>;
+  packetCaptures?(): ReadonlySet<number>;
 }
 
 export class Daemon {
@@ -244,7 +244,7 @@ export class Daemon {
         : new CaptureWatch({
             timers,
             logger,
-            captured: () => env.packetCaptures?.() ?? Promise.resolve(new Set()),
+            captured: () => env.packetCaptures?.() ?? new Set(),
             carpInterfaceAt: (ifindex) => {
               const link = mirror.linkByIndex(ifindex);
               return link !== undefined && this.interfaces.owns(link) ? link.name : undefined;

@@ -5,7 +5,7 @@
  * sends: dev_queue_xmit_nit hands outgoing frames to the ETH_P_ALL taps alone. carpd's own packet
  * sockets are bound to carpdevs, never to a carp interface, whose frames it reads from the TAP.
  */
-import { readFile } from 'node:fs/promises';
+import { readFileSync } from 'node:fs';
 
 /** The packet sockets of the reader's network namespace. */
 export const PROC_NET_PACKET = '/proc/net/packet';
@@ -32,6 +32,10 @@ export function capturedIfindexes(table: string): Set<number> {
   return captured;
 }
 
-export async function readCapturedIfindexes(path = PROC_NET_PACKET): Promise<Set<number>> {
-  return capturedIfindexes(await readFile(path, 'utf8'));
+/**
+ * Read synchronously: procfs answers from memory, and this costs about 16 us of CPU here against
+ * 245 us for fs.promises.readFile (a size-0 file read in chunks through libuv's thread pool).
+ */
+export function readCapturedIfindexes(path = PROC_NET_PACKET): Set<number> {
+  return capturedIfindexes(readFileSync(path, 'utf8'));
 }

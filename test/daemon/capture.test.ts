@@ -27,7 +27,7 @@ describe('carpd in-process: a packet capture on a MASTER carp interface with the
           commands.push(...lines.map((line) => `${tool} ${line}`));
           return Promise.resolve('');
         },
-        captures: () => Promise.resolve(new Set(listening)),
+        captures: () => new Set(listening),
       },
     });
     await configurePair(lab, [1]);

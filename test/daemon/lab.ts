@@ -138,7 +138,7 @@ export interface StartOptions {
    * The in-kernel data path's `tc` and `nft` (DaemonEnvironment.fastPathRunner) and the packet
    * captures carpd sees (packetCaptures); by default neither, and the relay carries every frame.
    */
-  readonly fastPath?: { readonly runner: FastPathRunner; readonly captures: () => Promise<ReadonlySet<number>> };
+  readonly fastPath?: { readonly runner: FastPathRunner; readonly captures: () => ReadonlySet<number> };
 }
 
 export class DaemonLab {
