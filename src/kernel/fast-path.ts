@@ -14,7 +14,8 @@
  * is forgotten or carpd stops).
  *
  * The first time an interface or a carpdev is seen, what a crashed carpd may have left on it is
- * removed: carpN's clsact qdisc and nftables chain, our preferences on the carpdev.
+ * removed: carpN's clsact qdisc (by rtnetlink too, where it can), its nftables chain, our
+ * preferences on the carpdev.
  */
 import { execFile } from 'node:child_process';
 import { KernelError } from './errors';
@@ -137,7 +138,7 @@ export class FastPath {
     if (known && sameFastPath(this.wanted.get(ifname) ?? null, spec) && !this.removals.has(ifname)) return;
     this.wanted.set(ifname, spec);
     this.removeAtOnce(ifname, spec);
-    if (!known) this.enqueue(() => this.runAll(removeEgress(ifname)));
+    if (!known) this.enqueue(() => this.clearStaleEgress(ifname));
     when(() => {
       if (sameFastPath(this.wanted.get(ifname) ?? null, spec)) this.enqueue(() => this.reconcile(ifname));
     });
@@ -204,6 +205,12 @@ export class FastPath {
   private async removeTc(spec: FastPathSpec): Promise<void> {
     const removed = this.remover === null ? false : await this.remover.remove(spec);
     if (!removed) await this.runAll(removeTcCommands(spec));
+  }
+
+  /** carpN's clsact qdisc of a crashed run: by rtnetlink, or by `tc` where that fails. */
+  private async clearStaleEgress(ifname: string): Promise<void> {
+    const removed = this.remover === null ? false : await this.remover.removeEgress(ifname);
+    if (!removed) await this.runAll(removeEgress(ifname));
   }
 
   private async clearStaleRedirects(carpdev: string): Promise<void> {

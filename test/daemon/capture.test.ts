@@ -21,6 +21,7 @@ describe('carpd in-process: a packet capture on a MASTER carp interface with the
     commands = [];
     listening = new Set();
     await lab.start(1, {
+      config: { 'sysctl.conf': 'net.inet.carp.fastpath=1\n' },
       fastPath: {
         runner: (tool, args, input) => {
           const lines = input === undefined ? [args.join(' ')] : input.trim().split('\n');

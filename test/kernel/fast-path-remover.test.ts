@@ -63,6 +63,17 @@ describe('kernel/fast-path-remover', () => {
     sockets.answer(0, 0, 0);
   });
 
+  it('removes carpN`s clsact alone with one request, done also when there was none', async () => {
+    const { sockets, remover } = setUp();
+    const removed = remover.removeEgress('carp1');
+    assert.deepEqual(sockets.sent, [encodeDeleteClsact(10, 1)]);
+    sockets.answer(constants.errno.ENOENT);
+    assert.equal(await removed, true);
+    assert.equal(sockets.closed, 1);
+    assert.equal(await remover.removeEgress('carp9'), false, 'an interface the kernel does not know');
+    assert.equal(sockets.opened, 1);
+  });
+
   it('two removals in one turn each go at once, on sockets of their own', () => {
     const { sockets, remover } = setUp();
     void remover.remove(SPEC);

@@ -45,9 +45,18 @@ class FakeRemover implements FastPathRemover {
   readonly calls: string[] = [];
   outcome = true;
 
+  /** The first-sight removals of carpN's clsact alone, apart from `calls`. */
+  readonly egressCalls: string[] = [];
+  egressOutcome = true;
+
   remove(spec: FastPathSpec): Promise<boolean> {
     this.calls.push(`${spec.ifname} ${spec.carpdev}`);
     return Promise.resolve(this.outcome);
+  }
+
+  removeEgress(ifname: string): Promise<boolean> {
+    this.egressCalls.push(ifname);
+    return Promise.resolve(this.egressOutcome);
   }
 }
 
@@ -264,6 +273,30 @@ describe('kernel/fast-path', () => {
       await fastPath.settled();
       assert.equal(tools.since(mark)[0], 'tc qdisc del dev carp0 clsact');
       assert.ok(tools.since(mark).includes(`tc filter del dev eth0 ingress pref ${filterPreference(SPEC.mac, 0)}`));
+    });
+
+    it('clears carpN of a crashed run by rtnetlink the first time it hears of it, running no process', async () => {
+      const remover = new FakeRemover();
+      const { tools, fastPath } = setUp(remover);
+      await fastPath.settled();
+      const mark = tools.processes.length;
+      fastPath.want('carp0', null);
+      fastPath.want('carp1', null);
+      fastPath.want('carp0', null);
+      await fastPath.settled();
+      assert.deepEqual(remover.egressCalls, ['carp0', 'carp1']);
+      assert.deepEqual(tools.processes.slice(mark), []);
+    });
+
+    it('clears carpN with tc when the kernel refuses the request', async () => {
+      const remover = new FakeRemover();
+      remover.egressOutcome = false;
+      const { tools, fastPath } = setUp(remover);
+      await fastPath.settled();
+      const mark = tools.lines.length;
+      fastPath.want('carp0', null);
+      await fastPath.settled();
+      assert.deepEqual(tools.since(mark), ['tc qdisc del dev carp0 clsact']);
     });
 
     it('removes nothing when nothing was installed', async () => {
