@@ -100,6 +100,8 @@ describe('netns: carpd in an approximation of the unit`s sandbox, under strace',
     assert.match((await lab.net.exec('h1', process.execPath, ['-e', scrape])).stdout, /carp_vhost_state\{ifname="carp0",vhid="3",state="MASTER"\} 1/);
     assert.match(lab.logOf('h1'), /ip -4 rule add/);
     await waitFor('the in-kernel data path', () => Promise.resolve(/the kernel carries unicast IP/.test(lab.logOf('h1'))));
+    // The capture watch (capture-watch.ts) has read /proc/net/packet every second since the start.
+    assert.doesNotMatch(lab.logOf('h1'), /cannot tell which interfaces are captured/);
     await waitFor('the hook of the takeover', () => Promise.resolve(readIfThere(hookOut).includes('3@carp0 MASTER')));
     assert.deepEqual(readIfThere(hookOut).split('\n').filter(Boolean), ['3@carp0 BACKUP /etc read-only', '3@carp0 MASTER /etc read-only']);
     // Maintenance mode writes its file in the state directory (StateDirectory=, writable there).
