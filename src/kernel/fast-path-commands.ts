@@ -109,6 +109,27 @@ export function installCommands(spec: FastPathSpec): FastPathCommand[] {
   ];
 }
 
+/**
+ * installCommands in its three runs (the nftables mark, the tc steps that may fail, the rest), so
+ * that the installs of several interfaces can share each run's process: all their nftables lines
+ * in one `nft -f`, and so on (FastPath installs a takeover's interfaces together).
+ */
+export function installPhases(spec: FastPathSpec): FastPathCommand[][] {
+  return runs(installCommands(spec));
+}
+
+/** Consecutive commands of one tool that may fail alike. */
+function runs(commands: readonly FastPathCommand[]): FastPathCommand[][] {
+  const groups: FastPathCommand[][] = [];
+  for (const command of commands) {
+    const last = groups.at(-1);
+    const first = last?.[0];
+    if (last !== undefined && first?.tool === command.tool && first.mayFail === command.mayFail) last.push(command);
+    else groups.push([command]);
+  }
+  return groups;
+}
+
 /** Commands run as one process: one per line on the tool's standard input, or `args` alone. */
 export interface FastPathBatch {
   readonly tool: FastPathTool;
@@ -124,14 +145,7 @@ export interface FastPathBatch {
  * separate commands would; `nft -f` applies all of its lines or none.
  */
 export function batches(commands: readonly FastPathCommand[]): FastPathBatch[] {
-  const groups: FastPathCommand[][] = [];
-  for (const command of commands) {
-    const last = groups.at(-1);
-    const first = last?.[0];
-    if (last !== undefined && first?.tool === command.tool && first.mayFail === command.mayFail) last.push(command);
-    else groups.push([command]);
-  }
-  return groups.map((group) => {
+  return runs(commands).map((group) => {
     const { tool, mayFail } = group[0] as FastPathCommand;
     if (group.length === 1) return { tool, args: (group[0] as FastPathCommand).args, input: null, mayFail };
     const args = tool === 'tc' ? [...(mayFail ? ['-force'] : []), '-batch', '-'] : ['-f', '-'];

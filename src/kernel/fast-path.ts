@@ -26,6 +26,7 @@ import {
   type FastPathTool,
   batches,
   installCommands,
+  installPhases,
   ourPreferences,
   removeEgress,
   removeMark,
@@ -73,6 +74,11 @@ export const PROCESS_DELAY_MS = 1000;
 /** An install that stopped because the relay asked for something else meanwhile. */
 class Abandoned extends Error {}
 
+interface Install {
+  readonly ifname: string;
+  readonly spec: FastPathSpec;
+}
+
 export class FastPath {
   private readonly wanted = new Map<string, FastPathSpec | null>();
   /** Complete in the kernel, as far as we know. */
@@ -84,6 +90,8 @@ export class FastPath {
   /** The tc halves of removals still going (their `tc` fallback runs outside the queue). */
   private readonly fallbacks = new Set<Promise<void>>();
   private readonly checkedCarpdevs = new Set<string>();
+  /** Interfaces whose reconcile step is queued: the first to run installs the others' paths with its own. */
+  private readonly due = new Set<string>();
   private queue: Promise<void>;
 
   constructor(
@@ -140,7 +148,9 @@ export class FastPath {
     this.removeAtOnce(ifname, spec);
     if (!known) this.enqueue(() => this.clearStaleEgress(ifname));
     when(() => {
-      if (sameFastPath(this.wanted.get(ifname) ?? null, spec)) this.enqueue(() => this.reconcile(ifname));
+      if (!sameFastPath(this.wanted.get(ifname) ?? null, spec)) return;
+      this.due.add(ifname);
+      this.enqueue(() => this.reconcile(ifname));
     });
   }
 
@@ -162,9 +172,73 @@ export class FastPath {
   }
 
   private async reconcile(ifname: string): Promise<void> {
-    await this.finishRemovals(ifname);
+    this.due.delete(ifname);
+    // The leaves of the others queued behind it too: one `nft` for all their marks.
+    await this.finishRemovals([ifname, ...[...this.due].filter((other) => this.removals.has(other))]);
     const want = this.wanted.get(ifname) ?? null;
     if (want === null || sameFastPath(want, this.installed.get(ifname) ?? null)) return;
+    const others = this.takeDueInstalls();
+    if (others.length === 0) return this.installOne(ifname, want);
+    return this.installTogether([{ ifname, spec: want }, ...others]);
+  }
+
+  /**
+   * The installs whose reconcile step is queued behind this one, with nothing to remove first:
+   * an interface that leaves and comes back keeps its own step. Their steps find them installed.
+   */
+  private takeDueInstalls(): Install[] {
+    const taken: Install[] = [];
+    for (const ifname of this.due) {
+      const spec = this.wanted.get(ifname) ?? null;
+      if (spec === null || this.removals.has(ifname) || sameFastPath(spec, this.installed.get(ifname) ?? null)) continue;
+      this.due.delete(ifname);
+      taken.push({ ifname, spec });
+    }
+    return taken;
+  }
+
+  /**
+   * The installs of a takeover of many interfaces, as three processes in all instead of three
+   * each: each process holds every interface's lines of its run (installPhases). An interface
+   * whose wish changes meanwhile drops out of the runs still to come and loses what it got. A
+   * run that fails takes back what every interface got; each is then installed alone, the first
+   * here and the others by their own queued steps, so that a failure is reported for the
+   * interface it belongs to.
+   */
+  private async installTogether(group: readonly Install[]): Promise<void> {
+    for (const { ifname, spec } of group) this.installing.set(ifname, spec);
+    const stillWanted = ({ ifname, spec }: Install): boolean => sameFastPath(this.wanted.get(ifname) ?? null, spec);
+    let failed = false;
+    try {
+      for (const carpdev of new Set(group.map(({ spec }) => spec.carpdev))) await this.clearStaleRedirects(carpdev);
+      const phases = group.map(({ spec }) => installPhases(spec));
+      for (let phase = 0; phase < (phases[0]?.length ?? 0); phase++) {
+        const commands = group.flatMap((install, i) => (stillWanted(install) ? (phases[i]?.[phase] ?? []) : []));
+        for (const batch of batches(commands)) await this.runOne(batch);
+      }
+    } catch {
+      failed = true;
+    }
+    for (const { ifname } of group) this.installing.delete(ifname);
+    // Taken back too: an interface that left and came back meanwhile, whose removal went at once
+    // and may have taken part of what the runs added.
+    const takenBack = new Set(group.filter((install) => failed || !stillWanted(install) || this.removals.has(install.ifname)));
+    // No await from the last check to each `installed`: what is recorded is what is wanted.
+    for (const install of group) {
+      if (takenBack.has(install)) continue;
+      this.installed.set(install.ifname, install.spec);
+      this.events.active(install.ifname, install.spec);
+    }
+    for (const install of takenBack) {
+      await this.removeTc(install.spec);
+      if (stillWanted(install) && !this.removals.has(install.ifname)) await this.runAll(removeMark(install.ifname));
+      else await this.finishRemovals([install.ifname]);
+    }
+    const [first] = group;
+    if (first !== undefined && takenBack.has(first) && stillWanted(first)) await this.installOne(first.ifname, first.spec);
+  }
+
+  private async installOne(ifname: string, want: FastPathSpec): Promise<void> {
     this.installing.set(ifname, want);
     try {
       await this.clearStaleRedirects(want.carpdev);
@@ -177,7 +251,7 @@ export class FastPath {
       this.installing.delete(ifname);
       // Abandoned: its removal went when the wish changed, but a command running then may have added more.
       await this.removeTc(want);
-      if (e instanceof Abandoned) return this.finishRemovals(ifname);
+      if (e instanceof Abandoned) return this.finishRemovals([ifname]);
       await this.runAll(removeMark(ifname));
       this.events.failed(ifname, e instanceof Error ? e : new Error(String(e)));
       return;
@@ -192,15 +266,27 @@ export class FastPath {
     if (!sameFastPath(this.wanted.get(ifname) ?? null, spec)) throw new Abandoned();
   }
 
-  /** The removals sent at once: their tc half gone, then the nftables mark. */
-  private async finishRemovals(ifname: string): Promise<void> {
-    const removals = this.removals.get(ifname) ?? [];
-    this.removals.delete(ifname);
-    for (const { spec, tcGone } of removals) {
-      await tcGone;
-      await this.runAll(removeMark(spec.ifname));
+  /** The removals sent at once of these interfaces: their tc half gone, then their nftables marks, in one process. */
+  private async finishRemovals(ifnames: readonly string[]): Promise<void> {
+    const marks = new Set<string>();
+    for (const ifname of ifnames) {
+      const removals = this.removals.get(ifname) ?? [];
+      this.removals.delete(ifname);
+      for (const { spec, tcGone } of removals) {
+        await tcGone;
+        marks.add(spec.ifname);
+      }
+    }
+    if (marks.size <= 1) return this.runAll([...marks].flatMap(removeMark));
+    // nft -f applies all of its lines or none: a chain one install never made fails the whole
+    // batch, and then each mark goes on its own.
+    try {
+      await this.runAll([...marks].flatMap(removeMark).map((command) => ({ ...command, mayFail: false })));
+    } catch {
+      for (const ifname of marks) await this.runAll(removeMark(ifname));
     }
   }
+
 
   private async removeTc(spec: FastPathSpec): Promise<void> {
     const removed = this.remover === null ? false : await this.remover.remove(spec);

@@ -70,6 +70,8 @@ export class Relay {
   private readonly carpdevs = new Map<string, CarpdevPort>();
   private arpBalance = false;
   private fastPathEnabled = false;
+  /** Carpdevs whose filter waits for the end of the turn (refreshKernelCarried). */
+  private readonly staleFilters = new Set<string>();
   /** Carp interfaces a packet capture listens on: the relay carries them, so the capture sees what they send. */
   private captured: ReadonlySet<string> = new Set();
 
@@ -282,9 +284,23 @@ export class Relay {
     this.refreshKernelCarried(carried.carpdev);
   }
 
+  /**
+   * Rebuilds the carpdev's filter once, at the end of this turn, for all the changes of the turn:
+   * a takeover or leave of hundreds of interfaces comes as hundreds of calls, and the filter
+   * lists every MAC the kernel carries on the carpdev. The carp ports decide on their own
+   * meanwhile (setFastPath), so a filter a moment late costs copies, never a frame.
+   */
   private refreshKernelCarried(carpdev: string): void {
-    const macs = [...this.carps.values()].flatMap((e) => (e.kernelCarries?.carpdev === carpdev ? [e.kernelCarries.mac] : []));
-    this.carpdevs.get(carpdev)?.setKernelCarried(macs);
+    if (this.staleFilters.size === 0) queueMicrotask(() => this.applyKernelCarried());
+    this.staleFilters.add(carpdev);
+  }
+
+  private applyKernelCarried(): void {
+    for (const carpdev of this.staleFilters) {
+      const macs = [...this.carps.values()].flatMap((e) => (e.kernelCarries?.carpdev === carpdev ? [e.kernelCarries.mac] : []));
+      this.carpdevs.get(carpdev)?.setKernelCarried(macs);
+    }
+    this.staleFilters.clear();
   }
 
   private openCarpdev(name: string): CarpdevPort {

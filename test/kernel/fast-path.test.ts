@@ -249,6 +249,111 @@ describe('kernel/fast-path', () => {
     assert.ok(tools.lines.includes('nft delete chain netdev carpd in_6361727030'));
   });
 
+  describe('the interfaces of one takeover, installed together', () => {
+    const specOf = (n: number): FastPathSpec => ({ ifname: `carp${n}`, carpdev: 'eth0', mac: parseMac(`00:00:5e:00:01:0${n + 1}`) });
+
+    /** carp0..carp{n-1} known and their carpdev checked, as long before a takeover; then all wanted in one turn. */
+    async function takeover(tools: FakeTools, fastPath: FastPath, n: number): Promise<number> {
+      fastPath.useCarpdev('eth0');
+      for (let i = 0; i < n; i++) fastPath.want(`carp${i}`, null);
+      await fastPath.settled();
+      const mark = tools.processes.length;
+      for (let i = 0; i < n; i++) fastPath.want(`carp${i}`, specOf(i));
+      return mark;
+    }
+
+    it('takes three processes for all of them, each interface in every one, and reports each active', async () => {
+      const { tools, fastPath, active } = setUp();
+      const mark = await takeover(tools, fastPath, 3);
+      await fastPath.settled();
+      assert.deepEqual(tools.processes.slice(mark), ['nft -f -', 'tc -force -batch -', 'tc -batch -']);
+      assert.deepEqual(active, ['carp0 eth0', 'carp1 eth0', 'carp2 eth0']);
+      for (let i = 0; i < 3; i++) {
+        assert.ok(tools.lines.some((l) => l.startsWith(`tc filter add dev eth0 ingress pref ${filterPreference(specOf(i).mac, 0)}`)), `carp${i}`);
+      }
+    });
+
+    it('an interface that leaves meanwhile drops out of the runs to come, loses what it got, and is not reported', async () => {
+      const remover = new FakeRemover();
+      const { tools, fastPath, active } = setUp(remover);
+      let open = (): void => undefined;
+      tools.gate = new Promise((resolve) => (open = resolve));
+      tools.holds = (l) => l.startsWith('tc qdisc add dev eth0 clsact');
+      await takeover(tools, fastPath, 3);
+      while (!tools.held) await new Promise((resolve) => setImmediate(resolve));
+      fastPath.want('carp1', null);
+      assert.deepEqual(remover.calls, ['carp1 eth0'], 'removed at once, as a single install is');
+      tools.holds = null;
+      open();
+      await fastPath.settled();
+      assert.deepEqual(active, ['carp0 eth0', 'carp2 eth0']);
+      assert.ok(!tools.lines.some((l) => l.startsWith('tc qdisc add dev carp1 clsact')), 'no later run held carp1');
+      assert.deepEqual(remover.calls, ['carp1 eth0', 'carp1 eth0'], 'what the running process may have added goes again');
+      assert.ok(tools.lines.includes('nft delete chain netdev carpd in_6361727031'));
+    });
+
+    it('an interface that leaves and comes back meanwhile is installed again in full, after its removal', async () => {
+      const remover = new FakeRemover();
+      const { tools, fastPath, active } = setUp(remover);
+      let open = (): void => undefined;
+      tools.gate = new Promise((resolve) => (open = resolve));
+      tools.holds = (l) => l.startsWith('tc qdisc add dev eth0 clsact');
+      await takeover(tools, fastPath, 3);
+      while (!tools.held) await new Promise((resolve) => setImmediate(resolve));
+      fastPath.want('carp1', null);
+      fastPath.want('carp1', specOf(1));
+      tools.holds = null;
+      open();
+      await fastPath.settled();
+      assert.deepEqual([...active].sort(), ['carp0 eth0', 'carp1 eth0', 'carp2 eth0']);
+      const lastIndex = (prefix: string): number => tools.lines.map((l) => l.startsWith(prefix)).lastIndexOf(true);
+      const lastDelete = tools.lines.lastIndexOf('nft delete chain netdev carpd in_6361727031');
+      const lastAdd = lastIndex('nft add rule netdev carpd in_6361727031');
+      const lastFilter = lastIndex(`tc filter add dev eth0 ingress pref ${filterPreference(specOf(1).mac, 0)}`);
+      assert.ok(lastDelete >= 0 && lastAdd > lastDelete && lastFilter > lastDelete, tools.lines.join('\n'));
+    });
+
+    it('their leave in one turn removes the three nftables marks with one process', async () => {
+      const remover = new FakeRemover();
+      const { tools, fastPath } = setUp(remover);
+      await takeover(tools, fastPath, 3);
+      await fastPath.settled();
+      const mark = tools.processes.length;
+      for (let i = 0; i < 3; i++) fastPath.want(`carp${i}`, null);
+      await fastPath.settled();
+      assert.deepEqual(remover.calls, ['carp0 eth0', 'carp1 eth0', 'carp2 eth0']);
+      assert.deepEqual(tools.processes.slice(mark), ['nft -f -']);
+      for (let i = 0; i < 3; i++) assert.ok(tools.lines.includes(`nft delete chain netdev carpd in_636172703${i}`), `carp${i}`);
+    });
+
+    it('a batch of marks that fails (a chain one install never made) removes each mark on its own', async () => {
+      const remover = new FakeRemover();
+      const { tools, fastPath } = setUp(remover);
+      await takeover(tools, fastPath, 3);
+      await fastPath.settled();
+      tools.failing = (l) => l === 'nft delete chain netdev carpd in_6361727031';
+      const mark = tools.lines.length;
+      for (let i = 0; i < 3; i++) fastPath.want(`carp${i}`, null);
+      await fastPath.settled();
+      const lines = tools.since(mark);
+      const retried = lines.slice(lines.indexOf('nft delete chain netdev carpd in_6361727031') + 1);
+      assert.ok(retried.includes('nft delete chain netdev carpd in_6361727030'), lines.join('\n'));
+      assert.ok(retried.includes('nft delete chain netdev carpd in_6361727032'), lines.join('\n'));
+    });
+
+    it('a failing run sends each interface through an install of its own: the failure is the one interface`s', async () => {
+      const { tools, fastPath, active, failed } = setUp();
+      tools.failing = (l) => l.startsWith('tc filter add dev carp1 egress');
+      const mark = await takeover(tools, fastPath, 3);
+      await fastPath.settled();
+      assert.deepEqual(active, ['carp0 eth0', 'carp2 eth0']);
+      assert.equal(failed.length, 1);
+      assert.match(failed[0] as string, /^carp1: tc filter add dev carp1 egress/);
+      // The last run together, which failed, then each interface's own: one `tc -batch` each.
+      assert.equal(tools.processes.slice(mark).filter((p) => p === 'tc -batch -').length, 1 + 3, tools.processes.slice(mark).join('\n'));
+    });
+  });
+
   describe('with the rtnetlink remover', () => {
     it('removes in the call that asks for none, before anything else runs; the queue only removes the nftables mark', async () => {
       const remover = new FakeRemover();
