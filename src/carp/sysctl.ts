@@ -29,9 +29,10 @@ export interface SysctlSettings {
   readonly strictCounter: boolean;
   /**
    * Our own knob: whether the unicast IP traffic of a MASTER carp interface without balancing
-   * takes the in-kernel path (tc/nftables) instead of the relay; the relay applies it. Off by
-   * default: its install runs three processes per interface that becomes MASTER, and a carpd
-   * of 1,000 MASTER interfaces spent most of a core on them (docs/benchmarks.md, *Scale*).
+   * takes the in-kernel path (tc/nftables) instead of the relay; the relay applies it. On by
+   * default: a carpd that dies takes the path's traffic with it (the TAP loses its carrier with
+   * carpd's descriptor, and tc's mirred refuses a device without one), and the interfaces of a
+   * takeover share the install's processes (docs/benchmarks.md, *Scale*).
    */
   readonly fastpath: boolean;
 }
@@ -46,7 +47,7 @@ export const DEFAULT_SYSCTLS: SysctlSettings = {
   dscp: 4,
   masterdown: 'classic',
   strictCounter: false,
-  fastpath: false,
+  fastpath: true,
 };
 
 export const DEMOTION_SYSCTL = 'net.inet.carp.demotion';

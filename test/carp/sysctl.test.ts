@@ -15,7 +15,7 @@ describe('carp/sysctl', () => {
       ['net.inet.carp.dscp', '4'],
       ['net.inet.carp.masterdown', 'classic'],
       ['net.inet.carp.strict_counter', '0'],
-      ['net.inet.carp.fastpath', '0'],
+      ['net.inet.carp.fastpath', '1'],
     ]);
   });
 
@@ -30,7 +30,7 @@ describe('carp/sysctl', () => {
       ['net.inet.carp.senderr_demotion_factor', '255'],
       ['net.inet.carp.dscp', '56'],
       ['net.inet.carp.masterdown', 'openbsd'],
-      ['net.inet.carp.fastpath', '1'],
+      ['net.inet.carp.fastpath', '0'],
     ];
     for (const [name, value] of values) {
       host.setSysctl(name, value, 0);

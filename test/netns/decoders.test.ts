@@ -17,10 +17,9 @@ describe('netns: what tcpdump and tshark see of a running carpd', function () {
     if (reason) return this.skip();
     if (!toolAvailable('tcpdump') || !toolAvailable('tshark')) return this.skip();
     lab = await CarpLab.create('dec');
-    // With the in-kernel data path, which a capture on carp0 must not hide the answers behind.
-    const config = { 'sysctl.conf': 'net.inet.carp.fastpath=1\n' };
-    await lab.startDaemon('h1', { config });
-    await lab.startDaemon('h2', { config });
+    // carpd's defaults, the in-kernel data path among them: a capture on carp0 must still see the answers.
+    await lab.startDaemon('h1');
+    await lab.startDaemon('h2');
     await lab.configureCarp('h1', 'vhid 3 pass secret carpdev eth0 advskew 20', [`${VIP4}/24`, `${VIP6}/64`]);
     await lab.configureCarp('h2', 'vhid 3 pass secret carpdev eth0 advskew 100', [`${VIP4}/24`, `${VIP6}/64`]);
     await lab.waitState('h1', 'MASTER');
@@ -35,7 +34,7 @@ describe('netns: what tcpdump and tshark see of a running carpd', function () {
     await lab?.cleanup();
   });
 
-  /** Whether h1's eth0 has the in-kernel data path's IPv4 redirect (net.inet.carp.fastpath). */
+  /** Whether h1's eth0 has the in-kernel data path's IPv4 redirect (net.inet.carp.fastpath, on by default). */
   async function kernelCarries(): Promise<boolean> {
     const { stdout } = await lab.net.exec('h1', 'tc', ['filter', 'show', 'dev', 'eth0', 'ingress']);
     return stdout.includes(`pref ${REDIRECT_PREF} `);

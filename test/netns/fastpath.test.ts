@@ -1,5 +1,5 @@
 /**
- * The in-kernel data path (net.inet.carp.fastpath; src/kernel/fast-path.ts) on a
+ * The in-kernel data path (net.inet.carp.fastpath, on by default; src/kernel/fast-path.ts) on a
  * real kernel: the MASTER's carpdev redirects unicast IP to the virtual MAC into carp0, the BACKUP
  * has no redirect, a failover moves it, the sysctl takes it away, a carpd killed with -9 leaves a
  * redirect that takes nothing, and the restarted carpd removes it.
@@ -18,7 +18,8 @@ describe('netns: the in-kernel data path follows the MASTER', function () {
   before(async function () {
     if (netnsUnavailableReason()) return this.skip();
     lab = await CarpLab.create('fastpath');
-    await lab.startPair('vhid 1 pass secret carpdev eth0', { config: { 'sysctl.conf': 'net.inet.carp.fastpath=1\n' } });
+    // No sysctl.conf: the path is carpd's default.
+    await lab.startPair('vhid 1 pass secret carpdev eth0');
   });
 
   after(async () => {
