@@ -90,6 +90,13 @@ export class FastPath {
   /** The tc halves of removals still going (their `tc` fallback runs outside the queue). */
   private readonly fallbacks = new Set<Promise<void>>();
   private readonly checkedCarpdevs = new Set<string>();
+  /**
+   * Tools that could not be started (ENOENT: not installed). Nothing that needs one runs again
+   * in this carpd: on a host without nftables every takeover would otherwise fork a process per
+   * interface only to fail, and warn for each. Their absence is reported once.
+   */
+  private readonly missingTools = new Set<FastPathTool>();
+  private missingReported = false;
   /** Interfaces whose reconcile step is queued: the first to run installs the others' paths with its own. */
   private readonly due = new Set<string>();
   private queue: Promise<void>;
@@ -177,6 +184,7 @@ export class FastPath {
     await this.finishRemovals([ifname, ...[...this.due].filter((other) => this.removals.has(other))]);
     const want = this.wanted.get(ifname) ?? null;
     if (want === null || sameFastPath(want, this.installed.get(ifname) ?? null)) return;
+    if (this.missingTools.size > 0) return this.reportMissing(ifname, null);
     const others = this.takeDueInstalls();
     if (others.length === 0) return this.installOne(ifname, want);
     return this.installTogether([{ ifname, spec: want }, ...others]);
@@ -253,6 +261,7 @@ export class FastPath {
       await this.removeTc(want);
       if (e instanceof Abandoned) return this.finishRemovals([ifname]);
       await this.runAll(removeMark(ifname));
+      if (this.missingTools.size > 0) return this.reportMissing(ifname, e);
       this.events.failed(ifname, e instanceof Error ? e : new Error(String(e)));
       return;
     }
@@ -302,10 +311,12 @@ export class FastPath {
   private async clearStaleRedirects(carpdev: string): Promise<void> {
     if (this.checkedCarpdevs.has(carpdev)) return;
     this.checkedCarpdevs.add(carpdev);
+    if (this.missingTools.has('tc')) return;
     let listing: string;
     try {
       listing = await this.runner('tc', ['-json', 'filter', 'show', 'dev', carpdev, 'ingress']);
-    } catch {
+    } catch (e: unknown) {
+      if (e instanceof KernelError && e.code === 'ENOENT') this.missingTools.add('tc');
       return;
     }
     await this.runAll(ourPreferences(listing).map((pref) => removePreference(carpdev, pref)));
@@ -317,10 +328,24 @@ export class FastPath {
   }
 
   private async runOne(batch: FastPathBatch): Promise<void> {
+    if (this.missingTools.has(batch.tool)) {
+      if (batch.mayFail) return;
+      throw new KernelError('ENOENT', `${batch.tool} is not installed`);
+    }
     try {
       await (batch.input === null ? this.runner(batch.tool, batch.args) : this.runner(batch.tool, batch.args, batch.input));
     } catch (e: unknown) {
+      if (e instanceof KernelError && e.code === 'ENOENT') this.missingTools.add(batch.tool);
       if (!batch.mayFail) throw e;
     }
+  }
+
+  /** The first interface that needed a missing tool hears of it (the daemon warns); the others do not. */
+  private reportMissing(ifname: string, error: unknown): void {
+    if (this.missingReported) return;
+    this.missingReported = true;
+    const tools = [...this.missingTools].join(' and ');
+    const cause = error instanceof Error ? { cause: error } : undefined;
+    this.events.failed(ifname, new KernelError('ENOENT', `${tools} not found; no carp interface gets the path until carpd restarts`, cause));
   }
 }

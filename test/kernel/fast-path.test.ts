@@ -20,10 +20,13 @@ class FakeTools {
 
   /** Each process, as its command line and its input. */
   readonly processes: string[] = [];
+  /** A tool that cannot be started, as execFile reports it: ENOENT. */
+  missing: FastPathTool | null = null;
 
   /** A batch (`input`) counts as its lines, each prefixed with the tool. */
   readonly run = async (tool: FastPathTool, args: readonly string[], input?: string): Promise<string> => {
     this.processes.push(`${tool} ${args.join(' ')}`);
+    if (tool === this.missing) throw new KernelError('ENOENT', `${tool} ${args.join(' ')}: spawn ${tool} ENOENT`);
     const lines = input === undefined ? [`${tool} ${args.join(' ')}`] : input.trimEnd().split('\n').map((l) => `${tool} ${l}`);
     if (lines.some((l) => this.holds?.(l))) {
       this.held = true;
@@ -162,6 +165,23 @@ describe('kernel/fast-path', () => {
     fastPath.want('carp0', SPEC);
     await fastPath.settled();
     assert.equal(failed.length, 1);
+  });
+
+  it('a tool that is not installed (ENOENT) is reported once and never started again; nothing is reported active', async () => {
+    const tools = new FakeTools();
+    tools.missing = 'nft';
+    const active: string[] = [];
+    const failed: string[] = [];
+    const fastPath = new FastPath(tools.run, { active: (ifname) => active.push(ifname), failed: (ifname, e) => failed.push(`${ifname}: ${e.message}`) });
+    fastPath.want('carp0', SPEC);
+    await fastPath.settled();
+    fastPath.want('carp1', { ...SPEC, ifname: 'carp1', mac: parseMac('00:00:5e:00:01:02') });
+    fastPath.want('carp0', null);
+    fastPath.want('carp0', SPEC);
+    await fastPath.settled();
+    assert.deepEqual(failed, ['carp0: nft not found; no carp interface gets the path until carpd restarts']);
+    assert.deepEqual(active, []);
+    assert.equal(tools.processes.filter((p) => p.startsWith('nft')).length, 1, 'only the start`s clean-up tried nft');
   });
 
   it('does not report active when the wish changed while it was installing', async () => {
@@ -339,6 +359,17 @@ describe('kernel/fast-path', () => {
       const retried = lines.slice(lines.indexOf('nft delete chain netdev carpd in_6361727031') + 1);
       assert.ok(retried.includes('nft delete chain netdev carpd in_6361727030'), lines.join('\n'));
       assert.ok(retried.includes('nft delete chain netdev carpd in_6361727032'), lines.join('\n'));
+    });
+
+    it('without tc: one report for the takeover, and no process started after the one that found it missing', async () => {
+      const { tools, fastPath, active, failed } = setUp();
+      tools.missing = 'tc';
+      await takeover(tools, fastPath, 3);
+      await fastPath.settled();
+      assert.deepEqual(active, []);
+      assert.deepEqual(failed, ['carp0: tc not found; no carp interface gets the path until carpd restarts']);
+      const first = tools.processes.findIndex((p) => p.startsWith('tc qdisc') || p.startsWith('tc -'));
+      assert.deepEqual(tools.processes.slice(first + 1).filter((p) => p.startsWith('tc')), []);
     });
 
     it('a failing run sends each interface through an install of its own: the failure is the one interface`s', async () => {
