@@ -58,7 +58,7 @@ export interface BenchOptions {
   readonly soakSkews: readonly number[];
   /** Soak: both carpds' niceness, -20 to 19 (0: as any process starts). */
   readonly soakNice: number;
-  /** Dataplane: net.inet.carp.fastpath of the carp host (true: the kernel carries the VIP's unicast IP). */
+  /** Dataplane and scale: net.inet.carp.fastpath of the carp host(s) (true: the kernel carries the VIPs' unicast IP). */
   readonly fastpath: boolean;
   /** Scale: carpd with the memory settings of systemd/carpd.service ('unit') or with Node's and malloc's defaults ('node'). */
   readonly memorySettings: MemorySettings;
@@ -116,7 +116,7 @@ export const USAGE = `usage: npm run bench -- [--case CASE] [--rounds N] [--seco
   --soak-seconds S    soak: seconds of iperf3 and CPU hog per advskew tried (default ${DEFAULT_OPTIONS.soakSeconds})
   --soak-skews LIST   soak: the master's advskews at advbase 0 to try, smallest first, 1-${MAX_SOAK_SKEW} (default ${DEFAULT_OPTIONS.soakSkews.join(',')})
   --soak-nice=N       soak: both carpds' niceness, -20 to 19 (default ${DEFAULT_OPTIONS.soakNice})
-  --fastpath 0|1      dataplane: net.inet.carp.fastpath of the carp host, 0 for the relay alone (default 1)
+  --fastpath 0|1      dataplane, scale: net.inet.carp.fastpath of the carp hosts, 0 for the relay alone (default 1)
   --memory-settings unit|node
                       scale: carpd with the Environment= of systemd/carpd.service, or with Node's defaults (default unit)
 dataplane, balancing, failover, scale and soak need root, iperf3 and ping (failover: ucarp, keepalived, tcpdump;

@@ -26,7 +26,7 @@ export function formatScaleReport(results: ScaleResults): string {
   return [
     `scale: ${options.vhids * options.carpdevs} vhids (${options.vhids} on each of ${options.carpdevs} carpdev${options.carpdevs === 1 ? '' : 's'}), advbase 1, ${startedAt}`,
     `machine  ${formatHost(machine)}; 1-minute load ${fixed(machine.loadAverageAtStart, 2)} at start, ${fixed(loadAverageAtEnd, 2)} at end`,
-    `carpd    ${options.memorySettings === 'unit' ? "with the memory settings of systemd/carpd.service (NODE_OPTIONS, MALLOC_ARENA_MAX)" : "with Node's and malloc's defaults (--memory-settings node)"}`,
+    `carpd    ${options.memorySettings === 'unit' ? "with the memory settings of systemd/carpd.service (NODE_OPTIONS, MALLOC_ARENA_MAX)" : "with Node's and malloc's defaults (--memory-settings node)"}, net.inet.carp.fastpath=${options.fastpath ? 1 : 0}`,
     `span     CPU (user + system) over ${options.scaleSeconds} s, ${options.scaleWarmup > 0 ? `${options.scaleWarmup} s after` : 'once'} every vhid is elected; resident memory at its end and sampled every second over it (min / median / max), summed over the processes`,
     '',
     formatTable(['daemon', 'role', 'processes', 'elected s', 'CPU % of a core', 'RSS MB at end', 'RSS MB', 'anonymous MB', 'file MB'], rows),

@@ -51,10 +51,10 @@ const MEMORY_SAMPLE_MS = 1000;
  * What carp.conf(5) files hold: vhids 1 ... `vhids` on each carpdev eth<k>, as carp<k * 255 + vhid - 1>
  * with address 10.<78 + 2k>.<vhid>.1 (eth0: 10.78.<vhid>.1).
  */
-function configFiles(vhids: number, carpdevs: number, advskew: number): Record<string, string> {
+function configFiles(vhids: number, carpdevs: number, advskew: number, fastpath: boolean): Record<string, string> {
   // With preemption, h1 takes back a vhid that h2 took while h1 was briefly demoted (a loop stall
   // on a loaded machine), so the quiet span is measured with h1 MASTER of every vhid.
-  const files: Record<string, string> = { 'sysctl.conf': 'net.inet.carp.preempt=1\n' };
+  const files: Record<string, string> = { 'sysctl.conf': `net.inet.carp.preempt=1\nnet.inet.carp.fastpath=${fastpath ? 1 : 0}\n` };
   for (let k = 0; k < carpdevs; k++) {
     for (let vhid = 1; vhid <= vhids; vhid++) {
       files[`carp${k * 255 + vhid - 1}.conf`] = `vhid ${vhid} advskew ${advskew} pass ${PASS} carpdev eth${k}\ninet 10.${78 + 2 * k}.${vhid}.1/24\n`;
@@ -93,7 +93,7 @@ async function measureCarpd(lab: CarpLab, options: BenchOptions, progress: (line
   const electedIn = async (host: string, advskew: number, state: 'MASTER' | 'BACKUP'): Promise<number> => {
     const start = performance.now();
     await lab.startDaemon(host, {
-      config: configFiles(options.vhids, options.carpdevs, advskew),
+      config: configFiles(options.vhids, options.carpdevs, advskew, options.fastpath),
       readyTimeoutMs: ELECTION_LIMIT_MS,
       unitEnvironment: options.memorySettings === 'unit',
     });
