@@ -296,7 +296,6 @@ export class FastPath {
     }
   }
 
-
   private async removeTc(spec: FastPathSpec): Promise<void> {
     const removed = this.remover === null ? false : await this.remover.remove(spec);
     if (!removed) await this.runAll(removeTcCommands(spec));

@@ -281,6 +281,10 @@ export class Relay {
     if (carried === null) return;
     entry.kernelCarries = null;
     entry.port.setFastPath(null);
+    // At once, before the kernel's path goes: a filter that still left out this MAC would drop
+    // its frames. Letting every frame through costs copies of the MACs the kernel still carries
+    // (their ports drop them) until the exact filter follows at the end of the turn.
+    this.carpdevs.get(carried.carpdev)?.setKernelCarried([]);
     this.refreshKernelCarried(carried.carpdev);
   }
 
@@ -288,7 +292,8 @@ export class Relay {
    * Rebuilds the carpdev's filter once, at the end of this turn, for all the changes of the turn:
    * a takeover or leave of hundreds of interfaces comes as hundreds of calls, and the filter
    * lists every MAC the kernel carries on the carpdev. The carp ports decide on their own
-   * meanwhile (setFastPath), so a filter a moment late costs copies, never a frame.
+   * meanwhile (setFastPath); a filter that does not yet leave out a new MAC costs copies, and
+   * takeBack opens the filter at once, so that none ever leaves out a MAC the kernel no longer carries.
    */
   private refreshKernelCarried(carpdev: string): void {
     if (this.staleFilters.size === 0) queueMicrotask(() => this.applyKernelCarried());

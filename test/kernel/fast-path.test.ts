@@ -293,19 +293,29 @@ describe('kernel/fast-path', () => {
       }
     });
 
-    it('an interface that leaves meanwhile drops out of the runs to come, loses what it got, and is not reported', async () => {
+    /** A takeover of carp0..carp2 whose shared install waits in its second process until `release`. */
+    async function heldTakeover(): Promise<ReturnType<typeof setUp> & { remover: FakeRemover; release: () => Promise<void> }> {
       const remover = new FakeRemover();
-      const { tools, fastPath, active } = setUp(remover);
+      const set = setUp(remover);
+      const { tools, fastPath } = set;
       let open = (): void => undefined;
       tools.gate = new Promise((resolve) => (open = resolve));
       tools.holds = (l) => l.startsWith('tc qdisc add dev eth0 clsact');
       await takeover(tools, fastPath, 3);
       while (!tools.held) await new Promise((resolve) => setImmediate(resolve));
+      const release = async (): Promise<void> => {
+        tools.holds = null;
+        open();
+        await fastPath.settled();
+      };
+      return { ...set, remover, release };
+    }
+
+    it('an interface that leaves meanwhile drops out of the runs to come, loses what it got, and is not reported', async () => {
+      const { tools, fastPath, active, remover, release } = await heldTakeover();
       fastPath.want('carp1', null);
       assert.deepEqual(remover.calls, ['carp1 eth0'], 'removed at once, as a single install is');
-      tools.holds = null;
-      open();
-      await fastPath.settled();
+      await release();
       assert.deepEqual(active, ['carp0 eth0', 'carp2 eth0']);
       assert.ok(!tools.lines.some((l) => l.startsWith('tc qdisc add dev carp1 clsact')), 'no later run held carp1');
       assert.deepEqual(remover.calls, ['carp1 eth0', 'carp1 eth0'], 'what the running process may have added goes again');
@@ -313,18 +323,10 @@ describe('kernel/fast-path', () => {
     });
 
     it('an interface that leaves and comes back meanwhile is installed again in full, after its removal', async () => {
-      const remover = new FakeRemover();
-      const { tools, fastPath, active } = setUp(remover);
-      let open = (): void => undefined;
-      tools.gate = new Promise((resolve) => (open = resolve));
-      tools.holds = (l) => l.startsWith('tc qdisc add dev eth0 clsact');
-      await takeover(tools, fastPath, 3);
-      while (!tools.held) await new Promise((resolve) => setImmediate(resolve));
+      const { tools, fastPath, active, release } = await heldTakeover();
       fastPath.want('carp1', null);
       fastPath.want('carp1', specOf(1));
-      tools.holds = null;
-      open();
-      await fastPath.settled();
+      await release();
       assert.deepEqual([...active].sort(), ['carp0 eth0', 'carp1 eth0', 'carp2 eth0']);
       const lastIndex = (prefix: string): number => tools.lines.map((l) => l.startsWith(prefix)).lastIndexOf(true);
       const lastDelete = tools.lines.lastIndexOf('nft delete chain netdev carpd in_6361727031');

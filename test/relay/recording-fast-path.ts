@@ -25,14 +25,17 @@ const SHAPE: CarpPortShape = {
 /** What the relay asks of the in-kernel data path, in order, as it asks it. */
 export class RecordingFastPath implements FastPathControl {
   readonly asked: string[] = [];
+  /** The spec of the latest request, as the relay passed it (Relay.fastPathActive wants that object). */
+  last: FastPathSpec | null = null;
   want(ifname: string, spec: FastPathSpec | null): void {
     this.asked.push(`${ifname} ${spec === null ? 'none' : spec.carpdev}`);
+    this.last = spec;
   }
   forget(): void {}
   useCarpdev(): void {}
 }
 
-export function relayWithMaster(): { relay: Relay; fastPath: RecordingFastPath } {
+export function relayWithMaster(): { relay: Relay; fastPath: RecordingFastPath; binding: MemoryBinding } {
   const scheduler = new Scheduler();
   const kernel = new FakeKernel(scheduler);
   kernel.addEthernet('eth0', new Segment(scheduler).attachNic('eth0', parseMac('02:00:00:00:00:01')));
@@ -43,6 +46,6 @@ export function relayWithMaster(): { relay: Relay; fastPath: RecordingFastPath }
   relay.addCarpInterface('carp0', binding.openTap('carp0', { vnetHeader: true }), SHAPE);
   relay.setFastPathEnabled(true);
   relay.setMasters('carp0', [1]);
-  return { relay, fastPath };
+  return { relay, fastPath, binding };
 }
 
