@@ -102,7 +102,7 @@ export interface DaemonEnvironment {
    * captured carp interface's traffic, which the kernel's path would hide from the capture
    * (capture-watch.ts). Absent, or without fastPathRunner: not watched.
    */
-  packetCaptures?(): ReadonlySet<number>;
+  readonly packetCaptures?: () => ReadonlySet<number>;
 }
 
 export class Daemon {
@@ -238,13 +238,14 @@ export class Daemon {
     this.journal = journal;
     this.report = report;
     this.hooks = hooks;
+    const { packetCaptures } = env;
     this.captureWatch =
-      fastPath === null || env.packetCaptures === undefined
+      fastPath === null || packetCaptures === undefined
         ? null
         : new CaptureWatch({
             timers,
             logger,
-            captured: () => env.packetCaptures?.() ?? new Set(),
+            captured: packetCaptures,
             carpInterfaceAt: (ifindex) => {
               const link = mirror.linkByIndex(ifindex);
               return link !== undefined && this.interfaces.owns(link) ? link.name : undefined;

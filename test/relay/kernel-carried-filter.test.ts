@@ -34,7 +34,7 @@ async function kernelCarrying(): Promise<{ relay: ReturnType<typeof relayWithMas
 }
 
 describe('relay: the carpdev filter of the MACs the kernel carries', () => {
-  it('leaves them out at the end of the turn in which the kernel took them, with one filter for the turn', async () => {
+  it('leaves them out once the turn in which the kernel took them has ended, with one new filter', async () => {
     const { copies, filters } = await kernelCarrying();
     assert.equal(copies(), false);
     assert.equal(filters(), 1);
