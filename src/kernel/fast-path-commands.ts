@@ -11,6 +11,11 @@
  * Our tc filters on a carpdev are told apart by preference (FIRST_PREFERENCE and up, one per MAC
  * and family); other filters on the carpdev, and its clsact qdisc, are left alone. carpN's clsact
  * qdisc and the nftables table `netdev carpd` are ours alone.
+ *
+ * The path adds and removes filters, not qdiscs: a qdisc added to or removed from a running
+ * device can drop a frame it is sending (docs/design.md). carpN's clsact qdisc comes when carpd
+ * finds carpN (resetEgressCommands), the carpdev's when the path is first enabled on it
+ * (addClsact); the install adds them only where they went missing.
  */
 import type { MacAddress } from '../wire/address';
 import { formatMac } from '../wire/address';
@@ -70,7 +75,8 @@ function destinationMacMatch(mac: MacAddress): string[] {
 /**
  * In order: the nftables mark first, then carpN's egress, and the carpdev's redirect last. The
  * steps that may fail come together, so that `batches` makes three processes of them: a takeover
- * pays for each process start with the relay's time (docs/benchmarks.md, *Failover*).
+ * pays for each process start with the relay's time (docs/benchmarks.md, *Failover*). The qdiscs
+ * are added only in case they went missing: each add fails where the qdisc is, as it should.
  */
 export function installCommands(spec: FastPathSpec): FastPathCommand[] {
   const { ifname, carpdev, mac } = spec;
@@ -88,11 +94,11 @@ export function installCommands(spec: FastPathSpec): FastPathCommand[] {
       args: ['add', 'rule', 'netdev', NFT_TABLE, chain, 'ether', 'daddr', formatMac(mac), 'meta', 'pkttype', 'set', 'host'],
       mayFail: false,
     },
-    ...removeEgress(ifname),
+    addClsact(ifname),
+    ...flushEgress(ifname),
     // The carpdev may already have a clsact (or ingress) qdisc, ours or someone else's.
-    { tool: 'tc', args: ['qdisc', 'add', 'dev', carpdev, 'clsact'], mayFail: true },
+    addClsact(carpdev),
     ...removeRedirects(spec),
-    { tool: 'tc', args: ['qdisc', 'add', 'dev', ifname, 'clsact'], mayFail: false },
     ...FAMILIES.map(({ protocol, offset }) => ({
       tool: 'tc' as const,
       args: ['filter', 'add', 'dev', ifname, 'egress', 'pref', String(1 + offset), 'protocol', protocol, 'u32', 'match', 'u32', '0', '0', 'action', 'mirred', 'egress', 'redirect', 'dev', carpdev],
@@ -160,7 +166,7 @@ export function batches(commands: readonly FastPathCommand[]): FastPathBatch[] {
  * BACKUP). Then the carpdev's redirect.
  */
 export function removeTcCommands(spec: FastPathSpec): FastPathCommand[] {
-  return [...removeEgress(spec.ifname), ...removeRedirects(spec)];
+  return [...flushEgress(spec.ifname), ...removeRedirects(spec)];
 }
 
 function removeRedirects({ carpdev, mac }: FastPathSpec): FastPathCommand[] {
@@ -171,9 +177,22 @@ function removeRedirects({ carpdev, mac }: FastPathSpec): FastPathCommand[] {
   }));
 }
 
-/** Removes carpN's egress redirect, and with it anything a crashed carpd left on carpN. */
-export function removeEgress(ifname: string): FastPathCommand[] {
-  return [{ tool: 'tc', args: ['qdisc', 'del', 'dev', ifname, 'clsact'], mayFail: true }];
+/** Removes carpN's egress redirect: every filter on carpN's egress, which is ours alone. */
+function flushEgress(ifname: string): FastPathCommand[] {
+  return [{ tool: 'tc', args: ['filter', 'del', 'dev', ifname, 'egress'], mayFail: true }];
+}
+
+/** Adds a clsact qdisc to `device`; fails where it has one (or an ingress qdisc), which is as good. */
+export function addClsact(device: string): FastPathCommand {
+  return { tool: 'tc', args: ['qdisc', 'add', 'dev', device, 'clsact'], mayFail: true };
+}
+
+/**
+ * What carpd gives a carp interface it has just found, before carpN carries anything: a new,
+ * empty clsact qdisc, so that the old one goes with anything a crashed carpd left on carpN.
+ */
+export function resetEgressCommands(ifname: string): FastPathCommand[] {
+  return [{ tool: 'tc', args: ['qdisc', 'del', 'dev', ifname, 'clsact'], mayFail: true }, addClsact(ifname)];
 }
 
 /** The nftables mark the redirect needed: harmless without it, so it goes after the tc half. */

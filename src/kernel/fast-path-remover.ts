@@ -6,11 +6,15 @@
  * fork, an exec and a scheduling round later; here the kernel applies the requests while the
  * daemon's `sendmsg` runs.
  *
- * Each removal opens its own netlink socket: the `netlink` package sends at once only when its
+ * It removes filters only, never a qdisc: adding or removing a qdisc deactivates the device for
+ * an RCU grace period, and a frame it sends meanwhile is dropped (docs/design.md). carpN gets its
+ * clsact qdisc when carpd finds it, before it carries anything (resetEgress), and keeps it.
+ *
+ * Each request opens its own netlink socket: the `netlink` package sends at once only when its
  * queue is empty, and keeps a sent request queued until a timer turn, so a second removal on a
  * shared socket in the same turn (two interfaces leaving MASTER together) would wait for that
- * turn. One datagram carries all three requests; the kernel runs them in order: carpN's egress
- * first, then the carpdev's redirects.
+ * turn. One datagram carries all of a call's requests; the kernel runs them in order: carpN's
+ * egress first, then the carpdev's redirects.
  */
 import { constants } from 'node:os';
 import { parseMessages } from 'netlink';
@@ -18,21 +22,22 @@ import { type FastPathSpec, filterPreference } from './fast-path-commands';
 import { type TransportFactory, openRouteSocket } from './netlink-transport';
 import { decodeErrno } from './rtnetlink-codec';
 import { NLMSG_ERROR } from './rtnetlink-constants';
-import { encodeDeleteClsact, encodeDeleteIngressFilter } from './tc-codec';
+import { encodeAddClsact, encodeDeleteClsact, encodeDeleteIngressFilter, encodeFlushEgressFilters } from './tc-codec';
 
 export interface FastPathRemover {
   /**
-   * Removes carpN's clsact qdisc (its egress redirect) and our redirects on the carpdev: the
+   * Removes the filters on carpN's egress (its redirect) and our redirects on the carpdev: the
    * requests reach the kernel before this returns. Resolves true when the kernel confirmed each
    * (or answered that it was not there), false when it refused one, did not answer, or could not
    * be asked (an interface without an index): the caller then removes them with `tc`.
    */
   remove(spec: FastPathSpec): Promise<boolean>;
   /**
-   * Removes carpN's clsact qdisc alone: what a crashed carpd may have left on a carp interface
-   * carpd has just found, whose carpdev and MAC of then are unknown. Resolves as `remove` does.
+   * Gives a carp interface carpd has just found a new, empty clsact qdisc: the old one goes with
+   * whatever a crashed carpd left on it, whose carpdev and MAC of then are unknown. Resolves as
+   * `remove` does.
    */
-  removeEgress(ifname: string): Promise<boolean>;
+  resetEgress(ifname: string): Promise<boolean>;
 }
 
 /** The kernel answers at once; this only keeps a lost answer from holding a socket forever. */
@@ -52,11 +57,11 @@ export class NetlinkFastPathRemover implements FastPathRemover {
     return this.request(removalRequests(spec, carpIndex, carpdevIndex));
   }
 
-  /** One request instead of a `tc` process for every carp interface at a start: 1,000 at a boot of 1,000. */
-  removeEgress(ifname: string): Promise<boolean> {
+  /** One datagram instead of `tc` processes for every carp interface at a start: 1,000 at a boot of 1,000. */
+  resetEgress(ifname: string): Promise<boolean> {
     const carpIndex = this.indexOf(ifname);
     if (carpIndex === null) return Promise.resolve(false);
-    return this.request([encodeDeleteClsact(carpIndex, 1)]);
+    return this.request([encodeDeleteClsact(carpIndex, 1), encodeAddClsact(carpIndex, 2)]);
   }
 
   /** Sends `requests` (sequence numbers 1..n) in one datagram; true when each was done or found nothing to do. */
@@ -103,7 +108,7 @@ export class NetlinkFastPathRemover implements FastPathRemover {
 /** Sequence numbers 1..3, each request acknowledged on its own. */
 export function removalRequests(spec: FastPathSpec, carpIndex: number, carpdevIndex: number): Buffer[] {
   return [
-    encodeDeleteClsact(carpIndex, 1),
+    encodeFlushEgressFilters(carpIndex, 1),
     encodeDeleteIngressFilter(carpdevIndex, filterPreference(spec.mac, 0), 2),
     encodeDeleteIngressFilter(carpdevIndex, filterPreference(spec.mac, 1), 3),
   ];

@@ -14,8 +14,10 @@
  * is forgotten or carpd stops).
  *
  * The first time an interface or a carpdev is seen, what a crashed carpd may have left on it is
- * removed: carpN's clsact qdisc (by rtnetlink too, where it can), its nftables chain, our
- * preferences on the carpdev.
+ * removed: carpN gets a new, empty clsact qdisc (by rtnetlink, where it can), its nftables chain
+ * goes, and so do our preferences on the carpdev. From then on the path only adds and removes
+ * filters: a qdisc change on a running device can drop a frame (fast-path-commands.ts), so the
+ * carpdev's clsact qdisc too comes before the first install (prepareCarpdev).
  */
 import { execFile } from 'node:child_process';
 import { KernelError } from './errors';
@@ -28,11 +30,12 @@ import {
   installCommands,
   installPhases,
   ourPreferences,
-  removeEgress,
+  addClsact,
   removeMark,
   removePreference,
   removeStaleTable,
   removeTcCommands,
+  resetEgressCommands,
   sameFastPath,
 } from './fast-path-commands';
 import type { FastPathRemover } from './fast-path-remover';
@@ -90,6 +93,7 @@ export class FastPath {
   /** The tc halves of removals still going (their `tc` fallback runs outside the queue). */
   private readonly fallbacks = new Set<Promise<void>>();
   private readonly checkedCarpdevs = new Set<string>();
+  private readonly preparedCarpdevs = new Set<string>();
   /**
    * Tools that could not be started (ENOENT: not installed). Nothing that needs one runs again
    * in this carpd: on a host without nftables every takeover would otherwise fork a process per
@@ -126,6 +130,16 @@ export class FastPath {
     this.enqueue(() => this.clearStaleRedirects(carpdev));
   }
 
+  /**
+   * The path may come to this carpdev: it gets its clsact qdisc now, once, rather than at an
+   * install, when the host has just taken over and its traffic is under way.
+   */
+  prepareCarpdev(carpdev: string): void {
+    if (this.preparedCarpdevs.has(carpdev)) return;
+    this.preparedCarpdevs.add(carpdev);
+    this.enqueue(() => this.runAll([addClsact(carpdev)]));
+  }
+
   /** carpN is gone or no longer ours: removes its fast path, the nftables mark too without waiting, and forgets it. */
   forget(ifname: string): void {
     this.change(ifname, null, (start) => start());
@@ -153,7 +167,7 @@ export class FastPath {
     if (known && sameFastPath(this.wanted.get(ifname) ?? null, spec) && !this.removals.has(ifname)) return;
     this.wanted.set(ifname, spec);
     this.removeAtOnce(ifname, spec);
-    if (!known) this.enqueue(() => this.clearStaleEgress(ifname));
+    if (!known) this.enqueue(() => this.resetEgress(ifname));
     when(() => {
       if (!sameFastPath(this.wanted.get(ifname) ?? null, spec)) return;
       this.due.add(ifname);
@@ -301,10 +315,10 @@ export class FastPath {
     if (!removed) await this.runAll(removeTcCommands(spec));
   }
 
-  /** carpN's clsact qdisc of a crashed run: by rtnetlink, or by `tc` where that fails. */
-  private async clearStaleEgress(ifname: string): Promise<void> {
-    const removed = this.remover === null ? false : await this.remover.removeEgress(ifname);
-    if (!removed) await this.runAll(removeEgress(ifname));
+  /** A new clsact qdisc for carpN instead of a crashed run's: by rtnetlink, or by `tc` where that fails. */
+  private async resetEgress(ifname: string): Promise<void> {
+    const reset = this.remover === null ? false : await this.remover.resetEgress(ifname);
+    if (!reset) await this.runAll(resetEgressCommands(ifname));
   }
 
   private async clearStaleRedirects(carpdev: string): Promise<void> {

@@ -13,6 +13,7 @@ export const RTM_SETLINK = 19;
 export const RTM_NEWADDR = 20;
 export const RTM_DELADDR = 21;
 export const RTM_GETADDR = 22;
+export const RTM_NEWQDISC = 36;
 export const RTM_DELQDISC = 37;
 export const RTM_DELTFILTER = 45;
 

@@ -1,14 +1,15 @@
 /**
- * The traffic-control rtnetlink requests that take the tc half of an in-kernel data path apart
- * (linux/rtnetlink.h, linux/pkt_sched.h): RTM_DELQDISC of carpN's clsact qdisc, which drops its
- * egress redirect with it, and RTM_DELTFILTER of our redirects on the carpdev's ingress by
- * preference. They are what `tc qdisc del dev carpN clsact` and `tc filter del dev CARPDEV ingress
- * pref P` send. Framing (nlmsghdr, attribute TLVs) is the `netlink` package's; struct tcmsg is
- * ours, in host byte order.
+ * The traffic-control rtnetlink requests of the in-kernel data path (linux/rtnetlink.h,
+ * linux/pkt_sched.h), each what the `tc` command named beside it sends:
+ * - RTM_DELQDISC and RTM_NEWQDISC of carpN's clsact qdisc, when carpd finds carpN;
+ * - RTM_DELTFILTER of every filter on carpN's egress (its redirect), and of our redirects on the
+ *   carpdev's ingress by preference, when the path goes.
+ * Framing (nlmsghdr, attribute TLVs) is the `netlink` package's; struct tcmsg is ours, in host
+ * byte order.
  */
 import { AttrStream, formatMessage } from 'netlink';
 import { writeHostU32 } from './rtnetlink-codec';
-import { NLM_F_ACK, NLM_F_REQUEST, RTM_DELQDISC, RTM_DELTFILTER } from './rtnetlink-constants';
+import { NLM_F_ACK, NLM_F_CREATE, NLM_F_EXCL, NLM_F_REQUEST, RTM_DELQDISC, RTM_DELTFILTER, RTM_NEWQDISC } from './rtnetlink-constants';
 
 // struct tcmsg: family (u8), two pad bytes and a u16 of padding, ifindex (s32), handle, parent, info (u32).
 export const TCMSG_LENGTH = 20;
@@ -27,6 +28,8 @@ export const TC_H_CLSACT = 0xffff_fff1;
 export const CLSACT_HANDLE = 0xffff_0000;
 /** The ingress hook of a clsact qdisc: TC_H_MAKE(TC_H_CLSACT, TC_H_MIN_INGRESS). */
 export const TC_PARENT_INGRESS = 0xffff_fff2;
+/** Its egress hook: TC_H_MAKE(TC_H_CLSACT, TC_H_MIN_EGRESS). */
+export const TC_PARENT_EGRESS = 0xffff_fff3;
 
 function tcmsg(ifindex: number, handle: number, parent: number, info: number): Buffer {
   const b = Buffer.alloc(TCMSG_LENGTH);
@@ -39,18 +42,35 @@ function tcmsg(ifindex: number, handle: number, parent: number, info: number): B
 }
 
 /** One framed request whose length counts its padding to 4 bytes, as `tc` sends it, so that several can share a datagram. */
-function request(type: number, seq: number, payload: Uint8Array[]): Buffer {
+function request(type: number, seq: number, payload: Uint8Array[], flags = 0): Buffer {
   const body = Buffer.concat(payload);
   const padded = Buffer.concat([body, Buffer.alloc((4 - (body.length % 4)) % 4)]);
-  return Buffer.concat(formatMessage({ type, flags: NLM_F_REQUEST | NLM_F_ACK, seq, port: 0, data: padded }));
+  return Buffer.concat(formatMessage({ type, flags: NLM_F_REQUEST | NLM_F_ACK | flags, seq, port: 0, data: padded }));
+}
+
+function clsact(ifindex: number): Uint8Array[] {
+  const out = new AttrStream();
+  out.emit(tcmsg(ifindex, CLSACT_HANDLE, TC_H_CLSACT, 0));
+  out.push(TCA_KIND, Buffer.from('clsact\0'));
+  return out.bufs;
 }
 
 /** `tc qdisc del dev IFINDEX clsact`: the qdisc goes, and with it every filter on its ingress and egress. */
 export function encodeDeleteClsact(ifindex: number, seq: number): Buffer {
-  const out = new AttrStream();
-  out.emit(tcmsg(ifindex, CLSACT_HANDLE, TC_H_CLSACT, 0));
-  out.push(TCA_KIND, Buffer.from('clsact\0'));
-  return request(RTM_DELQDISC, seq, out.bufs);
+  return request(RTM_DELQDISC, seq, clsact(ifindex));
+}
+
+/** `tc qdisc add dev IFINDEX clsact`: refused (EEXIST) where there is one. */
+export function encodeAddClsact(ifindex: number, seq: number): Buffer {
+  return request(RTM_NEWQDISC, seq, clsact(ifindex), NLM_F_CREATE | NLM_F_EXCL);
+}
+
+/**
+ * `tc filter del dev IFINDEX egress`: preference 0 flushes the hook, every filter on it goes.
+ * Only for carpN, whose egress is ours alone; EINVAL where carpN has no clsact qdisc.
+ */
+export function encodeFlushEgressFilters(ifindex: number, seq: number): Buffer {
+  return request(RTM_DELTFILTER, seq, [tcmsg(ifindex, 0, TC_PARENT_EGRESS, 0)]);
 }
 
 /** `tc filter del dev IFINDEX ingress pref PREFERENCE`: every filter of that preference, whatever its protocol. */

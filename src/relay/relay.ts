@@ -51,6 +51,7 @@ export interface FastPathControl {
   want(ifname: string, spec: FastPathSpec | null): void;
   forget(ifname: string): void;
   useCarpdev(carpdev: string): void;
+  prepareCarpdev(carpdev: string): void;
 }
 
 interface CarpEntry {
@@ -155,6 +156,7 @@ export class Relay {
   setFastPathEnabled(on: boolean): void {
     if (on === this.fastPathEnabled) return;
     this.fastPathEnabled = on;
+    if (on) for (const name of this.carpdevs.keys()) this.fastPath?.prepareCarpdev(name);
     for (const [ifname, entry] of this.carps) this.syncFastPath(ifname, entry);
     for (const name of this.carpdevs.keys()) this.refreshKernelCarried(name);
   }
@@ -241,6 +243,7 @@ export class Relay {
       if (this.carpdevs.has(name)) continue;
       this.carpdevs.set(name, this.openCarpdev(name));
       this.fastPath?.useCarpdev(name);
+      if (this.fastPathEnabled) this.fastPath?.prepareCarpdev(name);
     }
     for (const { port, shape } of this.carps.values()) {
       port.attach(shape.carpdev === null ? null : (this.carpdevs.get(shape.carpdev) ?? null));

@@ -7,6 +7,7 @@ import {
   ourPreferences,
   removeMark,
   removeTcCommands,
+  resetEgressCommands,
 } from '../../src/kernel/fast-path-commands';
 import { parseMac } from '../../src/wire/address';
 
@@ -34,11 +35,24 @@ describe('kernel/fast-path-commands', () => {
     const install = installCommands(SPEC).map(line);
     assert.ok(isRedirect(install.at(-1) as string) && isRedirect(install.at(-2) as string));
     assert.deepEqual(removeTcCommands(SPEC).map(line), [
-      'tc qdisc del dev carp0 clsact',
+      'tc filter del dev carp0 egress',
       `tc filter del dev eth0 ingress pref ${filterPreference(SPEC.mac, 0)}`,
       `tc filter del dev eth0 ingress pref ${filterPreference(SPEC.mac, 1)}`,
     ]);
     assert.ok(removeMark(SPEC.ifname).map(line).includes('nft delete chain netdev carpd in_6361727030'));
+  });
+
+  it('replaces no qdisc on a running path: an install adds one only where it is missing, a removal deletes filters alone', () => {
+    // A qdisc added to or deleted from a running device can drop a frame it is sending (docs/design.md).
+    const qdiscs = installCommands(SPEC).filter((c) => c.args[0] === 'qdisc');
+    assert.deepEqual(qdiscs.map(line), ['tc qdisc add dev carp0 clsact', 'tc qdisc add dev eth0 clsact']);
+    assert.ok(qdiscs.every((c) => c.mayFail), 'each add fails where the qdisc is, and the install goes on');
+    assert.deepEqual(removeTcCommands(SPEC).filter((c) => c.args[0] === 'qdisc'), []);
+  });
+
+  it('gives a carp interface just found an empty clsact qdisc in place of a crashed run`s', () => {
+    assert.deepEqual(resetEgressCommands('carp0').map(line), ['tc qdisc del dev carp0 clsact', 'tc qdisc add dev carp0 clsact']);
+    assert.ok(resetEgressCommands('carp0').every((c) => c.mayFail));
   });
 
   it('never deletes the carpdev qdisc, which other filters may share', () => {

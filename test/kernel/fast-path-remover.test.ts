@@ -4,7 +4,7 @@ import { type FastPathSpec, filterPreference } from '../../src/kernel/fast-path-
 import { NetlinkFastPathRemover } from '../../src/kernel/fast-path-remover';
 import type { RtnlTransport, TransportError, TransportHandlers } from '../../src/kernel/netlink-transport';
 import { NLMSG_ERROR } from '../../src/kernel/rtnetlink-constants';
-import { encodeDeleteClsact, encodeDeleteIngressFilter } from '../../src/kernel/tc-codec';
+import { encodeAddClsact, encodeDeleteClsact, encodeDeleteIngressFilter, encodeFlushEgressFilters } from '../../src/kernel/tc-codec';
 import { parseMac } from '../../src/wire/address';
 import { datagram } from './fixtures/rtnl-builders';
 
@@ -50,12 +50,12 @@ function setUp(): { sockets: FakeSockets; remover: NetlinkFastPathRemover } {
 }
 
 describe('kernel/fast-path-remover', () => {
-  it('sends the three removals in one datagram before it returns: carpN`s clsact first, then both redirects', () => {
+  it('sends the three removals in one datagram before it returns: carpN`s egress filters first, then both redirects', () => {
     const { sockets, remover } = setUp();
     void remover.remove(SPEC);
     assert.equal(sockets.sent.length, 1, 'sent in the call, not later');
     const expected = Buffer.concat([
-      encodeDeleteClsact(9, 1),
+      encodeFlushEgressFilters(9, 1),
       encodeDeleteIngressFilter(2, filterPreference(SPEC.mac, 0), 2),
       encodeDeleteIngressFilter(2, filterPreference(SPEC.mac, 1), 3),
     ]);
@@ -63,14 +63,14 @@ describe('kernel/fast-path-remover', () => {
     sockets.answer(0, 0, 0);
   });
 
-  it('removes carpN`s clsact alone with one request, done also when there was none', async () => {
+  it('resets carpN`s clsact qdisc in one datagram, the old one deleted first; done also when there was none', async () => {
     const { sockets, remover } = setUp();
-    const removed = remover.removeEgress('carp1');
-    assert.deepEqual(sockets.sent, [encodeDeleteClsact(10, 1)]);
-    sockets.answer(constants.errno.ENOENT);
-    assert.equal(await removed, true);
+    const reset = remover.resetEgress('carp1');
+    assert.deepEqual(sockets.sent, [Buffer.concat([encodeDeleteClsact(10, 1), encodeAddClsact(10, 2)])]);
+    sockets.answer(constants.errno.ENOENT, 0);
+    assert.equal(await reset, true);
     assert.equal(sockets.closed, 1);
-    assert.equal(await remover.removeEgress('carp9'), false, 'an interface the kernel does not know');
+    assert.equal(await remover.resetEgress('carp9'), false, 'an interface the kernel does not know');
     assert.equal(sockets.opened, 1);
   });
 

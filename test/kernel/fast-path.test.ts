@@ -7,6 +7,10 @@ import { parseMac } from '../../src/wire/address';
 
 const SPEC: FastPathSpec = { ifname: 'carp0', carpdev: 'eth0', mac: parseMac('00:00:5e:00:01:01') };
 const REDIRECT_V4 = `tc filter add dev eth0 ingress pref ${filterPreference(SPEC.mac, 0)}`;
+/** carpN's egress redirect goes with the filters on its egress; its clsact qdisc stays. */
+const FLUSH_CARP0 = 'tc filter del dev carp0 egress';
+/** What carpd does to carp0 the first time it hears of it: the qdisc of a crashed run goes, an empty one comes. */
+const RESET_CARP0 = ['tc qdisc del dev carp0 clsact', 'tc qdisc add dev carp0 clsact'];
 
 /** A runner that records every command line and fails those `failing` matches. */
 class FakeTools {
@@ -48,18 +52,18 @@ class FakeRemover implements FastPathRemover {
   readonly calls: string[] = [];
   outcome = true;
 
-  /** The first-sight removals of carpN's clsact alone, apart from `calls`. */
-  readonly egressCalls: string[] = [];
-  egressOutcome = true;
+  /** The first-sight resets of carpN's clsact qdisc, apart from `calls`. */
+  readonly resetCalls: string[] = [];
+  resetOutcome = true;
 
   remove(spec: FastPathSpec): Promise<boolean> {
     this.calls.push(`${spec.ifname} ${spec.carpdev}`);
     return Promise.resolve(this.outcome);
   }
 
-  removeEgress(ifname: string): Promise<boolean> {
-    this.egressCalls.push(ifname);
-    return Promise.resolve(this.egressOutcome);
+  resetEgress(ifname: string): Promise<boolean> {
+    this.resetCalls.push(ifname);
+    return Promise.resolve(this.resetOutcome);
   }
 }
 
@@ -82,16 +86,16 @@ describe('kernel/fast-path', () => {
     assert.deepEqual(tools.lines, ['nft delete table netdev carpd']);
   });
 
-  it('clears carpN of a crashed run the first time it hears of it, and installs nothing for null', async () => {
+  it('gives carpN a new clsact qdisc the first time it hears of it, and installs nothing for null', async () => {
     const { tools, fastPath, active } = setUp();
     await fastPath.settled();
     const mark = tools.lines.length;
     fastPath.want('carp0', null);
     await fastPath.settled();
-    assert.deepEqual(tools.since(mark), ['tc qdisc del dev carp0 clsact']);
+    assert.deepEqual(tools.since(mark), RESET_CARP0);
     fastPath.want('carp0', null);
     await fastPath.settled();
-    assert.deepEqual(tools.since(mark), ['tc qdisc del dev carp0 clsact']);
+    assert.deepEqual(tools.since(mark), RESET_CARP0);
     assert.deepEqual(active, []);
   });
 
@@ -104,9 +108,10 @@ describe('kernel/fast-path', () => {
     const mark = tools.lines.length;
     fastPath.want('carp0', null);
     await fastPath.settled();
-    assert.equal(tools.since(mark)[0], 'tc qdisc del dev carp0 clsact', 'a BACKUP stops sending with the virtual MAC first');
+    assert.equal(tools.since(mark)[0], FLUSH_CARP0, 'a BACKUP stops sending with the virtual MAC first');
     assert.ok(tools.since(mark).some((l) => l.startsWith('tc filter del dev eth0 ingress pref')));
     assert.equal(tools.since(mark).filter((l) => l.includes(' add ')).length, 0);
+    assert.ok(!tools.since(mark).some((l) => l.startsWith('tc qdisc')), 'carpN keeps its clsact qdisc');
   });
 
   it('installs with three processes: the nftables mark, the tc steps that may fail, and those that may not', async () => {
@@ -119,6 +124,19 @@ describe('kernel/fast-path', () => {
     fastPath.want('carp1', { ...SPEC, ifname: 'carp1' });
     await fastPath.settled();
     assert.deepEqual(tools.processes.slice(mark), ['nft -f -', 'tc -force -batch -', 'tc -batch -']);
+  });
+
+  it('gives a carpdev its clsact qdisc once when asked to prepare it, before any install on it', async () => {
+    const { tools, fastPath } = setUp();
+    await fastPath.settled();
+    const mark = tools.lines.length;
+    fastPath.prepareCarpdev('eth0');
+    fastPath.prepareCarpdev('eth0');
+    fastPath.want('carp0', SPEC);
+    await fastPath.settled();
+    const lines = tools.since(mark);
+    assert.equal(lines.filter((l) => l === 'tc qdisc add dev eth0 clsact').length, 2, 'prepared once, and the install`s add in case it went missing');
+    assert.equal(lines.indexOf('tc qdisc add dev eth0 clsact'), 0, lines.join('\n'));
   });
 
   it('asking again for what is installed runs nothing', async () => {
@@ -155,7 +173,7 @@ describe('kernel/fast-path', () => {
     assert.equal(failed.length, 1);
     assert.match(failed[0] as string, /^carp0: tc filter add dev eth0 ingress .*: Error: nope$/);
     const after = tools.lines.slice(tools.lines.findIndex((l) => l.startsWith(REDIRECT_V4)));
-    assert.ok(after.includes('tc qdisc del dev carp0 clsact'));
+    assert.ok(after.includes(FLUSH_CARP0));
     assert.ok(after.includes('nft delete chain netdev carpd in_6361727030'));
   });
 
@@ -248,7 +266,7 @@ describe('kernel/fast-path', () => {
     fastPath.want('carp0', SPEC);
     fastPath.want('carp0', null);
     await fastPath.settled();
-    assert.equal(tools.since(left)[0], 'tc qdisc del dev carp0 clsact', 'the tc half goes at once');
+    assert.equal(tools.since(left)[0], FLUSH_CARP0, 'the tc half goes at once');
     assert.ok(!tools.since(left).some((l) => l.startsWith('nft')), 'the nftables mark waits for the deferral');
     const mark = tools.lines.length;
     for (const start of deferred) start();
@@ -317,7 +335,7 @@ describe('kernel/fast-path', () => {
       assert.deepEqual(remover.calls, ['carp1 eth0'], 'removed at once, as a single install is');
       await release();
       assert.deepEqual(active, ['carp0 eth0', 'carp2 eth0']);
-      assert.ok(!tools.lines.some((l) => l.startsWith('tc qdisc add dev carp1 clsact')), 'no later run held carp1');
+      assert.ok(!tools.lines.some((l) => l.startsWith('tc filter add dev carp1 egress')), 'no later run held carp1');
       assert.deepEqual(remover.calls, ['carp1 eth0', 'carp1 eth0'], 'what the running process may have added goes again');
       assert.ok(tools.lines.includes('nft delete chain netdev carpd in_6361727031'));
     });
@@ -409,11 +427,11 @@ describe('kernel/fast-path', () => {
       const mark = tools.lines.length;
       fastPath.want('carp0', null);
       await fastPath.settled();
-      assert.equal(tools.since(mark)[0], 'tc qdisc del dev carp0 clsact');
+      assert.equal(tools.since(mark)[0], FLUSH_CARP0);
       assert.ok(tools.since(mark).includes(`tc filter del dev eth0 ingress pref ${filterPreference(SPEC.mac, 0)}`));
     });
 
-    it('clears carpN of a crashed run by rtnetlink the first time it hears of it, running no process', async () => {
+    it('resets carpN`s clsact qdisc by rtnetlink the first time it hears of it, running no process', async () => {
       const remover = new FakeRemover();
       const { tools, fastPath } = setUp(remover);
       await fastPath.settled();
@@ -422,19 +440,19 @@ describe('kernel/fast-path', () => {
       fastPath.want('carp1', null);
       fastPath.want('carp0', null);
       await fastPath.settled();
-      assert.deepEqual(remover.egressCalls, ['carp0', 'carp1']);
+      assert.deepEqual(remover.resetCalls, ['carp0', 'carp1']);
       assert.deepEqual(tools.processes.slice(mark), []);
     });
 
-    it('clears carpN with tc when the kernel refuses the request', async () => {
+    it('resets carpN`s clsact qdisc with tc when the kernel refuses the request', async () => {
       const remover = new FakeRemover();
-      remover.egressOutcome = false;
+      remover.resetOutcome = false;
       const { tools, fastPath } = setUp(remover);
       await fastPath.settled();
       const mark = tools.lines.length;
       fastPath.want('carp0', null);
       await fastPath.settled();
-      assert.deepEqual(tools.since(mark), ['tc qdisc del dev carp0 clsact']);
+      assert.deepEqual(tools.since(mark), RESET_CARP0);
     });
 
     it('removes nothing when nothing was installed', async () => {

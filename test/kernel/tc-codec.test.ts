@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { endianness } from 'node:os';
-import { encodeDeleteClsact, encodeDeleteIngressFilter } from '../../src/kernel/tc-codec';
+import { encodeAddClsact, encodeDeleteClsact, encodeDeleteIngressFilter, encodeFlushEgressFilters } from '../../src/kernel/tc-codec';
 
 /** Hex without spaces: the bytes are grouped by field below for reading. */
 const hex = (...fields: string[]): string => fields.join('').replace(/ /g, '');
@@ -20,6 +20,29 @@ describe('kernel/tc-codec', function () {
         '00 000000 07000000', // tcmsg: AF_UNSPEC, padding, ifindex 7
         '0000ffff f1ffffff 00000000', // handle ffff:0, parent TC_H_CLSACT, info 0
         '0b00 0100 636c736163740000', // TCA_KIND "clsact\0", padded to 4
+      ),
+    );
+  });
+
+  it('RTM_NEWQDISC of clsact is what `tc qdisc add dev carp0 clsact` sends: it creates, and refuses where there is one', () => {
+    assert.equal(
+      encodeAddClsact(7, 2).toString('hex'),
+      hex(
+        '30000000 2400 0506 02000000 00000000', // nlmsghdr: 48 bytes, RTM_NEWQDISC, REQUEST|ACK|EXCL|CREATE, seq 2
+        '00 000000 07000000', // tcmsg: AF_UNSPEC, padding, ifindex 7
+        '0000ffff f1ffffff 00000000', // handle ffff:0, parent TC_H_CLSACT, info 0
+        '0b00 0100 636c736163740000', // TCA_KIND "clsact\0", padded to 4
+      ),
+    );
+  });
+
+  it('RTM_DELTFILTER of preference 0 on egress is what `tc filter del dev carp0 egress` sends: the hook`s flush', () => {
+    assert.equal(
+      encodeFlushEgressFilters(7, 1).toString('hex'),
+      hex(
+        '24000000 2d00 0500 01000000 00000000', // nlmsghdr: 36 bytes, RTM_DELTFILTER, REQUEST|ACK, seq 1
+        '00 000000 07000000', // tcmsg: AF_UNSPEC, padding, ifindex 7
+        '00000000 f3ffffff 00000000', // handle 0, parent ffff:fff3 (clsact egress), info: preference 0, any protocol
       ),
     );
   });

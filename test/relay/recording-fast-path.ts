@@ -1,6 +1,7 @@
 /**
  * A relay on a fake kernel with carp0 (vhid 1 on eth0, no balancing) MASTER and
- * net.inet.carp.fastpath on, and a record of what it asks of the in-kernel data path.
+ * net.inet.carp.fastpath on, and a record of what it asks of the in-kernel data path. eth1 is a
+ * second Ethernet interface, for a carp interface a test adds (SHAPE with another carpdev).
  */
 import type { FastPathSpec } from '../../src/kernel/fast-path-commands';
 import { type CarpPortShape, type FastPathControl, Relay } from '../../src/relay/relay';
@@ -12,7 +13,7 @@ import { Segment } from '../fakes/segment';
 
 const VMAC = parseMac('00:00:5e:00:01:01');
 
-const SHAPE: CarpPortShape = {
+export const SHAPE: CarpPortShape = {
   carpdev: 'eth0',
   vhids: [1],
   macs: [{ mac: VMAC, node: 0 }],
@@ -33,12 +34,20 @@ export class RecordingFastPath implements FastPathControl {
   }
   forget(): void {}
   useCarpdev(): void {}
+  /** The carpdevs the relay readied for the path, in order. */
+  readonly prepared: string[] = [];
+  prepareCarpdev(carpdev: string): void {
+    this.prepared.push(carpdev);
+  }
 }
 
 export function relayWithMaster(): { relay: Relay; fastPath: RecordingFastPath; binding: MemoryBinding } {
   const scheduler = new Scheduler();
   const kernel = new FakeKernel(scheduler);
-  kernel.addEthernet('eth0', new Segment(scheduler).attachNic('eth0', parseMac('02:00:00:00:00:01')));
+  const segment = new Segment(scheduler);
+  kernel.addEthernet('eth0', segment.attachNic('eth0', parseMac('02:00:00:00:00:01')));
+  // A second carpdev, which no carp interface uses yet.
+  kernel.addEthernet('eth1', segment.attachNic('eth1', parseMac('02:00:00:00:00:02')));
   const binding = new MemoryBinding(kernel, scheduler);
   const fastPath = new RecordingFastPath();
   const sink = { frameForCore: () => undefined, tapError: () => undefined } as unknown as ConstructorParameters<typeof Relay>[1];
