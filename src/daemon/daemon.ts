@@ -15,7 +15,7 @@ import type { ControlServer } from '../control/transport';
 import type { KernelControl, KernelMirror } from '../kernel/types';
 import type { NativeBinding } from '../native/types';
 import { FastPath, type FastPathRunner, PROCESS_DELAY_MS } from '../kernel/fast-path';
-import type { FastPathRemover } from '../kernel/fast-path-remover';
+import type { FastPathRequests } from '../kernel/fast-path-requests';
 import { Relay } from '../relay/relay';
 import { fastPathEvents } from './fast-path-events';
 import type { IpAddress } from '../wire/address';
@@ -93,10 +93,11 @@ export interface DaemonEnvironment {
    */
   readonly fastPathRunner?: FastPathRunner;
   /**
-   * Removes the tc half of an in-kernel data path by rtnetlink in the turn of the state change
-   * (src/kernel/fast-path-remover.ts). Absent: removals wait their turn and run `tc`.
+   * Removes the tc half of an in-kernel data path by rtnetlink in the turn of the state change,
+   * and gives a carp interface found its clsact qdisc (src/kernel/fast-path-requests.ts). Absent:
+   * both wait their turn and run `tc`.
    */
-  readonly fastPathRemover?: FastPathRemover;
+  readonly fastPathRequests?: FastPathRequests;
   /**
    * The ifindexes packet captures listen on (src/kernel/packet-captures.ts): the relay carries a
    * captured carp interface's traffic, which the kernel's path would hide from the capture
@@ -171,7 +172,7 @@ export class Daemon {
     const fastPath: FastPath | null =
       env.fastPathRunner === undefined
         ? null
-        : new FastPath(env.fastPathRunner, fastPathEvents((): Relay => relay, logger), env.fastPathRemover ?? null, (start) =>
+        : new FastPath(env.fastPathRunner, fastPathEvents((): Relay => relay, logger), env.fastPathRequests ?? null, (start) =>
             void timers.setTimeout(start, PROCESS_DELAY_MS),
           );
     const relay: Relay = new Relay(

@@ -8,7 +8,7 @@ import { ipv6Forwarding, isTapDevice } from '../kernel/host-facts';
 import { NetlinkControl } from '../kernel/link-control';
 import { NetlinkMirror } from '../kernel/netlink-mirror';
 import { runFastPathTool } from '../kernel/fast-path';
-import { NetlinkFastPathRemover } from '../kernel/fast-path-remover';
+import { NetlinkFastPathRequests } from '../kernel/fast-path-requests';
 import { readCapturedIfindexes } from '../kernel/packet-captures';
 import { reconcilePolicyRoutingOf } from '../kernel/policy-routing';
 import type { SysctlChange } from '../kernel/proc-sys';
@@ -42,7 +42,7 @@ export function productionEnvironment(logger: Logger): DaemonEnvironment {
     timers: { setTimeout, clearTimeout, afterPendingInput: setImmediate },
     logger,
     fastPathRunner: runFastPathTool,
-    fastPathRemover: new NetlinkFastPathRemover((ifname) => mirror.linkByName(ifname)?.index ?? null),
+    fastPathRequests: new NetlinkFastPathRequests((ifname) => mirror.linkByName(ifname)?.index ?? null),
     packetCaptures: () => readCapturedIfindexes(),
     notifier: systemdNotifier(process.env, sendUnixDatagram, (message) => logger.warn(message)),
     // systemctl reload carpd: ExecReload= sends SIGHUP (systemd/carpd.service).

@@ -160,7 +160,7 @@ export function batches(commands: readonly FastPathCommand[]): FastPathBatch[] {
 }
 
 /**
- * The tc half, as src/kernel/fast-path-remover.ts removes it by rtnetlink (these commands are its
+ * The tc half, as src/kernel/fast-path-requests.ts removes it by rtnetlink (these commands are its
  * fallback). carpN's egress goes first: a host that left MASTER must stop sending with the virtual
  * MAC at once, or the switch learns it back from its answers (the relay drops what carpN sends in
  * BACKUP). Then the carpdev's redirect.

@@ -6,7 +6,7 @@
  *
  * An install starts PROCESS_DELAY_MS after it is asked for, if it is still wanted then: the relay
  * carries a new MASTER through its takeover. A removal does not wait at all: the tc half (carpN's
- * egress redirect, the carpdev's redirects) goes by rtnetlink in the call that asks for it (fast-path-remover.ts), so a host
+ * egress redirect, the carpdev's redirects) goes by rtnetlink in the call that asks for it (fast-path-requests.ts), so a host
  * leaving MASTER stops sending from the virtual MAC in the turn of its state change, and an
  * install still under way stops at its next command. The `tc` commands follow at once where the
  * rtnetlink removal failed; the nftables mark, harmless alone, goes PROCESS_DELAY_MS later, so
@@ -38,7 +38,7 @@ import {
   resetEgressCommands,
   sameFastPath,
 } from './fast-path-commands';
-import type { FastPathRemover } from './fast-path-remover';
+import type { FastPathRequests } from './fast-path-requests';
 
 /** Runs `tool` with the arguments (and `input` on its stdin) and returns its stdout; rejects with a KernelError quoting stderr. */
 export type FastPathRunner = (tool: FastPathTool, args: readonly string[], input?: string) => Promise<string>;
@@ -109,7 +109,7 @@ export class FastPath {
     private readonly runner: FastPathRunner,
     private readonly events: FastPathEvents,
     /** null: removals wait their turn in the queue and run `tc`. */
-    private readonly remover: FastPathRemover | null = null,
+    private readonly requests: FastPathRequests | null = null,
     /**
      * Runs a step that may wait (PROCESS_DELAY_MS in the daemon): an install, and the removal of
      * the nftables mark after a leave, which are processes. At once by default.
@@ -184,7 +184,7 @@ export class FastPath {
     const present = this.installed.get(ifname) ?? this.installing.get(ifname);
     if (present === undefined || sameFastPath(present, spec)) return;
     this.installed.delete(ifname);
-    const done = this.remover === null ? Promise.resolve(false) : this.remover.remove(present);
+    const done = this.requests === null ? Promise.resolve(false) : this.requests.remove(present);
     // The fallback does not wait for the queue; an install of carpN waits for it (finishRemovals).
     const tcGone = done.then((removed) => (removed ? undefined : this.runAll(removeTcCommands(present)))).catch(() => undefined);
     this.fallbacks.add(tcGone);
@@ -311,13 +311,13 @@ export class FastPath {
   }
 
   private async removeTc(spec: FastPathSpec): Promise<void> {
-    const removed = this.remover === null ? false : await this.remover.remove(spec);
+    const removed = this.requests === null ? false : await this.requests.remove(spec);
     if (!removed) await this.runAll(removeTcCommands(spec));
   }
 
   /** A new clsact qdisc for carpN instead of a crashed run's: by rtnetlink, or by `tc` where that fails. */
   private async resetEgress(ifname: string): Promise<void> {
-    const reset = this.remover === null ? false : await this.remover.resetEgress(ifname);
+    const reset = this.requests === null ? false : await this.requests.resetEgress(ifname);
     if (!reset) await this.runAll(resetEgressCommands(ifname));
   }
 

@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { type FastPathSpec, type FastPathTool, filterPreference } from '../../src/kernel/fast-path-commands';
 import { FastPath } from '../../src/kernel/fast-path';
-import type { FastPathRemover } from '../../src/kernel/fast-path-remover';
+import type { FastPathRequests } from '../../src/kernel/fast-path-requests';
 import { KernelError } from '../../src/kernel/errors';
 import { parseMac } from '../../src/wire/address';
 
@@ -48,7 +48,7 @@ class FakeTools {
 }
 
 /** Stands in for the rtnetlink removal: records each call as it is made, answers `outcome`. */
-class FakeRemover implements FastPathRemover {
+class FakeRequests implements FastPathRequests {
   readonly calls: string[] = [];
   outcome = true;
 
@@ -67,7 +67,7 @@ class FakeRemover implements FastPathRemover {
   }
 }
 
-function setUp(remover: FastPathRemover | null = null): { tools: FakeTools; fastPath: FastPath; active: string[]; failed: string[] } {
+function setUp(requests: FastPathRequests | null = null): { tools: FakeTools; fastPath: FastPath; active: string[]; failed: string[] } {
   const tools = new FakeTools();
   const active: string[] = [];
   const failed: string[] = [];
@@ -75,7 +75,7 @@ function setUp(remover: FastPathRemover | null = null): { tools: FakeTools; fast
     active: (ifname: string, spec: FastPathSpec) => active.push(`${ifname} ${spec.carpdev}`),
     failed: (ifname: string, error: Error) => failed.push(`${ifname}: ${error.message}`),
   };
-  const fastPath = new FastPath(tools.run, events, remover);
+  const fastPath = new FastPath(tools.run, events, requests);
   return { tools, fastPath, active, failed };
 }
 
@@ -312,9 +312,9 @@ describe('kernel/fast-path', () => {
     });
 
     /** A takeover of carp0..carp2 whose shared install waits in its second process until `release`. */
-    async function heldTakeover(): Promise<ReturnType<typeof setUp> & { remover: FakeRemover; release: () => Promise<void> }> {
-      const remover = new FakeRemover();
-      const set = setUp(remover);
+    async function heldTakeover(): Promise<ReturnType<typeof setUp> & { requests: FakeRequests; release: () => Promise<void> }> {
+      const requests = new FakeRequests();
+      const set = setUp(requests);
       const { tools, fastPath } = set;
       let open = (): void => undefined;
       tools.gate = new Promise((resolve) => (open = resolve));
@@ -326,17 +326,17 @@ describe('kernel/fast-path', () => {
         open();
         await fastPath.settled();
       };
-      return { ...set, remover, release };
+      return { ...set, requests, release };
     }
 
     it('an interface that leaves meanwhile drops out of the runs to come, loses what it got, and is not reported', async () => {
-      const { tools, fastPath, active, remover, release } = await heldTakeover();
+      const { tools, fastPath, active, requests, release } = await heldTakeover();
       fastPath.want('carp1', null);
-      assert.deepEqual(remover.calls, ['carp1 eth0'], 'removed at once, as a single install is');
+      assert.deepEqual(requests.calls, ['carp1 eth0'], 'removed at once, as a single install is');
       await release();
       assert.deepEqual(active, ['carp0 eth0', 'carp2 eth0']);
       assert.ok(!tools.lines.some((l) => l.startsWith('tc filter add dev carp1 egress')), 'no later run held carp1');
-      assert.deepEqual(remover.calls, ['carp1 eth0', 'carp1 eth0'], 'what the running process may have added goes again');
+      assert.deepEqual(requests.calls, ['carp1 eth0', 'carp1 eth0'], 'what the running process may have added goes again');
       assert.ok(tools.lines.includes('nft delete chain netdev carpd in_6361727031'));
     });
 
@@ -354,21 +354,21 @@ describe('kernel/fast-path', () => {
     });
 
     it('their leave in one turn removes the three nftables marks with one process', async () => {
-      const remover = new FakeRemover();
-      const { tools, fastPath } = setUp(remover);
+      const requests = new FakeRequests();
+      const { tools, fastPath } = setUp(requests);
       await takeover(tools, fastPath, 3);
       await fastPath.settled();
       const mark = tools.processes.length;
       for (let i = 0; i < 3; i++) fastPath.want(`carp${i}`, null);
       await fastPath.settled();
-      assert.deepEqual(remover.calls, ['carp0 eth0', 'carp1 eth0', 'carp2 eth0']);
+      assert.deepEqual(requests.calls, ['carp0 eth0', 'carp1 eth0', 'carp2 eth0']);
       assert.deepEqual(tools.processes.slice(mark), ['nft -f -']);
       for (let i = 0; i < 3; i++) assert.ok(tools.lines.includes(`nft delete chain netdev carpd in_636172703${i}`), `carp${i}`);
     });
 
     it('a batch of marks that fails (a chain one install never made) removes each mark on its own', async () => {
-      const remover = new FakeRemover();
-      const { tools, fastPath } = setUp(remover);
+      const requests = new FakeRequests();
+      const { tools, fastPath } = setUp(requests);
       await takeover(tools, fastPath, 3);
       await fastPath.settled();
       tools.failing = (l) => l === 'nft delete chain netdev carpd in_6361727031';
@@ -405,25 +405,25 @@ describe('kernel/fast-path', () => {
     });
   });
 
-  describe('with the rtnetlink remover', () => {
+  describe('with the rtnetlink requests', () => {
     it('removes in the call that asks for none, before anything else runs; the queue only removes the nftables mark', async () => {
-      const remover = new FakeRemover();
-      const { tools, fastPath } = setUp(remover);
+      const requests = new FakeRequests();
+      const { tools, fastPath } = setUp(requests);
       fastPath.want('carp0', SPEC);
       await fastPath.settled();
       const mark = tools.lines.length;
       fastPath.want('carp0', null);
-      assert.deepEqual(remover.calls, ['carp0 eth0'], 'removed within want(), not in a later turn');
+      assert.deepEqual(requests.calls, ['carp0 eth0'], 'removed within want(), not in a later turn');
       await fastPath.settled();
       assert.deepEqual(tools.since(mark), ['nft flush chain netdev carpd in_6361727030', 'nft delete chain netdev carpd in_6361727030']);
     });
 
     it('falls back to tc when the rtnetlink removal fails', async () => {
-      const remover = new FakeRemover();
-      const { tools, fastPath } = setUp(remover);
+      const requests = new FakeRequests();
+      const { tools, fastPath } = setUp(requests);
       fastPath.want('carp0', SPEC);
       await fastPath.settled();
-      remover.outcome = false;
+      requests.outcome = false;
       const mark = tools.lines.length;
       fastPath.want('carp0', null);
       await fastPath.settled();
@@ -432,22 +432,22 @@ describe('kernel/fast-path', () => {
     });
 
     it('resets carpN`s clsact qdisc by rtnetlink the first time it hears of it, running no process', async () => {
-      const remover = new FakeRemover();
-      const { tools, fastPath } = setUp(remover);
+      const requests = new FakeRequests();
+      const { tools, fastPath } = setUp(requests);
       await fastPath.settled();
       const mark = tools.processes.length;
       fastPath.want('carp0', null);
       fastPath.want('carp1', null);
       fastPath.want('carp0', null);
       await fastPath.settled();
-      assert.deepEqual(remover.resetCalls, ['carp0', 'carp1']);
+      assert.deepEqual(requests.resetCalls, ['carp0', 'carp1']);
       assert.deepEqual(tools.processes.slice(mark), []);
     });
 
     it('resets carpN`s clsact qdisc with tc when the kernel refuses the request', async () => {
-      const remover = new FakeRemover();
-      remover.resetOutcome = false;
-      const { tools, fastPath } = setUp(remover);
+      const requests = new FakeRequests();
+      requests.resetOutcome = false;
+      const { tools, fastPath } = setUp(requests);
       await fastPath.settled();
       const mark = tools.lines.length;
       fastPath.want('carp0', null);
@@ -456,53 +456,53 @@ describe('kernel/fast-path', () => {
     });
 
     it('removes nothing when nothing was installed', async () => {
-      const remover = new FakeRemover();
-      const { fastPath } = setUp(remover);
+      const requests = new FakeRequests();
+      const { fastPath } = setUp(requests);
       fastPath.want('carp0', null);
       fastPath.want('carp1', null);
       await fastPath.settled();
-      assert.deepEqual(remover.calls, []);
+      assert.deepEqual(requests.calls, []);
     });
 
     it('a new carpdev: the old one`s redirect goes at once, the new one is installed in the queue', async () => {
-      const remover = new FakeRemover();
-      const { fastPath, active } = setUp(remover);
+      const requests = new FakeRequests();
+      const { fastPath, active } = setUp(requests);
       fastPath.want('carp0', SPEC);
       await fastPath.settled();
       fastPath.want('carp0', { ...SPEC, carpdev: 'eth1' });
-      assert.deepEqual(remover.calls, ['carp0 eth0']);
+      assert.deepEqual(requests.calls, ['carp0 eth0']);
       await fastPath.settled();
       assert.deepEqual(active, ['carp0 eth0', 'carp0 eth1']);
     });
 
     it('an install under way is removed at once, stops at its next command and is never reported active', async () => {
-      const remover = new FakeRemover();
-      const { tools, fastPath, active } = setUp(remover);
+      const requests = new FakeRequests();
+      const { tools, fastPath, active } = setUp(requests);
       let open = (): void => undefined;
       tools.gate = new Promise((resolve) => (open = resolve));
       tools.holds = (l) => l.startsWith('tc qdisc add dev eth0 clsact');
       fastPath.want('carp0', SPEC);
       while (!tools.held) await new Promise((resolve) => setImmediate(resolve));
       fastPath.want('carp0', null);
-      assert.deepEqual(remover.calls, ['carp0 eth0']);
+      assert.deepEqual(requests.calls, ['carp0 eth0']);
       tools.holds = null;
       open();
       await fastPath.settled();
       assert.deepEqual(active, []);
       assert.ok(!tools.lines.some((l) => l.startsWith('tc filter add')), 'no command after the one running when the wish changed');
       // What was running may have added to the carpdev after the first removal: removed again.
-      assert.deepEqual(remover.calls, ['carp0 eth0', 'carp0 eth0']);
+      assert.deepEqual(requests.calls, ['carp0 eth0', 'carp0 eth0']);
     });
 
     it('leaving and coming back in one turn: removed at once, installed again in the queue', async () => {
-      const remover = new FakeRemover();
-      const { fastPath, active } = setUp(remover);
+      const requests = new FakeRequests();
+      const { fastPath, active } = setUp(requests);
       fastPath.want('carp0', SPEC);
       await fastPath.settled();
       fastPath.want('carp0', null);
       fastPath.want('carp0', SPEC);
       await fastPath.settled();
-      assert.deepEqual(remover.calls, ['carp0 eth0']);
+      assert.deepEqual(requests.calls, ['carp0 eth0']);
       assert.deepEqual(active, ['carp0 eth0', 'carp0 eth0']);
     });
   });

@@ -1,7 +1,7 @@
 /**
  * A host leaving MASTER with the in-kernel data path on (net.inet.carp.fastpath=1) stops answering
  * for the VIP in the turn of its state change: the daemon removes the tc redirects by rtnetlink
- * (src/kernel/fast-path-remover.ts) first of all when a node leaves MASTER (relay.leavingMaster).
+ * (src/kernel/fast-path-requests.ts) first of all when a node leaves MASTER (relay.leavingMaster).
  * Frames for the virtual MAC that still reach it (a switch whose entry has not moved yet) must
  * find no path into its stack. With the removal by `tc` processes after the rest of the change,
  * the preempted host answered for a few more milliseconds (2 of 3 runs of the second test failed

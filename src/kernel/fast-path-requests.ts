@@ -1,10 +1,12 @@
 /**
- * Takes the tc half of an in-kernel data path apart by rtnetlink, inside the call that asks for it
- * (docs/design.md, "The in-kernel data path"). A host leaving MASTER must stop sending from the
- * virtual MAC in the same event-loop turn as its state change: a frame its kernel still sends
- * through carpN's egress redirect turns the switch back to it. A `tc` process would do that a
- * fork, an exec and a scheduling round later; here the kernel applies the requests while the
- * daemon's `sendmsg` runs.
+ * The tc requests of the in-kernel data path that carpd sends by rtnetlink itself rather than by
+ * `tc` (docs/design.md, "The in-kernel data path"): a new clsact qdisc for each carp interface it
+ * finds (resetEgress), which would be 1,000 processes at a start of 1,000, and the removal of a
+ * path's tc half (remove), inside the call that asks for it. A host leaving MASTER must stop
+ * sending from the virtual MAC in the same event-loop turn as its state change: a frame its
+ * kernel still sends through carpN's egress redirect turns the switch back to it. A `tc` process
+ * would do that a fork, an exec and a scheduling round later; here the kernel applies the
+ * requests while the daemon's `sendmsg` runs.
  *
  * It removes filters only, never a qdisc: adding or removing a qdisc deactivates the device for
  * an RCU grace period, and a frame it sends meanwhile is dropped (docs/design.md). carpN gets its
@@ -24,7 +26,7 @@ import { decodeErrno } from './rtnetlink-codec';
 import { NLMSG_ERROR } from './rtnetlink-constants';
 import { encodeAddClsact, encodeDeleteClsact, encodeDeleteIngressFilter, encodeFlushEgressFilters } from './tc-codec';
 
-export interface FastPathRemover {
+export interface FastPathRequests {
   /**
    * Removes the filters on carpN's egress (its redirect) and our redirects on the carpdev: the
    * requests reach the kernel before this returns. Resolves true when the kernel confirmed each
@@ -43,7 +45,7 @@ export interface FastPathRemover {
 /** The kernel answers at once; this only keeps a lost answer from holding a socket forever. */
 const ANSWER_TIMEOUT_MS = 5000;
 
-export class NetlinkFastPathRemover implements FastPathRemover {
+export class NetlinkFastPathRequests implements FastPathRequests {
   constructor(
     /** The interface's index, or null when the kernel has no such interface (the daemon's mirror). */
     private readonly indexOf: (ifname: string) => number | null,

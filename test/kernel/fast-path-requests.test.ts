@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { constants } from 'node:os';
 import { type FastPathSpec, filterPreference } from '../../src/kernel/fast-path-commands';
-import { NetlinkFastPathRemover } from '../../src/kernel/fast-path-remover';
+import { NetlinkFastPathRequests } from '../../src/kernel/fast-path-requests';
 import type { RtnlTransport, TransportError, TransportHandlers } from '../../src/kernel/netlink-transport';
 import { NLMSG_ERROR } from '../../src/kernel/rtnetlink-constants';
 import { encodeAddClsact, encodeDeleteClsact, encodeDeleteIngressFilter, encodeFlushEgressFilters } from '../../src/kernel/tc-codec';
@@ -43,16 +43,16 @@ class FakeSockets {
   }
 }
 
-function setUp(): { sockets: FakeSockets; remover: NetlinkFastPathRemover } {
+function setUp(): { sockets: FakeSockets; requests: NetlinkFastPathRequests } {
   const sockets = new FakeSockets();
-  const remover = new NetlinkFastPathRemover((ifname) => INDEXES[ifname] ?? null, sockets.open);
-  return { sockets, remover };
+  const requests = new NetlinkFastPathRequests((ifname) => INDEXES[ifname] ?? null, sockets.open);
+  return { sockets, requests };
 }
 
-describe('kernel/fast-path-remover', () => {
+describe('kernel/fast-path-requests', () => {
   it('sends the three removals in one datagram before it returns: carpN`s egress filters first, then both redirects', () => {
-    const { sockets, remover } = setUp();
-    void remover.remove(SPEC);
+    const { sockets, requests } = setUp();
+    void requests.remove(SPEC);
     assert.equal(sockets.sent.length, 1, 'sent in the call, not later');
     const expected = Buffer.concat([
       encodeFlushEgressFilters(9, 1),
@@ -64,57 +64,57 @@ describe('kernel/fast-path-remover', () => {
   });
 
   it('resets carpN`s clsact qdisc in one datagram, the old one deleted first; done also when there was none', async () => {
-    const { sockets, remover } = setUp();
-    const reset = remover.resetEgress('carp1');
+    const { sockets, requests } = setUp();
+    const reset = requests.resetEgress('carp1');
     assert.deepEqual(sockets.sent, [Buffer.concat([encodeDeleteClsact(10, 1), encodeAddClsact(10, 2)])]);
     sockets.answer(constants.errno.ENOENT, 0);
     assert.equal(await reset, true);
     assert.equal(sockets.closed, 1);
-    assert.equal(await remover.resetEgress('carp9'), false, 'an interface the kernel does not know');
+    assert.equal(await requests.resetEgress('carp9'), false, 'an interface the kernel does not know');
     assert.equal(sockets.opened, 1);
   });
 
   it('two removals in one turn each go at once, on sockets of their own', () => {
-    const { sockets, remover } = setUp();
-    void remover.remove(SPEC);
-    void remover.remove({ ifname: 'carp1', carpdev: 'eth0', mac: parseMac('00:00:5e:00:01:02') });
+    const { sockets, requests } = setUp();
+    void requests.remove(SPEC);
+    void requests.remove({ ifname: 'carp1', carpdev: 'eth0', mac: parseMac('00:00:5e:00:01:02') });
     assert.equal(sockets.sent.length, 2);
     assert.equal(sockets.opened, 2);
   });
 
   it('resolves true once every request is acknowledged, or answered as not there; then closes its socket', async () => {
-    const { sockets, remover } = setUp();
-    const removed = remover.remove(SPEC);
+    const { sockets, requests } = setUp();
+    const removed = requests.remove(SPEC);
     sockets.answer(0, constants.errno.ENOENT, 0);
     assert.equal(await removed, true);
     assert.equal(sockets.closed, 1);
   });
 
   it('resolves false when the kernel refuses one (the caller falls back to tc)', async () => {
-    const { sockets, remover } = setUp();
-    const removed = remover.remove(SPEC);
+    const { sockets, requests } = setUp();
+    const removed = requests.remove(SPEC);
     sockets.answer(constants.errno.EPERM, 0, 0);
     assert.equal(await removed, false);
     assert.equal(sockets.closed, 1);
   });
 
   it('resolves false when the send fails', async () => {
-    const { sockets, remover } = setUp();
+    const { sockets, requests } = setUp();
     sockets.sendFailure = Object.assign(new Error('sendmsg: ENOBUFS'), { code: 'ENOBUFS' });
-    assert.equal(await remover.remove(SPEC), false);
+    assert.equal(await requests.remove(SPEC), false);
     assert.equal(sockets.closed, 1);
   });
 
   it('resolves false and sends nothing for an interface the kernel does not know', async () => {
-    const { sockets, remover } = setUp();
-    assert.equal(await remover.remove({ ...SPEC, carpdev: 'eth9' }), false);
+    const { sockets, requests } = setUp();
+    assert.equal(await requests.remove({ ...SPEC, carpdev: 'eth9' }), false);
     assert.equal(sockets.opened, 0);
   });
 
   it('waits for all three answers: one alone settles nothing', async () => {
-    const { sockets, remover } = setUp();
+    const { sockets, requests } = setUp();
     let settled = false;
-    const removed = remover.remove(SPEC).then((outcome) => {
+    const removed = requests.remove(SPEC).then((outcome) => {
       settled = true;
       return outcome;
     });
