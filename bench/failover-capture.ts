@@ -58,14 +58,14 @@ export function takeovers(ads: readonly Advertisement[], from: string, to: strin
   return count;
 }
 
-/** The longest time between two advertisements of `source` in the capture, ms; null with fewer than two. */
-export function longestSilence(ads: readonly Advertisement[], source: string): number | null {
-  let longest: number | null = null;
+/** The times between consecutive advertisements of `source` in the capture, ms, in capture order. */
+export function silences(ads: readonly Advertisement[], source: string): number[] {
+  const gaps: number[] = [];
   let previous: number | null = null;
   for (const ad of ads) {
     if (ad.source !== source) continue;
-    if (previous !== null) longest = Math.max(longest ?? 0, ad.at - previous);
+    if (previous !== null) gaps.push(ad.at - previous);
     previous = ad.at;
   }
-  return longest;
+  return gaps;
 }

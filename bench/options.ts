@@ -58,6 +58,10 @@ export interface BenchOptions {
   readonly soakSkews: readonly number[];
   /** Soak: both carpds' niceness, -20 to 19 (0: as any process starts). */
   readonly soakNice: number;
+  /** Soak: both carpds' SCHED_RR priority, 1 to 99, as systemd/realtime.conf sets it; 0 leaves them SCHED_OTHER. */
+  readonly soakRr: number;
+  /** Soak: busy loops beside the pinned one, on any CPU (0: none). */
+  readonly soakHogs: number;
   /** Dataplane and scale: net.inet.carp.fastpath of the carp host(s) (true: the kernel carries the VIPs' unicast IP). */
   readonly fastpath: boolean;
   /** Scale: carpd with the memory settings of systemd/carpd.service ('unit') or with Node's and malloc's defaults ('node'). */
@@ -83,12 +87,17 @@ const DEFAULT_OPTIONS: BenchOptions = {
   soakSeconds: 600,
   soakSkews: [1, 2, 4, 8, 12],
   soakNice: 0,
+  soakRr: 0,
+  soakHogs: 0,
   fastpath: true,
   memorySettings: 'unit',
 };
 
 /** The backup's advskew is one more than the master's, and 255 is the largest. */
 export const MAX_SOAK_SKEW = 254;
+
+/** Linux's highest real-time priority (sched_get_priority_max(SCHED_RR)). */
+export const MAX_RR_PRIORITY = 99;
 
 /** Two flows are the fewest that can split over two hosts; the client addresses .101-.164 stay clear of the lab's. */
 export const MIN_FLOWS = 2;
@@ -99,7 +108,7 @@ export const MAX_CARPDEVS = 4;
 export const USAGE = `usage: npm run bench -- [--case CASE] [--rounds N] [--seconds S] [--pings N] [--ping-interval S] [--congestion LIST] [--flows N] [--trials N] [--contenders LIST]
                              [--vhids N] [--carpdevs N] [--scale-seconds S] [--scale-warmup S] [--soak-seconds S]
                              [--soak-skews LIST]
-                             [--soak-nice=N] [--fastpath 0|1] [--memory-settings unit|node]
+                             [--soak-nice=N | --soak-rr=P] [--soak-hogs N] [--fastpath 0|1] [--memory-settings unit|node]
   --case CASE         ${BENCH_CASES.join(', ')} or all, comma-separated (default all)
   --rounds N          rounds of each case, both sides interleaved (default ${DEFAULT_OPTIONS.rounds})
   --seconds S         measured seconds per iperf3 run (default ${DEFAULT_OPTIONS.seconds})
@@ -116,6 +125,8 @@ export const USAGE = `usage: npm run bench -- [--case CASE] [--rounds N] [--seco
   --soak-seconds S    soak: seconds of iperf3 and CPU hog per advskew tried (default ${DEFAULT_OPTIONS.soakSeconds})
   --soak-skews LIST   soak: the master's advskews at advbase 0 to try, smallest first, 1-${MAX_SOAK_SKEW} (default ${DEFAULT_OPTIONS.soakSkews.join(',')})
   --soak-nice=N       soak: both carpds' niceness, -20 to 19 (default ${DEFAULT_OPTIONS.soakNice})
+  --soak-rr=P         soak: both carpds at SCHED_RR priority P, 1-${MAX_RR_PRIORITY}, as systemd/realtime.conf (default SCHED_OTHER)
+  --soak-hogs N       soak: busy loops on any CPU besides the pinned one, 0 or more (default ${DEFAULT_OPTIONS.soakHogs})
   --fastpath 0|1      dataplane, scale: net.inet.carp.fastpath of the carp hosts, 0 for the relay alone (default 1)
   --memory-settings unit|node
                       scale: carpd with the Environment= of systemd/carpd.service, or with Node's defaults (default unit)
@@ -157,6 +168,8 @@ export function parseBenchArgs(argv: readonly string[]): ParsedBenchArgs {
         'soak-seconds': { type: 'string' },
         'soak-skews': { type: 'string' },
         'soak-nice': { type: 'string' },
+        'soak-rr': { type: 'string' },
+        'soak-hogs': { type: 'string' },
         fastpath: { type: 'string' },
         'memory-settings': { type: 'string' },
         help: { type: 'boolean', short: 'h' },
@@ -174,6 +187,8 @@ export function parseBenchArgs(argv: readonly string[]): ParsedBenchArgs {
   const carpdevs = integerOption('--carpdevs', values.carpdevs, DEFAULT_OPTIONS.carpdevs);
   if (carpdevs > MAX_CARPDEVS) throw new UsageError(`--carpdevs wants 1 to ${MAX_CARPDEVS}, not "${carpdevs}"`);
   if (flows < MIN_FLOWS || flows > MAX_FLOWS) throw new UsageError(`--flows wants ${MIN_FLOWS} to ${MAX_FLOWS}, not "${flows}"`);
+  // A SCHED_RR thread has no niceness: the two would contradict each other.
+  if (values['soak-nice'] !== undefined && values['soak-rr'] !== undefined) throw new UsageError('--soak-nice and --soak-rr exclude each other');
   return {
     kind: 'run',
     options: {
@@ -193,6 +208,8 @@ export function parseBenchArgs(argv: readonly string[]): ParsedBenchArgs {
       soakSeconds: integerOption('--soak-seconds', values['soak-seconds'], DEFAULT_OPTIONS.soakSeconds),
       soakSkews: soakSkewsOption(values['soak-skews']),
       soakNice: niceOption(values['soak-nice']),
+      soakRr: rrOption(values['soak-rr']),
+      soakHogs: countOption('--soak-hogs', values['soak-hogs'], DEFAULT_OPTIONS.soakHogs),
       fastpath: fastpathOption(values.fastpath),
       memorySettings: memorySettingsOption(values['memory-settings']),
     },
@@ -246,6 +263,13 @@ function niceOption(text: string | undefined): number {
   return value;
 }
 
+function rrOption(text: string | undefined): number {
+  if (text === undefined) return DEFAULT_OPTIONS.soakRr;
+  const value = Number(text);
+  if (!/^\d+$/.test(text) || value < 1 || value > MAX_RR_PRIORITY) throw new UsageError(`--soak-rr wants a SCHED_RR priority of 1 to ${MAX_RR_PRIORITY}, not "${text}"`);
+  return value;
+}
+
 function integerOption(name: string, text: string | undefined, fallback: number): number {
   if (text === undefined) return fallback;
   const value = Number(text);
@@ -257,6 +281,12 @@ function integerOption(name: string, text: string | undefined, fallback: number)
 function secondsOption(name: string, text: string | undefined, fallback: number): number {
   if (text === undefined) return fallback;
   if (!/^\d+$/.test(text)) throw new UsageError(`${name} wants a whole number of seconds, 0 or more, not "${text}"`);
+  return Number(text);
+}
+
+function countOption(name: string, text: string | undefined, fallback: number): number {
+  if (text === undefined) return fallback;
+  if (!/^\d+$/.test(text)) throw new UsageError(`${name} wants a whole number, 0 or more, not "${text}"`);
   return Number(text);
 }
 

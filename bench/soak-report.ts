@@ -2,7 +2,7 @@
 import type { Measure } from './failover-summary';
 import { formatHost } from './machine';
 import type { SoakResults } from './soak';
-import { HOG_CPU } from './soak-run';
+import { HOG_CPU, masterDownMs } from './soak-run';
 import { fixed, formatTable } from './table';
 
 /** The issue's goal for the client-visible crash outage at the chosen setting. */
@@ -18,7 +18,7 @@ function formatContext({ machine, options, startedAt, loadAverageAtEnd, settings
     `machine     ${formatHost(machine)}; 1-minute load ${fixed(machine.loadAverageAtStart, 2)} at start, ${fixed(loadAverageAtEnd, 2)} at end`,
     `soak        ${options.soakSeconds} s per advskew: h1 MASTER (advbase 0, advskew A), h2 BACKUP (advskew A+1), both preempting;`,
     `            iperf3 TCP at full speed from cl through h1's carp0 to the VIP; a busy loop and h1's carpd pinned to CPU ${HOG_CPU};`,
-    `            both carpds at nice ${options.soakNice}`,
+    `            ${options.soakHogs} more busy loops on any CPU; both carpds ${options.soakRr > 0 ? `SCHED_RR at priority ${options.soakRr} (main thread, reset on fork)` : `at nice ${options.soakNice}`}`,
     '            false failovers: h2 began advertising while h1 ran (capture on the bridge)',
     `crash       ${options.trials} trials each, idle lab, the failover case's crash scenario`,
     ...Object.entries(settings).map(([name, text]) => `${name.padEnd(11)} ${text}`),
@@ -34,15 +34,17 @@ function formatRuns({ runs, failed }: SoakResults): string {
   const rows = runs.map((run) => [
     `${run.preferredSkew}/${run.backupSkew}`,
     fixed((run.preferredSkew * 1000) / 256, 1),
-    fixed((3 * run.backupSkew * 1000) / 256, 1),
+    fixed(masterDownMs(run), 1),
     String(run.falseFailovers),
+    String(run.lateSilences),
+    run.masterSilenceP999Ms === null ? '-' : fixed(run.masterSilenceP999Ms, 1),
     run.longestMasterSilenceMs === null ? '-' : fixed(run.longestMasterSilenceMs, 1),
     String(run.stalls),
     run.masterAtEnd ? 'yes' : 'no',
     run.gbitPerSecond === null ? '-' : fixed(run.gbitPerSecond, 2),
     String(run.iperfBreaks),
   ]);
-  return [formatTable(['advskew', 'interval ms', 'master-down ms', 'false failovers', 'longest silence ms', 'stalls', 'MASTER at end', 'Gbit/s', 'iperf3 breaks'], rows), ...broken].join('\n');
+  return [formatTable(['advskew', 'interval ms', 'master-down ms', 'false failovers', 'silences > master-down', 'silence p99.9 ms', 'longest silence ms', 'stalls', 'MASTER at end', 'Gbit/s', 'iperf3 breaks'], rows), ...broken].join('\n');
 }
 
 function formatCrash({ summary }: SoakResults): string {

@@ -5,14 +5,15 @@
  * a capture on the bridge: every time h2 began advertising (turned MASTER) while h1 still ran.
  */
 import { type ChildProcess, execFile } from 'node:child_process';
-import { readdir } from 'node:fs/promises';
+import { readFile, readdir } from 'node:fs/promises';
 import { promisify } from 'node:util';
 import { VIP4 } from '../test/netns/carp-lab';
 import { carpdContender } from './failover-contenders';
-import { longestSilence, takeovers } from './failover-capture';
+import { silences, takeovers } from './failover-capture';
 import { BACKUP, FailoverLab, PREFERRED } from './failover-lab';
 import { type Endpoint, numberAt, runClient } from './iperf';
 import { withLab } from './open-labs';
+import { percentile } from './stats';
 import { sleep } from '../test/helpers/poll';
 
 const run = promisify(execFile);
@@ -23,6 +24,9 @@ const IPERF: Endpoint = { address: VIP4, port: 5201 };
 /** Generous: on a loaded machine a daemon and carpctl take seconds to start. */
 const START_LIMIT_MS = 30_000;
 const RETRY_MS = 1000;
+const BUSY_LOOP = 'for (;;);';
+/** sched(7): the policy number of SCHED_RR, as /proc/PID/stat gives it. */
+const SCHED_RR = 2;
 
 export interface SoakSetting {
   /** h1's advskew at advbase 0: it advertises every advskew/256 s. */
@@ -37,6 +41,10 @@ export interface SoakRun extends SoakSetting {
   readonly falseFailovers: number;
   /** h1's longest time without an advertisement, ms: how close h2 came to taking over. */
   readonly longestMasterSilenceMs: number | null;
+  /** The 99.9th percentile of h1's times between advertisements, ms: the tail without its one worst moment. */
+  readonly masterSilenceP999Ms: number | null;
+  /** h1's silences longer than h2's master-down interval: each one a takeover, or as near as could be. */
+  readonly lateSilences: number;
   /** Stalls carpd on h1 logged (a loop lag past its threshold, src/carp/loop-lag.ts). */
   readonly stalls: number;
   /** iperf3's throughput through carp0 over its runs that completed; null if none did. */
@@ -51,32 +59,51 @@ export interface SoakRun extends SoakSetting {
   readonly masterAtEnd: boolean;
 }
 
+/** h2's master-down interval at advbase 0 (carpd(8) *Timers*, classic): 3 x advskew/256 s. */
+export function masterDownMs(setting: SoakSetting): number {
+  return (3 * setting.backupSkew * 1000) / 256;
+}
+
 /** The backup one advskew step behind: it waits three of the master's intervals (and 3/256 s), as advbase 1 waits three seconds. */
 export function settingFor(preferredSkew: number): SoakSetting {
   return { preferredSkew, backupSkew: preferredSkew + 1 };
 }
 
-/** `nice`: both carpds' niceness (0: as started; -10 as docs/guide.md suggests for sub-second settings). */
-export function runSoak(setting: SoakSetting, seconds: number, nice: number): Promise<SoakRun> {
+/** How both carpds are scheduled: SCHED_OTHER at a niceness, or SCHED_RR at a priority. */
+export type SoakScheduling = { readonly policy: 'other'; readonly nice: number } | { readonly policy: 'rr'; readonly priority: number };
+
+/** What the soak puts carpd through besides iperf3 and the pinned hog. */
+export interface SoakConditions {
+  readonly scheduling: SoakScheduling;
+  /** Busy loops on any CPU, for a machine loaded as a shared one is, reproducibly. */
+  readonly extraHogs: number;
+}
+
+export function runSoak(setting: SoakSetting, seconds: number, conditions: SoakConditions): Promise<SoakRun> {
   return withLab(() => FailoverLab.create(), async (lab) => {
     const contender = carpdContender(0, setting.preferredSkew, setting.backupSkew);
     const master = await contender.start(lab.carp, PREFERRED, 'preferred');
     await lab.carp.waitFor(`${PREFERRED} MASTER alone`, () => master.isMaster(), START_LIMIT_MS);
     await contender.start(lab.carp, BACKUP, 'backup');
     await lab.carp.waitState(BACKUP, 'BACKUP', START_LIMIT_MS);
-    if (nice !== 0) for (const host of [PREFERRED, BACKUP]) await renice(daemonPid(lab, host), nice);
+    for (const host of [PREFERRED, BACKUP]) await schedule(daemonPid(lab, host), conditions.scheduling);
     // From here on a takeover by h2 counts, the soak's set-up included.
     const capture = await lab.startCapture();
     await pinWithHog(lab);
+    for (let n = 0; n < conditions.extraHogs; n++) lab.carp.net.spawn(PREFERRED, process.execPath, ['-e', BUSY_LOOP]);
     const iperf = await iperfUntil(lab, Date.now() + seconds * 1000);
     const masterAtEnd = await master.isMaster();
     const ads = await capture.stop();
     const [h1, h2] = [lab.address(PREFERRED), lab.address(BACKUP)];
+    const gaps = silences(ads, h1);
     return {
       ...setting,
       seconds,
       falseFailovers: takeovers(ads, h1, h2),
-      longestMasterSilenceMs: longestSilence(ads, h1),
+      // Not Math.max(...gaps): advskew 1 sends 150,000 in ten minutes, more arguments than a call takes.
+      longestMasterSilenceMs: gaps.reduce<number | null>((longest, gap) => Math.max(longest ?? gap, gap), null),
+      masterSilenceP999Ms: gaps.length === 0 ? null : percentile(gaps, 99.9),
+      lateSilences: gaps.filter((gap) => gap > masterDownMs(setting)).length,
       stalls: stallsLogged(lab.carp.logOf(PREFERRED)),
       ...iperf,
       masterAtEnd,
@@ -87,7 +114,7 @@ export function runSoak(setting: SoakSetting, seconds: number, nice: number): Pr
 /** h1's carpd (every thread) and a busy loop on HOG_CPU; the lab ends the loop with its namespaces. */
 async function pinWithHog(lab: FailoverLab): Promise<void> {
   await run('taskset', ['-a', '-p', '-c', String(HOG_CPU), String(daemonPid(lab, PREFERRED))]);
-  lab.carp.net.spawn(PREFERRED, 'taskset', ['-c', String(HOG_CPU), process.execPath, '-e', 'for (;;);']);
+  lab.carp.net.spawn(PREFERRED, 'taskset', ['-c', String(HOG_CPU), process.execPath, '-e', BUSY_LOOP]);
 }
 
 /**
@@ -119,9 +146,28 @@ async function iperfUntil(lab: FailoverLab, deadline: number): Promise<Pick<Soak
   return { gbitPerSecond: measuredSeconds > 0 ? bits / measuredSeconds / 1e9 : null, iperfBreaks, lastIperfError };
 }
 
-/** Niceness is per thread on Linux: every thread of the process. */
-async function renice(pid: number, nice: number): Promise<void> {
-  for (const thread of await readdir(`/proc/${pid}/task`)) await run('renice', ['-n', String(nice), '-p', thread]);
+/**
+ * SCHED_RR as the drop-in systemd/realtime.conf gives it: the main thread, the one that runs the
+ * event loop, with SCHED_RESET_ON_FORK, so that the threads Node starts and the programs carpd runs
+ * stay SCHED_OTHER. Read back from /proc, since a policy that did not take would make the soak
+ * measure the wrong thing. Niceness is per thread on Linux: every thread.
+ */
+async function schedule(pid: number, scheduling: SoakScheduling): Promise<void> {
+  if (scheduling.policy === 'rr') {
+    await run('chrt', ['--reset-on-fork', '--rr', '--pid', String(scheduling.priority), String(pid)]);
+    const { policy, priority } = await schedulingOf(pid);
+    if (policy !== SCHED_RR || priority !== scheduling.priority) throw new Error(`carpd ${pid} is at policy ${policy} priority ${priority} after chrt, not SCHED_RR ${scheduling.priority}`);
+    return;
+  }
+  if (scheduling.nice === 0) return;
+  for (const thread of await readdir(`/proc/${pid}/task`)) await run('renice', ['-n', String(scheduling.nice), '-p', thread]);
+}
+
+/** proc(5): /proc/PID/stat's fields 40 (rt_priority) and 41 (policy), counted after the command's closing parenthesis. */
+async function schedulingOf(pid: number): Promise<{ policy: number; priority: number }> {
+  const stat = await readFile(`/proc/${pid}/stat`, 'utf8');
+  const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+  return { priority: Number(fields[37]), policy: Number(fields[38]) };
 }
 
 function daemonPid(lab: FailoverLab, host: string): number {

@@ -10,7 +10,7 @@ import { attempt } from './failover';
 import { type HostInfo, describeHost } from './machine';
 import { runRecord } from './results';
 import type { BenchOptions } from './options';
-import { type SoakRun, type SoakSetting, runSoak, settingFor } from './soak-run';
+import { type SoakConditions, type SoakRun, type SoakSetting, runSoak, settingFor } from './soak-run';
 
 export interface SoakResults {
   /** ISO 8601, UTC. */
@@ -43,14 +43,14 @@ export async function runSoakCase(options: BenchOptions, progress: (line: string
     const setting = settingFor(skew);
     let soak: SoakRun;
     try {
-      soak = await runSoak(setting, options.soakSeconds, options.soakNice);
+      soak = await runSoak(setting, options.soakSeconds, soakConditions(options));
     } catch (e: unknown) {
       failed.push({ ...setting, error: e instanceof Error ? e.message : String(e) });
       progress(`soak advskew ${setting.preferredSkew}/${setting.backupSkew}: failed: ${failed.at(-1)?.error ?? ''}`);
       continue;
     }
     runs.push(soak);
-    progress(`soak advskew ${soak.preferredSkew}/${soak.backupSkew}: ${soak.falseFailovers} false failovers, longest master silence ${soak.longestMasterSilenceMs?.toFixed(0) ?? '-'} ms, ${soak.stalls} stalls, ${soak.gbitPerSecond?.toFixed(2) ?? '-'} Gbit/s, ${soak.iperfBreaks} iperf3 breaks`);
+    progress(`soak advskew ${soak.preferredSkew}/${soak.backupSkew}: ${soak.falseFailovers} false failovers, ${soak.lateSilences} master silences past the master-down, p99.9 ${soak.masterSilenceP999Ms?.toFixed(0) ?? '-'} ms, longest ${soak.longestMasterSilenceMs?.toFixed(0) ?? '-'} ms, ${soak.stalls} stalls, ${soak.gbitPerSecond?.toFixed(2) ?? '-'} Gbit/s, ${soak.iperfBreaks} iperf3 breaks`);
     if (held(soak)) {
       chosen = soak;
       break;
@@ -73,6 +73,13 @@ export async function runSoakCase(options: BenchOptions, progress: (line: string
     trials,
     summary: summarizeFailover(trials, { carpd: [REFERENCE.name] }),
     settings: Object.fromEntries(contenders.map((c) => [c.name, c.settings])),
+  };
+}
+
+function soakConditions(options: BenchOptions): SoakConditions {
+  return {
+    scheduling: options.soakRr > 0 ? { policy: 'rr', priority: options.soakRr } : { policy: 'other', nice: options.soakNice },
+    extraHogs: options.soakHogs,
   };
 }
 

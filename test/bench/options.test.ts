@@ -22,6 +22,8 @@ describe('bench/options', () => {
         soakSeconds: 600,
         soakSkews: [1, 2, 4, 8, 12],
         soakNice: 0,
+        soakRr: 0,
+        soakHogs: 0,
         fastpath: true,
         memorySettings: 'unit',
       },
@@ -32,7 +34,8 @@ describe('bench/options', () => {
     const parsed = parseBenchArgs([
       ...['--case', 'dataplane', '--rounds', '3', '--seconds', '2', '--pings', '100', '--ping-interval', '0.05', '--congestion', 'reno', '--flows', '16'],
       ...['--trials', '9', '--contenders', 'keepalived-v3,carpd', '--vhids', '16', '--carpdevs', '4', '--scale-seconds', '5', '--scale-warmup', '0'],
-      ...['--soak-seconds', '30', '--soak-skews', '16,3,8,3', '--soak-nice=-10', '--fastpath', '0', '--memory-settings', 'node'],
+      ...['--soak-seconds', '30', '--soak-skews', '16,3,8,3', '--soak-nice=-10', '--soak-hogs', '6', '--fastpath', '0'],
+      ...['--memory-settings', 'node'],
     ]);
     assert.deepEqual(parsed, {
       kind: 'run',
@@ -53,6 +56,8 @@ describe('bench/options', () => {
         soakSeconds: 30,
         soakSkews: [3, 8, 16],
         soakNice: -10,
+        soakRr: 0,
+        soakHogs: 6,
         fastpath: false,
         memorySettings: 'node',
       },
@@ -77,6 +82,11 @@ describe('bench/options', () => {
     assert.throws(() => parseBenchArgs(['--soak-skews', '0,4']), /--soak-skews wants advskews 1 to 254, comma-separated, not "0,4"/);
     assert.throws(() => parseBenchArgs(['--soak-skews', '255']), /1 to 254/);
     assert.throws(() => parseBenchArgs(['--soak-nice=-21']), /--soak-nice wants a niceness of -20 to 19, not "-21"/);
+    assert.throws(() => parseBenchArgs(['--soak-rr=0']), /--soak-rr wants a SCHED_RR priority of 1 to 99, not "0"/);
+    assert.throws(() => parseBenchArgs(['--soak-rr=100']), /1 to 99/);
+    assert.equal((parseBenchArgs(['--soak-rr=10']) as { options: { soakRr: number } }).options.soakRr, 10);
+    assert.throws(() => parseBenchArgs(['--soak-rr=10', '--soak-nice=-5']), /--soak-nice and --soak-rr exclude each other/);
+    assert.throws(() => parseBenchArgs(['--soak-hogs', '1.5']), /--soak-hogs wants a whole number, 0 or more, not "1.5"/);
     assert.throws(() => parseBenchArgs(['--carpdevs', '5']), /--carpdevs wants 1 to 4, not "5"/);
     assert.throws(() => parseBenchArgs(['--carpdevs', '0']), /--carpdevs wants a whole number of at least 1/);
     assert.throws(() => parseBenchArgs(['--contenders', 'carpd,vrrpd']), /--contenders wants some of carpd, carpd-fastpath, carpd-vrrp3, ucarp, keepalived-v2, keepalived-v3, not "vrrpd"/);
