@@ -88,6 +88,8 @@ describe('Debian package: build, dpkg -i, use, remove, purge', function () {
     // documents the pages name by file are installed beside the README.
     assert.doesNotMatch(page, /\(\S+\.md\)/);
     for (const doc of ['README.md', 'design.md', 'security.md', 'benchmarks.md']) assert.ok(existsSync(`/usr/share/doc/carpd/${doc}`), doc);
+    // carpd(8) SCHEDULING: the real-time drop-in, for the administrator to copy.
+    assert.ok(existsSync('/usr/share/doc/carpd/examples/realtime.conf'));
   });
 
   it('installs the unit, which passes systemd-analyze verify and stays within the exposure of the repository unit', async () => {

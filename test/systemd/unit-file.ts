@@ -3,9 +3,13 @@ import { existsSync, readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 
 /** From dist/test/systemd (compiled) or test/systemd (source): the repository root is three or two up. */
-export const UNIT_PATH = [resolve(__dirname, '../../../systemd/carpd.service'), resolve(__dirname, '../../systemd/carpd.service')].find(
-  existsSync,
-) as string;
+function shipped(file: string): string {
+  return [resolve(__dirname, '../../../systemd', file), resolve(__dirname, '../../systemd', file)].find(existsSync) as string;
+}
+
+export const UNIT_PATH = shipped('carpd.service');
+/** The drop-in for real-time scheduling (docs/carpd.8.md SCHEDULING). */
+export const REALTIME_DROP_IN_PATH = shipped('realtime.conf');
 
 /**
  * The exposure `systemd-analyze security` gives the unit (docs/carpd.8.md SECURITY OF THE UNIT), as
@@ -13,9 +17,9 @@ export const UNIT_PATH = [resolve(__dirname, '../../../systemd/carpd.service'), 
  */
 export const EXPOSURE_THRESHOLD = 26;
 
-/** The values of `key=` in the unit, in order. */
-export function unitValues(key: string): string[] {
-  return readFileSync(UNIT_PATH, 'utf8')
+/** The values of `key=` in the unit (or in another file of systemd's syntax), in order. */
+export function unitValues(key: string, path = UNIT_PATH): string[] {
+  return readFileSync(path, 'utf8')
     .split('\n')
     .filter((line) => line.startsWith(`${key}=`))
     .map((line) => line.slice(key.length + 1));

@@ -1,7 +1,10 @@
 import assert from 'node:assert/strict';
-import { execFileSync } from 'node:child_process';
+import { execFileSync, spawnSync } from 'node:child_process';
+import { copyFileSync, mkdirSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { parseCommandLine } from '../../src/daemon/options';
-import { EXPOSURE_THRESHOLD, UNIT_PATH, boundingCapabilities, unitEnvironment, unitValues } from './unit-file';
+import { EXPOSURE_THRESHOLD, REALTIME_DROP_IN_PATH, UNIT_PATH, boundingCapabilities, unitEnvironment, unitValues } from './unit-file';
 
 function analyzeAvailable(): boolean {
   try {
@@ -89,5 +92,50 @@ describe('systemd/carpd.service', () => {
     );
     // The old generation's 256 MiB and a young generation of a few MiB (without the flags: GiBs).
     assert.ok(limit > 256 * 2 ** 20 && limit < 264 * 2 ** 20, `heap_size_limit ${limit}`);
+  });
+});
+
+describe('systemd/realtime.conf', () => {
+  /** The unit with the drop-in installed beside it, as /etc/systemd/system/carpd.service.d/ holds it. */
+  function withDropIn(check: (unit: string) => void): void {
+    const dir = mkdtempSync(join(tmpdir(), 'carpd-unit-'));
+    try {
+      mkdirSync(join(dir, 'carpd.service.d'));
+      copyFileSync(UNIT_PATH, join(dir, 'carpd.service'));
+      copyFileSync(REALTIME_DROP_IN_PATH, join(dir, 'carpd.service.d', 'realtime.conf'));
+      check(join(dir, 'carpd.service'));
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  }
+
+  it('gives carpd`s main thread SCHED_RR below the interrupt threads, and nothing it starts (bench/soak-run measures it so)', () => {
+    const keys = readFileSync(REALTIME_DROP_IN_PATH, 'utf8')
+      .split('\n')
+      .filter((line) => /^[A-Za-z]+=/.test(line))
+      .map((line) => line.slice(0, line.indexOf('=')));
+    assert.deepEqual(keys, ['CPUSchedulingPolicy', 'CPUSchedulingPriority', 'CPUSchedulingResetOnFork']);
+    assert.deepEqual(unitValues('CPUSchedulingPolicy', REALTIME_DROP_IN_PATH), ['rr']);
+    const [priority] = unitValues('CPUSchedulingPriority', REALTIME_DROP_IN_PATH).map(Number);
+    assert.ok(priority !== undefined && Number.isInteger(priority) && priority >= 1 && priority < 50, `priority ${priority}`);
+    assert.deepEqual(unitValues('CPUSchedulingResetOnFork', REALTIME_DROP_IN_PATH), ['yes']);
+  });
+
+  it('is taken by systemd-analyze verify, which reads drop-ins beside the unit', function () {
+    if (!analyzeAvailable()) return this.skip();
+    withDropIn((unit) => {
+      const verify = spawnSync('systemd-analyze', ['verify', unit], { encoding: 'utf8' });
+      assert.equal(verify.status, 0, verify.stderr);
+      // verify ignores a line it cannot parse with a warning and exits 0.
+      assert.doesNotMatch(verify.stderr, /realtime\.conf/);
+    });
+  });
+
+  it(`keeps RestrictRealtime=yes and the exposure at ${EXPOSURE_THRESHOLD / 10} or less`, function () {
+    assert.deepEqual(unitValues('RestrictRealtime'), ['yes']);
+    if (!analyzeAvailable()) return this.skip();
+    withDropIn((unit) => {
+      execFileSync('systemd-analyze', ['security', '--offline=true', `--threshold=${EXPOSURE_THRESHOLD}`, unit], { stdio: 'pipe' });
+    });
   });
 });
