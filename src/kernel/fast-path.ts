@@ -8,10 +8,10 @@
  * carries a new MASTER through its takeover. A removal does not wait at all: the tc half (carpN's
  * egress redirect, the carpdev's redirects) goes by rtnetlink in the call that asks for it
  * (fast-path-requests.ts), so a host leaving MASTER stops sending from the virtual MAC in the
- * turn of its state change, and an install still under way stops at its next command. The `tc` commands follow at once where the
- * rtnetlink removal failed; the nftables mark, harmless alone, goes PROCESS_DELAY_MS later, so
- * that no process competes with the takeover of the host that takes over (or at once when carpN
- * is forgotten or carpd stops).
+ * turn of its state change, and an install still under way stops at its next command. The `tc`
+ * commands follow at once where the rtnetlink removal failed; the nftables mark, harmless alone,
+ * goes PROCESS_DELAY_MS later, so that no process competes with the takeover of the host that
+ * takes over (or at once when carpN is forgotten or carpd stops).
  *
  * The first time an interface or a carpdev is seen, what a crashed carpd may have left on it is
  * removed: carpN gets a new, empty clsact qdisc (by rtnetlink, where it can), its nftables chain
