@@ -12,7 +12,7 @@ import type { CoreContext } from './context';
 import { peerOf } from './peers';
 import { counterBytes, nextStrictCounter } from './replay-window';
 import type { AdvertiseAction, Millis } from './types';
-import { type VirtualHost, copyAddress, memoFor } from './virtual-host';
+import { type RoundMemo, type VirtualHost, copyAddress, memoFor } from './virtual-host';
 
 /** What goes into the fields the HMAC does not cover. */
 export interface AdvertisedValues {
@@ -66,6 +66,11 @@ function roundHmac(iface: CarpInterface, node: VirtualHost, counter: Buffer): Bu
 /**
  * The advertisements of one round, counted as sent (opackets / opackets6, bowOutsSent). The
  * interface must have a carpdev; a round without an active family is empty.
+ *
+ * A MASTER sends the same advertisements round after round, hundreds of them a second with as
+ * many vhids: while nothing they are made of changed, the node's latest round is handed out
+ * again, the same action objects (their buffers are read-only, AdvertiseAction), so that neither
+ * the core nor the driver builds them anew (the executor keeps each action's frame).
  */
 export function buildAdvertisements(
   ctx: CoreContext,
@@ -73,25 +78,40 @@ export function buildAdvertisements(
   iface: CarpInterface,
   node: VirtualHost,
   values: AdvertisedValues,
-): AdvertiseAction[] {
+): readonly AdvertiseAction[] {
   const carpdev = iface.carpdev;
   const families = iface.activeFamilies();
   if (carpdev === null || families.length === 0) return [];
   const counter = roundCounter(ctx, node, now);
+  const last = node.lastRound;
+  if (last !== null && isSameRound(last, iface.addresses, counter, values)) {
+    for (const action of last.actions) countSent(node, action.family, action.bowOut);
+    return last.actions;
+  }
   const hmac = roundHmac(iface, node, counter);
   const payload = encodeCarp({ vhid: node.vhid, ...values, counter, hmac });
   const bowOut = isBowOut(values);
   const sourceMac = advertisementSourceMac(iface, node.vhid);
-  // Each action owns its buffers (a driver may write into them): the first family takes the ones
-  // just made, a second one copies.
-  return families.map((family, index) =>
-    sentAdvertisement(iface, node, carpdev, family, {
-      sourceMac: sourceMac === null || index === 0 ? sourceMac : Buffer.from(sourceMac),
-      protocol: 'carp',
-      payload: index === 0 ? payload : Buffer.from(payload),
-      bowOut,
-    }),
+  const actions = families.map((family) => sentAdvertisement(iface, node, carpdev, family, { sourceMac, protocol: 'carp', payload, bowOut }));
+  node.lastRound = { addresses: iface.addresses, counter, ...values, actions };
+  return actions;
+}
+
+/** The active families and the group or carppeer of each follow from the addresses and the configuration. */
+function isSameRound(last: RoundMemo, addresses: readonly IpAddress[], counter: Buffer, values: AdvertisedValues): boolean {
+  return (
+    last.addresses === addresses &&
+    last.counter === counter &&
+    last.advbase === values.advbase &&
+    last.advskew === values.advskew &&
+    last.demote === values.demote
   );
+}
+
+function countSent(node: VirtualHost, family: 4 | 6, bowOut: boolean): void {
+  if (family === 4) node.stats.opackets++;
+  else node.stats.opackets6++;
+  if (bowOut) node.stats.bowOutsSent++;
 }
 
 /** What a CARP and a VRRPv3 advertisement of one family differ in. */
@@ -99,8 +119,6 @@ export type AdvertisedPacket = Pick<AdvertiseAction, 'sourceMac' | 'protocol' | 
 
 /** The advertisement of `family`, to its group or the carppeer, counted as sent (carpstats). */
 export function sentAdvertisement(iface: CarpInterface, node: VirtualHost, carpdev: string, family: 4 | 6, packet: AdvertisedPacket): AdvertiseAction {
-  if (family === 4) node.stats.opackets++;
-  else node.stats.opackets6++;
-  if (packet.bowOut) node.stats.bowOutsSent++;
+  countSent(node, family, packet.bowOut);
   return { kind: 'advertise', ifname: iface.name, carpdev, vhid: node.vhid, family, destination: destinationOf(iface, family), ...packet };
 }

@@ -81,6 +81,8 @@ export function applyConfig(ctx: CoreContext, step: Step, iface: CarpInterface, 
   iface.garpRefresh = next.garpRefresh;
   iface.peers = [...next.peers];
   iface.vrrp = next.vrrp === null ? null : { ...next.vrrp };
+  // What an advertisement carries besides its values may have changed (key, carpdev, carppeer, source MAC).
+  for (const node of iface.nodes) node.lastRound = null;
   changeGroups(ctx, step, iface, next.groups);
   for (const node of retimed) {
     if (node.state !== 'INIT') armTimers(ctx, step, iface, node);

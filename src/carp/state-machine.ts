@@ -127,7 +127,7 @@ function currentValues(ctx: CoreContext, iface: CarpInterface, node: VirtualHost
 }
 
 /** One advertisement round in the node's protocol; `bowOut`: CARP 255/255, VRRP priority 0. */
-function round(ctx: CoreContext, step: Step, iface: CarpInterface, node: VirtualHost, bowOut: boolean): AdvertiseAction[] {
+function round(ctx: CoreContext, step: Step, iface: CarpInterface, node: VirtualHost, bowOut: boolean): readonly AdvertiseAction[] {
   const vrrp = iface.vrrp;
   if (vrrp !== null) return buildVrrpAdvertisements(iface, vrrp, node, bowOut ? 0 : vrrpPriority(ctx, iface, vrrp));
   const values = bowOut ? bowOutValues(ctx.demotion.demoteCount(iface)) : currentValues(ctx, iface, node);

@@ -97,7 +97,11 @@ export interface SendResult {
   readonly ok: boolean;
 }
 
-/** Send this CARP header behind an IP header of `family` to `destination`. */
+/**
+ * Send this CARP header behind an IP header of `family` to `destination`. Its buffers are
+ * read-only: an unchanged round hands out the same action again (advertisement.ts), and its
+ * families share them.
+ */
 export interface AdvertiseAction {
   readonly kind: 'advertise';
   readonly ifname: string;

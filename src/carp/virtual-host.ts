@@ -8,7 +8,7 @@ import { ipEquals } from '../wire/address';
 import type { CarpKey } from '../wire/hmac';
 import { ReplayWindow } from './replay-window';
 import { zeroNodeStats } from './stats';
-import type { CarpState, Millis, NodeStats, NodeStatus, PeerStatus, TransitionReason } from './types';
+import type { AdvertiseAction, CarpState, Millis, NodeStats, NodeStatus, PeerStatus, TransitionReason } from './types';
 
 /** The recent senders shown in status: the last counter and time of each. */
 export const MAX_PEERS = 8;
@@ -37,6 +37,21 @@ export interface HmacMemo {
 }
 
 /** `memo` if it was computed with this key and address list, else null. */
+/**
+ * A node's latest CARP round with what its actions were made of besides the configuration (a
+ * reconfiguration forgets it: reconfigure.ts). The address list is replaced when it changes,
+ * never changed in place (see HmacMemo); a strict counter is a new buffer every round, so that
+ * strict rounds are never the same.
+ */
+export interface RoundMemo {
+  readonly addresses: readonly IpAddress[];
+  readonly counter: Buffer;
+  readonly advbase: number;
+  readonly advskew: number;
+  readonly demote: number;
+  readonly actions: readonly AdvertiseAction[];
+}
+
 export function memoFor(memo: HmacMemo | null, key: CarpKey, addresses: readonly IpAddress[]): HmacMemo | null {
   return memo !== null && memo.key === key && memo.addresses === addresses ? memo : null;
 }
@@ -67,6 +82,8 @@ export class VirtualHost {
   lastStrictCounter: bigint | null = null;
   /** The HMAC of our latest advertisement (advertisement.ts roundHmac). */
   lastSignature: HmacMemo | null = null;
+  /** Our latest CARP round (advertisement.ts buildAdvertisements). */
+  lastRound: RoundMemo | null = null;
   /** The latest received counter and HMAC that verified (receive.ts authentic). */
   lastVerified: HmacMemo | null = null;
   /** The strict counters accepted recently, to refuse them a second time. */

@@ -115,6 +115,7 @@ export class Daemon {
   private readonly fastPath: FastPath | null;
   private readonly peerSockets: PeerSockets;
   private readonly taps: CarpTaps;
+  private readonly executor: ActionExecutor;
   private readonly interfaces: CarpInterfaces;
   private readonly kernelWork: KernelWork;
   private readonly kernelEvents: KernelEventHandler;
@@ -236,6 +237,7 @@ export class Daemon {
     this.fastPath = fastPath;
     this.peerSockets = peerSockets;
     this.taps = taps;
+    this.executor = executor;
     this.journal = journal;
     this.report = report;
     this.hooks = hooks;
@@ -320,6 +322,7 @@ export class Daemon {
     // Read before anything of this run is written over it.
     const previous = this.journal.load();
     env.mirror.onEvent((event) => {
+      this.executor.kernelChanged();
       this.kernelEvents.handle(event);
       if (event.kind === 'link-changed') this.carpdevMayHaveAppeared(event.link.name);
     });

@@ -21,15 +21,21 @@ import {
   buildGratuitousArp,
   buildUnsolicitedNeighborAdvert,
 } from '../wire/frames';
-import type { CarpEventLog } from './carp-event-log';
+import { ETHERNET_HEADER_LENGTH } from '../wire/ethernet';
+import { setIpv4Identification } from '../wire/ipv4';
 import { sealVrrp3 } from '../wire/vrrp';
+import { AdvertisementFrames } from './advertisement-frames';
+import type { CarpEventLog } from './carp-event-log';
 import { advertisementSource } from './source-address';
 
 export interface ExecutorDeps {
   /** The kernel's view of an interface (carpN or its carpdev): MAC and addresses. */
   interfaceMac(ifname: string): MacAddress | null;
   addresses(ifname: string): readonly IpAddress[];
-  /** Sends whole frames on the carpdev; throws when the send fails. */
+  /**
+   * Sends whole frames on the carpdev; throws when the send fails. The frames stay the executor's,
+   * which sends an advertisement's frame again with another IPv4 identification: keep a copy.
+   */
   sendFrames(carpdev: string, frames: readonly Buffer[]): void;
   /** Sends an IP packet to a carppeer on the carpdev; throws when the send fails. */
   sendToPeer(carpdev: string, peer: IpAddress, packet: Buffer): void;
@@ -60,17 +66,18 @@ export interface SendOutcome {
   readonly bowOut: boolean;
 }
 
-/** The frames of one action waiting to be sent. */
-interface PendingFrames {
-  readonly frames: readonly Buffer[];
-  readonly action: AdvertiseAction | AnnounceAction;
+/** What waits to be sent on one carpdev: its frames in order, and the actions they carry out. */
+interface PendingSends {
+  readonly frames: Buffer[];
+  readonly actions: (AdvertiseAction | AnnounceAction)[];
 }
 
 export class ActionExecutor {
   /** By carpdev, in the order of the actions. */
-  private pending = new Map<string, PendingFrames[]>();
+  private pending = new Map<string, PendingSends>();
   /** The outcomes of the advertisements sent since the last report. */
   private outcomes: SendOutcome[] = [];
+  private readonly frames = new AdvertisementFrames();
 
   constructor(private readonly deps: ExecutorDeps) {}
 
@@ -83,14 +90,14 @@ export class ActionExecutor {
     if (this.pending.size === 0 && this.outcomes.length === 0) return;
     const pending = this.pending;
     this.pending = new Map();
-    for (const [carpdev, sends] of pending) {
+    for (const [carpdev, { frames, actions }] of pending) {
       let error: unknown = null;
       try {
-        this.deps.sendFrames(carpdev, sends.length === 1 ? (sends[0] as PendingFrames).frames : sends.flatMap((s) => s.frames));
+        this.deps.sendFrames(carpdev, frames);
       } catch (e: unknown) {
         error = e;
       }
-      for (const send of sends) this.settle(send.action, error);
+      for (const action of actions) this.settle(action, error);
     }
     if (this.outcomes.length === 0) return;
     const outcomes = this.outcomes;
@@ -115,8 +122,19 @@ export class ActionExecutor {
     }
   }
 
+  /** The kernel changed an address or a link: what the frames sent so far carry may be out of date. */
+  kernelChanged(): void {
+    this.frames.forgetAll();
+  }
+
   private advertise(action: AdvertiseAction): void {
     const peer = isMulticastIp(action.destination) ? null : action.destination;
+    const trafficClass = this.deps.dscp() << 2;
+    const sentBefore = peer === null ? this.frames.sentBefore(action, trafficClass) : null;
+    if (sentBefore !== null) {
+      if (action.family === 4) setIpv4Identification(sentBefore, ETHERNET_HEADER_LENGTH, randomInt(0x10000));
+      return this.queue(action, sentBefore);
+    }
     // The carp interface's own addresses are looked up only when the carpdev has none of the family.
     const source =
       advertisementSource(action.family, this.deps.addresses(action.carpdev), [], peer) ??
@@ -126,7 +144,7 @@ export class ActionExecutor {
       const packet = {
         source,
         destination: action.destination,
-        trafficClass: this.deps.dscp() << 2,
+        trafficClass,
         ipId: randomInt(0x10000),
         // VRRPv3's checksum covers the source chosen here (RFC 5798 5.2.8).
         payload: action.protocol === 'vrrp3' ? sealVrrp3(action.payload, { source, destination: action.destination }) : action.payload,
@@ -143,13 +161,16 @@ export class ActionExecutor {
     // No virtual MAC named: the carpdev's own (balancing modes that must not leak the virtual MAC).
     const sourceMac = action.sourceMac ?? this.deps.interfaceMac(action.carpdev);
     if (sourceMac === null) throw new Error('no source MAC for the advertisement');
-    this.queue(action.carpdev, [buildAdvertisementFrame({ ...packet, sourceMac })], action);
+    const frame = buildAdvertisementFrame({ ...packet, sourceMac });
+    this.frames.keep(action, packet.trafficClass, frame);
+    this.queue(action, frame);
   }
 
-  private queue(carpdev: string, frames: readonly Buffer[], action: AdvertiseAction | AnnounceAction): void {
-    const sends = this.pending.get(carpdev);
-    if (sends === undefined) this.pending.set(carpdev, [{ frames, action }]);
-    else sends.push({ frames, action });
+  private queue(action: AdvertiseAction | AnnounceAction, ...frames: Buffer[]): void {
+    let sends = this.pending.get(action.carpdev);
+    if (sends === undefined) this.pending.set(action.carpdev, (sends = { frames: [], actions: [] }));
+    sends.frames.push(...frames);
+    sends.actions.push(action);
   }
 
   /** `error`: null when the frames went out. */
@@ -167,7 +188,7 @@ export class ActionExecutor {
     const frames = action.addresses.map((address) =>
       address.family === 4 ? buildGratuitousArp(action.mac, address) : buildUnsolicitedNeighborAdvert(action.mac, address, { router }),
     );
-    this.queue(action.carpdev, frames, action);
+    this.queue(action, ...frames);
   }
 
   private link(action: LinkStateAction): void {

@@ -121,6 +121,19 @@ function checkHeaderFields(header: Ipv4Header): void {
   }
 }
 
+/**
+ * Gives the 20-byte header that encodeIpv4 wrote at `offset` of `target` another identification,
+ * and the checksum that goes with it: an advertisement sent again is the same packet but for these
+ * two fields.
+ */
+export function setIpv4Identification(target: Buffer, offset: number, id: number): void {
+  requireLength(target, offset, IPV4_MIN_HEADER_LENGTH, 'IPv4 header');
+  checkField('id', id, 0xffff);
+  target.writeUInt16BE(id, offset + IPV4_OFFSET_ID);
+  target.writeUInt16BE(0, offset + IPV4_OFFSET_CHECKSUM);
+  target.writeUInt16BE(internetChecksum(target, offset, offset + IPV4_MIN_HEADER_LENGTH), offset + IPV4_OFFSET_CHECKSUM);
+}
+
 /** Writes the 20-byte header, checksum included, at `offset` of `target` (a new buffer by default). */
 export function encodeIpv4(header: Ipv4Header, target = Buffer.alloc(IPV4_MIN_HEADER_LENGTH), offset = 0): Buffer {
   requireLength(target, offset, IPV4_MIN_HEADER_LENGTH, 'IPv4 header target');

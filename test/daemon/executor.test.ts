@@ -5,7 +5,7 @@ import { ActionExecutor, type ExecutorDeps } from '../../src/daemon/executor';
 import { createLogger } from '../../src/daemon/logger';
 import { type IpAddress, formatIp, formatMac, parseIp, parseMac, virtualMac } from '../../src/wire/address';
 import { decodeArp } from '../../src/wire/arp';
-import { CARP_IPV4_GROUP, decodeCarp } from '../../src/wire/carp';
+import { CARP_IPV4_GROUP, CARP_IPV6_GROUP, decodeCarp } from '../../src/wire/carp';
 import { decodeEthernet } from '../../src/wire/ethernet';
 import { parseCarpFrame } from '../../src/wire/frames';
 import { decodeIpv4 } from '../../src/wire/ipv4';
@@ -28,7 +28,7 @@ function executor(overrides: Partial<ExecutorDeps> = {}): { exec: ActionExecutor
     interfaceMac: (ifname) => (ifname === 'eth0' ? CARPDEV_MAC : virtualMac(1)),
     addresses: (ifname): IpAddress[] =>
       ifname === 'eth0' ? [parseIp('198.51.100.2'), parseIp('198.51.100.3')] : [parseIp('192.0.2.10')],
-    sendFrames: (carpdev, frames) => void rec.sent.push({ carpdev, frames: [...frames] }),
+    sendFrames: (carpdev, frames) => void rec.sent.push({ carpdev, frames: frames.map((f) => Buffer.from(f)) }),
     sendToPeer: (carpdev, peer, packet) => void rec.toPeers.push({ carpdev, peer, packet }),
     setCarrier: (ifname, up) => void rec.carriers.push([ifname, up]),
     setMasters: (ifname, vhids) => void rec.masters.push([ifname, vhids]),
@@ -246,5 +246,68 @@ describe('daemon/executor', () => {
     exec.flush();
     assert.deepEqual(rec.reports, [['carp0', 1, false], ['carp2', 3, true]]);
     assert.deepEqual(failures, ['carp0: gratuitous ARP / neighbour advertisement not sent']);
+  });
+});
+
+describe('daemon/executor: an advertisement the core hands out again', () => {
+  /** The frames of `rounds` executions of the same action, each flushed on its own. */
+  function rounds(exec: ActionExecutor, rec: Recorded, action: Action, count: number): Buffer[] {
+    for (let i = 0; i < count; i++) {
+      exec.execute(action);
+      exec.flush();
+    }
+    return rec.sent.slice(-count).map((s) => s.frames[0] as Buffer);
+  }
+
+  /** The frame without the IPv4 identification and header checksum (bytes 4-5 and 10-11 of the header). */
+  const withoutIdentification = (frame: Buffer): Buffer => Buffer.concat([frame.subarray(0, 14 + 4), frame.subarray(14 + 6, 14 + 10), frame.subarray(14 + 12)]);
+
+  it('goes out as the same frame with a fresh IPv4 identification each time, and a header checksum that holds', () => {
+    const { exec, rec } = executor();
+    const frames = rounds(exec, rec, advertise, 8);
+    for (const frame of frames) {
+      assert.deepEqual(withoutIdentification(frame), withoutIdentification(frames[0] as Buffer));
+      decodeIpv4(frame, 14);
+    }
+    assert.ok(new Set(frames.map((f) => decodeIpv4(f, 14).id)).size > 1, 'the identification is drawn for every packet');
+    assert.deepEqual(rec.reports.length, 8);
+  });
+
+  it('goes out unchanged over IPv6, which has no identification', () => {
+    const { exec, rec } = executor({ addresses: () => [parseIp('fe80::2')] });
+    const [first, second] = rounds(exec, rec, { ...advertise, family: 6, destination: CARP_IPV6_GROUP }, 2);
+    assert.ok(first && second);
+    assert.deepEqual(second, first);
+    assert.equal(ipv6Source(first.subarray(14)), 'fe80::2');
+  });
+
+  it('is built anew after a kernel change: the carpdev`s new first address is its source', () => {
+    let carpdevAddress = parseIp('198.51.100.2');
+    const { exec, rec } = executor({ addresses: () => [carpdevAddress] });
+    rounds(exec, rec, advertise, 1);
+    carpdevAddress = parseIp('198.51.100.9');
+    exec.kernelChanged();
+    const [frame] = rounds(exec, rec, advertise, 1);
+    assert.equal(formatIp(parseCarpFrame(frame as Buffer).source), '198.51.100.9');
+  });
+
+  it('is built anew after a kernel change: the carpdev`s new MAC is its source when the core names none', () => {
+    let carpdevMac = CARPDEV_MAC;
+    const { exec, rec } = executor({ interfaceMac: () => carpdevMac });
+    const fromCarpdev = { ...advertise, sourceMac: null };
+    rounds(exec, rec, fromCarpdev, 1);
+    carpdevMac = parseMac('02:00:00:00:00:99');
+    exec.kernelChanged();
+    const [frame] = rounds(exec, rec, fromCarpdev, 1);
+    assert.equal(formatMac(decodeEthernet(frame as Buffer).source), '02:00:00:00:00:99');
+  });
+
+  it('is built anew when net.inet.carp.dscp changed', () => {
+    let dscp = 4;
+    const { exec, rec } = executor({ dscp: () => dscp });
+    rounds(exec, rec, advertise, 1);
+    dscp = 46;
+    const [frame] = rounds(exec, rec, advertise, 1);
+    assert.equal(decodeIpv4(frame as Buffer, 14).tos, 46 << 2);
   });
 });

@@ -10,6 +10,7 @@ import {
   type Ipv4Header,
   decodeIpv4,
   encodeIpv4,
+  setIpv4Identification,
 } from '../../src/wire/ipv4';
 import { V1_FRAME_FREEBSD, V1_FRAME_OPENBSD, V1_HEADER, hex } from './vectors';
 import { assertUntouched, fixChecksum, withByte, wireReason } from './wire-assert';
@@ -172,5 +173,16 @@ describe('wire/ipv4', () => {
     }
     assert.equal(wireReason(() => encodeIpv4(v1Fields, target, 1)), 'truncated');
     assertUntouched(target, 0xaa);
+  });
+
+  it('gives an encoded header another identification with the checksum encodeIpv4 would give it, and refuses one out of range', () => {
+    const frame = Buffer.concat([Buffer.alloc(14, 0xee), encodeIpv4(v1Fields)]);
+    setIpv4Identification(frame, 14, 0xbeef);
+    assert.deepEqual(frame.subarray(14), encodeIpv4({ ...v1Fields, id: 0xbeef }));
+    assert.deepEqual(frame.subarray(0, 14), Buffer.alloc(14, 0xee));
+    const before = Buffer.from(frame);
+    assert.equal(wireReason(() => setIpv4Identification(frame, 14, 0x10000)), 'bad-header');
+    assert.equal(wireReason(() => setIpv4Identification(frame, 15, 1)), 'truncated');
+    assert.deepEqual(frame, before);
   });
 });
