@@ -27,8 +27,6 @@ export class CarpInterface implements DemotionMember {
   carpdev: string | null = null;
   advbase = DEFAULT_ADVBASE;
   key: CarpKey = deriveKey('');
-  /** Configured groups besides `carp`. */
-  groups: string[] = [];
   /** Sorted by vhid. */
   nodes: VirtualHost[] = [];
   /** carppeer: at most one per family, IPv4 first (peers.ts). */
@@ -44,6 +42,8 @@ export class CarpInterface implements DemotionMember {
    * never changed in place: what is derived from it is kept beside it (virtualAddresses,
    * activeFamilies), as every advertisement sent or received asks for it.
    */
+  private groupList: readonly string[] = [];
+  private memberList: readonly string[] = [CARP_GROUP];
   private addressList: readonly IpAddress[] = [];
   private virtualList: readonly IpAddress[] = [];
   private families: readonly Family[] = [];
@@ -66,8 +66,19 @@ export class CarpInterface implements DemotionMember {
 
   constructor(readonly name: string) {}
 
-  get memberOf(): string[] {
-    return [CARP_GROUP, ...this.groups];
+  /** Configured groups besides `carp`. Replaced, never changed in place: memberOf is kept beside it. */
+  get groups(): readonly string[] {
+    return this.groupList;
+  }
+
+  set groups(list: readonly string[]) {
+    this.groupList = list;
+    this.memberList = [CARP_GROUP, ...list];
+  }
+
+  /** Every group, `carp` first: the demotion it advertises is asked for with every advertisement sent or received. */
+  get memberOf(): readonly string[] {
+    return this.memberList;
   }
 
   /** The first node in vhid order: it owns the gratuitous ARP / NA (docs/protocol.md §4.2). */

@@ -10,6 +10,13 @@ import { DemotionCounters } from './demotion';
 import { zeroCarpdevStats } from './stats';
 import { DEFAULT_SYSCTLS, type SysctlSettings } from './sysctl';
 import type { CarpdevStats, Millis, RandomSource } from './types';
+import type { VirtualHost } from './virtual-host';
+
+/** A node and the interface it belongs to. */
+export interface NodeOf {
+  readonly iface: CarpInterface;
+  readonly node: VirtualHost;
+}
 
 export class CoreContext {
   /** In creation order, which is also the order of timers due at the same time. */
@@ -23,6 +30,11 @@ export class CoreContext {
    * added; null when the loop runs on time.
    */
   loopLagDemotion: { until: Millis; readonly freebsd: number } | null = null;
+  /**
+   * Each node by carpdev and vhid, made on the first question after a change: every advertisement
+   * received asks, and a scan of hundreds of interfaces for each was a BACKUP's main cost.
+   */
+  private nodeIndex: Map<string, Map<number, NodeOf>> | null = null;
   private readonly carpdevRunning = new Map<string, boolean>();
   private readonly carpdevStats = new Map<string, CarpdevStats>();
 
@@ -64,6 +76,28 @@ export class CoreContext {
   /** Every carpdev that has counters, by name. */
   carpdevNames(): string[] {
     return [...this.carpdevStats.keys()].sort();
+  }
+
+  /** The node with `vhid` on `carpdev`: of the first interface in creation order that has one. */
+  nodeOn(carpdev: string, vhid: number): NodeOf | undefined {
+    this.nodeIndex ??= this.indexNodes();
+    return this.nodeIndex.get(carpdev)?.get(vhid);
+  }
+
+  /** An interface was destroyed, or changed its carpdev or its nodes (a new one has neither). */
+  interfacesChanged(): void {
+    this.nodeIndex = null;
+  }
+
+  private indexNodes(): Map<string, Map<number, NodeOf>> {
+    const index = new Map<string, Map<number, NodeOf>>();
+    for (const iface of this.interfaces.values()) {
+      if (iface.carpdev === null) continue;
+      let byVhid = index.get(iface.carpdev);
+      if (byVhid === undefined) index.set(iface.carpdev, (byVhid = new Map<number, NodeOf>()));
+      for (const node of iface.nodes) if (!byVhid.has(node.vhid)) byVhid.set(node.vhid, { iface, node });
+    }
+    return index;
   }
 
   /** Whether another interface is still in `group` (else the group is forgotten, OpenBSD). */

@@ -88,6 +88,7 @@ export class CarpHost implements CarpHostApi {
       for (const node of iface.nodes) stopNode(this.ctx, step, iface, node, 'unconfigured', true);
       releaseInterfaceDemotion(this.ctx, step, iface);
       this.ctx.interfaces.delete(name);
+      this.ctx.interfacesChanged();
       for (const group of iface.groups) {
         if (!this.ctx.groupInUse(group, iface)) this.ctx.demotion.deleteGroup(group);
       }

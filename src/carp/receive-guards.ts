@@ -4,7 +4,7 @@
  */
 import { type IpAddress, formatIp, ipEquals, isMulticastIp } from '../wire/address';
 import type { CarpInterface } from './carp-interface';
-import type { CoreContext } from './context';
+import type { CoreContext, NodeOf } from './context';
 import { peerOf } from './peers';
 import type { CarpdevDropReason, NodeDropReason } from './stats';
 import type { Action, CarpdevStats, ReceivedAdvertisement } from './types';
@@ -69,14 +69,7 @@ export function dropAtNode(
  * The node with this vhid on a running carp interface of this carpdev. A vhid is used at most once
  * per carpdev (OpenBSD carp_check_dup_vhids), so the first interface that has it is the only one.
  */
-export function findRunningNode(
-  ctx: CoreContext,
-  carpdev: string,
-  vhid: number,
-): { readonly iface: CarpInterface; readonly node: VirtualHost } | null {
-  for (const iface of ctx.interfaces.values()) {
-    const node = iface.carpdev === carpdev ? iface.node(vhid) : undefined;
-    if (node !== undefined) return iface.haltReason(ctx) === null ? { iface, node } : null;
-  }
-  return null;
+export function findRunningNode(ctx: CoreContext, carpdev: string, vhid: number): NodeOf | null {
+  const match = ctx.nodeOn(carpdev, vhid);
+  return match !== undefined && match.iface.haltReason(ctx) === null ? match : null;
 }

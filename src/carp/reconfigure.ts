@@ -81,6 +81,7 @@ export function applyConfig(ctx: CoreContext, step: Step, iface: CarpInterface, 
   iface.garpRefresh = next.garpRefresh;
   iface.peers = [...next.peers];
   iface.vrrp = next.vrrp === null ? null : { ...next.vrrp };
+  ctx.interfacesChanged();
   // What an advertisement carries besides its values may have changed (key, carpdev, carppeer, source MAC).
   for (const node of iface.nodes) node.lastRound = null;
   changeGroups(ctx, step, iface, next.groups);

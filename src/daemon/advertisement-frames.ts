@@ -4,8 +4,8 @@
  * advertisement.ts), and the frame of such an action differs from the one sent last time only in
  * the IPv4 identification, drawn afresh for every packet: the executor sets that and sends the
  * frame again instead of building it. The rest of a frame comes from the action, from the kernel
- * (the source address, the carpdev's MAC) and from net.inet.carp.dscp: the daemon forgets every
- * frame at each kernel event, and a frame built with another traffic class is not used.
+ * (the source address, the carpdev's MAC) and from net.inet.carp.dscp: the executor forgets every
+ * frame at each change the kernel reports, and a frame built with another traffic class is not used.
  */
 import type { AdvertiseAction } from '../carp/types';
 

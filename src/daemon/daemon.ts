@@ -38,6 +38,7 @@ import { DEFAULT_HOOK_TIMEOUT_MS, HookRunner } from './hook-runner';
 import { KernelEventHandler } from './kernel-events';
 import { KernelWork, type KernelWorkTasks } from './kernel-work';
 import { type ListenAddress, formatListenAddress } from './listen-address';
+import { LocalSources } from './local-sources';
 import { LoopMonitor } from './loop-monitor';
 import type { Logger } from './logger';
 import { MaintenanceStore } from './maintenance-store';
@@ -51,7 +52,6 @@ import { SILENT_NOTIFIER, type ServiceNotifier } from './service-notifier';
 import { DEFAULT_READY_TIMEOUT_MS, ServiceReport } from './service-report';
 import { StateJournal } from './state-journal';
 import { createRelaySink } from './relay-sink';
-import { advertisementSource } from './source-address';
 import { describeStall } from './stall-report';
 import { Watchdog } from './watchdog';
 
@@ -115,7 +115,6 @@ export class Daemon {
   private readonly fastPath: FastPath | null;
   private readonly peerSockets: PeerSockets;
   private readonly taps: CarpTaps;
-  private readonly executor: ActionExecutor;
   private readonly interfaces: CarpInterfaces;
   private readonly kernelWork: KernelWork;
   private readonly kernelEvents: KernelEventHandler;
@@ -176,9 +175,10 @@ export class Daemon {
         : new FastPath(env.fastPathRunner, fastPathEvents((): Relay => relay, logger), env.fastPathRequests ?? null, (start) =>
             void timers.setTimeout(start, PROCESS_DELAY_MS),
           );
+    const localSources = new LocalSources((carpdev) => addressesOf(mirror, carpdev), (listener) => mirror.onEvent(listener));
     const relay: Relay = new Relay(
       env.binding,
-      createRelaySink(host, driver, logger, catchUp, (carpdev, family) => advertisementSource(family, addressesOf(mirror, carpdev), [])),
+      createRelaySink(host, driver, logger, catchUp, (carpdev, family) => localSources.of(carpdev, family)),
       true,
       fastPath,
     );
@@ -200,6 +200,7 @@ export class Daemon {
         driver.run((at) => host.sendResults(outcomes, at));
       },
       dscp: () => Number(host.getSysctl('net.inet.carp.dscp')),
+      onKernelChange: (listener) => mirror.onEvent(listener),
       ipv6Forwarding: () => env.ipv6Forwarding(),
       events,
       failure: (message, error) => logger.error({ err: error }, `${message}: ${describeError(error)}`),
@@ -237,7 +238,6 @@ export class Daemon {
     this.fastPath = fastPath;
     this.peerSockets = peerSockets;
     this.taps = taps;
-    this.executor = executor;
     this.journal = journal;
     this.report = report;
     this.hooks = hooks;
@@ -322,7 +322,6 @@ export class Daemon {
     // Read before anything of this run is written over it.
     const previous = this.journal.load();
     env.mirror.onEvent((event) => {
-      this.executor.kernelChanged();
       this.kernelEvents.handle(event);
       if (event.kind === 'link-changed') this.carpdevMayHaveAppeared(event.link.name);
     });

@@ -50,6 +50,8 @@ export interface ExecutorDeps {
   reportSends(outcomes: readonly SendOutcome[]): void;
   /** net.inet.carp.dscp. */
   dscp(): number;
+  /** Calls `listener` after each change the kernel reports (an address, a link): frames may carry what changed. */
+  onKernelChange(listener: () => void): void;
   /** OBSD-cur sets the Router flag on its NA when IPv6 forwarding is on (docs/protocol.md §3.8 step 5). */
   ipv6Forwarding(): boolean;
   events: CarpEventLog;
@@ -79,7 +81,9 @@ export class ActionExecutor {
   private outcomes: SendOutcome[] = [];
   private readonly frames = new AdvertisementFrames();
 
-  constructor(private readonly deps: ExecutorDeps) {}
+  constructor(private readonly deps: ExecutorDeps) {
+    deps.onKernelChange(() => this.frames.forgetAll());
+  }
 
   /**
    * Sends the frames waiting for each carpdev in one call and reports the outcomes. A send that
@@ -120,11 +124,6 @@ export class ActionExecutor {
       case 'drop':
         return this.deps.events.dropped(action);
     }
-  }
-
-  /** The kernel changed an address or a link: what the frames sent so far carry may be out of date. */
-  kernelChanged(): void {
-    this.frames.forgetAll();
   }
 
   private advertise(action: AdvertiseAction): void {

@@ -21,8 +21,9 @@ interface Recorded {
 
 const CARPDEV_MAC = parseMac('02:00:00:00:00:01');
 
-function executor(overrides: Partial<ExecutorDeps> = {}): { exec: ActionExecutor; rec: Recorded } {
+function executor(overrides: Partial<ExecutorDeps> = {}): { exec: ActionExecutor; rec: Recorded; kernelChange: () => void } {
   const rec: Recorded = { sent: [], toPeers: [], reports: [], carriers: [], masters: [] };
+  const kernelListeners: (() => void)[] = [];
   const logger = createLogger('silent');
   const deps: ExecutorDeps = {
     interfaceMac: (ifname) => (ifname === 'eth0' ? CARPDEV_MAC : virtualMac(1)),
@@ -35,11 +36,12 @@ function executor(overrides: Partial<ExecutorDeps> = {}): { exec: ActionExecutor
     reportSends: (outcomes) => void rec.reports.push(...outcomes.map((o): [string, number, boolean] => [o.ifname, o.vhid, o.ok])),
     dscp: () => 4,
     ipv6Forwarding: () => true,
+    onKernelChange: (listener) => void kernelListeners.push(listener),
     events: new CarpEventLog(logger, () => 7, () => 0),
     failure: () => undefined,
     ...overrides,
   };
-  return { exec: new ActionExecutor(deps), rec };
+  return { exec: new ActionExecutor(deps), rec, kernelChange: () => kernelListeners.forEach((listener) => listener()) };
 }
 
 /** The source address of an IPv6 packet, as text. */
@@ -283,21 +285,21 @@ describe('daemon/executor: an advertisement the core hands out again', () => {
 
   it('is built anew after a kernel change: the carpdev`s new first address is its source', () => {
     let carpdevAddress = parseIp('198.51.100.2');
-    const { exec, rec } = executor({ addresses: () => [carpdevAddress] });
+    const { exec, rec, kernelChange } = executor({ addresses: () => [carpdevAddress] });
     rounds(exec, rec, advertise, 1);
     carpdevAddress = parseIp('198.51.100.9');
-    exec.kernelChanged();
+    kernelChange();
     const [frame] = rounds(exec, rec, advertise, 1);
     assert.equal(formatIp(parseCarpFrame(frame as Buffer).source), '198.51.100.9');
   });
 
   it('is built anew after a kernel change: the carpdev`s new MAC is its source when the core names none', () => {
     let carpdevMac = CARPDEV_MAC;
-    const { exec, rec } = executor({ interfaceMac: () => carpdevMac });
+    const { exec, rec, kernelChange } = executor({ interfaceMac: () => carpdevMac });
     const fromCarpdev = { ...advertise, sourceMac: null };
     rounds(exec, rec, fromCarpdev, 1);
     carpdevMac = parseMac('02:00:00:00:00:99');
-    exec.kernelChanged();
+    kernelChange();
     const [frame] = rounds(exec, rec, fromCarpdev, 1);
     assert.equal(formatMac(decodeEthernet(frame as Buffer).source), '02:00:00:00:00:99');
   });
