@@ -30,9 +30,6 @@ export interface AcceptedAdvertisement {
   readonly family: Family;
 }
 
-
-
-
 function decodeReason(e: WireError): CarpdevDropReason {
   switch (e.reason) {
     case 'bad-checksum':
@@ -48,8 +45,6 @@ function decodeReason(e: WireError): CarpdevDropReason {
       return 'hdrops';
   }
 }
-
-
 
 /** Why net.inet.carp.strict_counter refused a counter, for the log. */
 function describeRefusal(verdict: Exclude<ReplayVerdict, { kind: 'accept' }>, counter: bigint): string {
@@ -91,7 +86,6 @@ function decode(stats: CarpdevStats, packet: ReceivedAdvertisement, out: Action[
     return dropBeforeVhid(stats, packet, decodeReason(e), e.message, out);
   }
 }
-
 
 /** Runs the guards; returns the advertisement for the state rules, or null when it was dropped. */
 export function screenAdvertisement(
