@@ -97,7 +97,10 @@ export function buildAdvertisements(
   return actions;
 }
 
-/** The active families and the group or carppeer of each follow from the addresses and the configuration. */
+/**
+ * Whether the round would be the last one again. The active families, and the group or carppeer
+ * of each, follow from the addresses and the configuration.
+ */
 function isSameRound(last: RoundMemo, addresses: readonly IpAddress[], counter: Buffer, values: AdvertisedValues): boolean {
   return (
     last.addresses === addresses &&

@@ -66,7 +66,7 @@ export class CarpInterface implements DemotionMember {
 
   constructor(readonly name: string) {}
 
-  /** Configured groups besides `carp`. Replaced, never changed in place: memberOf is kept beside it. */
+  /** Configured groups besides `carp`. Replaced, never changed in place: memberOf is kept beside. */
   get groups(): readonly string[] {
     return this.groupList;
   }
@@ -76,7 +76,10 @@ export class CarpInterface implements DemotionMember {
     this.memberList = [CARP_GROUP, ...list];
   }
 
-  /** Every group, `carp` first: the demotion it advertises is asked for with every advertisement sent or received. */
+  /**
+   * Every group, `carp` first: the demote count it adds up is asked for with every advertisement
+   * sent or received.
+   */
   get memberOf(): readonly string[] {
     return this.memberList;
   }

@@ -133,7 +133,7 @@ export function screenAdvertisement(
   node.stats.accepted++;
   if (isBowOut(ad)) node.stats.bowOutsReceived++;
   node.rememberPeer({
-    source: { family: packet.source.family, bytes: Buffer.from(packet.source.bytes) },
+    source: packet.source,
     advbase: ad.advbase,
     advskew: ad.advskew,
     demote: ad.demote,

@@ -82,7 +82,8 @@ export function applyConfig(ctx: CoreContext, step: Step, iface: CarpInterface, 
   iface.peers = [...next.peers];
   iface.vrrp = next.vrrp === null ? null : { ...next.vrrp };
   ctx.interfacesChanged();
-  // What an advertisement carries besides its values may have changed (key, carpdev, carppeer, source MAC).
+  // What an advertisement carries besides its values may have changed (key, carpdev, carppeer,
+  // source MAC).
   for (const node of iface.nodes) node.lastRound = null;
   changeGroups(ctx, step, iface, next.groups);
   for (const node of retimed) {

@@ -140,7 +140,7 @@ export class VirtualHost {
     }
   }
 
-  /** Newest first, one entry per source address, at most MAX_PEERS; takes over `peer.source`, copies the counter. */
+  /** Newest first, one entry per source address, at most MAX_PEERS; keeps copies, never `peer`'s buffers. */
   rememberPeer(peer: PeerStatus): void {
     const newest = this.peerList[0];
     if (newest !== undefined && ipEquals(newest.source, peer.source) && newest.counter.length === peer.counter.length) {
@@ -156,7 +156,7 @@ export class VirtualHost {
     }
     const index = this.peerList.findIndex((p) => ipEquals(p.source, peer.source));
     if (index >= 0) this.peerList.splice(index, 1);
-    this.peerList.unshift({ ...peer, counter: Buffer.from(peer.counter) });
+    this.peerList.unshift({ ...peer, source: copyAddress(peer.source), counter: Buffer.from(peer.counter) });
     if (this.peerList.length > MAX_PEERS) this.peerList.length = MAX_PEERS;
   }
 

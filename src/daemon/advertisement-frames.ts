@@ -5,7 +5,8 @@
  * the IPv4 identification, drawn afresh for every packet: the executor sets that and sends the
  * frame again instead of building it. The rest of a frame comes from the action, from the kernel
  * (the source address, the carpdev's MAC) and from net.inet.carp.dscp: the executor forgets every
- * frame at each change the kernel reports, and a frame built with another traffic class is not used.
+ * frame at each change the kernel reports, and a frame built with another traffic class is not
+ * used.
  */
 import type { AdvertiseAction } from '../carp/types';
 
@@ -18,7 +19,7 @@ export class AdvertisementFrames {
   /** Weak: an action the core no longer hands out takes its frame with it. */
   private frames = new WeakMap<AdvertiseAction, KeptFrame>();
 
-  /** The frame sent for `action` last time, if it was built with `trafficClass` and nothing was forgotten since. */
+  /** The frame sent for `action` last time, if built with `trafficClass` and not forgotten since. */
   sentBefore(action: AdvertiseAction, trafficClass: number): Buffer | null {
     const kept = this.frames.get(action);
     return kept !== undefined && kept.trafficClass === trafficClass ? kept.frame : null;

@@ -50,7 +50,7 @@ export interface ExecutorDeps {
   reportSends(outcomes: readonly SendOutcome[]): void;
   /** net.inet.carp.dscp. */
   dscp(): number;
-  /** Calls `listener` after each change the kernel reports (an address, a link): frames may carry what changed. */
+  /** Calls `listener` after each change the kernel reports (an address, a link): frames carry them. */
   onKernelChange(listener: () => void): void;
   /** OBSD-cur sets the Router flag on its NA when IPv6 forwarding is on (docs/protocol.md §3.8 step 5). */
   ipv6Forwarding(): boolean;

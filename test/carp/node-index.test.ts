@@ -7,7 +7,7 @@ import type { CarpHost } from '../../src/carp/host';
 import { VIP4, bringUp } from '../sim/setup';
 import { peerAd, runningHost } from './helpers';
 
-/** What a better peer's advertisement for `vhid` (signed over `address`) on `carpdev` was counted as. */
+/** What a peer's advertisement for `vhid` (signed over `address`) on `carpdev` was counted as. */
 function hear(host: CarpHost, vhid: number, carpdev = 'eth0', address = VIP4): 'accepted' | 'badvhid' | 'other' {
   const counts = (): [number, number] => [
     host.status().carpdevs.find((c) => c.name === carpdev)?.stats.badvhid ?? 0,

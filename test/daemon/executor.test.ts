@@ -261,7 +261,7 @@ describe('daemon/executor: an advertisement the core hands out again', () => {
     return rec.sent.slice(-count).map((s) => s.frames[0] as Buffer);
   }
 
-  /** The frame without the IPv4 identification and header checksum (bytes 4-5 and 10-11 of the header). */
+  /** The frame without the IPv4 identification and checksum (bytes 4-5 and 10-11 of the header). */
   const withoutIdentification = (frame: Buffer): Buffer => Buffer.concat([frame.subarray(0, 14 + 4), frame.subarray(14 + 6, 14 + 10), frame.subarray(14 + 12)]);
 
   it('goes out as the same frame with a fresh IPv4 identification each time, and a header checksum that holds', () => {
