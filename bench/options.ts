@@ -83,7 +83,7 @@ const DEFAULT_OPTIONS: BenchOptions = {
   vhids: 255,
   carpdevs: 1,
   scaleSeconds: 60,
-  scaleWarmup: 0,
+  scaleWarmup: 30,
   soakSeconds: 600,
   soakSkews: [1, 2, 4, 8, 12],
   soakNice: 0,
@@ -121,7 +121,8 @@ export const USAGE = `usage: npm run bench -- [--case CASE] [--rounds N] [--seco
   --vhids N           scale: vhids on each carpdev, 1-255 (default ${DEFAULT_OPTIONS.vhids})
   --carpdevs N        scale: carpdevs per host, 1-${MAX_CARPDEVS}, each with --vhids vhids; ucarp only with 1 (default ${DEFAULT_OPTIONS.carpdevs})
   --scale-seconds S   scale: seconds of CPU measurement once all are elected (default ${DEFAULT_OPTIONS.scaleSeconds})
-  --scale-warmup S    scale: seconds to wait after the election before measuring, 0 or more (default ${DEFAULT_OPTIONS.scaleWarmup})
+  --scale-warmup S    scale: seconds to wait after the election before measuring, 0 or more: 0 measures the
+                      first minute, V8 compiling what runs every second (default ${DEFAULT_OPTIONS.scaleWarmup})
   --soak-seconds S    soak: seconds of iperf3 and CPU hog per advskew tried (default ${DEFAULT_OPTIONS.soakSeconds})
   --soak-skews LIST   soak: the master's advskews at advbase 0 to try, smallest first, 1-${MAX_SOAK_SKEW} (default ${DEFAULT_OPTIONS.soakSkews.join(',')})
   --soak-nice=N       soak: both carpds' niceness, -20 to 19 (default ${DEFAULT_OPTIONS.soakNice})

@@ -18,7 +18,7 @@ describe('bench/options', () => {
         vhids: 255,
         carpdevs: 1,
         scaleSeconds: 60,
-        scaleWarmup: 0,
+        scaleWarmup: 30,
         soakSeconds: 600,
         soakSkews: [1, 2, 4, 8, 12],
         soakNice: 0,

@@ -54,7 +54,7 @@ describe('netns: the benchmarks, smoke runs', function () {
   });
 
   it('measures the scale case: one carpd for all vhids against a ucarp process per vhid, elected and running', async () => {
-    const parsed = parseBenchArgs(['--case', 'scale', '--vhids', '2', '--scale-seconds', '1', '--contenders', 'carpd,ucarp']);
+    const parsed = parseBenchArgs(['--case', 'scale', '--vhids', '2', '--scale-seconds', '1', '--scale-warmup', '0', '--contenders', 'carpd,ucarp']);
     assert.equal(parsed.kind, 'run');
     const results = await runScale(parsed.options, () => undefined);
     const sides = [results.carpd.master, results.carpd.backup, results.ucarp?.master, results.ucarp?.backup];
