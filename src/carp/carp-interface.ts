@@ -27,6 +27,9 @@ export class CarpInterface implements DemotionMember {
   carpdev: string | null = null;
   advbase = DEFAULT_ADVBASE;
   key: CarpKey = deriveKey('');
+  /** The configured groups besides `carp`, and all of them with `carp` first (groups, memberOf). */
+  private groupList: readonly string[] = [];
+  private memberList: readonly string[] = [CARP_GROUP];
   /** Sorted by vhid. */
   nodes: VirtualHost[] = [];
   /** carppeer: at most one per family, IPv4 first (peers.ts). */
@@ -42,8 +45,6 @@ export class CarpInterface implements DemotionMember {
    * never changed in place: what is derived from it is kept beside it (virtualAddresses,
    * activeFamilies), as every advertisement sent or received asks for it.
    */
-  private groupList: readonly string[] = [];
-  private memberList: readonly string[] = [CARP_GROUP];
   private addressList: readonly IpAddress[] = [];
   private virtualList: readonly IpAddress[] = [];
   private families: readonly Family[] = [];

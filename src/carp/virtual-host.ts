@@ -36,7 +36,6 @@ export interface HmacMemo {
   readonly hmac: Buffer;
 }
 
-/** `memo` if it was computed with this key and address list, else null. */
 /**
  * A node's latest CARP round with what its actions were made of besides the configuration (a
  * reconfiguration forgets it: reconfigure.ts). The address list is replaced when it changes,
@@ -52,6 +51,7 @@ export interface RoundMemo {
   readonly actions: readonly AdvertiseAction[];
 }
 
+/** `memo` if it was computed with this key and address list, else null. */
 export function memoFor(memo: HmacMemo | null, key: CarpKey, addresses: readonly IpAddress[]): HmacMemo | null {
   return memo !== null && memo.key === key && memo.addresses === addresses ? memo : null;
 }
