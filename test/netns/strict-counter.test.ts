@@ -73,9 +73,10 @@ describe('netns: net.inet.carp.strict_counter=1 against ucarp (not compatible: d
     ucarp = await Ucarp.start(lab, 'h2', { vhid: 12, pass: 'secret', advskew: 0, srcip: `${SUBNET4}.2`, vip: VIP4 });
     await ucarp.waitState('MASTER', 5000);
     await lab.configureCarp('h1', 'vhid 12 pass secret carpdev eth0 advskew 100');
-    // ucarp is MASTER and advertises every second, yet carpd hears nothing it accepts: MASTER
-    // once its kernel side is set up and a master-down interval (3.39 s) has passed.
-    await lab.waitState('h1', 'MASTER', 10_000);
+    // ucarp is MASTER and advertises every second, yet carpd hears nothing it accepts: it takes
+    // over once a master-down interval (3.39 s) has passed. Counted, not polled: ucarp may adopt
+    // our first counter and send its +1 within moments, which ends carpd's turn as MASTER below.
+    await lab.waitFor('h1 carp0 MASTER once', async () => ((await lab.status('h1')).nodes[0]?.stats.toMaster ?? 0) >= 1, 6000);
     assert.equal(ucarp.state, 'MASTER', 'ucarp checks no counter and ignores our worse advskew: two masters');
     assert.ok((await replaysCounted(lab, 'h1')) >= 2, 'its advertisements were dropped as replays');
     // ucarp adopts the counter of our advertisement and sends it + 1: a fresh timestamp to us.
