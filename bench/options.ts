@@ -210,7 +210,7 @@ export function parseBenchArgs(argv: readonly string[]): ParsedBenchArgs {
       soakSkews: soakSkewsOption(values['soak-skews']),
       soakNice: niceOption(values['soak-nice']),
       soakRr: rrOption(values['soak-rr']),
-      soakHogs: countOption('--soak-hogs', values['soak-hogs'], DEFAULT_OPTIONS.soakHogs),
+      soakHogs: wholeOption('--soak-hogs', values['soak-hogs'], DEFAULT_OPTIONS.soakHogs),
       fastpath: fastpathOption(values.fastpath),
       memorySettings: memorySettingsOption(values['memory-settings']),
     },
@@ -278,17 +278,15 @@ function integerOption(name: string, text: string | undefined, fallback: number)
   return value;
 }
 
-/** A whole number of seconds, 0 included. */
-function secondsOption(name: string, text: string | undefined, fallback: number): number {
+/** A whole number, 0 included; `unit` names what it counts in the error ("seconds"). */
+function wholeOption(name: string, text: string | undefined, fallback: number, unit?: string): number {
   if (text === undefined) return fallback;
-  if (!/^\d+$/.test(text)) throw new UsageError(`${name} wants a whole number of seconds, 0 or more, not "${text}"`);
+  if (!/^\d+$/.test(text)) throw new UsageError(`${name} wants a whole number${unit === undefined ? '' : ` of ${unit}`}, 0 or more, not "${text}"`);
   return Number(text);
 }
 
-function countOption(name: string, text: string | undefined, fallback: number): number {
-  if (text === undefined) return fallback;
-  if (!/^\d+$/.test(text)) throw new UsageError(`${name} wants a whole number, 0 or more, not "${text}"`);
-  return Number(text);
+function secondsOption(name: string, text: string | undefined, fallback: number): number {
+  return wholeOption(name, text, fallback, 'seconds');
 }
 
 function congestionOption(text: string | undefined): readonly string[] {

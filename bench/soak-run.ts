@@ -7,6 +7,7 @@
 import { type ChildProcess, execFile } from 'node:child_process';
 import { readFile, readdir } from 'node:fs/promises';
 import { promisify } from 'node:util';
+import { masterDownInterval } from '../src/carp/timing';
 import { VIP4 } from '../test/netns/carp-lab';
 import { carpdContender } from './failover-contenders';
 import { silences, takeovers } from './failover-capture';
@@ -59,9 +60,9 @@ export interface SoakRun extends SoakSetting {
   readonly masterAtEnd: boolean;
 }
 
-/** h2's master-down interval at advbase 0 (carpd(8) *Timers*, classic): 3 x advskew/256 s. */
+/** h2's master-down interval at advbase 0, as carpd computes it (classic: 3 x advskew/256 s). */
 export function masterDownMs(setting: SoakSetting): number {
-  return (3 * setting.backupSkew * 1000) / 256;
+  return masterDownInterval('classic', 0, setting.backupSkew);
 }
 
 /** The backup one advskew step behind: it waits three of the master's intervals (and 3/256 s), as advbase 1 waits three seconds. */
